@@ -1,0 +1,53 @@
+// Every error the domain raises, in one place. `kind` says what went wrong in terms the edge maps
+// to a status; `code` is the stable snake_case name callers see; `message` is safe to show.
+// `cause` keeps the underlying error for logs and is never sent to a caller.
+
+export type ErrorKind =
+  | "invalid_request" // 400
+  | "unauthenticated" // 401
+  | "forbidden" // 403
+  | "not_found" // 404
+  | "upstream_failed" // 502
+  | "unavailable" // 503
+  | "timeout"; // 504
+
+export class CredvendError extends Error {
+  override readonly name: string = "CredvendError";
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The policy denied a scope: a 403 that names it, audited as a denial. */
+export class PolicyDeniedError extends CredvendError {
+  override readonly name = "PolicyDeniedError";
+  constructor(readonly deniedScopes: readonly string[], reason: string) {
+    super("forbidden", "scope_denied", `denied by policy: ${deniedScopes.join(", ")} (${reason})`);
+  }
+}
+
+/** A worker could not be reached, failed, or took too long. Nothing was vended. */
+export class WorkerError extends CredvendError {
+  override readonly name = "WorkerError";
+  constructor(
+    readonly worker: string,
+    kind: "unavailable" | "timeout" | "upstream_failed" | "invalid_request",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(kind, kind === "invalid_request" ? "invalid_scope" : `worker_${kind}`, message, options);
+  }
+}
+
+/** The ledger could not be read or written. */
+export class LedgerError extends CredvendError {
+  override readonly name = "LedgerError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("unavailable", "ledger_unavailable", message, options);
+  }
+}

@@ -1,0 +1,62 @@
+// What the ledger keeps. A record never holds a clear secret: only SHA-256 hashes of each
+// leakable part of the credential (see token-hash.ts).
+
+export type CredentialState =
+  /** Issued and handed out; nobody has tried to invalidate it. */
+  | "active"
+  /** Invalidated upstream (the provider confirmed). */
+  | "revoked";
+
+export interface CredentialRecord {
+  readonly credentialId: string;
+  readonly provider: string;
+  /** The worker registration that issued it, used to revoke it later. */
+  readonly worker: string;
+  /** Formatted scopes as granted, after narrowing. */
+  readonly scopes: readonly string[];
+  /** Forensic claims of the caller (repository, ref, workflow, run_id, actor, sha, ...). */
+  readonly subject: Readonly<Record<string, string>>;
+  /** ISO 8601 timestamps. */
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly revocable: boolean;
+  /** Non-secret upstream reference (session ARN, installation id, token id). */
+  readonly upstreamRef: string;
+  /** Lower-case hex SHA-256 of every leakable part, one per credential field. */
+  readonly tokenHashes: readonly string[];
+  readonly state: CredentialState;
+}
+
+export type AuditEventType =
+  | "vend"
+  | "deny"
+  | "detect"
+  | "revoke"
+  | "manual"
+  | "failure"
+  | "worker_unsigned"
+  | "worker_refused";
+
+export interface AuditEvent {
+  /** Unique, sortable within a millisecond; chosen by the writer. */
+  readonly eventId: string;
+  readonly type: AuditEventType;
+  /** ISO 8601. */
+  readonly at: string;
+  readonly credentialId?: string;
+  readonly repository?: string;
+  readonly scopes?: readonly string[];
+  /** Forensic claims of the caller, when there was one. */
+  readonly subject?: Readonly<Record<string, string>>;
+  /** A short machine-readable reason (`scope_denied`, `worker_timeout`, ...). */
+  readonly reason?: string;
+  /** Free-form, non-secret context (a denied scope, a TTL clamp note, a token hash). */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+export interface TimeRange {
+  /** Inclusive ISO 8601 lower bound. */
+  readonly from: string;
+  /** Exclusive ISO 8601 upper bound. */
+  readonly to: string;
+}
