@@ -1,0 +1,65 @@
+import type { Claims } from "../claims.js";
+import { formatScope, type Scope } from "../scope.js";
+import type { Policy, PolicyRule } from "./policy.js";
+
+export type PolicyDecision =
+  | {
+      readonly allowed: true;
+      /** The TTL granted: the request's (or the default), narrowed to the smallest maxTtl used. */
+      readonly ttlSeconds: number;
+      /** True when the requested TTL was cut down. */
+      readonly ttlNarrowed: boolean;
+      /** Names of the rules that covered the scopes. */
+      readonly rules: readonly string[];
+    }
+  | {
+      readonly allowed: false;
+      /** Formatted scopes that no matching rule allows. */
+      readonly denied: readonly string[];
+      readonly reason: string;
+    };
+
+/**
+ * Deny by default: every scope must be allowed by some rule whose `when` matches the caller's
+ * claims. A requested `*` is covered only where the allowing pattern has a `*` at that place, so
+ * a wildcard request never widens past what the policy grants.
+ */
+export function evaluatePolicy(
+  policy: Policy,
+  claims: Claims,
+  scopes: readonly Scope[],
+  requestedTtlSeconds?: number,
+): PolicyDecision {
+  const matching = policy.rules.filter((rule) => ruleMatches(rule, claims));
+  const denied: string[] = [];
+  const used = new Set<PolicyRule>();
+  for (const scope of scopes) {
+    const text = formatScope(scope);
+    const covering = matching.filter((rule) =>
+      rule.allow.some((pattern) => pattern.provider === scope.provider && pattern.glob.matches(text)),
+    );
+    if (covering.length === 0) denied.push(text);
+    // Of several covering rules, the most generous TTL is the one the policy author granted.
+    else used.add(covering.reduce((a, b) => (b.maxTtlSeconds > a.maxTtlSeconds ? b : a)));
+  }
+  if (denied.length > 0) {
+    const reason = matching.length === 0 ? "no rule matches this workflow" : "no matching rule allows it";
+    return { allowed: false, denied, reason };
+  }
+  const maxTtl = Math.min(...[...used].map((rule) => rule.maxTtlSeconds));
+  const wanted = requestedTtlSeconds ?? Math.min(policy.defaultTtlSeconds, maxTtl);
+  return {
+    allowed: true,
+    ttlSeconds: Math.min(wanted, maxTtl),
+    ttlNarrowed: wanted > maxTtl,
+    rules: [...used].map((rule) => rule.name),
+  };
+}
+
+function ruleMatches(rule: PolicyRule, claims: Claims): boolean {
+  for (const [claim, glob] of rule.when) {
+    const value = claims[claim];
+    if (value === undefined || !glob.matches(value)) return false;
+  }
+  return true;
+}

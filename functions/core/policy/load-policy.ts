@@ -1,0 +1,157 @@
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { compileGlob, globProblem } from "./glob.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import { ANCHOR_CLAIMS, GITHUB_CLAIM_NAMES } from "./github-claims.js";
+import {
+  DEFAULT_MAX_TTL_SECONDS,
+  DEFAULT_TTL_SECONDS,
+  MAX_TTL_SECONDS,
+  MIN_TTL_SECONDS,
+  type AllowPattern,
+  type Policy,
+  type PolicyRule,
+} from "./policy.js";
+
+/** Every problem found in a policy file, each naming its field, e.g. `rules[0].maxTtl: ...`. */
+export class PolicyLoadError extends Error {
+  override readonly name = "PolicyLoadError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid policy:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+type Fields = Record<string, unknown>;
+const TOP_FIELDS = new Set(["version", "audience", "issuers", "defaultTtl", "rules"]);
+const RULE_FIELDS = new Set(["name", "when", "allow", "maxTtl"]);
+
+export function loadPolicyYaml(text: string): Policy {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    const where = err instanceof YAMLParseError ? ` (line ${err.linePos?.[0]?.line ?? "?"})` : "";
+    throw new PolicyLoadError([`not valid YAML${where}: ${(err as Error).message.split("\n")[0]}`]);
+  }
+  return compilePolicy(document);
+}
+
+export function compilePolicy(document: unknown): Policy {
+  const problems: string[] = [];
+  if (!isFields(document)) throw new PolicyLoadError(["the policy must be a mapping with version, audience, issuers and rules"]);
+  unknownFields(document, TOP_FIELDS, "", problems);
+
+  if (document.version !== 1) problems.push("version: must be 1");
+  const audience = nonEmptyString(document.audience, "audience", problems);
+  const issuers = stringList(document.issuers, "issuers", problems);
+  issuers.forEach((issuer, i) => {
+    if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`issuers[${i}]: must be an http(s) URL`);
+  });
+  const defaultTtlSeconds =
+    document.defaultTtl === undefined ? DEFAULT_TTL_SECONDS : ttl(document.defaultTtl, "defaultTtl", problems);
+
+  const rules: PolicyRule[] = [];
+  if (!Array.isArray(document.rules)) problems.push("rules: must be a list (it may be empty, which denies everything)");
+  else document.rules.forEach((raw, i) => {
+    const rule = compileRule(raw, `rules[${i}]`, problems);
+    if (rule) rules.push(rule);
+  });
+  const names = rules.map((r) => r.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) problems.push(`rules[${i}].name: "${name}" is used by another rule`);
+  });
+
+  if (problems.length > 0) throw new PolicyLoadError(problems);
+  return { version: 1, audience, issuers, defaultTtlSeconds, rules };
+}
+
+function compileRule(raw: unknown, at: string, problems: string[]): PolicyRule | undefined {
+  if (!isFields(raw)) {
+    problems.push(`${at}: must be a mapping with name, when, allow`);
+    return undefined;
+  }
+  const before = problems.length;
+  unknownFields(raw, RULE_FIELDS, `${at}.`, problems);
+  const name = nonEmptyString(raw.name, `${at}.name`, problems);
+  const when = new Map<string, ReturnType<typeof compileGlob>>();
+  if (!isFields(raw.when)) problems.push(`${at}.when: must be a mapping of claim name to glob`);
+  else {
+    for (const [claim, pattern] of Object.entries(raw.when)) {
+      const where = `${at}.when.${claim}`;
+      if (!GITHUB_CLAIM_NAMES.has(claim)) problems.push(`${where}: unknown claim "${claim}"`);
+      else if (typeof pattern !== "string" && typeof pattern !== "number" && typeof pattern !== "boolean")
+        problems.push(`${where}: must be a string`);
+      else {
+        const problem = globProblem(String(pattern));
+        if (problem) problems.push(`${where}: ${problem}`);
+        else when.set(claim, compileGlob(String(pattern)));
+      }
+    }
+    if (!ANCHOR_CLAIMS.some((claim) => claim in (raw.when as Fields)))
+      problems.push(`${at}.when: must pin one of ${ANCHOR_CLAIMS.join(", ")}, or the rule would match any repository`);
+  }
+  const allow = stringList(raw.allow, `${at}.allow`, problems).flatMap((source, i) => {
+    const pattern = compileAllow(source, `${at}.allow[${i}]`, problems);
+    return pattern ? [pattern] : [];
+  });
+  const maxTtlSeconds = raw.maxTtl === undefined ? DEFAULT_MAX_TTL_SECONDS : ttl(raw.maxTtl, `${at}.maxTtl`, problems);
+  if (problems.length > before) return undefined;
+  return { name, when, allow, maxTtlSeconds };
+}
+
+function compileAllow(source: string, at: string, problems: string[]): AllowPattern | undefined {
+  const [provider, action, ...rest] = source.split(":");
+  const resource = rest.join(":");
+  if (!provider || !action || !resource) {
+    problems.push(`${at}: "${source}" must look like provider:action:resource`);
+    return undefined;
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(provider)) {
+    problems.push(`${at}: provider "${provider}" must be lower-case letters, digits and dashes, without '*'`);
+    return undefined;
+  }
+  const problem = globProblem(source);
+  if (problem) {
+    problems.push(`${at}: ${problem}`);
+    return undefined;
+  }
+  return { provider, source, glob: compileGlob(source) };
+}
+
+function ttl(value: unknown, at: string, problems: string[]): number {
+  const seconds = typeof value === "string" ? parseDuration(value) : undefined;
+  if (seconds === undefined) {
+    problems.push(`${at}: "${String(value)}" is not a duration like 900s, 15m, 1h or 1h30m`);
+    return 0;
+  }
+  if (seconds < MIN_TTL_SECONDS || seconds > MAX_TTL_SECONDS)
+    problems.push(`${at}: must be between ${formatDuration(MIN_TTL_SECONDS)} and ${formatDuration(MAX_TTL_SECONDS)}`);
+  return seconds;
+}
+
+function unknownFields(object: Fields, known: Set<string>, prefix: string, problems: string[]): void {
+  for (const key of Object.keys(object)) {
+    if (!known.has(key)) problems.push(`${prefix}${key}: unknown field (expected one of ${[...known].join(", ")})`);
+  }
+}
+
+function nonEmptyString(value: unknown, at: string, problems: string[]): string {
+  if (typeof value === "string" && value.trim() !== "") return value;
+  problems.push(`${at}: must be a non-empty string`);
+  return "";
+}
+
+function stringList(value: unknown, at: string, problems: string[]): string[] {
+  if (!Array.isArray(value)) {
+    problems.push(`${at}: must be a list of strings`);
+    return [];
+  }
+  return value.flatMap((item, i) => {
+    if (typeof item === "string" && item !== "") return [item];
+    problems.push(`${at}[${i}]: must be a non-empty string`);
+    return [];
+  });
+}
+
+function isFields(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,171 @@
+import { forensicClaims, type Claims } from "./claims.js";
+import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
+import { randomIds, type IdSource } from "./ids.js";
+import { evaluatePolicy } from "./policy/evaluate-policy.js";
+import type { Policy } from "./policy/policy.js";
+import { systemClock, type Clock } from "./ports/clock.js";
+import type { CredentialLedger } from "./ports/credential-ledger.js";
+import type { PluginClient, PluginDirectory, PrepareResult } from "./ports/plugin-client.js";
+import type { AuditEvent, CredentialRecord } from "./records.js";
+import { formatScope, type Scope } from "./scope.js";
+import { tokenHash } from "./token-hash.js";
+import { parseVendScopes, type VendInput } from "./vend-request.js";
+
+export interface VendPipelineDeps {
+  readonly policy: Policy;
+  readonly plugins: PluginDirectory;
+  readonly ledger: CredentialLedger;
+  readonly clock?: Clock;
+  readonly ids?: IdSource;
+}
+
+export interface VendedCredential {
+  readonly credentialId: string;
+  readonly provider: string;
+  readonly scopes: readonly string[];
+  readonly ttlSeconds: number;
+  readonly expiresAt: string;
+  /** The secret itself: returned to the caller once, never stored or logged. */
+  readonly credential: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * validate → narrow → analyze → serialize → vend → audit.
+ * The policy is checked before any worker sees the request, so a denial costs no round trip; a
+ * permitted vend costs two (Prepare, Vend). Nothing is handed out unless the ledger holds it.
+ */
+export class VendPipeline {
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+
+  constructor(private readonly deps: VendPipelineDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.ids = deps.ids ?? randomIds;
+  }
+
+  async vend(claims: Claims, input: VendInput): Promise<VendedCredential> {
+    const { provider, scopes } = parseVendScopes(input);
+    const worker = await this.deps.plugins.forProvider(provider);
+    if (!worker) {
+      const known = this.deps.plugins.providers().join(", ") || "none";
+      throw new CredvendError("invalid_request", "unknown_provider", `no worker serves provider "${provider}" (known: ${known})`);
+    }
+
+    const ttlSeconds = await this.narrow(claims, scopes, input.ttlSeconds);
+    const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
+    const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
+    // A worker may canonicalize a scope; the policy must allow what is actually granted.
+    const grantedTtl = await this.narrow(claims, granted, input.ttlSeconds);
+
+    const credentialId = this.ids.credentialId();
+    const issuedAt = this.clock.now();
+    const vended = await worker
+      .vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedTtl, serialized: prepared.serialized!.serialized })
+      .catch(async (err: unknown) => {
+        await this.auditQuietly(this.event("failure", claims, granted, { credentialId, reason: errorCode(err) }));
+        throw err;
+      });
+
+    const record: CredentialRecord = {
+      credentialId,
+      provider,
+      worker: worker.name,
+      scopes: granted.map(formatScope),
+      subject: forensicClaims(claims),
+      issuedAt: issuedAt.toISOString(),
+      expiresAt: vended.expiresAt.toISOString(),
+      revocable: vended.revocable,
+      upstreamRef: vended.upstreamRef,
+      tokenHashes: Object.values(vended.credential).map(tokenHash),
+      state: "active",
+    };
+    await this.persist(worker, record, this.event("vend", claims, granted, {
+      credentialId,
+      details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
+    }));
+
+    return {
+      credentialId,
+      provider,
+      scopes: record.scopes,
+      ttlSeconds: grantedTtl,
+      expiresAt: record.expiresAt,
+      credential: vended.credential,
+      warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
+      notes: vended.notes,
+    };
+  }
+
+  /** Step "narrow": deny by default; on a denial the audit event is written before the 403. */
+  private async narrow(claims: Claims, scopes: readonly Scope[], requestedTtl: number | undefined): Promise<number> {
+    const decision = evaluatePolicy(this.deps.policy, claims, scopes, requestedTtl);
+    if (decision.allowed) return decision.ttlSeconds;
+    await this.audit(this.event("deny", claims, scopes, { reason: "scope_denied", details: { denied: decision.denied.join(" "), why: decision.reason } }));
+    throw new PolicyDeniedError(decision.denied, decision.reason);
+  }
+
+  /** Steps validate (provider rules), analyze and serialize: one round trip. */
+  private async prepare(worker: PluginClient, claims: Claims, scopes: readonly Scope[], ttlSeconds: number): Promise<PrepareResult> {
+    const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds });
+    const invalid = prepared.validations.filter((v) => !v.valid);
+    if (invalid.length > 0) {
+      const reasons = invalid.map((v) => `${formatScope(v.scope)}: ${v.error || "not valid for this provider"}`);
+      throw new CredvendError("invalid_request", "invalid_scope", reasons.join("; "));
+    }
+    if (prepared.validations.length !== scopes.length || !prepared.serialized)
+      throw new CredvendError("upstream_failed", "worker_bad_response", `worker "${worker.name}" answered Prepare incompletely`);
+    return prepared;
+  }
+
+  /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
+  private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
+    try {
+      await this.deps.ledger.recordIssued(record);
+      await this.deps.ledger.appendAudit(event);
+    } catch (err) {
+      if (record.revocable) {
+        await worker
+          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
+          .catch(() => undefined);
+      }
+      throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
+    }
+  }
+
+  private async audit(event: AuditEvent): Promise<void> {
+    try {
+      await this.deps.ledger.appendAudit(event);
+    } catch (err) {
+      throw err instanceof LedgerError ? err : new LedgerError("could not write the audit event", { cause: err });
+    }
+  }
+
+  /** For events about a failure already being reported: the original error matters more. */
+  private async auditQuietly(event: AuditEvent): Promise<void> {
+    await this.deps.ledger.appendAudit(event).catch(() => undefined);
+  }
+
+  private event(
+    type: AuditEvent["type"],
+    claims: Claims,
+    scopes: readonly Scope[],
+    extra: Pick<AuditEvent, "credentialId" | "reason" | "details">,
+  ): AuditEvent {
+    const subject = forensicClaims(claims);
+    return {
+      eventId: this.ids.eventId(),
+      type,
+      at: this.clock.now().toISOString(),
+      ...(subject.repository ? { repository: subject.repository } : {}),
+      scopes: scopes.map(formatScope),
+      subject,
+      ...extra,
+    };
+  }
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof CredvendError ? err.code : "internal_error";
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../functions/core/policy/duration.js";
+import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
+import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
+import { parseScope } from "../../functions/core/scope.js";
+
+const POLICY = `
+version: 1
+audience: credvend
+issuers: [https://token.actions.githubusercontent.com]
+rules:
+  - name: web-deploy
+    when: { repository: acme/web, ref: refs/heads/main }
+    allow: ["aws:s3-write:acme-web-assets/*", "github:contents-read:acme/web", "local:read:*"]
+    maxTtl: 15m
+  - name: web-any-branch
+    when: { repository: acme/web, ref: "refs/heads/*" }
+    allow: ["local:read:docs"]
+    maxTtl: 5m
+  - name: release-workflow
+    when: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }
+    allow: ["local:admin:releases"]
+    maxTtl: 1h
+`;
+
+const policy = loadPolicyYaml(POLICY);
+const mainBranch = { repository: "acme/web", ref: "refs/heads/main", sub: "repo:acme@1/web@2:ref:refs/heads/main" };
+const scopes = (...texts: string[]) => texts.map(parseScope);
+
+describe("evaluatePolicy", () => {
+  it.each([
+    { name: "exact allow", claims: mainBranch, scopes: ["github:contents-read:acme/web"], allowed: true },
+    { name: "glob resource", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"], allowed: true },
+    { name: "requested wildcard inside allowed wildcard", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/*"], allowed: true },
+    { name: "requested wildcard wider than allowed", claims: mainBranch, scopes: ["aws:s3-write:*"], allowed: false },
+    { name: "other bucket", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assetsX/a"], allowed: false },
+    { name: "write not granted by read", claims: mainBranch, scopes: ["github:contents-write:acme/web"], allowed: false },
+    { name: "other repository", claims: { ...mainBranch, repository: "acme/api" }, scopes: ["local:read:x"], allowed: false },
+    { name: "prefix attack on repository", claims: { ...mainBranch, repository: "acme/web-evil" }, scopes: ["local:read:x"], allowed: false },
+    { name: "feature branch, narrow rule", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:docs"], allowed: true },
+    { name: "feature branch, main-only scope", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:other"], allowed: false },
+    { name: "one of two scopes denied", claims: mainBranch, scopes: ["local:read:x", "local:write:x"], allowed: false },
+    { name: "missing claim never matches", claims: { repository: "acme/web" }, scopes: ["local:read:docs"], allowed: false },
+    { name: "reusable workflow rule", claims: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
+  ])("$name", ({ claims, scopes: requested, allowed }) => {
+    expect(evaluatePolicy(policy, claims, scopes(...requested)).allowed).toBe(allowed);
+  });
+
+  it("names every denied scope", () => {
+    const decision = evaluatePolicy(policy, mainBranch, scopes("local:read:x", "local:write:x", "local:admin:y"));
+    expect(decision).toMatchObject({ allowed: false, denied: ["local:write:x", "local:admin:y"] });
+  });
+
+  it("narrows the TTL to the rule's maxTtl instead of refusing", () => {
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 7200)).toMatchObject({ allowed: true, ttlSeconds: 900, ttlNarrowed: true });
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 300)).toMatchObject({ allowed: true, ttlSeconds: 300, ttlNarrowed: false });
+  });
+
+  it("uses the smallest maxTtl among the rules that cover the scopes", () => {
+    const feature = { ...mainBranch, ref: "refs/heads/feat" };
+    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 300 });
+    // On main both rules cover local:read:docs: the more generous one is the grant.
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 900 });
+  });
+
+  it("defaults the TTL to 15 minutes, within maxTtl", () => {
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"))).toMatchObject({ ttlSeconds: 900 });
+    const feature = { ...mainBranch, ref: "refs/heads/feat" };
+    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"))).toMatchObject({ ttlSeconds: 300 });
+  });
+
+  it("denies everything with no rules", () => {
+    const empty = loadPolicyYaml("version: 1\naudience: a\nissuers: [https://i]\nrules: []\n");
+    expect(evaluatePolicy(empty, mainBranch, scopes("local:read:x"))).toMatchObject({ allowed: false, reason: "no rule matches this workflow" });
+  });
+});
+
+describe("loadPolicyYaml", () => {
+  const base = (rule: string) => `version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules:\n${rule}`;
+
+  it.each([
+    { name: "unknown top-level field", text: `${base("  []")}\nextra: 1`, want: "extra: unknown field" },
+    { name: "unknown rule field", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], deny: [] }"), want: "rules[0].deny: unknown field" },
+    { name: "typo in claim name", text: base("  - { name: a, when: { repo: a/b }, allow: [local:read:x] }"), want: 'rules[0].when.repo: unknown claim "repo"' },
+    { name: "rule without an anchor", text: base("  - { name: a, when: { ref: refs/heads/main }, allow: [local:read:x] }"), want: "rules[0].when: must pin one of" },
+    { name: "bad glob", text: base("  - { name: a, when: { repository: 'a/[bc]' }, allow: [local:read:x] }"), want: "rules[0].when.repository: unsupported glob character '['" },
+    { name: "double star", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:**'] }"), want: "rules[0].allow[0]: '**' is not supported" },
+    { name: "wildcard provider", text: base("  - { name: a, when: { repository: a/b }, allow: ['*:read:x'] }"), want: "rules[0].allow[0]: provider" },
+    { name: "allow not a scope", text: base("  - { name: a, when: { repository: a/b }, allow: ['local-read'] }"), want: "must look like provider:action:resource" },
+    { name: "bad duration", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 15 }"), want: 'rules[0].maxTtl: "15" is not a duration' },
+    { name: "duration too long", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 24h }"), want: "rules[0].maxTtl: must be between" },
+    { name: "duplicate rule names", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }"), want: 'rules[1].name: "a" is used by another rule' },
+    { name: "wrong version", text: base("  []").replace("version: 1", "version: 2"), want: "version: must be 1" },
+    { name: "missing audience", text: base("  []").replace("audience: credvend\n", ""), want: "audience: must be a non-empty string" },
+    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an http(s) URL" },
+    { name: "not YAML", text: "version: [1", want: "not valid YAML" },
+    { name: "duplicate keys", text: "version: 1\nversion: 1\n", want: "not valid YAML" },
+    { name: "not a mapping", text: "- 1\n", want: "must be a mapping" },
+  ])("rejects $name", ({ text, want }) => {
+    expect(() => loadPolicyYaml(text)).toThrow(PolicyLoadError);
+    expect(() => loadPolicyYaml(text)).toThrow(want);
+  });
+
+  it("reports every problem at once", () => {
+    const text = base("  - { name: a, when: { repo: a/b }, allow: ['local-read'], maxTtl: soon }");
+    try {
+      loadPolicyYaml(text);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as PolicyLoadError).problems.length).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["900s", 900],
+    ["15m", 900],
+    ["1h", 3600],
+    ["1h30m", 5400],
+    ["15", undefined],
+    ["15 m", undefined],
+    ["1m1m", undefined],
+    ["", undefined],
+  ])("%j → %j", (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+});
