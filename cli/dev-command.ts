@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { JsonLogger } from "../functions/adapters/json-logger.js";
+import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
+import { CliError } from "./cli-error.js";
+import { startLocalStack } from "./local-stack.js";
+
+export const DEV_USAGE = `credvend dev — run credvend locally on its embedded default (no AWS account)
+
+Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml]
+
+Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
+local-tokens worker on a loopback port (gRPC-web), a dev OIDC issuer, and the vend API on
+http://127.0.0.1:<port>. Ctrl-C stops everything; the next start reuses the data.
+
+Options:
+  --port N          Port of the vend API (default: $PORT or 8787)
+  --data-dir DIR    Where data and the dev signing key live (default: .credvend)
+  --policy FILE     Policy file (default: credvend.policy.yaml)
+  --log-level L     debug | info | warn | error (default: info)
+  -h, --help        Show this help
+`;
+
+export async function runDev(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: "string" },
+      "data-dir": { type: "string", default: ".credvend" },
+      policy: { type: "string", default: "credvend.policy.yaml" },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(DEV_USAGE);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? "8787");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: "${values.port}" is not a port number`, 2);
+  const level = values["log-level"];
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error")
+    throw new CliError(`--log-level: must be debug, info, warn or error`, 2);
+
+  let policyYaml: string;
+  try {
+    policyYaml = readFileSync(values.policy, "utf8");
+  } catch {
+    throw new CliError(`cannot read the policy file ${values.policy}`);
+  }
+  const stack = await startLocalStack({
+    dataDir: values["data-dir"],
+    port,
+    policyYaml,
+    logger: new JsonLogger({ service: "credvend-dev", level }),
+  }).catch((err: unknown) => {
+    if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new CliError(`port ${port} is in use: stop the other process or pass --port / PORT`);
+    throw err;
+  });
+
+  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"]));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  process.stdout.write("\nstopping...\n");
+  await stack.close();
+  process.stdout.write("stopped.\n");
+  return 0;
+}
+
+function banner(url: string, workerUrl: string, dataDir: string): string {
+  return `
+credvend is running (embedded default, no AWS account needed)
+  vend API       ${url}   (POST /v1/vend, GET /healthz)
+  dev issuer     ${url}/dev-oidc   (trusted in dev mode only)
+  worker         local-tokens at ${workerUrl}   (POST /introspect)
+  data           ${dataDir}/
+
+Get a dev token for a CI job of acme/web on main:
+  TOKEN=$(npx credvend dev token --repository acme/web --ref refs/heads/main)
+
+Vend a credential (allowed by credvend.policy.yaml):
+  curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -d '{"scopes":["local:read:billing"],"ttlSeconds":600}'
+
+Ask for something the policy does not allow (403, audited):
+  curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -d '{"scopes":["local:admin:billing"]}'
+
+Ctrl-C stops everything.
+`;
+}

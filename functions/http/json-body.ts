@@ -1,0 +1,39 @@
+import type { Context } from "hono";
+import { HttpError } from "./http-error.js";
+
+/**
+ * Reads a JSON request body: content type checked first (415), size capped while reading (413,
+ * whatever Content-Length claims), then parsed (400). Returns the parsed value.
+ */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new HttpError(415, "unsupported_media_type", "Content-Type must be application/json");
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+
+  const reader = c.req.raw.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    if (!reader) break;
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "malformed_json", "request body is not valid JSON");
+  }
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`);
+}
