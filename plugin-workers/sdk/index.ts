@@ -1,0 +1,13 @@
+export type { Awaitable, PluginImplementation } from "./plugin-implementation.js";
+export { GENERIC_INTERNAL_MESSAGE, PluginError, type PluginErrorCode } from "./plugin-error.js";
+export { capabilitiesOf, describePlugin, type PluginErrorReporter } from "./plugin-service.js";
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  servePlugin,
+  type PluginLambdaHandler,
+  type ServePluginOptions,
+  type ServedPlugin,
+} from "./serve-plugin.js";
+export { createPluginTestClient, type PluginTestClientOptions } from "./test-client.js";
+export { listenOnLoopback, type LoopbackOptions, type LoopbackServer } from "./listen.js";
+export { PLUGIN_PROTOCOL } from "../../functions/adapters/plugin-protocol-convert.js";

@@ -1,0 +1,30 @@
+// What a plugin author writes: the worker's steps in domain terms. The SDK turns it into the
+// gRPC-web service; Describe's capabilities follow from which optional methods exist.
+import type {
+  RevokeRequest,
+  RevokeResult,
+  ScopeAnalysis,
+  ScopeSetRequest,
+  ScopeValidation,
+  SerializedScopes,
+  VendRequest,
+  VendResult,
+} from "../../functions/core/ports/plugin-client.js";
+import type { Scope } from "../../functions/core/scope.js";
+
+export type Awaitable<T> = T | Promise<T>;
+
+export interface PluginImplementation {
+  readonly name: string;
+  readonly version: string;
+  /** Scope providers served, e.g. ["local"]. */
+  readonly providers: readonly string[];
+  /** One result per scope, in order. An invalid scope carries an error safe to show the caller. */
+  validate(scopes: readonly Scope[]): Awaitable<readonly ScopeValidation[]>;
+  /** One result per scope, in order; only called with valid, normalized scopes. */
+  analyze?(request: ScopeSetRequest): Awaitable<readonly ScopeAnalysis[]>;
+  /** The provider's form of the whole set, handed back in VendRequest.serialized. */
+  serialize(request: ScopeSetRequest): Awaitable<SerializedScopes>;
+  vend(request: VendRequest): Awaitable<VendResult>;
+  revoke?(request: RevokeRequest): Awaitable<RevokeResult>;
+}

@@ -1,0 +1,64 @@
+// servePlugin(impl): a Hono app that speaks gRPC-web only (the protocol the core uses), plus
+// /healthz and any routes the worker adds, and the Lambda handler for a Function URL.
+import { createConnectRouter } from "@connectrpc/connect";
+import { createFetchHandler } from "@connectrpc/connect/protocol";
+import { Hono } from "hono";
+import { handle } from "hono/aws-lambda";
+import { bodyLimit } from "hono/body-limit";
+import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import type { PluginImplementation } from "./plugin-implementation.js";
+import { createPluginService, type PluginErrorReporter } from "./plugin-service.js";
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServePluginOptions {
+  /** Largest accepted request body, in bytes. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Adds the worker's own HTTP routes (local-tokens adds /introspect). */
+  readonly routes?: (app: Hono) => void;
+  /** Where unexpected errors go; the caller only ever sees a generic message. */
+  readonly onError?: PluginErrorReporter;
+}
+
+export type PluginLambdaHandler = ReturnType<typeof handle>;
+
+export interface ServedPlugin {
+  readonly app: Hono;
+  readonly handler: PluginLambdaHandler;
+}
+
+const GRPC_WEB_CONTENT_TYPE = "application/grpc-web+proto";
+const RESOURCE_EXHAUSTED = "8";
+
+const defaultReporter: PluginErrorReporter = (error, method) => {
+  console.error(`credvend plugin: ${method} failed`, error);
+};
+
+export function servePlugin(impl: PluginImplementation, options: ServePluginOptions = {}): ServedPlugin {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const router = createConnectRouter({ grpcWeb: true, grpc: false, connect: false, readMaxBytes: maxBodyBytes });
+  router.service(PluginService, createPluginService(impl, options.onError ?? defaultReporter));
+  const handlers = new Map(router.handlers.map((h) => [h.requestPath, createFetchHandler(h)]));
+
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok", name: impl.name, version: impl.version }));
+  app.post(
+    `/${PluginService.typeName}/*`,
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      // A gRPC-web "trailers-only" answer, so clients read a status rather than a bare HTTP 413.
+      onError: (c) =>
+        c.body(null, 200, {
+          "content-type": GRPC_WEB_CONTENT_TYPE,
+          "grpc-status": RESOURCE_EXHAUSTED,
+          "grpc-message": encodeURIComponent(`request body larger than ${maxBodyBytes} bytes`),
+        }),
+    }),
+    (c) => {
+      const handler = handlers.get(c.req.path);
+      return handler ? handler(c.req.raw) : c.notFound();
+    },
+  );
+  options.routes?.(app);
+  return { app, handler: handle(app) };
+}

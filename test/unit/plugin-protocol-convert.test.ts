@@ -1,0 +1,43 @@
+// The shared protobuf <-> domain mapping: claims survive the Subject message, and a peer's
+// omissions are read conservatively.
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import {
+  PluginProtocolError,
+  analysisFromProto,
+  claimsToSubject,
+  prepareFromProto,
+  revokeResultFromProto,
+  subjectToClaims,
+  vendResultFromProto,
+} from "../../functions/adapters/plugin-protocol-convert.js";
+import * as pb from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+
+describe("plugin protocol conversion", () => {
+  it("carries the known claims in Subject fields and the rest in extra_claims", () => {
+    const claims = { iss: "https://issuer", sub: "repo:a/b", repository: "a/b", job_workflow_ref: "a/b/.github/w.yml@x", custom: "1" };
+    const subject = claimsToSubject(claims);
+    expect(subject.issuer).toBe("https://issuer");
+    expect(subject.jobWorkflowRef).toBe("a/b/.github/w.yml@x");
+    expect(subject.extraClaims).toEqual({ custom: "1" });
+    expect(subjectToClaims(subject)).toEqual(claims);
+    expect(subjectToClaims(undefined)).toEqual({});
+  });
+
+  it("does not let extra_claims shadow a Subject field", () => {
+    const subject = create(pb.SubjectSchema, { repository: "real/repo", extraClaims: { repository: "fake/repo" } });
+    expect(subjectToClaims(subject)).toEqual({ repository: "real/repo" });
+  });
+
+  it("reads an unspecified risk as high", () => {
+    const analysis = create(pb.ScopeAnalysisSchema, { scope: { provider: "p", action: "a", resource: "r" } });
+    expect(analysisFromProto(analysis).risk).toBe("high");
+  });
+
+  it("rejects answers that leave out required parts", () => {
+    const valid = create(pb.ScopeValidationSchema, { scope: { provider: "p", action: "a", resource: "r" }, valid: true });
+    expect(() => prepareFromProto(create(pb.PrepareResponseSchema, { validations: [valid] }))).toThrow(PluginProtocolError);
+    expect(() => vendResultFromProto(create(pb.VendResponseSchema, { credential: { token: "t" } }))).toThrow(PluginProtocolError);
+    expect(() => revokeResultFromProto(create(pb.RevokeResponseSchema))).toThrow(PluginProtocolError);
+  });
+});
