@@ -37,6 +37,7 @@ export function errorHandler(logger: Logger) {
     if (err instanceof HttpError) return c.json(errorBody(err.code, err.message), err.status);
     if (err instanceof CredvendError) {
       const status = STATUS[err.kind];
+      if (status === 401) c.header("WWW-Authenticate", 'Bearer realm="credvend"');
       logger.log(status >= 500 ? "error" : "info", "request failed", {
         path: c.req.path,
         status,

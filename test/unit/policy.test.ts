@@ -28,7 +28,7 @@ const mainBranch = { repository: "acme/web", ref: "refs/heads/main", sub: "repo:
 const scopes = (...texts: string[]) => texts.map(parseScope);
 
 describe("evaluatePolicy", () => {
-  it.each([
+  it.each<{ name: string; claims: Record<string, string>; scopes: string[]; allowed: boolean }>([
     { name: "exact allow", claims: mainBranch, scopes: ["github:contents-read:acme/web"], allowed: true },
     { name: "glob resource", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"], allowed: true },
     { name: "requested wildcard inside allowed wildcard", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/*"], allowed: true },

@@ -1,0 +1,84 @@
+// A vend app built from real parts, in one process: the dev OIDC issuer (keys in a temp dir, its
+// JWKS served through the verifier's fetch), the OIDC verifier, the local-tokens worker behind the
+// real gRPC-web client, and the in-memory ledger. Only the network is left out.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Hono } from "hono";
+import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../functions/adapters/dev-oidc-issuer.js";
+import { OidcVerifier } from "../../functions/adapters/github-oidc-verifier.js";
+import { JsonLogger } from "../../functions/adapters/json-logger.js";
+import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
+import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
+import { VendPipeline } from "../../functions/core/vend-pipeline.js";
+import { createVendApp } from "../../functions/vend/app.js";
+import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
+import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
+import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+
+export const ISSUER = "https://issuer.test";
+export const SAMPLE_POLICY = `
+version: 1
+audience: credvend
+issuers: [${ISSUER}]
+rules:
+  - name: web-main
+    when: { repository: acme/web, ref: refs/heads/main }
+    allow: ["local:read:*", "local:write:*"]
+    maxTtl: 15m
+`;
+
+export interface VendFixture {
+  readonly app: Hono;
+  readonly ledger: MemoryLedger;
+  readonly issuer: DevIssuer;
+  /** Where the dev issuer's private key is, for tests that sign odd tokens with it. */
+  readonly keyDir: string;
+  readonly store: MemoryLocalTokenStore;
+  /** Every log line the app wrote. */
+  readonly logs: string[];
+  token(overrides?: { repository?: string; ref?: string; audience?: string; ttlSeconds?: number }): Promise<string>;
+  vend(body: unknown, token?: string): Promise<Response>;
+}
+
+export async function createVendFixture(options: { worker?: PluginClient; policy?: string; issuerFetch?: typeof fetch } = {}): Promise<VendFixture> {
+  const keyDir = mkdtempSync(join(tmpdir(), "credvend-issuer-"));
+  const issuer = await loadOrCreateDevIssuer({ dir: keyDir, issuerUrl: ISSUER });
+  const routes = issuer.routes();
+  const store = new MemoryLocalTokenStore();
+  const localTokens = createLocalTokensWorker({ store });
+  const worker = options.worker ?? createPluginTestClient(localTokens, { routes: localTokens.routes });
+  const ledger = new MemoryLedger();
+  const logs: string[] = [];
+  const policy = loadPolicyYaml(options.policy ?? SAMPLE_POLICY);
+  const verifier = new OidcVerifier({
+    issuers: policy.issuers,
+    audience: policy.audience,
+    fetch: options.issuerFetch ?? (async (input, init) => routes.fetch(new Request(input, init))),
+  });
+  const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }]) });
+  const app = createVendApp({ pipeline, verifier, logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }) });
+
+  const token: VendFixture["token"] = async (overrides = {}) => {
+    const repository = overrides.repository ?? "acme/web";
+    const ref = overrides.ref ?? "refs/heads/main";
+    return issuer.mint({
+      ...defaultDevClaims({ repository, ref }),
+      repository,
+      ref,
+      audience: overrides.audience ?? "credvend",
+      ...(overrides.ttlSeconds ? { ttlSeconds: overrides.ttlSeconds } : {}),
+    });
+  };
+  const vend: VendFixture["vend"] = async (body, bearer) =>
+    app.request("/v1/vend", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${bearer ?? (await token())}` },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { app, ledger, issuer, keyDir, store, logs, token, vend };
+}
+
+export const ALL_TIME = { from: "2000-01-01T00:00:00.000Z", to: "2100-01-01T00:00:00.000Z" };
