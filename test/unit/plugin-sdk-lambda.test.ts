@@ -1,62 +1,9 @@
-// The Lambda handler behind a Function URL: the client's request becomes a payload-2.0 event
-// with a base64 body, and the handler's base64 answer goes back to the client.
+// The Lambda handler behind a Function URL: the client's calls travel as base64 events.
 import { describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { servePlugin, type PluginLambdaHandler } from "../../plugin-workers/sdk/index.js";
+import { servePlugin } from "../../plugin-workers/sdk/index.js";
+import { functionUrlEvent, viaLambda } from "./plugin-sdk-lambda-fetch.js";
 import { demoClaims, demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
-
-// hono/aws-lambda exports the union only; the Function URL (payload 2.0) member is picked out here.
-type FunctionUrlEvent = Extract<Parameters<PluginLambdaHandler>[0], { rawPath: string; routeKey: string }>;
-
-async function functionUrlEvent(request: Request): Promise<FunctionUrlEvent> {
-  const url = new URL(request.url);
-  const body = Buffer.from(await request.arrayBuffer());
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: { ...Object.fromEntries(request.headers), host: "abc.lambda-url.eu-west-1.on.aws" },
-    body: body.toString("base64"),
-    isBase64Encoded: true,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc",
-      authentication: null,
-      // Function URLs with AWS_IAM auth describe the signed caller here.
-      authorizer: {
-        iam: {
-          accessKey: "AKIAEXAMPLE",
-          accountId: "123456789012",
-          callerId: "AROAEXAMPLE:vend",
-          cognitoIdentity: null,
-          principalOrgId: null,
-          userArn: "arn:aws:sts::123456789012:assumed-role/vend/vend",
-          userId: "AROAEXAMPLE:vend",
-        },
-      },
-      domainName: "abc.lambda-url.eu-west-1.on.aws",
-      domainPrefix: "abc",
-      requestId: "req-1",
-      routeKey: "$default",
-      stage: "$default",
-      time: "01/Jan/2030:00:00:00 +0000",
-      timeEpoch: 1893456000000,
-      http: { method: request.method, path: url.pathname, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
-    },
-  };
-}
-
-function viaLambda(handler: PluginLambdaHandler, seen: { base64: boolean[] }): typeof fetch {
-  return async (input, init) => {
-    const result = await handler(await functionUrlEvent(new Request(input, init)));
-    seen.base64.push(result.isBase64Encoded);
-    const body = result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(result.headers ?? {})) headers.set(name, String(value));
-    return new Response(body, { status: result.statusCode, headers });
-  };
-}
 
 describe("plugin Lambda handler (Function URL)", () => {
   it("round-trips describe, prepare and vend through base64 events", async () => {

@@ -1,0 +1,19 @@
+// Runs local-tokens on a loopback port over real HTTP: `npm start` and the e2e tests.
+import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
+import type { LocalTokenStore } from "./store.js";
+import { serveLocalTokens } from "./worker.js";
+
+export interface StartLocalTokensOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly host?: "127.0.0.1";
+  readonly store: LocalTokenStore;
+}
+
+export async function startLocalTokensWorker(options: StartLocalTokensOptions): Promise<LoopbackServer> {
+  const { app } = serveLocalTokens({ store: options.store });
+  return listenOnLoopback(app, {
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+  });
+}
