@@ -1,0 +1,123 @@
+// `npm run bench`: the broker's overhead over a bare worker call, throughput, and each Lambda
+// bundle's size and module-init time. Targets (not tests): overhead ≤ 3 ms p50 / ≤ 10 ms p99,
+// ≥ 500 vends/s on 2 cores, bundles ≤ 1 MB, init ≤ 150 ms.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { defaultDevClaims } from "../functions/adapters/dev-oidc-issuer.js";
+import { GrpcWebPluginClient } from "../functions/adapters/grpc-web-plugin-client.js";
+import { silentLogger } from "../functions/core/ports/logger.js";
+import { startLocalStack } from "../cli/local-stack.js";
+import { buildBundles } from "../scripts/build-bundles.mjs";
+
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
+const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const WARMUP = 100;
+const policyYaml = `version: 1
+audience: credvend
+issuers: [https://token.actions.githubusercontent.com]
+rules:
+  - name: bench
+    when: { repository: acme/web }
+    allow: ["local:read:*"]
+    maxTtl: 15m
+`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function timeEach(n: number, call: () => Promise<void>): Promise<{ p50: number; p99: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await call();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+async function throughput(total: number, concurrency: number, call: () => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < total) await call();
+    }),
+  );
+  return total / ((performance.now() - start) / 1000);
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack({ port: 0, policyYaml, logger: silentLogger, keyDir: mkdtempSync(join(tmpdir(), "credvend-bench-")) });
+  try {
+    const claims = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
+    const token = await stack.issuer.mint({ ...claims, repository: "acme/web", ref: "refs/heads/main", audience: "credvend", ttlSeconds: 3600 });
+    const body = JSON.stringify({ scopes: ["local:read:bench"], ttlSeconds: 600 });
+    const vendOnce = async () => {
+      const response = await fetch(`${stack.url}/v1/vend`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body,
+      });
+      if (response.status !== 200) throw new Error(`vend answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl });
+    const scopes = [{ provider: "local", action: "read", resource: "bench" }];
+    const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds: 600 });
+    const workerVendOnce = async () => {
+      await worker.vend({ credentialId: randomUUID(), scopes, subject: claims, ttlSeconds: 600, serialized: prepared.serialized!.serialized });
+    };
+
+    for (let i = 0; i < WARMUP; i++) await vendOnce();
+    for (let i = 0; i < WARMUP; i++) await workerVendOnce();
+    const broker = await timeEach(SEQUENTIAL, vendOnce);
+    const bare = await timeEach(SEQUENTIAL, workerVendOnce);
+    const perSecond = await throughput(CONCURRENT_TOTAL, CONCURRENCY, vendOnce);
+
+    console.log(`\nVend latency, ${SEQUENTIAL} sequential calls over loopback (embedded dynalite)`);
+    console.table({
+      "POST /v1/vend (whole stack)": { p50: ms(broker.p50), p99: ms(broker.p99) },
+      "worker Vend alone (gRPC-web)": { p50: ms(bare.p50), p99: ms(bare.p99) },
+      "broker overhead": { p50: ms(broker.p50 - bare.p50), p99: ms(broker.p99 - bare.p99) },
+    });
+    console.log(`Throughput: ${perSecond.toFixed(0)} vends/s (${CONCURRENT_TOTAL} vends, ${CONCURRENCY} concurrent, target ≥ 500)`);
+  } finally {
+    await stack.close();
+  }
+
+  const bundles = await buildBundles(mkdtempSync(join(tmpdir(), "credvend-bundles-")));
+  const rows: Record<string, { size: string; init: string }> = {};
+  for (const bundle of bundles) {
+    const inits = [0, 1, 2].map(() => measureInit(bundle.outfile));
+    rows[bundle.name] = { size: `${(bundle.bytes / 1024).toFixed(0)} KiB`, init: ms(Math.min(...inits)) };
+  }
+  console.log("\nLambda bundles (esbuild, minified ESM; init = fresh-process import(), best of 3; targets ≤ 1 MB, ≤ 150 ms)");
+  console.table(rows);
+}
+
+/** Module-init time of a bundle: a fresh Node process importing it with a plausible environment. */
+function measureInit(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: {
+      ...process.env,
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      CREDVEND_LEDGER_TABLE: "credvend-ledger",
+      CREDVEND_POLICY: policyYaml,
+      CREDVEND_WORKERS: JSON.stringify([{ name: "local-tokens", url: "https://worker.example", providers: ["local"] }]),
+      LOCAL_TOKENS_TABLE: "credvend-local-tokens",
+    },
+  });
+  return Number(out.toString());
+}
+
+await main();
