@@ -1,0 +1,12 @@
+// A DynamoDB client for a local DynamoDB API server (dynalite, DynamoDB Local): fixed region and
+// dummy credentials, so nothing reads the developer's AWS profile or reaches AWS.
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+
+export function localDynamoClient(endpoint: string, config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    ...config,
+    endpoint,
+  });
+}

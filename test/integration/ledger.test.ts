@@ -1,0 +1,259 @@
+// The ledger contract against every implementation, plus what only the DynamoDB ledger has:
+// table setup, TTL attributes, orphan lookups, error wrapping and the exact command order.
+import { randomUUID } from "node:crypto";
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type BatchWriteItemCommandInput,
+  type PutItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it } from "vitest";
+import { DynamoDbLedger, ensureLedgerTable, ledgerTableDefinition } from "../../functions/adapters/dynamodb-ledger.js";
+import { credentialItem, lookupItem } from "../../functions/adapters/dynamodb-ledger-items.js";
+import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { LedgerError } from "../../functions/core/errors.js";
+import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
+import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
+import { startDynamoDbLocal } from "../support/dynamodb-local.js";
+import { describeLedgerContract, makeRecord, randomHash } from "./ledger-contract.js";
+
+const DAY_SECONDS = 86_400;
+const freshTableName = () => `ledger-${randomUUID()}`;
+
+/** A new table on `endpoint`, and a ledger on it. */
+async function dynamoLedger(endpoint: string, options: { retentionDays?: number } = {}) {
+  const client = localDynamoClient(endpoint);
+  const tableName = freshTableName();
+  await ensureLedgerTable(client, tableName);
+  return { client, tableName, ledger: new DynamoDbLedger({ client, tableName, ...options }) };
+}
+
+// One JVM for the whole file; every suite on it gets its own table.
+const dynamoDbLocal = await startDynamoDbLocal();
+afterAll(async () => {
+  if ("close" in dynamoDbLocal) await dynamoDbLocal.close();
+});
+
+const servers: { name: string; start: () => Promise<LocalDynamo> }[] = [
+  { name: "dynalite", start: () => startDynalite() },
+];
+if ("skipped" in dynamoDbLocal) {
+  describe.skip(`DynamoDbLedger on DynamoDB Local — skipped: ${dynamoDbLocal.skipped}`, () => {
+    it("CredentialLedger contract and DynamoDB-specific tests", () => {});
+  });
+} else {
+  const { endpoint } = dynamoDbLocal;
+  servers.push({ name: "DynamoDB Local", start: async () => ({ endpoint, close: async () => {} }) });
+}
+
+describeLedgerContract("MemoryLedger", async () => ({ ledger: new MemoryLedger() }));
+
+for (const server of servers) {
+  describeLedgerContract(`DynamoDbLedger on ${server.name}`, async () => {
+    const running = await server.start();
+    const { client, ledger } = await dynamoLedger(running.endpoint);
+    return {
+      ledger,
+      teardown: async () => {
+        client.destroy();
+        await running.close();
+      },
+    };
+  });
+
+  describe(`DynamoDbLedger on ${server.name}: DynamoDB specifics`, () => {
+    let running: LocalDynamo;
+    const clients: DynamoDBClient[] = [];
+    const setUp = async (options: { retentionDays?: number } = {}) => {
+      running ??= await server.start();
+      const made = await dynamoLedger(running.endpoint, options);
+      clients.push(made.client);
+      return made;
+    };
+    afterAll(async () => {
+      for (const client of clients) client.destroy();
+      await running?.close();
+    });
+
+    it("ensureLedgerTable creates the table as defined, and a second call changes nothing", async () => {
+      const { client, tableName, ledger } = await setUp();
+      const before = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table!;
+      const definition = ledgerTableDefinition(tableName);
+      expect(before.TableStatus).toBe("ACTIVE");
+      expect(before.KeySchema).toEqual(definition.KeySchema);
+      expect(before.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema])).toEqual(
+        definition.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema]),
+      );
+      const record = makeRecord();
+      await ledger.recordIssued(record);
+
+      await ensureLedgerTable(client, tableName);
+      const after = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table!;
+      expect(after.CreationDateTime).toEqual(before.CreationDateTime);
+      expect(await ledger.getCredential(record.credentialId)).toStrictEqual(record);
+    });
+
+    it.each([
+      { case: "default retention of 90 days", retentionDays: undefined, days: 90 },
+      { case: "configured retention", retentionDays: 30, days: 30 },
+    ])("sets a numeric ttl on every item: $case", async ({ retentionDays, days }) => {
+      const { client, tableName, ledger } = await setUp({ retentionDays });
+      const record = makeRecord({ expiresAt: "2031-03-01T12:00:00.000Z" });
+      const at = "2031-03-01T11:00:00.000Z";
+      const eventId = randomUUID();
+      await ledger.recordIssued(record);
+      await ledger.appendAudit({ eventId, type: "vend", at, credentialId: record.credentialId });
+
+      const ttlOf = async (pk: string, sk: string) => {
+        const key = { pk: { S: pk }, sk: { S: sk } };
+        return (await client.send(new GetItemCommand({ TableName: tableName, Key: key }))).Item?.ttl?.N;
+      };
+      const recordTtl = String(Date.parse(record.expiresAt) / 1000 + days * DAY_SECONDS);
+      expect(await ttlOf(`CRED#${record.credentialId}`, "CRED")).toBe(recordTtl);
+      for (const hash of record.tokenHashes) expect(await ttlOf(`HASH#${hash}`, "HASH")).toBe(recordTtl);
+      expect(await ttlOf(`CRED#${record.credentialId}`, `EVENT#${at}#${eventId}`)).toBe(
+        String(Date.parse(at) / 1000 + days * DAY_SECONDS),
+      );
+    });
+
+    it.each([
+      { case: "its record is missing", pointsAt: async () => randomUUID() },
+      {
+        case: "its record does not list the hash",
+        pointsAt: async (ledger: CredentialLedger) => {
+          const record = makeRecord();
+          await ledger.recordIssued(record);
+          return record.credentialId;
+        },
+      },
+    ])("a lookup item finds nothing when $case", async ({ pointsAt }) => {
+      const { client, tableName, ledger } = await setUp();
+      const hash = randomHash("orphan");
+      const credentialId = await pointsAt(ledger);
+      // What a crash between the lookup and record writes leaves behind.
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: `HASH#${hash}` }, sk: { S: "HASH" }, kind: { S: "lookup" },
+            tokenHash: { S: hash }, credentialId: { S: credentialId },
+          },
+        }),
+      );
+      expect(await ledger.findByTokenHash(hash)).toBeUndefined();
+      expect((await ledger.findByTokenHashes([hash])).size).toBe(0);
+    });
+
+    it("turns SDK failures into LedgerError naming the operation and no data values", async () => {
+      const { client } = await setUp();
+      const tableName = freshTableName(); // never created
+      const ledger = new DynamoDbLedger({ client, tableName });
+      const record = makeRecord();
+      const repository = "acme/secret-project";
+      const range = { from: "2031-01-01T00:00:00.000Z", to: "2031-01-03T00:00:00.000Z" };
+      const event = { eventId: randomUUID(), type: "deny", at: range.from, repository } as const;
+      const calls: [string, () => Promise<unknown>][] = [
+        ["recordIssued", () => ledger.recordIssued(record)],
+        ["getCredential", () => ledger.getCredential(record.credentialId)],
+        ["findByTokenHash", () => ledger.findByTokenHash(record.tokenHashes[0]!)],
+        ["findByTokenHashes", () => ledger.findByTokenHashes(record.tokenHashes)],
+        ["appendAudit", () => ledger.appendAudit(event)],
+        ["auditByCredential", () => ledger.auditByCredential(record.credentialId)],
+        ["auditByRepository", () => ledger.auditByRepository(repository, range)],
+        ["auditByTime", () => ledger.auditByTime(range)],
+      ];
+      const secrets = [tableName, record.credentialId, ...record.tokenHashes, repository, event.eventId, "2031"];
+      for (const [operation, call] of calls) {
+        const error = await call().then(() => undefined, (caught: unknown) => caught);
+        expect(error, operation).toBeInstanceOf(LedgerError);
+        const { message, cause } = error as LedgerError;
+        expect(message).toContain(operation);
+        for (const value of secrets) expect(message, operation).not.toContain(value);
+        expect((cause as Error).name, operation).toBe("ResourceNotFoundException");
+      }
+    });
+  });
+}
+
+describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
+  const tableName = "ledger";
+  const setUp = (options: { maxBatchAttempts?: number } = {}) => {
+    const client = new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    const mock = mockClient(client);
+    const ledger = new DynamoDbLedger({ client, tableName, ...options });
+    const sent = () =>
+      mock.calls().map(({ args: [command] }) =>
+        command instanceof BatchWriteItemCommand ? "BatchWriteItem"
+        : command instanceof PutItemCommand ? "PutItem"
+        : command instanceof BatchGetItemCommand ? "BatchGetItem"
+        : "other",
+      );
+    return { mock, ledger, sent };
+  };
+  const writtenKeys = (input: BatchWriteItemCommandInput) =>
+    input.RequestItems![tableName]!.map((request) => request.PutRequest!.Item!.pk!.S);
+
+  it("recordIssued writes every hash lookup before the record, and the record conditionally", async () => {
+    const { mock, ledger, sent } = setUp();
+    mock.on(BatchWriteItemCommand).resolves({});
+    mock.on(PutItemCommand).resolves({});
+    const record = makeRecord();
+    await ledger.recordIssued(record);
+
+    expect(sent()).toEqual(["BatchWriteItem", "PutItem"]);
+    const [batch] = mock.commandCalls(BatchWriteItemCommand);
+    expect(writtenKeys(batch!.args[0].input)).toEqual(record.tokenHashes.map((hash) => `HASH#${hash}`));
+    const put = mock.commandCalls(PutItemCommand)[0]!.args[0].input as PutItemCommandInput;
+    expect(put.Item?.pk).toEqual({ S: `CRED#${record.credentialId}` });
+    expect(put.ConditionExpression).toBe("attribute_not_exists(#pk)");
+    expect(put.ExpressionAttributeNames).toEqual({ "#pk": "pk" });
+  });
+
+  it("recordIssued retries unprocessed lookups before writing the record", async () => {
+    const { mock, ledger, sent } = setUp();
+    const record = makeRecord();
+    const leftOver = [{ PutRequest: { Item: lookupItem(record.tokenHashes[2]!, record, 90) } }];
+    mock.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { [tableName]: leftOver } }).resolves({});
+    mock.on(PutItemCommand).resolves({});
+    await ledger.recordIssued(record);
+
+    expect(sent()).toEqual(["BatchWriteItem", "BatchWriteItem", "PutItem"]);
+    expect(writtenKeys(mock.commandCalls(BatchWriteItemCommand)[1]!.args[0].input)).toEqual([
+      `HASH#${record.tokenHashes[2]}`,
+    ]);
+  });
+
+  it("recordIssued gives up after bounded attempts and never writes the record", async () => {
+    const { mock, ledger, sent } = setUp({ maxBatchAttempts: 2 });
+    const record = makeRecord();
+    const leftOver = [{ PutRequest: { Item: lookupItem(record.tokenHashes[0]!, record, 90) } }];
+    mock.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { [tableName]: leftOver } });
+    await expect(ledger.recordIssued(record)).rejects.toBeInstanceOf(LedgerError);
+    expect(sent()).toEqual(["BatchWriteItem", "BatchWriteItem"]);
+  });
+
+  it("findByTokenHashes reads consistently in chunks of 100 and retries unprocessed keys", async () => {
+    const { mock, ledger } = setUp();
+    const record = makeRecord({ tokenHashes: Array.from({ length: 250 }, () => randomHash()) });
+    const unprocessedKey = { pk: { S: `HASH#${record.tokenHashes[0]}` }, sk: { S: "HASH" } };
+    mock
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ UnprocessedKeys: { [tableName]: { Keys: [unprocessedKey], ConsistentRead: true } } })
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .resolvesOnce({ Responses: { [tableName]: [lookupItem(record.tokenHashes[0]!, record, 90)] } })
+      .resolves({ Responses: { [tableName]: [credentialItem(record, 90)] } });
+    const found = await ledger.findByTokenHashes(record.tokenHashes);
+
+    expect([...found.keys()]).toEqual([record.tokenHashes[0]]);
+    const requests = mock.commandCalls(BatchGetItemCommand).map((call) => call.args[0].input.RequestItems![tableName]!);
+    expect(requests.map((request) => request.Keys!.length)).toEqual([100, 100, 50, 1, 1]);
+    expect(requests.every((request) => request.ConsistentRead === true)).toBe(true);
+    expect(requests[3]!.Keys).toEqual([unprocessedKey]);
+  });
+});
