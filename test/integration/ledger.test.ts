@@ -1,6 +1,9 @@
 // The ledger contract against every implementation, plus what only the DynamoDB ledger has:
 // table setup, TTL attributes, orphan lookups, error wrapping and the exact command order.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -179,6 +182,33 @@ for (const server of servers) {
     });
   });
 }
+
+describe("DynamoDbLedger on a persisted dynalite (the embedded local default)", () => {
+  it("keeps the table and its records across a restart, and ensureLedgerTable reopens it", async () => {
+    const path = await mkdtemp(join(tmpdir(), "credvend-dynalite-"));
+    const tableName = "credvend-ledger";
+    const record = makeRecord();
+    const session = async (use: (ledger: DynamoDbLedger) => Promise<void>) => {
+      const server = await startDynalite({ path });
+      const client = localDynamoClient(server.endpoint);
+      try {
+        await ensureLedgerTable(client, tableName);
+        await use(new DynamoDbLedger({ client, tableName }));
+      } finally {
+        client.destroy();
+        await server.close();
+      }
+    };
+    try {
+      await session((ledger) => ledger.recordIssued(record));
+      await session(async (ledger) => {
+        expect(await ledger.findByTokenHash(record.tokenHashes[1]!)).toStrictEqual(record);
+      });
+    } finally {
+      await rm(path, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
   const tableName = "ledger";

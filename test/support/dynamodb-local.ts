@@ -24,10 +24,12 @@ const WATCHDOG = [
   "wait $pid",
 ].join("\n");
 
+/** Starts DynamoDB Local, or says why it cannot; CI sets CREDVEND_REQUIRE_DYNAMODB_LOCAL=1 to
+ *  turn that reason into an error, so the contract on DynamoDB Local cannot silently skip there. */
 export async function startDynamoDbLocal(): Promise<LocalDynamo | { skipped: string }> {
-  if (!onPath("java")) return { skipped: "java is not on PATH" };
+  if (!onPath("java")) return skip("java is not on PATH");
   if (!existsSync(JAR)) {
-    return { skipped: "DynamoDB Local is not in .cache/dynamodb-local: run `node scripts/fetch-dynamodb-local.mjs`" };
+    return skip("DynamoDB Local is not in .cache/dynamodb-local: run `node scripts/fetch-dynamodb-local.mjs`");
   }
   const port = await freePort();
   const java = [
@@ -67,6 +69,13 @@ export async function startDynamoDbLocal(): Promise<LocalDynamo | { skipped: str
     throw new Error(`DynamoDB Local did not start: ${reason}\n${output}`);
   }
   return { endpoint, close };
+}
+
+function skip(reason: string): { skipped: string } {
+  if (process.env.CREDVEND_REQUIRE_DYNAMODB_LOCAL === "1") {
+    throw new Error(`DynamoDB Local is required here (CREDVEND_REQUIRE_DYNAMODB_LOCAL=1): ${reason}`);
+  }
+  return { skipped: reason };
 }
 
 async function waitUntilAnswering(endpoint: string, hasExited: () => boolean): Promise<void> {
