@@ -3,7 +3,6 @@
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 
-export { localDynamoClient } from "../functions/adapters/local-dynamodb-client.js";
 
 export interface LocalDynamo {
   readonly endpoint: string;

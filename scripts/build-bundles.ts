@@ -1,10 +1,9 @@
-#!/usr/bin/env node
 // Bundles each Lambda entry with esbuild (minified ESM for nodejs22.x) into dist/<name>/index.mjs.
 // The CDK app and the benchmark use the same entries and options.
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -13,7 +12,7 @@ export const LAMBDA_ENTRIES = [
   { name: "worker-local-tokens", entry: "plugin-workers/local-tokens/lambda.ts" },
 ];
 
-export const BUNDLE_OPTIONS = {
+export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   minify: true,
   sourcemap: "external",
@@ -25,8 +24,15 @@ export const BUNDLE_OPTIONS = {
   logLevel: "warning",
 };
 
-export async function buildBundles(outDir = join(root, "dist")) {
-  const results = [];
+export interface BuiltBundle {
+  readonly name: string;
+  readonly entry: string;
+  readonly outfile: string;
+  readonly bytes: number;
+}
+
+export async function buildBundles(outDir = join(root, "dist")): Promise<BuiltBundle[]> {
+  const results: BuiltBundle[] = [];
   for (const { name, entry } of LAMBDA_ENTRIES) {
     const outfile = join(outDir, name, "index.mjs");
     mkdirSync(dirname(outfile), { recursive: true });
