@@ -1,6 +1,6 @@
 // AWS DynamoDB Local (Java) as a child process on a free loopback port, for running the ledger
 // contract against AWS's own emulator. Needs `java` on PATH and the jar fetched by
-// `node scripts/fetch-dynamodb-local.mjs`; without them it reports why it skipped.
+// `node test/support/fetch-dynamodb-local.mjs`; without them it reports why it skipped.
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
@@ -29,7 +29,7 @@ const WATCHDOG = [
 export async function startDynamoDbLocal(): Promise<LocalDynamo | { skipped: string }> {
   if (!onPath("java")) return skip("java is not on PATH");
   if (!existsSync(JAR)) {
-    return skip("DynamoDB Local is not in .cache/dynamodb-local: run `node scripts/fetch-dynamodb-local.mjs`");
+    return skip("DynamoDB Local is not in .cache/dynamodb-local: run `node test/support/fetch-dynamodb-local.mjs`");
   }
   const port = await freePort();
   const java = [

@@ -6,11 +6,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { defaultDevClaims } from "../functions/adapters/dev-oidc-issuer.js";
-import { GrpcWebPluginClient } from "../functions/adapters/grpc-web-plugin-client.js";
-import { silentLogger } from "../functions/core/ports/logger.js";
-import { startLocalStack } from "../cli/local-stack.js";
-import { buildBundles } from "../scripts/build-bundles.js";
+import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { silentLogger } from "../../functions/core/ports/logger.js";
+import { startLocalStack } from "../../cli/local-stack.js";
+import { buildBundles } from "../../infra/bundles.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT ?? 2000);

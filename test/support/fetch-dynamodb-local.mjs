@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const PACKAGE = "amplify-dynamodb-simulator@2.9.30";
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const target = join(root, ".cache", "dynamodb-local");
 const jar = join(target, "emulator", "DynamoDBLocal.jar");
 
