@@ -1,34 +1,64 @@
+import { CliError } from "./cli-error.js";
 import { runDev } from "./dev-command.js";
 import { runDevToken } from "./dev-token-command.js";
-import { CliError } from "./cli-error.js";
 
-export const USAGE = `credvend — short-lived credentials for CI pipelines
+/** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
+interface Command {
+  readonly words: readonly string[];
+  readonly summary: string;
+  readonly run: (argv: readonly string[]) => Promise<number>;
+}
+
+// Longest match wins, so `dev token` is found before `dev`. Add new commands here, one line each.
+const COMMANDS: readonly Command[] = [
+  { words: ["dev"], summary: "Run the whole stack locally (same as `npm start`)", run: runDev },
+  { words: ["dev", "token"], summary: "Mint a dev OIDC token for the local stack", run: runDevToken },
+];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));
+  const lines = COMMANDS.map((c) => `  credvend ${c.words.join(" ").padEnd(width)}  ${c.summary}`);
+  return `credvend — short-lived credentials for CI pipelines
 
 Usage:
-  credvend dev [options]          Run the whole stack locally (same as \`npm start\`)
-  credvend dev token [options]    Mint a dev OIDC token for the local stack
-  credvend help [command]         Show help
+${lines.join("\n")}
+  credvend help
 
 Run \`credvend <command> --help\` for a command's options.
 `;
+}
+
+function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } | undefined {
+  const matches = COMMANDS.filter((c) => c.words.every((word, i) => argv[i] === word));
+  const command = matches.sort((a, b) => b.words.length - a.words.length)[0];
+  return command && { command, rest: argv.slice(command.words.length) };
+}
 
 /** Runs one CLI invocation and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    if (command === "dev" && rest[0] === "token") return await runDevToken(rest.slice(1));
-    if (command === "dev") return await runDev(rest);
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      if (rest[0] === "dev") return await runDev(["--help"]);
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    process.stderr.write(`credvend: unknown command "${command}"\n\n${USAGE}`);
+  const [first] = argv;
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") {
+    const target = first === "help" ? findCommand(argv.slice(1)) : undefined;
+    if (target) return target.command.run(["--help"]);
+    process.stdout.write(usage());
+    return first === undefined ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    process.stderr.write(`credvend: unknown command "${argv.join(" ")}"\n\n${usage()}`);
     return 2;
+  }
+  try {
+    return await found.command.run(found.rest);
   } catch (err) {
     if (err instanceof CliError) {
       process.stderr.write(`credvend: ${err.message}\n`);
       return err.exitCode;
+    }
+    // parseArgs reports unknown or malformed options with this code: a usage error, not a crash.
+    if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`credvend: ${(err as Error).message}\n`);
+      return 2;
     }
     throw err;
   }
