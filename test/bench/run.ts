@@ -1,21 +1,20 @@
 // `npm run bench`: the broker's overhead over a bare worker call, throughput, and each Lambda
 // bundle's size and module-init time. Targets (not tests): overhead ≤ 3 ms p50 / ≤ 10 ms p99,
 // ≥ 500 vends/s on 2 cores, bundles ≤ 1 MB, init ≤ 150 ms.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { silentLogger } from "../../functions/core/ports/logger.js";
-import { startLocalStack } from "../../cli/local-stack.js";
 import { buildBundles } from "../../infra/bundles.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WARMUP = 100;
+const CLI = new URL("../../cli/bin.js", import.meta.url).pathname;
 const policyYaml = `version: 1
 audience: credvend
 issuers: [https://token.actions.githubusercontent.com]
@@ -54,11 +53,41 @@ async function throughput(total: number, concurrency: number, call: () => Promis
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
+/**
+ * The local stack runs in its own process, as `npm start` does, so the load generator's CPU is not
+ * counted as the broker's and the stack gets a core of its own.
+ */
+async function startStackProcess(): Promise<{ url: string; workerUrl: string; dataDir: string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "credvend-bench-"));
+  const policyFile = join(dataDir, "policy.yaml");
+  writeFileSync(policyFile, policyYaml);
+  const child = spawn(process.execPath, [CLI, "dev", "--port", "0", "--data-dir", dataDir, "--policy", policyFile, "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  const urls = await new Promise<{ url: string; workerUrl: string }>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`local stack exited (${code}):\n${output}`)));
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /vend API\s+(\S+)/.exec(output)?.[1];
+      const workerUrl = /local-tokens at (\S+)/.exec(output)?.[1];
+      if (url && workerUrl) resolve({ url, workerUrl });
+    });
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.removeAllListeners("exit");
+      child.once("exit", () => resolve());
+      child.kill("SIGINT");
+    });
+  return { ...urls, dataDir, stop };
+}
+
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ port: 0, policyYaml, logger: silentLogger, keyDir: mkdtempSync(join(tmpdir(), "credvend-bench-")) });
+  const stack = await startStackProcess();
   try {
     const claims = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
-    const token = await stack.issuer.mint({ ...claims, repository: "acme/web", ref: "refs/heads/main", audience: "credvend", ttlSeconds: 3600 });
+    const token = execFileSync(process.execPath, [CLI, "dev", "token", "--data-dir", stack.dataDir, "--repository", "acme/web", "--ttl", "3600"]).toString().trim();
     const body = JSON.stringify({ scopes: ["local:read:bench"], ttlSeconds: 600 });
     const vendOnce = async () => {
       const response = await fetch(`${stack.url}/v1/vend`, {
@@ -82,7 +111,7 @@ async function main(): Promise<void> {
     const bare = await timeEach(SEQUENTIAL, workerVendOnce);
     const perSecond = await throughput(CONCURRENT_TOTAL, CONCURRENCY, vendOnce);
 
-    console.log(`\nVend latency, ${SEQUENTIAL} sequential calls over loopback (embedded dynalite)`);
+    console.log(`\nVend latency, ${SEQUENTIAL} sequential calls over loopback (local stack in its own process, embedded dynalite)`);
     console.table({
       "POST /v1/vend (whole stack)": { p50: ms(broker.p50), p99: ms(broker.p99) },
       "worker Vend alone (gRPC-web)": { p50: ms(bare.p50), p99: ms(bare.p99) },
@@ -90,7 +119,7 @@ async function main(): Promise<void> {
     });
     console.log(`Throughput: ${perSecond.toFixed(0)} vends/s (${CONCURRENT_TOTAL} vends, ${CONCURRENCY} concurrent, target ≥ 500)`);
   } finally {
-    await stack.close();
+    await stack.stop();
   }
 
   const bundles = await buildBundles(mkdtempSync(join(tmpdir(), "credvend-bundles-")));
