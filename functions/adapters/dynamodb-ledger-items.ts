@@ -3,6 +3,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { LedgerError } from "../core/errors.js";
 import type { AuditEvent, AuditEventType, CredentialRecord, CredentialState } from "../core/records.js";
+import { invalidationFieldsFromItem } from "./dynamodb-ledger-claim-items.js";
 import { eventOrderKey, sortableTime } from "./ledger-time.js";
 
 export type Item = Record<string, AttributeValue>;
@@ -110,6 +111,7 @@ export function recordFromItem(item: Item): CredentialRecord {
     upstreamRef: str(item, "upstreamRef"),
     tokenHashes: list(item, "tokenHashes"),
     state: str(item, "state") as CredentialState,
+    ...invalidationFieldsFromItem(item),
   };
 }
 

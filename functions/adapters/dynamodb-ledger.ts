@@ -25,8 +25,9 @@
 // lookup whose record is missing (a crash between the two) or does not list the hash (a rejected
 // duplicate id) finds nothing.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { CredentialLedger } from "../core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, TimeRange } from "../core/records.js";
+import type { CredentialLedger, InvalidationClaim } from "../core/ports/credential-ledger.js";
+import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../core/records.js";
+import * as claims from "./dynamodb-ledger-claims.js";
 import {
   EVENT_SK_PREFIX,
   INDEX,
@@ -137,6 +138,31 @@ export class DynamoDbLedger implements CredentialLedger {
       queryAll(this.#table, "auditByTime", { IndexName: INDEX.byDay, ...timeRangeCondition(KEY.day, day, bounds) }),
     );
     return perDay.flat().map(eventFromItem);
+  }
+
+  // Leak response: conditional writes, in dynamodb-ledger-claims.ts.
+  claimInvalidation(claim: InvalidationClaim): Promise<boolean> {
+    return claims.claimInvalidation(this.#table, claim);
+  }
+
+  completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean> {
+    return claims.completeInvalidation(this.#table, credentialId, claimId, at);
+  }
+
+  failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined> {
+    return claims.failInvalidation(this.#table, credentialId, claimId, errorCode);
+  }
+
+  tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean> {
+    return claims.tagCredential(this.#table, credentialId, tag, at);
+  }
+
+  recordDelivery(deliveryId: string, at: string): Promise<boolean> {
+    return claims.recordDelivery(this.#table, deliveryId, at, this.#retentionDays);
+  }
+
+  hasDelivery(deliveryId: string): Promise<boolean> {
+    return claims.hasDelivery(this.#table, deliveryId);
   }
 }
 

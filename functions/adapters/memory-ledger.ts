@@ -2,9 +2,10 @@
 // ledger (the contract suite checks both), including copies in and out, so a caller can never
 // change stored state by mutating an object it passed in or got back.
 import { LedgerError } from "../core/errors.js";
-import type { CredentialLedger } from "../core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, TimeRange } from "../core/records.js";
+import type { CredentialLedger, InvalidationClaim } from "../core/ports/credential-ledger.js";
+import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../core/records.js";
 import { eventOrderKey, normalizeRange, orderKeyInRange } from "./ledger-time.js";
+import { claimed, completed, failed, tagged } from "./memory-ledger-claims.js";
 
 interface StoredEvent {
   readonly orderKey: string;
@@ -17,6 +18,7 @@ export class MemoryLedger implements CredentialLedger {
   readonly #lookups = new Map<string, string>();
   /** eventId → event; kept unsorted, sorted per query. */
   readonly #events = new Map<string, StoredEvent>();
+  readonly #deliveries = new Set<string>();
 
   async recordIssued(record: CredentialRecord): Promise<void> {
     if (this.#records.has(record.credentialId)) {
@@ -68,6 +70,39 @@ export class MemoryLedger implements CredentialLedger {
     const bounds = normalizeRange(range);
     if (!bounds) return [];
     return this.#select((_event, key) => orderKeyInRange(key, bounds));
+  }
+
+  async claimInvalidation(claim: InvalidationClaim): Promise<boolean> {
+    return this.#transition(claim.credentialId, (record) => claimed(record, claim)) !== undefined;
+  }
+
+  async completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean> {
+    return this.#transition(credentialId, (record) => completed(record, claimId, at)) !== undefined;
+  }
+
+  async failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined> {
+    return this.#transition(credentialId, (record) => failed(record, claimId, errorCode))?.invalidation?.attempts;
+  }
+
+  async tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean> {
+    return this.#transition(credentialId, (record) => tagged(record, tag, at)) !== undefined;
+  }
+
+  async recordDelivery(deliveryId: string, _at: string): Promise<boolean> {
+    if (this.#deliveries.has(deliveryId)) return false;
+    this.#deliveries.add(deliveryId);
+    return true;
+  }
+
+  async hasDelivery(deliveryId: string): Promise<boolean> {
+    return this.#deliveries.has(deliveryId);
+  }
+
+  /** Replaces a record with `next(record)` unless that is undefined (a failed condition). */
+  #transition(credentialId: string, next: (record: CredentialRecord | undefined) => CredentialRecord | undefined) {
+    const updated = next(this.#records.get(credentialId));
+    if (updated) this.#records.set(credentialId, structuredClone(updated));
+    return updated;
   }
 
   /** The record a hash points to, if that record still lists the hash (see DynamoDbLedger). */

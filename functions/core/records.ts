@@ -4,8 +4,27 @@
 export type CredentialState =
   /** Issued and handed out; nobody has tried to invalidate it. */
   | "active"
+  /** Someone holds the claim to invalidate it and is calling the upstream (see `invalidation`). */
+  | "revoking"
   /** Invalidated upstream (the provider confirmed). */
-  | "revoked";
+  | "revoked"
+  /** The last invalidation attempt failed upstream; the next detection retries it. */
+  | "failed";
+
+/** What a leak detection concluded about a credential (see functions/core/leak/). */
+export type DetectionTag = "detected_after_expiry" | "revoked_on_detection" | "manual_revoke_required";
+
+/** Progress of invalidating a credential: the claim decides who calls the upstream. */
+export interface InvalidationProgress {
+  /** The current holder's claim; absent when nobody holds one. */
+  readonly claimId?: string;
+  /** Epoch milliseconds after which a holder that has not finished is presumed dead. */
+  readonly leaseUntil?: number;
+  /** Upstream attempts that failed. */
+  readonly attempts: number;
+  /** The last failure's error code (never a message from upstream). */
+  readonly lastError?: string;
+}
 
 export interface CredentialRecord {
   readonly credentialId: string;
@@ -25,6 +44,10 @@ export interface CredentialRecord {
   /** Lower-case hex SHA-256 of every leakable part, one per credential field. */
   readonly tokenHashes: readonly string[];
   readonly state: CredentialState;
+  /** Present once someone tried to invalidate it. */
+  readonly invalidation?: InvalidationProgress;
+  /** Detection tags, each with the ISO 8601 time it was first set. */
+  readonly tags?: Readonly<Partial<Record<DetectionTag, string>>>;
 }
 
 export type AuditEventType =

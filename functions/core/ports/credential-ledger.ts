@@ -1,4 +1,4 @@
-import type { AuditEvent, CredentialRecord, TimeRange } from "../records.js";
+import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../records.js";
 
 /**
  * The audit ledger: credential records, lookups by token hash, and audit events.
@@ -31,4 +31,40 @@ export interface CredentialLedger {
 
   /** Every event in a time range, oldest first. */
   auditByTime(range: TimeRange): Promise<AuditEvent[]>;
+
+  // Leak response: each write below is one conditional write, so exactly one of any number of
+  // concurrent callers wins it (see functions/core/leak/ and functions/webhooks/README.md).
+
+  /**
+   * Claims the invalidation of a credential. Wins when the credential is `active` or `failed` and
+   * nobody holds a claim, or, with `staleClaimId`, when that claim is still the holder's and its
+   * lease ran out before `now` (its holder died). False when someone else holds it or it is revoked.
+   */
+  claimInvalidation(claim: InvalidationClaim): Promise<boolean>;
+
+  /** The holder of `claimId` marks it `revoked` (upstream confirmed) and tags it `revoked_on_detection`. */
+  completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean>;
+
+  /** The holder of `claimId` marks it `failed` and releases the claim: the attempts so far, or
+   *  `undefined` when the claim was no longer its own. */
+  failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined>;
+
+  /** Sets a detection tag once: true for the caller that set it, false if it was set before. */
+  tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean>;
+
+  /** Remembers a processed webhook delivery id: true the first time, false for a repeat. */
+  recordDelivery(deliveryId: string, at: string): Promise<boolean>;
+
+  hasDelivery(deliveryId: string): Promise<boolean>;
+}
+
+export interface InvalidationClaim {
+  readonly credentialId: string;
+  /** Unique per attempt. */
+  readonly claimId: string;
+  readonly now: Date;
+  /** Until when the claim is presumed alive. */
+  readonly leaseUntil: Date;
+  /** Take over this claim if its lease ran out. */
+  readonly staleClaimId?: string;
 }
