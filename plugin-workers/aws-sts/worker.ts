@@ -1,0 +1,138 @@
+// aws-sts: short-lived AWS credentials from STS AssumeRole, narrowed by an IAM session policy
+// built from the requested scopes. Revocation is not served here: a `revoke` can be added beside
+// `vend` (it needs the upstreamRef written below: role ARN, session name, assumed role id).
+import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
+import type { Claims } from "../../functions/core/claims.js";
+import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
+import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js";
+import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
+import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumption, toAssumption, type Assumption } from "./session-policy.js";
+import { stsFailure } from "./sts-errors.js";
+
+export const AWS_STS_NAME = "aws-sts";
+export const AWS_STS_VERSION = "0.1.0";
+// RoleSessionName: 2-64 of [\w+=,.@-]; the credential id (a UUID) always fits.
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
+export interface AwsStsWorkerOptions {
+  readonly config: AwsStsConfig;
+  /** Undefined when the worker has no AWS access (local stack): Vend answers "not configured". */
+  readonly sts?: STSClient;
+}
+
+/** What a later `revoke` needs to find the session: never a key or token. */
+export interface AwsSessionRef {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly assumedRoleArn: string;
+  readonly assumedRoleId: string;
+}
+
+export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplementation {
+  const { config, sts } = options;
+  const arns = arnContext(config);
+  const rules = { roleNames: Object.keys(config.roles) };
+
+  function assumptionFor(request: ScopeSetRequest): Assumption {
+    requireMinimumTtl(request.ttlSeconds);
+    return toAssumption(request.scopes, arns);
+  }
+
+  async function vend(request: VendRequest): Promise<VendResult> {
+    if (!SESSION_NAME.test(request.credentialId)) throw new PluginError("invalid_argument", "invalid credential id");
+    const assumption = assumptionFor(request);
+    // The bytes come back from our own serialize step; check they still say what the scopes say.
+    if (!matchesAssumption(request.serialized, assumption)) {
+      throw new PluginError("invalid_argument", "serialized session policy does not match the requested scopes");
+    }
+    const roleArn = assumption.role === DEFAULT_ROLE ? config.defaultRoleArn : config.roles[assumption.role];
+    if (!sts || !roleArn) {
+      throw new PluginError("unavailable", "aws-sts is not configured: set CREDVEND_AWS_ROLE_ARN (and AWS credentials for the worker)");
+    }
+    const notes: string[] = [];
+    let duration = request.ttlSeconds;
+    if (duration > config.maxSessionSeconds) {
+      notes.push(`ttl clamped from ${duration}s to ${config.maxSessionSeconds}s: AssumeRole from a role session (role chaining) lasts at most that long`);
+      duration = config.maxSessionSeconds;
+    }
+    const input = assumeRoleInput(roleArn, request, duration, assumption.policy);
+    const output = await sts.send(new AssumeRoleCommand(input)).catch((error: unknown) => {
+      throw stsFailure(error);
+    });
+    const { Credentials: c, AssumedRoleUser: user } = output;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      throw new PluginError("internal", "AWS STS answered AssumeRole without credentials");
+    }
+    const ref: AwsSessionRef = {
+      roleArn,
+      sessionName: request.credentialId,
+      assumedRoleArn: user?.Arn ?? "",
+      assumedRoleId: user?.AssumedRoleId ?? "",
+    };
+    return {
+      credential: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+      expiresAt: c.Expiration,
+      revocable: false,
+      upstreamRef: JSON.stringify(ref),
+      notes,
+    };
+  }
+
+  return {
+    name: AWS_STS_NAME,
+    version: AWS_STS_VERSION,
+    providers: [AWS_PROVIDER],
+    validate: (scopes) => scopes.map((scope) => validateAwsScope(scope, rules)),
+    analyze: (request) => request.scopes.map(analyzeAwsScope),
+    serialize: (request) => ({ serialized: encodeAssumption(assumptionFor(request)), mediaType: ASSUMPTION_MEDIA_TYPE }),
+    vend,
+  };
+}
+
+/** The worker's app and Lambda handler. */
+export function serveAwsSts(options: AwsStsWorkerOptions): ServedPlugin {
+  return servePlugin(createAwsStsWorker(options));
+}
+
+// A session shorter than STS's minimum would outlive what the policy granted: refuse, never widen.
+function requireMinimumTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_SESSION_SECONDS) {
+    throw new PluginError(
+      "invalid_argument",
+      `AWS sessions last at least ${MIN_SESSION_SECONDS}s but ${ttlSeconds}s was granted; request ttlSeconds ${MIN_SESSION_SECONDS} or more (the policy's maxTtl must allow it)`,
+    );
+  }
+}
+
+export function assumeRoleInput(roleArn: string, request: VendRequest, durationSeconds: number, policy: string | null): AssumeRoleCommandInput {
+  const sourceIdentity = sourceIdentityOf(request.subject);
+  return {
+    RoleArn: roleArn,
+    RoleSessionName: request.credentialId,
+    DurationSeconds: durationSeconds,
+    ...(policy === null ? {} : { Policy: policy }),
+    ...(sourceIdentity ? { SourceIdentity: sourceIdentity } : {}),
+    Tags: sessionTags(request.subject),
+  };
+}
+
+// CloudTrail shows these on every call made with the credential.
+const TAGGED_CLAIMS = [
+  ["credvend:repository", "repository"],
+  ["credvend:run_id", "run_id"],
+  ["credvend:actor", "actor"],
+] as const;
+
+function sessionTags(subject: Claims): Tag[] {
+  return TAGGED_CLAIMS.flatMap(([key, claim]) => {
+    const value = subject[claim];
+    return value ? [{ Key: key, Value: value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, "_").slice(0, 256) }] : [];
+  });
+}
+
+/** The GitHub actor, in SourceIdentity's alphabet (2-64 of [\w+=,.@-]); it survives role chaining. */
+function sourceIdentityOf(subject: Claims): string | undefined {
+  const actor = subject.actor?.replace(/[^\w+=,.@-]/g, "_").slice(0, 64);
+  return actor && actor.length >= 2 ? actor : undefined;
+}
