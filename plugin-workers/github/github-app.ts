@@ -1,0 +1,89 @@
+// The GitHub App's side of a vend: find the installation on an owner (cached), then mint one
+// installation token for exactly the requested repositories and permissions. Octokit with the
+// App's JWT; the base URL comes from GITHUB_API_URL, so GHES and local test servers work.
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/rest";
+import type { Clock } from "../../functions/core/ports/clock.js";
+import { systemClock } from "../../functions/core/ports/clock.js";
+import { gitHubFailure } from "./github-errors.js";
+import type { TokenRequest } from "./token-request.js";
+
+export interface GitHubAppCredentials {
+  readonly appId: string;
+  /** PEM, PKCS#1 (as GitHub hands it out) or PKCS#8. */
+  readonly privateKey: string;
+  readonly apiUrl: string;
+}
+
+export interface InstallationToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+  readonly installationId: number;
+}
+
+export interface GitHubAppOptions {
+  readonly fetch?: typeof fetch;
+  readonly clock?: Clock;
+  /** How long an owner → installation lookup is reused. Default 10 minutes. */
+  readonly installationCacheMs?: number;
+}
+
+const MAX_CACHED_OWNERS = 1000;
+
+export class GitHubApp {
+  private readonly octokit: Octokit;
+  private readonly clock: Clock;
+  private readonly cacheMs: number;
+  private readonly installations = new Map<string, { id: number; at: number }>();
+
+  constructor(credentials: GitHubAppCredentials, options: GitHubAppOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.cacheMs = options.installationCacheMs ?? 10 * 60_000;
+    this.octokit = new Octokit({
+      authStrategy: createAppAuth,
+      auth: { appId: credentials.appId, privateKey: credentials.privateKey },
+      baseUrl: credentials.apiUrl.replace(/\/+$/, ""),
+      userAgent: "credvend-github-worker",
+      ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
+      // Octokit's request log would print URLs and statuses to the console: the worker logs itself.
+      log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+  }
+
+  /** One token for the whole request. Throws PluginError with a caller-safe message. */
+  async createToken(request: TokenRequest): Promise<InstallationToken> {
+    const installationId = await this.installationFor(request.owner, request.repositories[0]!);
+    try {
+      const { data } = await this.octokit.rest.apps.createInstallationAccessToken({
+        installation_id: installationId,
+        repositories: [...request.repositories],
+        permissions: { ...request.permissions },
+      });
+      return { token: data.token, expiresAt: new Date(data.expires_at), installationId };
+    } catch (error) {
+      // An uninstalled or suspended App: look the installation up again next time.
+      if (statusOf(error) === 404 || statusOf(error) === 403) this.installations.delete(request.owner.toLowerCase());
+      throw gitHubFailure(error, "token", request.owner);
+    }
+  }
+
+  private async installationFor(owner: string, repo: string): Promise<number> {
+    const key = owner.toLowerCase();
+    const now = this.clock.now().getTime();
+    const cached = this.installations.get(key);
+    if (cached && now - cached.at < this.cacheMs) return cached.id;
+    try {
+      const { data } = await this.octokit.rest.apps.getRepoInstallation({ owner, repo });
+      if (this.installations.size >= MAX_CACHED_OWNERS) this.installations.clear();
+      this.installations.set(key, { id: data.id, at: now });
+      return data.id;
+    } catch (error) {
+      throw gitHubFailure(error, "installation", `${owner}/${repo}`);
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" ? status : undefined;
+}

@@ -1,0 +1,19 @@
+// Runs the github worker on a loopback port over real HTTP: `npm start` and the e2e tests.
+import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
+import { loadGitHubAppCredentials } from "./config.js";
+import { GitHubApp, type GitHubAppCredentials } from "./github-app.js";
+import { serveGitHubWorker } from "./worker.js";
+
+export interface StartGitHubWorkerOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Default: from the environment (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY(_FILE), GITHUB_API_URL). */
+  readonly credentials?: GitHubAppCredentials | null;
+}
+
+/** Without App credentials the worker answers Describe and validation, and Vend says "not configured". */
+export async function startGitHubWorker(options: StartGitHubWorkerOptions = {}): Promise<LoopbackServer> {
+  const credentials = options.credentials === undefined ? loadGitHubAppCredentials() : options.credentials;
+  const { app } = serveGitHubWorker(credentials ? { app: new GitHubApp(credentials) } : {});
+  return listenOnLoopback(app, options.port === undefined ? {} : { port: options.port });
+}

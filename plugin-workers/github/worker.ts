@@ -1,0 +1,80 @@
+// github: one GitHub App installation token per vend, narrowed to the requested repositories and
+// permissions. Revocation is not served here: a `revoke` can be added beside `vend`; GitHub
+// revokes an installation token only when called with the token itself (DELETE
+// /installation/token), so it needs the leaked token, which the upstreamRef never holds.
+import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
+import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import type { GitHubApp } from "./github-app.js";
+import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
+import { TOKEN_REQUEST_MEDIA_TYPE, encodeTokenRequest, matchesTokenRequest, toTokenRequest, type TokenRequest } from "./token-request.js";
+
+export const GITHUB_WORKER_NAME = "github";
+export const GITHUB_WORKER_VERSION = "0.1.0";
+/** GitHub installation tokens live one hour; the lifetime cannot be chosen. */
+export const GITHUB_TOKEN_SECONDS = 3600;
+const CREDENTIAL_ID = /^[\x21-\x7e]{1,128}$/;
+
+export interface GitHubWorkerOptions {
+  /** Undefined when no App is configured (local stack): Vend answers "not configured". */
+  readonly app?: GitHubApp;
+}
+
+/** What a later `revoke` or an investigator can use: never the token. */
+export interface GitHubTokenRef {
+  readonly installationId: number;
+  readonly owner: string;
+  readonly repositories: readonly string[];
+  readonly permissions: Readonly<Record<string, string>>;
+}
+
+export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplementation {
+  function tokenRequestFor(request: ScopeSetRequest): TokenRequest {
+    requireFullHour(request.ttlSeconds);
+    return toTokenRequest(request.scopes);
+  }
+
+  async function vend(request: VendRequest): Promise<VendResult> {
+    if (!CREDENTIAL_ID.test(request.credentialId)) throw new PluginError("invalid_argument", "invalid credential id");
+    const tokenRequest = tokenRequestFor(request);
+    if (!matchesTokenRequest(request.serialized, tokenRequest)) {
+      throw new PluginError("invalid_argument", "serialized token request does not match the requested scopes");
+    }
+    if (!options.app) {
+      throw new PluginError("unavailable", "the github worker is not configured: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY(_FILE)");
+    }
+    const minted = await options.app.createToken(tokenRequest);
+    const ref: GitHubTokenRef = {
+      installationId: minted.installationId,
+      owner: tokenRequest.owner,
+      repositories: tokenRequest.repositories,
+      permissions: tokenRequest.permissions,
+    };
+    const notes = request.ttlSeconds > GITHUB_TOKEN_SECONDS ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; ttl shortened from ${request.ttlSeconds}s`] : [];
+    return { credential: { token: minted.token }, expiresAt: minted.expiresAt, revocable: false, upstreamRef: JSON.stringify(ref), notes };
+  }
+
+  return {
+    name: GITHUB_WORKER_NAME,
+    version: GITHUB_WORKER_VERSION,
+    providers: [GITHUB_PROVIDER],
+    validate: (scopes) => scopes.map(validateGitHubScope),
+    analyze: (request) => request.scopes.map(analyzeGitHubScope),
+    serialize: (request) => ({ serialized: encodeTokenRequest(tokenRequestFor(request)), mediaType: TOKEN_REQUEST_MEDIA_TYPE }),
+    vend,
+  };
+}
+
+/** The worker's app and Lambda handler. */
+export function serveGitHubWorker(options: GitHubWorkerOptions): ServedPlugin {
+  return servePlugin(createGitHubWorker(options));
+}
+
+// A token GitHub keeps alive for an hour must not go to a caller the policy granted less: refuse.
+function requireFullHour(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < GITHUB_TOKEN_SECONDS) {
+    throw new PluginError(
+      "invalid_argument",
+      `GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s and cannot be shortened, but ${ttlSeconds}s was granted; request ttlSeconds ${GITHUB_TOKEN_SECONDS} (the policy's maxTtl must allow 1h)`,
+    );
+  }
+}

@@ -1,0 +1,106 @@
+// A local stand-in for api.github.com (reached through GITHUB_API_URL): the two endpoints a
+// GitHub App uses to mint installation tokens. It checks the App JWT's RS256 signature and issuer
+// like GitHub does, records every request, and can be told to fail.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { jwtVerify } from "jose";
+
+export interface FakeGitHubRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+export interface FakeGitHubApi {
+  readonly url: string;
+  readonly appId: string;
+  /** PKCS#1 PEM, as GitHub hands App keys out. */
+  readonly privateKey: string;
+  readonly requests: FakeGitHubRequest[];
+  /** owner (lower-case) → installation id and the repositories it covers. */
+  readonly installations: Map<string, { id: number; repositories: string[] }>;
+  /** Next answers of the token endpoint, consumed in order: a status and optional body. */
+  readonly tokenFailures: { status: number; body?: unknown; headers?: Record<string, string> }[];
+  /** The token the next mint returns (default: a long `ghs_` token). */
+  nextToken: string;
+  close(): Promise<void>;
+}
+
+export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubApi> {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const publicKey = createPublicKey(privateKey);
+  const state = {
+    requests: [] as FakeGitHubRequest[],
+    installations: new Map([["acme", { id: 77, repositories: ["web", "api"] }]]),
+    tokenFailures: [] as FakeGitHubApi["tokenFailures"],
+    // GitHub's newer stateless tokens are ~520 characters: nothing may assume 40.
+    nextToken: `ghs_${"A1b2C3d4".repeat(64)}`,
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await new Promise<string>((resolve) => {
+      let data = "";
+      req.on("data", (chunk: Buffer) => (data += chunk.toString()));
+      req.on("end", () => resolve(data));
+    });
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    state.requests.push({ method: req.method ?? "", path, body: text ? JSON.parse(text) : undefined });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
+    };
+    try {
+      const jwt = (req.headers.authorization ?? "").replace(/^bearer /i, "");
+      const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ["RS256"] });
+      if (String(payload.iss) !== appId) throw new Error("wrong app");
+    } catch {
+      return send(401, { message: "A JSON web token could not be decoded" });
+    }
+    const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
+    if (req.method === "GET" && installation) {
+      const found = state.installations.get(installation[1]!.toLowerCase());
+      return found ? send(200, { id: found.id, account: { login: installation[1] } }) : send(404, { message: "Not Found" });
+    }
+    const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (req.method === "POST" && token) {
+      const failure = state.tokenFailures.shift();
+      if (failure) return send(failure.status, failure.body ?? { message: "failure" }, failure.headers);
+      const body = JSON.parse(text || "{}") as { repositories?: string[]; permissions?: Record<string, string> };
+      const owned = [...state.installations.values()].find((i) => i.id === Number(token[1]));
+      if (!owned) return send(404, { message: "Not Found" });
+      if ((body.repositories ?? []).some((r) => !owned.repositories.includes(r))) {
+        return send(422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation." });
+      }
+      return send(201, {
+        token: state.nextToken,
+        expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        permissions: body.permissions,
+        repository_selection: "selected",
+        repositories: (body.repositories ?? []).map((name) => ({ name })),
+      });
+    }
+    return send(404, { message: "Not Found" });
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const api: FakeGitHubApi = {
+    url: `http://127.0.0.1:${port}`,
+    appId,
+    privateKey,
+    ...state,
+    get nextToken() {
+      return state.nextToken;
+    },
+    set nextToken(value: string) {
+      state.nextToken = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  return api;
+}
