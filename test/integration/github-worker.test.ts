@@ -70,7 +70,7 @@ describe("github vend", () => {
     expect(tokenCalls()).toEqual([{ method: "POST", path: "/app/installations/77/access_tokens", body: { repositories: ["api", "web"], permissions: { contents: "read", issues: "read", pull_requests: "write" } } }]);
     expect(github.requests[0]).toMatchObject({ method: "GET", path: "/repos/acme/api/installation" });
     expect(result.credential).toEqual({ token: github.nextToken });
-    expect(result.credential.token.length).toBeGreaterThan(500);
+    expect(result.credential.token?.length).toBeGreaterThan(500);
     expect(result.expiresAt.getTime() - Date.now()).toBeGreaterThan(3500_000);
     expect(JSON.parse(result.upstreamRef)).toEqual({ installationId: 77, owner: "acme", repositories: ["api", "web"], permissions: { contents: "read", issues: "read", pull_requests: "write" } });
     expect(result.upstreamRef).not.toContain(github.nextToken);
