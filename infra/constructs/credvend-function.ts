@@ -1,0 +1,76 @@
+// One credvend Lambda: its own role (no managed policies; each grant is added by whoever wires
+// it), its own log group with retention, arm64 on the newest Node runtime, bundled and minified
+// with source maps — or, for a signed worker, the signed zip uploaded byte for byte.
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Code, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { FunctionSettings } from "../config/schema.js";
+import { REPO_ROOT } from "../paths.js";
+import { bundlingOptions, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, type AssetFile } from "./function-defaults.js";
+
+export type FunctionCode =
+  /** A TypeScript entry bundled with esbuild at synth; `files` are copied beside the bundle. */
+  | { readonly entry: string; readonly files?: readonly AssetFile[] }
+  /** A prebuilt zip deployed unchanged (Lambda's CodeSha256 = base64 SHA-256 of these bytes). */
+  | { readonly zip: string; readonly handler: string };
+
+export interface CredvendFunctionProps {
+  readonly description: string;
+  readonly code: FunctionCode;
+  readonly settings: FunctionSettings;
+  readonly logRetention: RetentionDays;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export class CredvendFunction extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: CredvendFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: props.logRetention,
+      // Audit trails outlive the stack; the operator deletes them deliberately.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `credvend: ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const common = {
+      description: `credvend: ${props.description}`,
+      role: this.role,
+      logGroup: this.logGroup,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: props.settings.memoryMb,
+      timeout: Duration.seconds(props.settings.timeoutSeconds),
+      ...(props.settings.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.settings.reservedConcurrency }
+        : {}),
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+    };
+    this.function =
+      "entry" in props.code
+        ? new NodejsFunction(this, "Function", {
+            ...common,
+            entry: props.code.entry,
+            handler: "handler",
+            projectRoot: REPO_ROOT,
+            depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+            bundling: bundlingOptions(props.code.files),
+          })
+        : new LambdaFunction(this, "Function", { ...common, code: Code.fromAsset(props.code.zip), handler: props.code.handler });
+  }
+
+  /** Adds one environment variable after construction (wiring that depends on other resources). */
+  addEnvironment(name: string, value: string): void {
+    this.function.addEnvironment(name, value);
+  }
+}

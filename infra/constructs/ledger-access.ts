@@ -1,0 +1,16 @@
+// Ledger grants, per function, as the DynamoDB calls its code makes through DynamoDbLedger.
+// Keep in step with functions/adapters/dynamodb-ledger.ts: a new call there needs its action here.
+import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+
+export const LEDGER_ACTIONS = {
+  /** recordIssued (BatchWriteItem of lookups, conditional PutItem) and appendAudit (PutItem). No reads. */
+  vend: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+  /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
+  webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+} as const;
+
+/** Item-level access to the table itself; no index is queried by a function (forensics run elsewhere). */
+export function grantLedger(grantee: IGrantable, table: ITable, actions: readonly string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+}

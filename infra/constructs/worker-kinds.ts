@@ -1,0 +1,76 @@
+// What each kind of worker needs beyond its Lambda: its resources, environment and grants.
+// Adding a worker of a known kind is a config entry; a new kind is one case here.
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { DeploymentConfig } from "../config/load-config.js";
+import { parseDuration } from "../../functions/core/policy/duration.js";
+import type { GithubSecrets } from "./github-secrets.js";
+import { LocalTokensTable } from "./local-tokens-table.js";
+import type { PluginWorker } from "./plugin-worker.js";
+import { ASSUME_ACTIONS, VendedRole } from "./vended-role.js";
+
+export interface WorkerKindContext {
+  readonly config: DeploymentConfig;
+  readonly githubSecrets: GithubSecrets;
+}
+
+export interface WorkerKindResources {
+  readonly localTokensTable?: LocalTokensTable;
+  readonly vendedRole?: VendedRole;
+}
+
+/** The DynamoDB calls of DynamoDbLocalTokenStore: insert (PutItem), lookups (GetItem), revoke (UpdateItem). */
+export const LOCAL_TOKENS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+export function wireWorkerKind(worker: PluginWorker, context: WorkerKindContext): WorkerKindResources {
+  switch (worker.worker.kind) {
+    case "local-tokens":
+      return wireLocalTokens(worker);
+    case "aws-sts":
+      return wireAwsSts(worker, context.config);
+    case "github":
+      wireGithub(worker, context);
+      return {};
+    case "custom":
+      return {};
+  }
+}
+
+function wireLocalTokens(worker: PluginWorker): WorkerKindResources {
+  const localTokensTable = new LocalTokensTable(worker, "Tokens");
+  worker.lambda.addEnvironment("LOCAL_TOKENS_TABLE", localTokensTable.table.tableName);
+  worker.lambda.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: LOCAL_TOKENS_TABLE_ACTIONS, resources: [localTokensTable.table.tableArn] }),
+  );
+  return { localTokensTable };
+}
+
+function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindResources {
+  const settings = config.awsSts;
+  const vendedRole = new VendedRole(worker, "VendedRole", {
+    workerRole: worker.lambda.role,
+    managedPolicyArns: settings.managedPolicyArns,
+  });
+  const named = Object.values(settings.namedRoles);
+  worker.lambda.addEnvironment("CREDVEND_AWS_ROLE_ARN", vendedRole.role.roleArn);
+  worker.lambda.addEnvironment("CREDVEND_AWS_MAX_SESSION_SECONDS", String(parseDuration(settings.maxSessionDuration)));
+  if (named.length > 0) worker.lambda.addEnvironment("CREDVEND_AWS_ROLES", JSON.stringify(settings.namedRoles));
+  worker.lambda.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...ASSUME_ACTIONS], resources: [vendedRole.role.roleArn, ...named] }),
+  );
+  if (settings.sessionRevocation) {
+    // Early revocation of one session: an inline Deny on the vended role, and on nothing else.
+    worker.lambda.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
+    );
+  }
+  return { vendedRole };
+}
+
+function wireGithub(worker: PluginWorker, { config, githubSecrets }: WorkerKindContext): void {
+  worker.lambda.addEnvironment("GITHUB_APP_ID", String(config.github.appId));
+  worker.lambda.addEnvironment("GITHUB_APP_PRIVATE_KEY_SECRET_ARN", githubSecrets.appPrivateKey.secretArn);
+  if (config.github.apiUrl) worker.lambda.addEnvironment("GITHUB_API_URL", config.github.apiUrl);
+  worker.lambda.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [githubSecrets.appPrivateKey.secretArn] }),
+  );
+}

@@ -1,0 +1,126 @@
+// The whole deployment: ledger, vend and webhooks functions behind Function URLs, one Lambda +
+// IAM-auth Function URL per plugin worker, the alert topic, GitHub secrets, alarms and outputs.
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
+import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { DeploymentConfig } from "./config/load-config.js";
+import { WEBHOOKS_ENTRY } from "./config/load-config.js";
+import { AlertTopic } from "./constructs/alert-topic.js";
+import { CredvendAlarms } from "./constructs/alarms.js";
+import { CredvendFunction } from "./constructs/credvend-function.js";
+import { LAMBDA_TASK_ROOT, type AssetFile } from "./constructs/function-defaults.js";
+import { GithubSecrets } from "./constructs/github-secrets.js";
+import { grantLedger, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
+import { LedgerTable } from "./constructs/ledger-table.js";
+import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
+import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
+import { REPO_ROOT } from "./paths.js";
+
+export interface CredvendStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+}
+
+/** The policy inside the vend and webhooks code: no 4 KB env limit, and a change redeploys. */
+export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
+
+export class CredvendStack extends Stack {
+  public readonly ledger: LedgerTable;
+  public readonly alerts: AlertTopic;
+  public readonly secrets: GithubSecrets;
+  public readonly workers: readonly PluginWorker[];
+  public readonly kindResources: ReadonlyMap<string, WorkerKindResources>;
+  public readonly vend: CredvendFunction;
+  public readonly vendUrl: FunctionUrl;
+  public readonly webhooks?: CredvendFunction;
+  public readonly webhooksUrl?: FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: CredvendStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    this.ledger = new LedgerTable(this, "Ledger");
+    this.alerts = new AlertTopic(this, "Alerts", { stage: config.stage, email: config.notifications.email });
+    this.secrets = new GithubSecrets(this, "GithubSecrets", { stage: config.stage });
+
+    this.workers = config.workers.map((worker) => new PluginWorker(this, `Worker-${worker.name}`, { worker, logRetention }));
+    this.kindResources = new Map(
+      this.workers.map((worker) => [worker.worker.name, wireWorkerKind(worker, { config, githubSecrets: this.secrets })]),
+    );
+
+    const shipped: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }, ...this.workers.flatMap((w) => w.manifestFiles())];
+    const common = {
+      CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
+      CREDVEND_POLICY_FILE: POLICY_FILE,
+      CREDVEND_WORKERS: workersJson(this, this.workers, LAMBDA_TASK_ROOT),
+      CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
+      CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
+      CREDVEND_ALERT_TOPIC_ARN: this.alerts.topic.topicArn,
+    };
+
+    this.vend = new CredvendFunction(this, "Vend", {
+      description: "vend API",
+      code: { entry: `${REPO_ROOT}/functions/vend/lambda.ts`, files: shipped },
+      settings: config.functions.vend,
+      logRetention,
+      environment: common,
+    });
+    // Public on purpose: every request is authenticated in the app by its OIDC token.
+    this.vendUrl = this.vend.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    this.grantCore(this.vend, LEDGER_ACTIONS.vend);
+
+    const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
+    const functions = new Map<string, CredvendFunction>([["Vend", this.vend]]);
+    if (config.webhooks.enabled) {
+      this.webhooks = new CredvendFunction(this, "Webhooks", {
+        description: "GitHub secret-scanning webhooks (leak response)",
+        code: { entry: `${REPO_ROOT}/${WEBHOOKS_ENTRY}`, files: shipped },
+        settings: config.functions.webhooks,
+        logRetention,
+        environment: {
+          ...common,
+          GITHUB_WEBHOOK_SECRET_ARN: this.secrets.webhookSecret.secretArn,
+          GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
+          ...(config.github.appId !== undefined ? { GITHUB_APP_ID: String(config.github.appId) } : {}),
+          ...(config.github.apiUrl ? { GITHUB_API_URL: config.github.apiUrl } : {}),
+        },
+      });
+      // Public on purpose: GitHub signs every delivery, checked in the app over the raw body.
+      this.webhooksUrl = this.webhooks.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+      this.grantCore(this.webhooks, LEDGER_ACTIONS.webhooks);
+      this.webhooks.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [this.secrets.webhookSecret.secretArn, this.secrets.appPrivateKey.secretArn],
+        }),
+      );
+      watched.set("Webhooks", this.webhooks.logGroup);
+      functions.set("Webhooks", this.webhooks);
+    }
+    for (const worker of this.workers) functions.set(`Worker-${worker.worker.name}`, worker.lambda);
+
+    new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, watchedLogs: watched });
+    this.outputs();
+  }
+
+  /** What both core functions need: the ledger (their own actions), every worker, the alert topic. */
+  private grantCore(lambda: CredvendFunction, ledgerActions: readonly string[]): void {
+    grantLedger(lambda.role, this.ledger.table, ledgerActions);
+    for (const worker of this.workers) worker.grantCaller(lambda.role);
+    this.alerts.grantPublish(lambda.role);
+  }
+
+  private outputs(): void {
+    new CfnOutput(this, "VendUrl", { value: this.vendUrl.url, description: "POST {VendUrl}v1/vend from CI" });
+    if (this.webhooksUrl) {
+      new CfnOutput(this, "SecretScanningWebhookUrl", { value: `${this.webhooksUrl.url}webhooks/github/secret-scanning`, description: "the GitHub App's webhook URL" });
+      new CfnOutput(this, "PartnerWebhookUrl", { value: `${this.webhooksUrl.url}webhooks/github/secret-scanning/partner`, description: "secret-scanning partner program endpoint" });
+    }
+    new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKey.secretName, description: "put the App's PEM here" });
+    new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecret.secretName, description: "the webhook secret to give GitHub" });
+    for (const [name, resources] of this.kindResources)
+      if (resources.vendedRole) new CfnOutput(this, `VendedRoleArn${name.replace(/[^A-Za-z0-9]/g, "")}`, { value: resources.vendedRole.role.roleArn });
+  }
+}
