@@ -2,6 +2,7 @@
 // the end-to-end tests and the benchmark, so all three exercise the same wiring.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Logger } from "../functions/core/ports/logger.js";
 import type { Policy } from "../functions/core/policy/policy.js";
@@ -12,11 +13,19 @@ import { composeVendApp } from "../functions/vend/compose.js";
 import { DynamoDbLocalTokenStore, ensureLocalTokensTable } from "../plugin-workers/local-tokens/dynamodb-store.js";
 import { startLocalTokensWorker } from "../plugin-workers/local-tokens/serve.js";
 import { startDynalite } from "./embedded-dynamodb.js";
+import { loadOrCreateKeyFiles, publicKeyConfig } from "../functions/adapters/publisher-key-files.js";
+import type { VerifiedPluginDirectory } from "../functions/adapters/verified-plugin-directory.js";
+import { registrationToConfig } from "../functions/adapters/worker-trust-config.js";
+import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
+import { signedLocalRegistration } from "./sign-worker.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
 export const DEV_ISSUER_PATH = "/dev-oidc";
 export const STATE_FILE = "dev-server.json";
+/** The local stack's trust configuration, for `credvend plugin list --config`. */
+export const WORKERS_FILE = "workers.json";
+const LOCAL_TOKENS_SOURCE = fileURLToPath(new URL("../plugin-workers/local-tokens", import.meta.url));
 
 export interface LocalStackOptions {
   /** Where the data lives (`.credvend`); in memory when undefined. */
@@ -37,6 +46,8 @@ export interface LocalStack {
   readonly issuer: DevIssuer;
   readonly policy: Policy;
   readonly ledger: DynamoDbLedger;
+  /** The workers, verified (signed by the dev publisher key) before the stack reports ready. */
+  readonly plugins: VerifiedPluginDirectory;
   close(): Promise<void>;
 }
 
@@ -68,15 +79,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const keyDir = options.keyDir ?? join(options.dataDir ?? ".credvend", "dev-oidc");
     const issuer = await loadOrCreateDevIssuer({ dir: keyDir, issuerUrl: `${url}${DEV_ISSUER_PATH}` });
+    // Workers are signed by a dev publisher key and verified as on AWS. They run from source in
+    // this process; the code checked is the deterministic zip built from that source at start.
+    const trustDir = options.dataDir ?? keyDir;
+    const publisher = await loadOrCreateKeyFiles(join(trustDir, "dev-publisher"));
+    const localTokens = await signedLocalRegistration({
+      sourceDir: LOCAL_TOKENS_SOURCE,
+      outRoot: join(trustDir, "workers"),
+      key: publisher,
+      url: worker.url,
+    });
     const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
-    const { app, policy } = composeVendApp({
+    const { app, policy, plugins } = composeVendApp({
       policyYaml: options.policyYaml,
       ledger,
-      workers: [{ name: "local-tokens", url: worker.url, providers: ["local"] }],
+      workers: [localTokens],
+      trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
+    await plugins.verifyAll();
+    writeFileSync(
+      join(trustDir, WORKERS_FILE),
+      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: [registrationToConfig(localTokens)] }, null, 2)}\n`,
+    );
     handler = app.fetch;
 
     if (options.dataDir) {
@@ -85,7 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url }, null, 2)}\n`,
       );
     }
-    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, close };
+    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import type { TrustStore } from "../core/plugin-trust/trust-store.js";
+import { parseTrustedKeys, parseWorkerTrustFields, type WorkerTrustFields } from "./worker-trust-config.js";
 
 // The functions' configuration, read once from the environment at cold start. Every problem is
 // reported with the variable's name, so a misdeployed function fails loudly and clearly.
 
-export interface WorkerRegistration {
+export interface WorkerRegistration extends WorkerTrustFields {
   /** Registration name, e.g. `local-tokens`. */
   readonly name: string;
   /** gRPC-web base URL of the worker (a Function URL on AWS, a loopback port locally). */
@@ -18,6 +20,8 @@ export interface FunctionConfig {
   readonly policyYaml: string;
   readonly workers: readonly WorkerRegistration[];
   readonly workerTimeoutMs: number;
+  /** Publisher keys trusted to sign workers (CREDVEND_TRUSTED_KEYS). */
+  readonly trustedKeys: TrustStore;
 }
 
 export class ConfigError extends Error {
@@ -33,7 +37,8 @@ export function loadFunctionConfig(env: Env = process.env): FunctionConfig {
   const timeout = Number(env.CREDVEND_WORKER_TIMEOUT_MS ?? "5000");
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000)
     throw new ConfigError("CREDVEND_WORKER_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000");
-  return { ledgerTable, policyYaml, workers, workerTimeoutMs: timeout };
+  const trustedKeys = parseTrustedKeys(env.CREDVEND_TRUSTED_KEYS ?? "[]");
+  return { ledgerTable, policyYaml, workers, workerTimeoutMs: timeout, trustedKeys };
 }
 
 export function parseWorkers(text: string): WorkerRegistration[] {
@@ -53,7 +58,7 @@ export function parseWorkers(text: string): WorkerRegistration[] {
       throw new ConfigError(`CREDVEND_WORKERS[${i}].url: must be an http(s) URL`);
     if (!Array.isArray(providers) || providers.length === 0 || providers.some((p) => typeof p !== "string"))
       throw new ConfigError(`CREDVEND_WORKERS[${i}].providers: must be a non-empty array of provider names`);
-    return { name, url, providers: providers as string[] };
+    return { name, url, providers: providers as string[], ...parseWorkerTrustFields(entry, `CREDVEND_WORKERS[${i}]`) };
   });
 }
 

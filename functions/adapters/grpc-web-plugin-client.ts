@@ -1,8 +1,11 @@
 // The core's PluginClient over gRPC-web (ConnectRPC). Each call gets its own deadline; the
-// idempotent calls are retried on transient failures, Vend and Revoke never are.
+// idempotent calls are retried on transient failures, Vend and Revoke never are. A circuit
+// breaker per worker fails fast while the worker is down, and answers are capped in size.
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { WorkerError } from "../core/errors.js";
+import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions } from "./circuit-breaker.js";
+import { ResponseTooLargeError, sizeCappedFetch } from "./response-size-cap.js";
 import type {
   PrepareResult,
   PluginClient,
@@ -44,7 +47,13 @@ export interface GrpcWebPluginClientOptions {
   readonly maxRetries?: number;
   /** First backoff step; doubles per retry, with full jitter. Default 50. */
   readonly retryBaseDelayMs?: number;
+  /** Largest accepted response body. Default 1 MiB. */
+  readonly maxResponseBytes?: number;
+  /** This worker's circuit breaker settings (one breaker per client). */
+  readonly breaker?: CircuitBreakerOptions;
 }
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 type Service = Client<typeof PluginService>;
 
@@ -56,15 +65,19 @@ export class GrpcWebPluginClient implements PluginClient {
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly retryBaseDelayMs: number;
+  private readonly maxResponseBytes: number;
+  readonly breaker: CircuitBreaker;
 
   constructor(options: GrpcWebPluginClientOptions) {
     this.name = options.name;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxRetries = Math.max(0, options.maxRetries ?? 2);
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 50;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.breaker = new CircuitBreaker(options.breaker);
     const transport = createGrpcWebTransport({
       baseUrl: options.baseUrl,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: sizeCappedFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), this.maxResponseBytes),
     });
     this.service = createClient(PluginService, transport);
   }
@@ -113,22 +126,29 @@ export class GrpcWebPluginClient implements PluginClient {
   private async idempotent<T>(method: string, run: (call: CallOptions) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(run);
+        return await this.once(method, run);
       } catch (error) {
-        const mapped = this.toWorkerError(method, error);
+        const mapped = error as WorkerError;
         // Only failures that say nothing was processed are worth another try; a timeout is not
-        // retried, so a hung worker costs one deadline, not three.
-        if (mapped.kind !== "unavailable" || attempt >= this.maxRetries) throw mapped;
+        // retried, so a hung worker costs one deadline, not three; an open circuit not at all.
+        if (mapped.kind !== "unavailable" || mapped.cause instanceof CircuitOpenError || attempt >= this.maxRetries) throw mapped;
         await sleep(Math.random() * this.retryBaseDelayMs * 2 ** attempt);
       }
     }
   }
 
+  /** One attempt through the breaker; always rejects with a WorkerError. */
   private async once<T>(method: string, run: (call: CallOptions) => Promise<T>): Promise<T> {
     try {
-      return await this.attempt(run);
+      return await this.breaker.run(
+        () => this.attempt(run).catch((error: unknown) => Promise.reject(this.toWorkerError(method, error))),
+        // A caller's bad scope is the worker working correctly: it must not open the circuit.
+        (error) => !(error instanceof WorkerError && error.kind === "invalid_request"),
+      );
     } catch (error) {
-      throw this.toWorkerError(method, error);
+      if (error instanceof CircuitOpenError)
+        throw new WorkerError(this.name, "unavailable", `worker ${this.name} is unavailable (circuit open after repeated failures)`, { cause: error });
+      throw error;
     }
   }
 
@@ -154,6 +174,11 @@ export class GrpcWebPluginClient implements PluginClient {
     if (error instanceof WorkerError) return error;
     if (!(error instanceof ConnectError)) {
       return new WorkerError(worker, "upstream_failed", `worker ${worker} sent an invalid ${method} answer`, { cause: error });
+    }
+    if (hasCause(error, ResponseTooLargeError)) {
+      return new WorkerError(worker, "upstream_failed", `worker ${worker} answered ${method} with more than ${this.maxResponseBytes} bytes`, {
+        cause: error,
+      });
     }
     if (error.code === Code.DeadlineExceeded) {
       return new WorkerError(worker, "timeout", `worker ${worker} did not answer ${method} within ${this.timeoutMs} ms`, {
@@ -196,6 +221,15 @@ function isNetworkFailure(error: unknown): boolean {
     if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
     if (current instanceof TypeError && current.message === "fetch failed") return true;
     current = current.cause;
+  }
+  return false;
+}
+
+function hasCause(error: unknown, type: new (...args: never[]) => Error): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (current instanceof type) return true;
+    current = (current as Error).cause;
   }
   return false;
 }

@@ -1,0 +1,65 @@
+// Signs a built worker (dist/workers/<name>/: code.zip + plugin.json) and writes manifest.json and
+// manifest.sig beside it. Shared by `credvend plugin sign` and the local stack.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
+import { writeSignedManifest } from "../functions/adapters/signed-manifest-files.js";
+import type { WorkerRegistration } from "../functions/adapters/function-config.js";
+import { MANIFEST_PROTOCOL, signManifest, type Ed25519KeyPair, type PluginManifest } from "../functions/core/plugin-trust/index.js";
+import { buildWorker, readWorkerPackage } from "../infra/build-workers.js";
+
+export interface SignedWorker {
+  readonly manifest: PluginManifest;
+  readonly signature: string;
+  readonly zipPath: string;
+  readonly manifestPath: string;
+  readonly signaturePath: string;
+}
+
+/** `dir` holds code.zip and plugin.json; the manifest binds the zip's SHA-256 to the key. */
+export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Date = new Date()): Promise<SignedWorker> {
+  const info = readWorkerPackage(dir);
+  const zipPath = join(dir, "code.zip");
+  let zip: Buffer;
+  try {
+    zip = readFileSync(zipPath);
+  } catch {
+    throw new Error(`${zipPath}: not found (run npm run build:workers first, or sign the worker's source folder)`);
+  }
+  const { manifest, signature } = await signManifest(
+    {
+      name: info.name,
+      version: info.version,
+      protocol: MANIFEST_PROTOCOL,
+      providers: info.providers,
+      capabilities: info.capabilities,
+      codeSha256: codeSha256Of(zip),
+      signedAt: now.toISOString(),
+    },
+    key.privateKey,
+    key.publicKey,
+  );
+  return { manifest, signature, zipPath, ...writeSignedManifest(dir, manifest, signature) };
+}
+
+/**
+ * For a worker run locally from source: build its deterministic zip from that source, sign it,
+ * and register it with `codeZip` pointing at the zip, so the core checks it like a deployment.
+ */
+export async function signedLocalRegistration(options: {
+  sourceDir: string;
+  outRoot: string;
+  key: Ed25519KeyPair;
+  url: string;
+  providers?: readonly string[];
+}): Promise<WorkerRegistration> {
+  const built = await buildWorker(options.sourceDir, options.outRoot);
+  const signed = await signBuiltWorker(built.outDir, options.key);
+  return {
+    name: built.info.name,
+    url: options.url,
+    providers: options.providers ?? built.info.providers,
+    signed: { manifest: signed.manifest, signature: signed.signature },
+    codeZip: signed.zipPath,
+  };
+}

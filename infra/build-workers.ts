@@ -1,0 +1,92 @@
+// `npm run build:workers`: each worker under plugin-workers/ that has a plugin.json becomes
+// dist/workers/<name>/code.zip (deterministic: same source, same bytes) plus a copy of its
+// plugin.json, ready for `credvend plugin sign`. A TypeScript worker names its Lambda `entry`
+// (bundled by esbuild into index.mjs); a worker in another language lists its `files` as they are.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
+import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
+import type { Capability } from "../functions/core/ports/plugin-client.js";
+import { BUNDLE_OPTIONS } from "./bundles.js";
+import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** plugin.json: what `plugin sign` puts in the manifest, and how the worker is packaged. */
+export interface WorkerPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly providers: readonly string[];
+  readonly capabilities: readonly Capability[];
+  /** TypeScript Lambda entry, relative to the worker's folder. */
+  readonly entry?: string;
+  /** Files zipped as they are (another language), relative to the worker's folder. */
+  readonly files?: readonly string[];
+}
+
+export interface BuiltWorker {
+  readonly info: WorkerPackage;
+  readonly outDir: string;
+  readonly zipPath: string;
+  readonly codeSha256: string;
+  readonly bytes: number;
+}
+
+export function readWorkerPackage(dir: string): WorkerPackage {
+  const path = join(dir, "plugin.json");
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : "not valid JSON"}`);
+  }
+  const strings = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
+  if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name)) throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
+  if (typeof value.version !== "string" || value.version === "") throw new Error(`${path}: version is required`);
+  if (!strings(value.providers)) throw new Error(`${path}: providers must be a non-empty array of strings`);
+  if (!strings(value.capabilities) || !(value.capabilities as string[]).every((c) => (CAPABILITIES as string[]).includes(c)))
+    throw new Error(`${path}: capabilities must be some of ${CAPABILITIES.join(", ")}`);
+  if ((typeof value.entry === "string") === strings(value.files)) throw new Error(`${path}: give either "entry" (TypeScript) or "files"`);
+  return value as unknown as WorkerPackage;
+}
+
+/** Bundles (or collects) one worker and writes its deterministic zip under `outRoot/<name>/`. */
+export async function buildWorker(dir: string, outRoot = join(root, "dist", "workers")): Promise<BuiltWorker> {
+  const info = readWorkerPackage(dir);
+  const entries: ZipEntry[] = info.entry
+    ? [{ name: "index.mjs", data: await bundle(join(dir, info.entry)) }]
+    : (info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
+  const zip = deterministicZip(entries);
+  const outDir = join(outRoot, info.name);
+  mkdirSync(outDir, { recursive: true });
+  const zipPath = join(outDir, "code.zip");
+  writeFileSync(zipPath, zip);
+  writeFileSync(join(outDir, "plugin.json"), `${JSON.stringify(info, null, 2)}\n`);
+  return { info, outDir, zipPath, codeSha256: codeSha256Of(zip), bytes: zip.length };
+}
+
+async function bundle(entry: string): Promise<Uint8Array> {
+  // No source map in the deployed code, and nothing that depends on where the build ran.
+  const result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], sourcemap: false, write: false, outfile: "index.mjs", absWorkingDir: root });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced nothing for ${entry}`);
+  return output.contents;
+}
+
+/** Every folder of plugin-workers/ with a plugin.json, except the template `plugin init` copies. */
+export function workerDirs(base = join(root, "plugin-workers")): string[] {
+  return readdirSync(base, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== "template" && existsSync(join(base, d.name, "plugin.json")))
+    .map((d) => join(base, d.name))
+    .sort();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const dir of workerDirs()) {
+    const built = await buildWorker(dir);
+    console.log(`${built.info.name.padEnd(20)} ${(built.bytes / 1024).toFixed(0).padStart(6)} KiB  codeSha256 ${built.codeSha256}  ${built.zipPath}`);
+  }
+  console.log("next: credvend plugin sign --key <private key> dist/workers/<name>");
+}
