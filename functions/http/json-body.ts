@@ -6,6 +6,22 @@ import { HttpError } from "./http-error.js";
  * whatever Content-Length claims), then parsed (400). Returns the parsed value.
  */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  return parseJsonBytes(await readJsonBodyBytes(c, maxBytes));
+}
+
+/** Parses JSON bytes; 400 `malformed_json` when they are not JSON. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "malformed_json", "request body is not valid JSON");
+  }
+}
+
+/** The raw bytes of a JSON body, checked for type (415) and size (413) but not parsed: for
+ *  signatures computed over the exact bytes (webhooks). */
+export async function readJsonBodyBytes(c: Context, maxBytes: number): Promise<Buffer> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type))
     throw new HttpError(415, "unsupported_media_type", "Content-Type must be application/json");
@@ -26,12 +42,7 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
     }
     chunks.push(value);
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "malformed_json", "request body is not valid JSON");
-  }
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): HttpError {

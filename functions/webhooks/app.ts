@@ -1,0 +1,115 @@
+// The webhooks function's HTTP API: GitHub's secret_scanning_alert webhook and its partner
+// program. Ports come in as options; lambda.ts and compose.ts build the real ones.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { LeakHandler } from "../core/leak/leak-handler.js";
+import { needsRetry, type LeakResult } from "../core/leak/leak-detection.js";
+import { systemClock, type Clock } from "../core/ports/clock.js";
+import type { CredentialLedger } from "../core/ports/credential-ledger.js";
+import { silentLogger, type Logger } from "../core/ports/logger.js";
+import { tokenHash } from "../core/token-hash.js";
+import type { AlertSecretSource } from "../adapters/github-alert-secrets.js";
+import type { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
+import { checkPartnerSignature } from "../adapters/github-partner-signature.js";
+import type { GitHubWebhookSignature } from "../adapters/github-webhook-signature.js";
+import { errorHandler, HttpError, notFound } from "../http/http-error.js";
+import { parseJsonBytes, readJsonBodyBytes } from "../http/json-body.js";
+import { PROCESSED_ACTIONS, decodeAlertEvent } from "./alert-event.js";
+import { decodePartnerBatch } from "./partner-batch.js";
+import { partnerRoute, secretScanningRoute } from "./routes.js";
+
+export interface WebhooksAppOptions {
+  readonly handler: LeakHandler;
+  /** Remembers processed deliveries (X-GitHub-Delivery). */
+  readonly ledger: CredentialLedger;
+  readonly webhookSignature: GitHubWebhookSignature;
+  readonly partnerKeys: GitHubPartnerKeys;
+  readonly alertSecrets: AlertSecretSource;
+  /** Repositories (`owner/name`) whose alerts this deployment handles; default all. */
+  readonly watchesRepository?: (repository: string) => boolean;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly maxBodyBytes?: number;
+}
+
+/** GitHub sends at most 25 MB webhooks, but an alert event is a few KiB and 1,000 partner matches well under 1 MiB. */
+export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+
+export function createWebhooksApp(options: WebhooksAppOptions): OpenAPIHono {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const maxBytes = options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES;
+  const app = new OpenAPIHono();
+  app.onError(errorHandler(logger));
+  app.notFound(notFound);
+
+  app.openapi(secretScanningRoute, async (c) => {
+    const body = await readJsonBodyBytes(c, maxBytes);
+    const signature = options.webhookSignature.check(body, c.req.header("x-hub-signature-256"));
+    if (signature === "missing") throw unauthenticated("missing_signature", "X-Hub-Signature-256 is required");
+    if (signature !== "valid") throw unauthenticated("invalid_signature", "X-Hub-Signature-256 does not match the body");
+
+    const event = c.req.header("x-github-event");
+    if (!event) throw new HttpError(400, "missing_event", "X-GitHub-Event is required");
+    if (event === "ping") return c.json({ status: "pong" as const }, 200);
+    if (event !== "secret_scanning_alert") return c.json({ status: "ignored" as const, reason: `event ${event}` }, 200);
+    const alert = decodeAlertEvent(parseJsonBytes(body));
+    if (!PROCESSED_ACTIONS.has(alert.action)) return c.json({ status: "ignored" as const, reason: `action ${alert.action}` }, 200);
+    if (options.watchesRepository && !options.watchesRepository(alert.repository))
+      throw new HttpError(403, "repository_not_watched", `alerts of ${alert.repository} are not handled by this deployment`);
+    const deliveryId = c.req.header("x-github-delivery");
+    if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
+    if (await options.ledger.hasDelivery(deliveryId)) return c.json({ status: "duplicate" as const }, 200);
+
+    const secret = await options.alertSecrets.secretOf(alert);
+    const result = await options.handler.handle({
+      tokenHash: tokenHash(secret),
+      source: {
+        channel: "secret_scanning_alert",
+        repository: alert.repository,
+        alertNumber: String(alert.number),
+        deliveryId,
+        ...(alert.url ? { url: alert.url } : {}),
+        ...(alert.secretType ? { secretType: alert.secretType } : {}),
+      },
+    });
+    if (needsRetry(result)) throw retry(result);
+    // Remembered only once handled: a delivery that failed half-way must be processed again.
+    await options.ledger.recordDelivery(deliveryId, clock.now().toISOString());
+    return c.json({ status: "processed" as const, outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) }, 200);
+  });
+
+  app.openapi(partnerRoute, async (c) => {
+    const body = await readJsonBodyBytes(c, maxBytes);
+    await verifyPartner(options.partnerKeys, body, c);
+    const matches = decodePartnerBatch(parseJsonBytes(body));
+    const results = await options.handler.handleMany(matches.map((m) => m.detection));
+    const failed = results.filter(needsRetry);
+    // GitHub delivers the batch again on a 5xx; every other match of it is idempotent.
+    if (failed.length > 0) throw new HttpError(503, "revoke_failed", `${failed.length} revocation(s) failed; deliver again`);
+    const labels = results.map((result, i) => ({
+      token_hash: result.tokenHash,
+      token_type: matches[i]!.tokenType,
+      label: result.outcome === "unknown" ? ("false_positive" as const) : ("true_positive" as const),
+    }));
+    return c.json(labels, 200);
+  });
+
+  return app;
+}
+
+async function verifyPartner(keys: GitHubPartnerKeys, body: Uint8Array, c: Context): Promise<void> {
+  const check = await checkPartnerSignature(keys, body, c.req.header("github-public-key-identifier"), c.req.header("github-public-key-signature"));
+  if (check === "missing") throw unauthenticated("missing_signature", "Github-Public-Key-Identifier and Github-Public-Key-Signature are required");
+  if (check === "unknown_key") throw unauthenticated("unknown_key", "GitHub publishes no secret scanning key with this identifier");
+  if (check !== "valid") throw unauthenticated("invalid_signature", "Github-Public-Key-Signature does not match the body");
+}
+
+function unauthenticated(code: string, message: string): HttpError {
+  return new HttpError(401, code, message);
+}
+
+function retry(result: LeakResult): HttpError {
+  return new HttpError(502, "revoke_failed", `revoking credential ${result.credentialId ?? ""} failed upstream; deliver again`);
+}

@@ -1,0 +1,77 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { LeakHandler } from "../core/leak/leak-handler.js";
+import type { CredentialLedger } from "../core/ports/credential-ledger.js";
+import type { Logger } from "../core/ports/logger.js";
+import type { Notifier } from "../core/ports/notifier.js";
+import type { WorkerRegistration } from "../adapters/function-config.js";
+import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "../adapters/github-alert-secrets.js";
+import { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
+import { GitHubWebhookSignature } from "../adapters/github-webhook-signature.js";
+import { GrpcWebPluginClient } from "../adapters/grpc-web-plugin-client.js";
+import { providerManualRevocation } from "../adapters/manual-revocation-urls.js";
+import { StaticPluginDirectory, type PluginDirectoryEntry } from "../adapters/static-plugin-directory.js";
+import type { Clock } from "../core/ports/clock.js";
+import { createWebhooksApp } from "./app.js";
+
+export interface WebhooksComposition {
+  readonly ledger: CredentialLedger;
+  readonly workers: readonly WorkerRegistration[];
+  readonly workerTimeoutMs?: number;
+  /** How workers are reached (a SigV4-signing fetch on AWS). */
+  readonly workerFetch?: typeof fetch;
+  /** Workers whose clients the caller built (in-process ones in tests). */
+  readonly extraWorkers?: readonly PluginDirectoryEntry[];
+  readonly notifier: Notifier;
+  /** Accepted X-Hub-Signature-256 secrets, newest first (several while rotating). */
+  readonly webhookSecrets: readonly string[];
+  /** GITHUB_API_URL: REST lookups and the partner keys. */
+  readonly githubApiUrl: string;
+  readonly githubAuth?: GitHubAuth;
+  /** How GitHub is reached (tests: a local server's fetch). */
+  readonly githubFetch?: typeof fetch;
+  /** Instead of Octokit against githubApiUrl. */
+  readonly alertSecrets?: AlertSecretSource;
+  readonly watchesRepository?: (repository: string) => boolean;
+  readonly leaseMs?: number;
+  readonly clock?: Clock;
+  readonly logger: Logger;
+}
+
+/** Builds the webhooks app from configuration and the adapters the caller chose. */
+export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler } {
+  const plugins = new StaticPluginDirectory([
+    ...(options.extraWorkers ?? []),
+    ...options.workers.map((worker) => ({
+      providers: worker.providers,
+      client: new GrpcWebPluginClient({
+        name: worker.name,
+        baseUrl: worker.url,
+        ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
+        ...(options.workerFetch ? { fetch: options.workerFetch } : {}),
+      }),
+    })),
+  ]);
+  const handler = new LeakHandler({
+    ledger: options.ledger,
+    plugins,
+    notifier: options.notifier,
+    manualRevocation: providerManualRevocation,
+    logger: options.logger,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const githubFetch = options.githubFetch ? { fetch: options.githubFetch } : {};
+  const app = createWebhooksApp({
+    handler,
+    ledger: options.ledger,
+    webhookSignature: new GitHubWebhookSignature(options.webhookSecrets),
+    partnerKeys: new GitHubPartnerKeys({ apiUrl: options.githubApiUrl, ...githubFetch }),
+    alertSecrets:
+      options.alertSecrets ??
+      new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch }),
+    ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
+    logger: options.logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return { app, handler };
+}

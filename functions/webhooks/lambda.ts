@@ -1,0 +1,30 @@
+// The webhooks function's Lambda entry: the only place its AWS adapters are built.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { handle } from "hono/aws-lambda";
+import { ConsoleNotifier } from "../adapters/console-notifier.js";
+import { DynamoDbLedger } from "../adapters/dynamodb-ledger.js";
+import { FanOutNotifier } from "../adapters/fan-out-notifier.js";
+import { JsonLogger } from "../adapters/json-logger.js";
+import { SnsNotifier } from "../adapters/sns-notifier.js";
+import type { Notifier } from "../core/ports/notifier.js";
+import { composeWebhooksApp } from "./compose.js";
+import { loadWebhooksConfig } from "./webhooks-config.js";
+
+const config = loadWebhooksConfig();
+const logger = new JsonLogger({ service: "credvend-webhooks" });
+const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];
+if (config.snsTopicArn) notifiers.push({ name: "sns", notifier: new SnsNotifier({ client: new SNSClient({}), topicArn: config.snsTopicArn }) });
+const { app } = composeWebhooksApp({
+  ledger: new DynamoDbLedger({ client: new DynamoDBClient({}), tableName: config.ledgerTable }),
+  workers: config.workers,
+  workerTimeoutMs: config.workerTimeoutMs,
+  notifier: new FanOutNotifier(notifiers, logger),
+  webhookSecrets: config.webhookSecrets,
+  githubApiUrl: config.githubApiUrl,
+  ...(config.githubAuth ? { githubAuth: config.githubAuth } : {}),
+  ...(config.watchesRepository ? { watchesRepository: config.watchesRepository } : {}),
+  logger,
+});
+
+export const handler = handle(app);

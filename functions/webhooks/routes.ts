@@ -1,0 +1,63 @@
+// The OpenAPI descriptions of the webhook routes (served in /openapi.json by whoever mounts them).
+// Bodies are not declared as validated JSON on purpose: signatures cover the exact raw bytes, so
+// the handlers read and verify those first and decode afterwards.
+import { createRoute, z } from "@hono/zod-openapi";
+
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
+const errors = (codes: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries(codes).map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]),
+  );
+
+export const WebhookAnswer = z
+  .object({
+    status: z.enum(["pong", "ignored", "duplicate", "processed"]),
+    outcome: z.string().optional(),
+    credentialId: z.string().optional(),
+    reason: z.string().optional(),
+  })
+  .openapi("WebhookAnswer");
+
+export const secretScanningRoute = createRoute({
+  method: "post",
+  path: "/webhooks/github/secret-scanning",
+  summary: "GitHub secret_scanning_alert webhook",
+  description:
+    "Signed with X-Hub-Signature-256 (HMAC-SHA256 of the raw body). `ping` answers pong; actions created, reopened, " +
+    "publicly_leaked and validated are processed (the secret is read through the REST API, hashed and looked up); others are ignored.",
+  responses: {
+    200: { description: "Handled, ignored or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
+    ...errors({
+      400: "Malformed JSON or payload, missing X-GitHub-Event / X-GitHub-Delivery",
+      401: "Missing or wrong signature",
+      403: "A repository this deployment does not watch",
+      413: "Body over 1 MiB",
+      415: "Not application/json",
+      502: "The alert could not be read from GitHub, or the revocation failed: deliver again",
+      503: "Rate-limited by GitHub or ledger unavailable: deliver again",
+    }),
+  },
+});
+
+export const PartnerLabel = z
+  .array(z.object({ token_hash: z.string(), token_type: z.string(), label: z.enum(["true_positive", "false_positive"]) }))
+  .openapi("PartnerLabels");
+
+export const partnerRoute = createRoute({
+  method: "post",
+  path: "/webhooks/github/secret-scanning/partner",
+  summary: "GitHub secret scanning partner program",
+  description:
+    "A JSON array of {token,type,url,source} signed with ECDSA P-256/SHA-256 (Github-Public-Key-Identifier, " +
+    "Github-Public-Key-Signature). Answers one label per token: true_positive for credentials this deployment issued.",
+  responses: {
+    200: { description: "One label per match, in order", content: { "application/json": { schema: PartnerLabel } } },
+    ...errors({
+      400: "Malformed JSON, not an array, or a token that is not a string",
+      401: "Missing, malformed or wrong signature, or a key identifier GitHub does not publish",
+      413: "Body over 1 MiB",
+      415: "Not application/json",
+      503: "GitHub's keys or the ledger are unavailable, or a revocation failed: deliver again",
+    }),
+  },
+});

@@ -1,0 +1,166 @@
+// The webhooks app built from real parts in one process: the leak handler on a ledger of the
+// test's choice (memory, or DynamoDB on dynalite), workers behind the real gRPC-web client, the
+// dev GitHub stand-in as GitHub (keys + REST, through Octokit's fetch), and a recording notifier.
+// Also a provider "upstream" (an HTTP API like GitHub's DELETE /installation/token) whose answers
+// a test scripts and whose calls it counts.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { loadOrCreateDevGitHub, type DevGitHub } from "../../functions/adapters/dev-github.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { JsonLogger } from "../../functions/adapters/json-logger.js";
+import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
+import type { Notification, Notifier } from "../../functions/core/ports/notifier.js";
+import type { Clock } from "../../functions/core/ports/clock.js";
+import type { CredentialRecord } from "../../functions/core/records.js";
+import { tokenHash } from "../../functions/core/token-hash.js";
+import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
+import { PluginError, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
+import { makeRecord } from "../integration/ledger-contract.js";
+
+export const GITHUB_API = "http://github.test";
+
+/** A provider's API: DELETE /tokens/:id answers the scripted statuses (then 204), counted. */
+export function createUpstream() {
+  const calls: string[] = [];
+  const script: number[] = [];
+  const app = new Hono();
+  app.delete("/tokens/:id", (c) => {
+    calls.push(c.req.param("id"));
+    const status = script.shift() ?? 204;
+    return status === 204 ? c.body(null, 204) : c.json({ message: "upstream says no" }, status as 404 | 500);
+  });
+  return { calls, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+}
+
+export type Upstream = ReturnType<typeof createUpstream>;
+
+/** A worker for provider `test` that revokes through the upstream (or, revocable: false, cannot). */
+export function upstreamWorker(upstream: Upstream, options: { revocable?: boolean } = {}): PluginImplementation {
+  const impl: PluginImplementation = {
+    name: "test-worker",
+    version: "1.0.0",
+    providers: ["test"],
+    validate: (scopes) => scopes.map((scope) => ({ scope, valid: true, normalized: scope })),
+    serialize: () => ({ serialized: new Uint8Array(), mediaType: "application/octet-stream" }),
+    vend: () => {
+      throw new PluginError("internal", "records are written by the tests");
+    },
+  };
+  if (options.revocable === false) return impl;
+  return {
+    ...impl,
+    revoke: async (request) => {
+      const response = await upstream.fetch(`http://upstream.test/tokens/${request.upstreamRef}`, { method: "DELETE" });
+      if (response.status === 204) return { outcome: "revoked", detail: "upstream 204" };
+      if (response.status === 404) return { outcome: "already_gone", detail: "upstream 404" };
+      throw new PluginError("unavailable", `upstream answered ${response.status}`);
+    },
+  };
+}
+
+export interface LeakFixture {
+  readonly app: OpenAPIHono;
+  readonly ledger: CredentialLedger;
+  readonly github: DevGitHub;
+  readonly upstream: Upstream;
+  readonly notifications: Notification[];
+  readonly logs: string[];
+  /** A live credential of provider `test` whose secret is `secret`. */
+  issue(overrides?: Partial<CredentialRecord>): Promise<{ secret: string; record: CredentialRecord }>;
+  /** Opens a GitHub alert for `secret` and delivers its signed `secret_scanning_alert` event. */
+  deliverAlert(secret: string, options?: { action?: string; deliveryId?: string; repository?: string }): Promise<Response>;
+  postPartner(matches: readonly unknown[]): Promise<Response>;
+}
+
+export async function createLeakFixture(options: {
+  ledger?: CredentialLedger;
+  revocable?: boolean;
+  leaseMs?: number;
+  clock?: Clock;
+  notifier?: Notifier;
+  watchesRepository?: (repository: string) => boolean;
+} = {}): Promise<LeakFixture> {
+  const ledger = options.ledger ?? new MemoryLedger();
+  const github = await loadOrCreateDevGitHub({ dir: mkdtempSync(join(tmpdir(), "credvend-github-")) });
+  const githubApp = github.routes();
+  const upstream = createUpstream();
+  const { app: workerApp } = servePlugin(upstreamWorker(upstream, { revocable: options.revocable ?? true }));
+  const notifications: Notification[] = [];
+  const logs: string[] = [];
+  const { app } = composeWebhooksApp({
+    ledger,
+    workers: [],
+    notifier: options.notifier ?? { notify: async (n) => void notifications.push(n) },
+    webhookSecrets: [github.webhookSecret],
+    githubApiUrl: GITHUB_API,
+    githubFetch: async (input, init) => githubApp.fetch(new Request(input, init)),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
+    logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
+    extraWorkers: [{
+      providers: ["test"],
+      client: new GrpcWebPluginClient({ name: "test-worker", baseUrl: "http://worker.test", maxRetries: 0, fetch: async (input, init) => workerApp.fetch(new Request(input, init)) }),
+    }],
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  const issue: LeakFixture["issue"] = async (overrides = {}) => {
+    const secret = `test_${randomUUID()}`;
+    const credentialId = randomUUID();
+    const now = Date.now();
+    const record = makeRecord({
+      credentialId,
+      provider: "test",
+      worker: "test-worker",
+      scopes: ["test:read:thing"],
+      issuedAt: new Date(now - 60_000).toISOString(),
+      expiresAt: new Date(now + 600_000).toISOString(),
+      upstreamRef: credentialId,
+      tokenHashes: [tokenHash(secret)],
+      revocable: options.revocable ?? true,
+      ...overrides,
+    });
+    await ledger.recordIssued(record);
+    return { secret, record };
+  };
+
+  const deliverAlert: LeakFixture["deliverAlert"] = async (secret, delivery = {}) => {
+    const repository = delivery.repository ?? "acme/web";
+    const number = github.openAlert(repository, secret);
+    const body = JSON.stringify({
+      action: delivery.action ?? "created",
+      alert: { number, secret_type: "credvend_token", html_url: `https://github.com/${repository}/security/secret-scanning/${number}` },
+      repository: { full_name: repository },
+    });
+    return app.request("/webhooks/github/secret-scanning", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "secret_scanning_alert",
+        "x-github-delivery": delivery.deliveryId ?? randomUUID(),
+        "x-hub-signature-256": github.signWebhook(body),
+      },
+      body,
+    });
+  };
+
+  const postPartner: LeakFixture["postPartner"] = async (matches) => {
+    const body = JSON.stringify(matches);
+    return app.request("/webhooks/github/secret-scanning/partner", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "github-public-key-identifier": github.partnerKeyId,
+        "github-public-key-signature": github.signPartner(body),
+      },
+      body,
+    });
+  };
+
+  return { app, ledger, github, upstream, notifications, logs, issue, deliverAlert, postPartner };
+}
