@@ -1,0 +1,160 @@
+// Transport hardening of the gRPC-web client: circuit breaker per worker, response size cap,
+// SigV4 signing for Function URLs with AWS_IAM auth (checked with the same library on the server).
+import { createHash } from "node:crypto";
+import { Hono } from "hono";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, it } from "vitest";
+import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { NodeSha256, sigV4Fetch } from "../../functions/adapters/sigv4-fetch.js";
+import { WorkerError } from "../../functions/core/errors.js";
+import { PluginError, listenOnLoopback, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
+import { demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
+
+const prepareRequest = { scopes: demoScopes, subject: {}, ttlSeconds: 60 };
+
+function inMemoryClient(plugin: PluginImplementation, extra: Partial<ConstructorParameters<typeof GrpcWebPluginClient>[0]> = {}) {
+  const { app } = servePlugin(plugin, { onError: () => undefined });
+  return new GrpcWebPluginClient({
+    name: "demo",
+    baseUrl: "http://worker.test",
+    fetch: async (input, init) => app.fetch(new Request(input, init)),
+    maxRetries: 0,
+    ...extra,
+  });
+}
+
+async function workerError(promise: Promise<unknown>): Promise<WorkerError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkerError);
+  return error as WorkerError;
+}
+
+describe("circuit breaker per worker", () => {
+  it("opens after N failures, fails fast while open, and recovers through a half-open probe", async () => {
+    let down = true;
+    let calls = 0;
+    const plugin = demoPlugin({
+      validate(scopes) {
+        calls++;
+        if (down) throw new PluginError("unavailable", "down");
+        return scopes.map((scope) => ({ scope, valid: true }));
+      },
+    });
+    let now = Date.now();
+    const client = inMemoryClient(plugin, { breaker: { failureThreshold: 3, openMs: 10_000, clock: { now: () => new Date(now) } } });
+
+    for (let i = 0; i < 3; i++) await workerError(client.prepare(prepareRequest));
+    expect(calls).toBe(3);
+    const fast = await workerError(client.prepare(prepareRequest));
+    expect(fast.code).toBe("worker_unavailable");
+    expect(fast.message).toContain("circuit open");
+    expect(calls).toBe(3); // the worker was not called
+    expect(client.breaker.state()).toBe("open");
+
+    now += 10_000; // half-open: one probe, which fails and re-opens at once
+    await workerError(client.prepare(prepareRequest));
+    expect(calls).toBe(4);
+    expect(client.breaker.state()).toBe("open");
+
+    now += 10_000;
+    down = false;
+    expect((await client.prepare(prepareRequest)).validations).toHaveLength(2);
+    expect(client.breaker.state()).toBe("closed");
+  });
+
+  it("does not count a caller's invalid scope as a worker failure", async () => {
+    const client = inMemoryClient(demoPlugin({ validate: () => { throw new PluginError("invalid_argument", "no such bucket"); } }), {
+      breaker: { failureThreshold: 1 },
+    });
+    for (let i = 0; i < 3; i++) expect((await workerError(client.prepare(prepareRequest))).kind).toBe("invalid_request");
+    expect(client.breaker.state()).toBe("closed");
+  });
+});
+
+describe("response size cap", () => {
+  it("refuses an answer larger than the cap, without the worker's content in the message", async () => {
+    const huge = demoPlugin({
+      vend: () => ({ credential: { token: "x".repeat(200_000) }, expiresAt: new Date(), revocable: false, upstreamRef: "r", notes: [] }),
+    });
+    const client = inMemoryClient(huge, { maxResponseBytes: 64 * 1024 });
+    const error = await workerError(client.vend({ ...prepareRequest, scopes: [demoScopes[0]!], credentialId: "c1", serialized: new Uint8Array() }));
+    expect(error.kind).toBe("upstream_failed");
+    expect(error.message).toBe("worker demo answered Vend with more than 65536 bytes");
+    expect((await client.describe()).name).toBe("demo"); // small answers still pass
+  });
+});
+
+describe("SigV4 for Function URLs (AWS_IAM)", () => {
+  const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session-token-example" };
+  const region = "eu-west-1";
+
+  /** What the Function URL does: recompute the signature over the signed headers and compare. */
+  async function signatureIsValid(request: Request): Promise<boolean> {
+    const authorization = request.headers.get("authorization") ?? "";
+    const amzDate = request.headers.get("x-amz-date") ?? "";
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(";") ?? [];
+    if (!authorization.startsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || signedHeaders.length === 0) return false;
+    // The signer takes a given x-amz-content-sha256 as the payload hash: the receiver checks it.
+    const body = new Uint8Array(await request.clone().arrayBuffer());
+    if (request.headers.get("x-amz-content-sha256") !== createHash("sha256").update(body).digest("hex")) return false;
+    const url = new URL(request.url);
+    const headers = Object.fromEntries(signedHeaders.map((name) => [name, request.headers.get(name) ?? ""]));
+    const verifier = new SignatureV4({ service: "lambda", region, credentials, sha256: NodeSha256 });
+    const date = new Date(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+    const expected = await verifier.sign(
+      {
+        method: request.method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        query: {},
+        headers,
+        body,
+      },
+      { signingDate: date },
+    );
+    return expected.headers.authorization === authorization;
+  }
+
+  it("signs every call; the worker's IAM front door accepts it and refuses unsigned or tampered calls", async () => {
+    const { app: worker } = servePlugin(demoPlugin());
+    const seen: { valid: boolean; token: string | null }[] = [];
+    const frontDoor = new Hono();
+    frontDoor.use(async (c, next) => {
+      const valid = await signatureIsValid(c.req.raw);
+      seen.push({ valid, token: c.req.header("x-amz-security-token") ?? null });
+      if (!valid) return c.json({ Message: "Forbidden" }, 403);
+      await next();
+    });
+    frontDoor.route("/", worker);
+    const server = await listenOnLoopback(frontDoor);
+    try {
+      const signing = sigV4Fetch({ region, credentials });
+      const client = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, fetch: signing, maxRetries: 0 });
+      expect((await client.describe()).name).toBe("demo");
+      expect((await client.prepare(prepareRequest)).validations).toHaveLength(2);
+      expect(seen).toEqual([
+        { valid: true, token: "session-token-example" },
+        { valid: true, token: "session-token-example" },
+      ]);
+
+      const unsigned = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, maxRetries: 0 });
+      await workerError(unsigned.describe());
+      expect(seen.at(-1)?.valid).toBe(false);
+
+      // Signed, then the body changed on the way: the signature covers the payload.
+      const tampering: typeof fetch = async (input, init) => {
+        const request = new Request(input, init);
+        const body = new Uint8Array(await request.arrayBuffer());
+        body[body.length - 1] = body[body.length - 1]! ^ 1;
+        return fetch(request.url, { method: request.method, headers: request.headers, body });
+      };
+      const tampered = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, maxRetries: 0, fetch: sigV4Fetch({ region, credentials, fetch: tampering }) });
+      await workerError(tampered.prepare(prepareRequest));
+      expect(seen.at(-1)?.valid).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// Trust configuration (CREDVEND_TRUSTED_KEYS, signed registrations in CREDVEND_WORKERS) and the
+// Lambda code hash, with the Lambda API mocked at the SDK boundary.
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadFunctionConfig, parseWorkers } from "../../functions/adapters/function-config.js";
+import { LambdaCodeHash } from "../../functions/adapters/lambda-code-hash.js";
+import { publicKeyConfig } from "../../functions/adapters/publisher-key-files.js";
+import { VerifiedPluginDirectory } from "../../functions/adapters/verified-plugin-directory.js";
+import { parseTrustedKeys } from "../../functions/adapters/worker-trust-config.js";
+import type { Notification } from "../../functions/core/ports/notifier.js";
+import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { demoPlugin } from "./plugin-sdk-fixture.js";
+import { DEMO_CODE, generateKeyPair, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
+
+const base = { name: "demo", url: "https://abc.lambda-url.eu-west-1.on.aws/", providers: ["demo"] };
+
+describe("trust configuration", () => {
+  it("reads signed registrations and trusted keys", async () => {
+    const key = await generateKeyPair();
+    const signed = await signDemo(key);
+    const config = loadFunctionConfig({
+      CREDVEND_LEDGER_TABLE: "t",
+      CREDVEND_POLICY: "version: 1",
+      CREDVEND_WORKERS: JSON.stringify([{ ...base, ...signed, functionName: "credvend-demo" }]),
+      CREDVEND_TRUSTED_KEYS: JSON.stringify([publicKeyConfig(key)]),
+    });
+    expect(config.workers[0]).toMatchObject({ name: "demo", functionName: "credvend-demo", signed: { signature: signed.signature } });
+    expect(config.trustedKeys.keyIds()).toEqual([key.keyId]);
+  });
+
+  const bad: { name: string; entry: Record<string, unknown>; message: RegExp }[] = [
+    { name: "a manifest without signature", entry: { manifest: {} }, message: /"manifest" and "signature" come together/ },
+    { name: "a signed worker without its code", entry: { manifest: {}, signature: "x" }, message: /needs "functionName" \(AWS\) or "codeZip"/ },
+    { name: "a manifest that is not an object", entry: { manifest: "x", signature: "x", codeZip: "z" }, message: /manifest: must be the JSON object/ },
+    { name: "allowUnsigned that is not a boolean", entry: { allowUnsigned: "yes" }, message: /allowUnsigned: must be true or false/ },
+  ];
+  for (const { name, entry, message } of bad) {
+    it(`refuses ${name}, naming the field`, () => {
+      expect(() => parseWorkers(JSON.stringify([{ ...base, ...entry }]))).toThrow(ConfigError);
+      expect(() => parseWorkers(JSON.stringify([{ ...base, ...entry }]))).toThrow(message);
+    });
+  }
+
+  it("refuses a trusted key whose id is not its hash", async () => {
+    const key = await generateKeyPair();
+    const other = await generateKeyPair();
+    const text = JSON.stringify([{ keyId: other.keyId, publicKey: publicKeyConfig(key).publicKey }]);
+    expect(() => parseTrustedKeys(text)).toThrow(/CREDVEND_TRUSTED_KEYS\[0\]\.keyId/);
+    expect(() => parseTrustedKeys("{")).toThrow(/not valid JSON/);
+  });
+});
+
+describe("Lambda CodeSha256", () => {
+  it("verifies against GetFunctionConfiguration and notices a redeploy", async () => {
+    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const mock = mockClient(lambda);
+    mock.on(GetFunctionConfigurationCommand).resolves({ CodeSha256: sha256Base64(DEMO_CODE) });
+    const key = await generateKeyPair();
+    const alerts: Notification[] = [];
+    let now = Date.now();
+    const directory = new VerifiedPluginDirectory({
+      workers: [
+        {
+          registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) },
+          client: createPluginTestClient(demoPlugin()),
+          code: new LambdaCodeHash(lambda, "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo"),
+        },
+      ],
+      trust: trustOf(key),
+      notifier: { notify: async (n) => void alerts.push(n) },
+      audit: async () => undefined,
+      clock: { now: () => new Date(now) },
+      recheckIntervalMs: 1000,
+    });
+    expect(await directory.forProvider("demo")).toBeDefined();
+    expect(mock.commandCalls(GetFunctionConfigurationCommand)[0]?.args[0].input).toEqual({
+      FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo",
+    });
+
+    mock.on(GetFunctionConfigurationCommand).resolves({ CodeSha256: sha256Base64(new TextEncoder().encode("new code")) });
+    now += 1000;
+    await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });
+    expect(alerts.map((a) => a.details.reason)).toEqual(["code_mismatch"]);
+  });
+});
