@@ -26,6 +26,7 @@ export interface CredvendStackProps extends StackProps {
 export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
 
 export class CredvendStack extends Stack {
+  public readonly config: DeploymentConfig;
   public readonly ledger: LedgerTable;
   public readonly alerts: AlertTopic;
   public readonly secrets: GithubSecrets;
@@ -39,6 +40,7 @@ export class CredvendStack extends Stack {
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.config = config;
     const logRetention = config.logRetentionDays as RetentionDays;
     this.ledger = new LedgerTable(this, "Ledger");
     this.alerts = new AlertTopic(this, "Alerts", { stage: config.stage, email: config.notifications.email });
@@ -49,14 +51,14 @@ export class CredvendStack extends Stack {
       this.workers.map((worker) => [worker.worker.name, wireWorkerKind(worker, { config, githubSecrets: this.secrets })]),
     );
 
-    const shipped: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }, ...this.workers.flatMap((w) => w.manifestFiles())];
+    const shipped: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }];
     const common = {
       CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
       CREDVEND_POLICY_FILE: POLICY_FILE,
-      CREDVEND_WORKERS: workersJson(this, this.workers, LAMBDA_TASK_ROOT),
+      CREDVEND_WORKERS: workersJson(this, this.workers),
       CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
-      CREDVEND_ALERT_TOPIC_ARN: this.alerts.topic.topicArn,
+      CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
     };
 
     this.vend = new CredvendFunction(this, "Vend", {
@@ -80,9 +82,9 @@ export class CredvendStack extends Stack {
         logRetention,
         environment: {
           ...common,
-          GITHUB_WEBHOOK_SECRET_ARN: this.secrets.webhookSecret.secretArn,
-          GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
-          ...(config.github.appId !== undefined ? { GITHUB_APP_ID: String(config.github.appId) } : {}),
+          CREDVEND_WEBHOOK_SECRETS_ARN: this.secrets.webhookSecret.secretArn,
+          CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
+          ...(config.github.appId !== undefined ? { CREDVEND_GITHUB_APP_ID: String(config.github.appId) } : {}),
           ...(config.github.apiUrl ? { GITHUB_API_URL: config.github.apiUrl } : {}),
         },
       });

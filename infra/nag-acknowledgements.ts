@@ -11,4 +11,14 @@ export function acknowledgeNagFindings(stack: CredvendStack): void {
         "Issued by GitHub, not by AWS: a GitHub App key or webhook secret is rotated in GitHub's settings and then put here; no Lambda rotation can do that.",
     });
   }
+  for (const [name, resources] of stack.kindResources) {
+    const role = resources.vendedRole?.role;
+    if (!role) continue;
+    for (const arn of stack.config.awsSts.managedPolicyArns) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM4[Policy::${arn}]`,
+        reason: `The operator's chosen ceiling for sessions vended by worker ${name} (awsSts.managedPolicyArns); every session is narrowed further by a per-request session policy.`,
+      });
+    }
+  }
 }

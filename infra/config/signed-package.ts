@@ -11,6 +11,9 @@ export interface ResolvedPackage {
   readonly signaturePath: string;
   /** base64 SHA-256 of the zip, as Lambda reports CodeSha256. */
   readonly codeSha256: string;
+  /** manifest.json, parsed, and manifest.sig's base64 text: what CREDVEND_WORKERS carries. */
+  readonly manifest: unknown;
+  readonly signature: string;
 }
 
 interface PackageConfig {
@@ -30,22 +33,23 @@ export function checkSignedPackage(
   const signaturePath = config.signature ? resolve(base, config.signature) : join(dirname(zipPath), "manifest.sig");
   const zip = read(zipPath, `${field}.zip`, problems);
   const manifest = read(manifestPath, `${field}.manifest`, problems);
-  read(signaturePath, `${field}.signature`, problems);
-  if (!zip || !manifest) return undefined;
+  const signature = read(signaturePath, `${field}.signature`, problems);
+  if (!zip || !manifest || !signature) return undefined;
 
   const codeSha256 = createHash("sha256").update(zip).digest("base64");
-  let declared: unknown;
+  let parsed: unknown;
   try {
-    declared = (JSON.parse(manifest.toString("utf8")) as { codeSha256?: unknown }).codeSha256;
+    parsed = JSON.parse(manifest.toString("utf8"));
   } catch {
     problems.push(`${field}.manifest: ${manifestPath} is not JSON`);
     return undefined;
   }
+  const declared = typeof parsed === "object" && parsed !== null ? (parsed as { codeSha256?: unknown }).codeSha256 : undefined;
   if (declared !== codeSha256) {
     problems.push(`${field}.zip: its SHA-256 (${codeSha256}) is not the manifest's codeSha256 (${String(declared)}): sign this zip again`);
     return undefined;
   }
-  return { zipPath, manifestPath, signaturePath, codeSha256 };
+  return { zipPath, manifestPath, signaturePath, codeSha256, manifest: parsed, signature: signature.toString("utf8").trim() };
 }
 
 function read(path: string, field: string, problems: string[]): Buffer | undefined {

@@ -7,7 +7,6 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { ResolvedWorker } from "../config/load-config.js";
 import { CredvendFunction } from "./credvend-function.js";
-import type { AssetFile } from "./function-defaults.js";
 
 export interface PluginWorkerProps {
   readonly worker: ResolvedWorker;
@@ -22,8 +21,8 @@ export interface WorkerRegistrationJson {
   /** For the code-hash check (GetFunctionConfiguration → CodeSha256). */
   readonly functionName: string;
   readonly allowUnsigned: boolean;
-  /** Manifest and signature paths inside the caller's code, when the worker is signed. */
-  readonly manifest?: string;
+  /** manifest.json (parsed) and manifest.sig (base64), when the worker is signed. */
+  readonly manifest?: unknown;
   readonly signature?: string;
 }
 
@@ -54,34 +53,19 @@ export class PluginWorker extends Construct {
     );
   }
 
-  /** Manifest files shipped inside a caller's code, so it can verify the worker before calling it. */
-  manifestFiles(): AssetFile[] {
-    const signed = this.worker.signed;
-    if (!signed) return [];
-    return [
-      { from: signed.manifestPath, to: `workers/${this.worker.name}/manifest.json` },
-      { from: signed.signaturePath, to: `workers/${this.worker.name}/manifest.sig` },
-    ];
-  }
-
-  registration(taskRoot: string): WorkerRegistrationJson {
+  registration(): WorkerRegistrationJson {
     return {
       name: this.worker.name,
       url: this.url.url,
       providers: this.worker.providers,
       functionName: this.lambda.function.functionArn,
       allowUnsigned: this.worker.allowUnsigned,
-      ...(this.worker.signed
-        ? {
-            manifest: `${taskRoot}/workers/${this.worker.name}/manifest.json`,
-            signature: `${taskRoot}/workers/${this.worker.name}/manifest.sig`,
-          }
-        : {}),
+      ...(this.worker.signed ? { manifest: this.worker.signed.manifest, signature: this.worker.signed.signature } : {}),
     };
   }
 }
 
 /** CREDVEND_WORKERS as CloudFormation resolves it (URLs and ARNs are only known at deploy). */
-export function workersJson(scope: Construct, workers: readonly PluginWorker[], taskRoot: string): string {
-  return Stack.of(scope).toJsonString(workers.map((worker) => worker.registration(taskRoot)));
+export function workersJson(scope: Construct, workers: readonly PluginWorker[]): string {
+  return Stack.of(scope).toJsonString(workers.map((worker) => worker.registration()));
 }

@@ -1,0 +1,310 @@
+// Template tests of the full deployment (every worker kind, a signed worker, webhooks, session
+// revocation): one synthesized template, one behaviour per test. Bundling is skipped; the bundled
+// synth is test/infra/bundled-synth.test.ts.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Match } from "aws-cdk-lib/assertions";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import { beforeAll, describe, expect, test } from "vitest";
+import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/dynamodb-ledger-table.js";
+import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
+import { POLICY_FILE } from "../../infra/credvend-stack.js";
+import { REPO_ROOT } from "../../infra/paths.js";
+import { CEILING_POLICY_ARN, fullConfig, NAMED_ROLE_ARN, synthesize, type Synthesized } from "./infra-fixture.js";
+import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize(fullConfig());
+});
+
+const worker = (name: string) => s.stack.workers.find((w) => w.worker.name === name)!;
+const logical = (construct: { node: { defaultChild?: unknown } }) => s.stack.getLogicalId(construct.node.defaultChild as never);
+const envOf = (construct: { node: { defaultChild?: unknown } }) =>
+  (s.template.toJSON().Resources[logical(construct)].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+
+describe("ledger table", () => {
+  test("keys and indexes are exactly ledgerTableDefinition()'s", () => {
+    const definition = ledgerTableDefinition("x");
+    const table = s.template.toJSON().Resources[logical(s.stack.ledger.table)].Properties;
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => (a.AttributeName ?? "").localeCompare(b.AttributeName ?? "");
+    expect(table.KeySchema).toEqual(definition.KeySchema);
+    expect([...table.AttributeDefinitions].sort(byName)).toEqual([...definition.AttributeDefinitions!].sort(byName));
+    expect(table.GlobalSecondaryIndexes).toEqual(
+      definition.GlobalSecondaryIndexes!.map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: { ProjectionType: "ALL" } })),
+    );
+  });
+
+  test("is pay-per-request, point-in-time recoverable, KMS-encrypted, with the ledger's TTL attribute", () => {
+    s.template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: ledgerTableDefinition("x").KeySchema,
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: LEDGER_TTL_ATTRIBUTE, Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  test("is retained when the stack is deleted", () => {
+    expect(s.template.toJSON().Resources[logical(s.stack.ledger.table)]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+});
+
+describe("least privilege: every statement of every role", () => {
+  const callWorkers = (): Statement[] =>
+    s.stack.workers.flatMap((w) => {
+      const fn = w.lambda.function.functionArn;
+      return [
+        statement(s.stack, ["lambda:InvokeFunctionUrl"], [fn], { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } }),
+        statement(s.stack, ["lambda:InvokeFunction"], [fn], { Bool: { "lambda:InvokedViaFunctionUrl": true } }),
+        statement(s.stack, ["lambda:GetFunctionConfiguration"], [fn]),
+      ];
+    });
+  const publishAlerts = (): Statement[] => [
+    statement(s.stack, ["sns:Publish"], [s.stack.alerts.topic.topicArn]),
+    statement(s.stack, ["kms:Decrypt", "kms:GenerateDataKey"], [s.stack.alerts.key.keyArn]),
+  ];
+  const logs = (logGroupArn: string) => statement(s.stack, ["logs:CreateLogStream", "logs:PutLogEvents"], [logGroupArn]);
+
+  test("vend: writes the ledger (no reads), calls and checks the workers, publishes alerts", () => {
+    const { vend, ledger } = s.stack;
+    expect(sortStatements(statementsOf(s.template, s.stack, vend.role))).toEqual(
+      sortStatements([
+        logs(vend.logGroup.logGroupArn),
+        statement(s.stack, ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], [ledger.table.tableArn]),
+        ...callWorkers(),
+        ...publishAlerts(),
+      ]),
+    );
+  });
+
+  test("webhooks: reads and claims in the ledger, calls the workers, publishes alerts, reads its two secrets", () => {
+    const { webhooks, ledger, secrets } = s.stack;
+    expect(sortStatements(statementsOf(s.template, s.stack, webhooks!.role))).toEqual(
+      sortStatements([
+        logs(webhooks!.logGroup.logGroupArn),
+        statement(s.stack, ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ledger.table.tableArn]),
+        ...callWorkers(),
+        ...publishAlerts(),
+        statement(s.stack, ["secretsmanager:GetSecretValue"], [secrets.webhookSecret.secretArn, secrets.appPrivateKey.secretArn]),
+      ]),
+    );
+  });
+
+  test("local-tokens worker: item access to its own table only", () => {
+    const w = worker("local-tokens");
+    const table = s.stack.kindResources.get("local-tokens")!.localTokensTable!.table;
+    expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
+      sortStatements([logs(w.lambda.logGroup.logGroupArn), statement(s.stack, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn])]),
+    );
+  });
+
+  test("aws-sts worker: assumes the vended and named roles with tags and source identity; PutRolePolicy on the vended role only", () => {
+    const w = worker("aws-sts");
+    const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
+    expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
+      sortStatements([
+        logs(w.lambda.logGroup.logGroupArn),
+        statement(s.stack, ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], [vended.roleArn, NAMED_ROLE_ARN]),
+        statement(s.stack, ["iam:PutRolePolicy"], [vended.roleArn]),
+      ]),
+    );
+  });
+
+  test("github worker: reads the App key secret only", () => {
+    const w = worker("github");
+    expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
+      sortStatements([logs(w.lambda.logGroup.logGroupArn), statement(s.stack, ["secretsmanager:GetSecretValue"], [s.stack.secrets.appPrivateKey.secretArn])]),
+    );
+  });
+
+  test("no role has a managed policy except the vended role's configured ceiling", () => {
+    const roles = s.template.findResources("AWS::IAM::Role");
+    const withManaged = Object.entries(roles).filter(([, role]) => (role as { Properties: { ManagedPolicyArns?: unknown[] } }).Properties.ManagedPolicyArns);
+    expect(withManaged.map(([id]) => id)).toEqual([logical(s.stack.kindResources.get("aws-sts")!.vendedRole!.role)]);
+    expect(withManaged[0]![1]).toMatchObject({ Properties: { ManagedPolicyArns: [CEILING_POLICY_ARN] } });
+  });
+
+  test("the vended role trusts the aws-sts worker's role only, for AssumeRole, TagSession and SetSourceIdentity", () => {
+    const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
+    const trust = s.template.toJSON().Resources[logical(vended)].Properties;
+    const principal = { AWS: s.stack.resolve(worker("aws-sts").lambda.role.roleArn) };
+    expect(trust.MaxSessionDuration).toBe(3600);
+    expect(trust.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" },
+      { Effect: "Allow", Principal: principal, Action: ["sts:TagSession", "sts:SetSourceIdentity"] },
+    ]);
+  });
+});
+
+describe("front doors", () => {
+  test("every worker's Function URL requires AWS_IAM; vend and webhooks are public (they authenticate in the app)", () => {
+    const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string; TargetFunctionArn: unknown } }[];
+    const auth = new Map(urls.map((u) => [JSON.stringify(u.Properties.TargetFunctionArn), u.Properties.AuthType]));
+    const arnOf = (fn: { functionArn: string }) => JSON.stringify(s.stack.resolve(fn.functionArn));
+    expect(urls).toHaveLength(s.stack.workers.length + 2);
+    for (const w of s.stack.workers) expect(auth.get(arnOf(w.lambda.function))).toBe("AWS_IAM");
+    expect(auth.get(arnOf(s.stack.vend.function))).toBe("NONE");
+    expect(auth.get(arnOf(s.stack.webhooks!.function))).toBe("NONE");
+  });
+
+  test("no resource policy lets anyone but the public URLs' callers invoke a worker", () => {
+    const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: { FunctionName: unknown } }[];
+    const workerArns = new Set(s.stack.workers.map((w) => JSON.stringify(s.stack.resolve(w.lambda.function.functionArn))));
+    expect(permissions.filter((p) => workerArns.has(JSON.stringify(p.Properties.FunctionName)))).toEqual([]);
+  });
+});
+
+describe("functions", () => {
+  test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
+    const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
+    const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
+    expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
+    expect(props(s.stack.webhooks!.function)).toMatchObject({ ReservedConcurrentExecutions: 8 });
+    expect(props(worker("aws-sts").lambda.function)).toMatchObject({ ReservedConcurrentExecutions: 5 });
+  });
+
+  test("each function logs to its own log group with the configured retention, kept on delete", () => {
+    const groups = s.template.findResources("AWS::Logs::LogGroup");
+    expect(Object.keys(groups)).toHaveLength(5);
+    for (const group of Object.values(groups)) expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "credvend: vend API",
+      LoggingConfig: { LogGroup: s.stack.resolve(s.stack.vend.logGroup.logGroupName) },
+    });
+  });
+});
+
+describe("environment wiring", () => {
+  test("vend: ledger table, the policy file shipped in its code, timeout, trusted keys, alert topic, source maps", () => {
+    expect(envOf(s.stack.vend.function)).toMatchObject({
+      CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
+      CREDVEND_POLICY_FILE: POLICY_FILE,
+      CREDVEND_WORKER_TIMEOUT_MS: "5000",
+      CREDVEND_TRUSTED_KEYS: JSON.stringify(fullConfig().trustedKeys),
+      CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+    expect(envOf(s.stack.vend.function)).not.toHaveProperty("CREDVEND_POLICY");
+  });
+
+  test("CREDVEND_WORKERS: each worker's URL, providers and function ARN; the signed one's manifest inline", () => {
+    const text = cfnText(envOf(s.stack.vend.function).CREDVEND_WORKERS);
+    const ref = (token: string) => cfnText(s.stack.resolve(token));
+    expect(JSON.parse(text)).toEqual([
+      {
+        name: "local-tokens",
+        url: ref(worker("local-tokens").url.url),
+        providers: ["local"],
+        functionName: ref(worker("local-tokens").lambda.function.functionArn),
+        allowUnsigned: false,
+        manifest: { name: "local-tokens", codeSha256: s.folder.codeSha256 },
+        signature: s.folder.signature,
+      },
+      { name: "aws-sts", url: ref(worker("aws-sts").url.url), providers: ["aws"], functionName: ref(worker("aws-sts").lambda.function.functionArn), allowUnsigned: true },
+      { name: "github", url: ref(worker("github").url.url), providers: ["github"], functionName: ref(worker("github").lambda.function.functionArn), allowUnsigned: true },
+    ]);
+    expect(envOf(s.stack.webhooks!.function).CREDVEND_WORKERS).toEqual(envOf(s.stack.vend.function).CREDVEND_WORKERS);
+  });
+
+  test("workers get their kind's settings: token table, vended role and session cap, App id and key secret", () => {
+    expect(envOf(worker("local-tokens").lambda.function)).toMatchObject({
+      LOCAL_TOKENS_TABLE: s.stack.resolve(s.stack.kindResources.get("local-tokens")!.localTokensTable!.table.tableName),
+    });
+    expect(envOf(worker("aws-sts").lambda.function)).toMatchObject({
+      CREDVEND_AWS_ROLE_ARN: s.stack.resolve(s.stack.kindResources.get("aws-sts")!.vendedRole!.role.roleArn),
+      CREDVEND_AWS_MAX_SESSION_SECONDS: "1800",
+      CREDVEND_AWS_ROLES: JSON.stringify({ deploy: NAMED_ROLE_ARN }),
+    });
+    expect(envOf(worker("github").lambda.function)).toMatchObject({
+      GITHUB_APP_ID: "4242",
+      GITHUB_APP_PRIVATE_KEY_SECRET_ARN: s.stack.resolve(s.stack.secrets.appPrivateKey.secretArn),
+      LOG_LEVEL: "debug",
+    });
+  });
+});
+
+describe("signed workers", () => {
+  test("a signed worker deploys its zip byte for byte, so Lambda's CodeSha256 is the manifest's codeSha256", () => {
+    const directory = s.app.synth().directory;
+    const manifest = JSON.parse(readFileSync(join(directory, `${s.stack.artifactId}.assets.json`), "utf8")) as {
+      files: Record<string, { source: { path: string; packaging: string }; destinations: Record<string, { objectKey: string }> }>;
+    };
+    const key = s.template.toJSON().Resources[logical(worker("local-tokens").lambda.function)].Properties.Code.S3Key;
+    const asset = Object.values(manifest.files).find((file) => Object.values(file.destinations).some((d) => d.objectKey === key));
+    expect(asset?.source.packaging).toBe("file");
+    const staged = readFileSync(join(directory, asset!.source.path));
+    expect(createHash("sha256").update(staged).digest("base64")).toBe(s.folder.codeSha256);
+  });
+
+  test("its handler is the zip's index.handler; unsigned workers are bundled from source", () => {
+    const props = (name: string) => s.template.toJSON().Resources[logical(worker(name).lambda.function)].Properties;
+    expect(props("local-tokens").Handler).toBe("index.handler");
+    expect(worker("aws-sts").lambda.function).toBeInstanceOf(NodejsFunction);
+    expect(worker("local-tokens").lambda.function).not.toBeInstanceOf(NodejsFunction);
+  });
+});
+
+describe("secrets", () => {
+  test("the GitHub secrets are created with values generated in AWS: no secret value is in the template", () => {
+    const secrets = Object.values(s.template.findResources("AWS::SecretsManager::Secret")) as { Properties: Record<string, unknown> }[];
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(secret.Properties).not.toHaveProperty("SecretString");
+      expect(secret.Properties).toHaveProperty("GenerateSecretString");
+    }
+    const text = JSON.stringify(s.template.toJSON());
+    expect(text).not.toMatch(/-----BEGIN|"SecretString"|"CREDVEND_WEBHOOK_SECRETS"|"CREDVEND_GITHUB_APP_PRIVATE_KEY"|"GITHUB_APP_PRIVATE_KEY"/);
+  });
+});
+
+describe("alerts and alarms", () => {
+  test("the alert topic is KMS-encrypted with a rotating key, refuses plain HTTP, and mails the configured address", () => {
+    s.template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: s.stack.resolve(s.stack.alerts.key.keyArn) });
+    s.template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    s.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] },
+    });
+    s.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@example.com" });
+  });
+
+  test("every function has an errors and a throttles alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
+    const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
+    const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(5).fill("Errors"), ...Array(5).fill("Throttles")]);
+    const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
+    expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      "VendRevocationFailed",
+      "VendWorkerRefused",
+      "WebhooksRevocationFailed",
+      "WebhooksWorkerRefused",
+    ]);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([s.stack.resolve(s.stack.alerts.topic.topicArn)]);
+    s.template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      FilterPattern: '{ $.message = "worker refused" }',
+      LogGroupName: s.stack.resolve(s.stack.vend.logGroup.logGroupName),
+    });
+  });
+
+  test("the log messages the alarms watch are still the ones the code logs", () => {
+    const sources = {
+      WorkerRefused: "functions/adapters/verified-plugin-directory.ts",
+      RevocationFailed: "functions/core/leak/leak-handler.ts",
+    } as const;
+    for (const [event, message] of Object.entries(ALERTING_LOG_MESSAGES)) {
+      expect(readFileSync(join(REPO_ROOT, sources[event as keyof typeof sources]), "utf8")).toContain(`"${message}"`);
+    }
+  });
+});
+
+test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
+  const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  expect(Object.keys(outputs).sort()).toEqual(
+    ["AlertTopicArn", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
+  );
+  expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(`${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`);
+});
