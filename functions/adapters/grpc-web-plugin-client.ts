@@ -185,8 +185,13 @@ export class GrpcWebPluginClient implements PluginClient {
         cause: error,
       });
     }
-    if (error.code === Code.Unavailable || isNetworkFailure(error)) {
-      return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable`, { cause: error });
+    if (isNetworkFailure(error)) return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable`, { cause: error });
+    if (error.code === Code.Unavailable) {
+      // Sent by the worker (PluginError: written for the caller), e.g. "not configured" or throttled upstream.
+      return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable: ${callerMessage(error.rawMessage)}`, { cause: error });
+    }
+    if (error.code === Code.PermissionDenied || error.code === Code.NotFound) {
+      return new WorkerError(worker, "upstream_failed", `worker ${worker} failed during ${method}: ${callerMessage(error.rawMessage)}`, { cause: error });
     }
     if (error.code === Code.InvalidArgument) {
       // The worker's message here is written for the caller (which scope, why).

@@ -1,11 +1,17 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { BlankEnv } from "hono/types";
+import { HTTPException } from "hono/http-exception";
+import { CredvendError } from "../core/errors.js";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
 import { silentLogger, type Logger } from "../core/ports/logger.js";
 import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
-import { errorHandler, notFound } from "../http/http-error.js";
+import { errorBody, errorHandler, notFound } from "../http/http-error.js";
 import { readJsonBody } from "../http/json-body.js";
-import { decodeVendBody } from "./vend-body.js";
+import { validationHook } from "../http/openapi.js";
+import { apiDocument } from "./api-document.js";
+import { mountContainerCredentials } from "./container-credentials.js";
+import { healthRoute, openApiRoute, vendRoute } from "./routes.js";
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
@@ -16,18 +22,35 @@ export interface VendAppOptions {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+const RETRY_AFTER_SECONDS = 5;
 
 /** The vend function's HTTP API. Ports come in as options; lambda.ts builds the real ones. */
-export function createVendApp(options: VendAppOptions): Hono {
+export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
   const logger = options.logger ?? silentLogger;
-  const app = new Hono();
-  app.onError(errorHandler(logger));
+  const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
+  const onError = errorHandler(logger);
+  app.onError((err, c) => {
+    // zod-openapi's own media-type gate throws HTTPException: keep the one error shape for it too.
+    if (err instanceof HTTPException) return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
+    // Nothing was vended and trying again may work (throttling, a worker restarting): say when.
+    if (err instanceof CredvendError && err.kind === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+    return onError(err, c);
+  });
   app.notFound(notFound);
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
-  app.post("/v1/vend", async (c) => {
-    const input = decodeVendBody(await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  // 415 before reading, 413 while reading, 400 on bad JSON; then the zod schema validates it.
+  app.use(vendRoute.getRoutingPath(), async (c, next) => {
+    if (c.req.method === "POST") {
+      const body = await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      // Hono reads bodies through this cache (a promise per kind): the validator sees what we read.
+      (c.req.bodyCache as Record<string, Promise<string>>).text = Promise.resolve(JSON.stringify(body));
+    }
+    await next();
+  });
+  app.openapi(vendRoute, async (c) => {
+    const input = c.req.valid("json");
     const claims = await options.verifier.verify(bearerToken(c));
     const vended = await options.pipeline.vend(claims, input);
     logger.log("info", "vended", {
@@ -42,14 +65,17 @@ export function createVendApp(options: VendAppOptions): Hono {
     return c.json({
       credentialId: vended.credentialId,
       provider: vended.provider,
-      scopes: vended.scopes,
+      scopes: [...vended.scopes],
       ttlSeconds: vended.ttlSeconds,
       expiresAt: vended.expiresAt,
-      credential: vended.credential,
-      warnings: vended.warnings,
-      notes: vended.notes,
-    });
+      credential: { ...vended.credential },
+      warnings: [...vended.warnings],
+      notes: [...vended.notes],
+    }, 200);
   });
 
+  mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
+  let document: ReturnType<typeof apiDocument> | undefined;
+  app.openapi(openApiRoute, (c) => c.json((document ??= apiDocument(app)), 200));
   return app;
 }

@@ -4,7 +4,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Hono } from "hono";
 import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../functions/adapters/dev-oidc-issuer.js";
 import { OidcVerifier } from "../../functions/adapters/github-oidc-verifier.js";
 import { JsonLogger } from "../../functions/adapters/json-logger.js";
@@ -31,7 +30,7 @@ rules:
 `;
 
 export interface VendFixture {
-  readonly app: Hono;
+  readonly app: ReturnType<typeof createVendApp>;
   readonly ledger: MemoryLedger;
   readonly issuer: DevIssuer;
   /** Where the dev issuer's private key is, for tests that sign odd tokens with it. */
@@ -43,7 +42,9 @@ export interface VendFixture {
   vend(body: unknown, token?: string): Promise<Response>;
 }
 
-export async function createVendFixture(options: { worker?: PluginClient; policy?: string; issuerFetch?: typeof fetch } = {}): Promise<VendFixture> {
+export async function createVendFixture(
+  options: { worker?: PluginClient; policy?: string; issuerFetch?: typeof fetch; otherWorkers?: readonly { client: PluginClient; providers: readonly string[] }[] } = {},
+): Promise<VendFixture> {
   const keyDir = mkdtempSync(join(tmpdir(), "credvend-issuer-"));
   const issuer = await loadOrCreateDevIssuer({ dir: keyDir, issuerUrl: ISSUER });
   const routes = issuer.routes();
@@ -58,7 +59,7 @@ export async function createVendFixture(options: { worker?: PluginClient; policy
     audience: policy.audience,
     fetch: options.issuerFetch ?? (async (input, init) => routes.fetch(new Request(input, init))),
   });
-  const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }]) });
+  const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]) });
   const app = createVendApp({ pipeline, verifier, logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }) });
 
   const token: VendFixture["token"] = async (overrides = {}) => {

@@ -1,0 +1,46 @@
+// GET /v1/aws/container-credentials: the AWS SDKs' container credentials provider, so
+// AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN make any AWS SDK or the
+// AWS CLI fetch credvend credentials with no code. Same pipeline, policy and audit as /v1/vend;
+// the SDK gives this call 1 s by default, so it costs exactly the vend's two worker round trips.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
+import type { Logger } from "../core/ports/logger.js";
+import type { VendPipeline } from "../core/vend-pipeline.js";
+import { bearerToken } from "../http/bearer-token.js";
+import { HttpError } from "../http/http-error.js";
+import { containerCredentialsRoute } from "./routes.js";
+
+export interface ContainerCredentialsOptions {
+  readonly pipeline: VendPipeline;
+  readonly verifier: IdentityVerifier;
+  readonly logger: Logger;
+}
+
+export function mountContainerCredentials(app: OpenAPIHono, options: ContainerCredentialsOptions): void {
+  app.openapi(containerCredentialsRoute, async (c) => {
+    const query = c.req.valid("query");
+    const scopes = Array.isArray(query.scope) ? query.scope : [query.scope];
+    if (!scopes.every((scope) => scope.startsWith("aws:"))) {
+      throw new HttpError(400, "invalid_scope", "container credentials are AWS credentials: every scope must be an aws: scope");
+    }
+    const { ttlSeconds } = query;
+    const claims = await options.verifier.verify(bearerToken(c));
+    const vended = await options.pipeline.vend(claims, { scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
+    const { accessKeyId, secretAccessKey, sessionToken } = vended.credential;
+    if (!accessKeyId || !secretAccessKey || !sessionToken) {
+      // Recorded already, but not in the shape the SDKs need: say so rather than hand out half.
+      throw new HttpError(502, "worker_bad_response", "the aws worker answered without a full set of AWS credentials");
+    }
+    options.logger.log("info", "vended", {
+      credentialId: vended.credentialId,
+      provider: vended.provider,
+      scopes: vended.scopes,
+      repository: claims.repository,
+      runId: claims.run_id,
+      expiresAt: vended.expiresAt,
+      via: "container-credentials",
+    });
+    c.header("Cache-Control", "no-store");
+    return c.json({ AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken, Expiration: vended.expiresAt }, 200);
+  });
+}

@@ -1,0 +1,120 @@
+// The vend function's routes as OpenAPI route definitions: the same zod schemas validate the
+// requests (through @hono/zod-openapi) and describe them in /openapi.json.
+import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../core/policy/policy.js";
+import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
+
+const errors = (codes: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries(codes).map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]),
+  );
+
+const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPES_PER_REQUEST} strings`;
+const TTL_MESSAGE = `ttlSeconds: must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (the policy may narrow it further)`;
+
+const Scope = z.string({ error: SCOPES_MESSAGE }).openapi({ example: "aws:s3-read:my-bucket", description: "provider:action:resource" });
+const TtlSeconds = z.number({ error: TTL_MESSAGE }).int({ error: TTL_MESSAGE }).min(MIN_TTL_SECONDS, { error: TTL_MESSAGE }).max(MAX_TTL_SECONDS, { error: TTL_MESSAGE });
+
+export const VendBody = z
+  .strictObject(
+    {
+      scopes: z.array(Scope, { error: SCOPES_MESSAGE }).min(1, { error: SCOPES_MESSAGE }).max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
+      ttlSeconds: TtlSeconds.optional().openapi({ description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl." }),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown field(s): ${issue.keys.join(", ")} (expected scopes, ttlSeconds)`
+          : 'body must be a JSON object like {"scopes":["aws:s3-read:my-bucket"],"ttlSeconds":900}',
+    },
+  )
+  .openapi("VendRequest");
+
+export const VendAnswer = z
+  .object({
+    credentialId: z.string(),
+    provider: z.string(),
+    scopes: z.array(z.string()),
+    ttlSeconds: z.number().int(),
+    expiresAt: z.string().openapi({ format: "date-time" }),
+    credential: z.record(z.string(), z.string()).openapi({
+      description: 'AWS: {"accessKeyId","secretAccessKey","sessionToken"}; GitHub: {"token"}; local: {"token"}',
+    }),
+    warnings: z.array(z.string()),
+    notes: z.array(z.string()),
+  })
+  .openapi("VendResponse");
+
+export const ContainerCredentialsQuery = z.object({
+  scope: z
+    .union([Scope, z.array(Scope).min(1).max(MAX_SCOPES_PER_REQUEST)], { error: `scope: one to ${MAX_SCOPES_PER_REQUEST} aws scopes (repeat the parameter)` })
+    .openapi({ param: { style: "form", explode: true }, description: "An aws scope; repeat for several", example: "aws:s3-read:my-bucket" }),
+  ttlSeconds: z.coerce
+    .number({ error: TTL_MESSAGE })
+    .int({ error: TTL_MESSAGE })
+    .min(MIN_TTL_SECONDS, { error: TTL_MESSAGE })
+    .max(MAX_TTL_SECONDS, { error: TTL_MESSAGE })
+    .optional()
+    .openapi({ description: "Requested lifetime in seconds (default: the policy's defaultTtl)" }),
+});
+
+export const AwsContainerCredentials = z
+  .object({
+    AccessKeyId: z.string(),
+    SecretAccessKey: z.string(),
+    Token: z.string(),
+    Expiration: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("AwsContainerCredentials");
+
+const VEND_ERRORS = {
+  400: "Bad body or query, invalid scope, unknown or mixed providers",
+  401: "Missing or invalid OIDC token",
+  403: "The policy does not allow a scope (named in the message); audited",
+  502: "The worker or its upstream failed",
+  503: "A dependency is down (JWKS, worker, ledger); nothing vended",
+  504: "The worker did not answer in time; nothing vended",
+};
+
+export const vendRoute = createRoute({
+  method: "post",
+  path: "/v1/vend",
+  summary: "Vend a short-lived credential",
+  security: [{ githubOidc: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: VendBody } } } },
+  responses: {
+    200: { description: "The credential (Cache-Control: no-store)", content: { "application/json": { schema: VendAnswer } } },
+    ...errors({ ...VEND_ERRORS, 413: "Body over 16 KiB", 415: "Not application/json" }),
+  },
+});
+
+export const containerCredentialsRoute = createRoute({
+  method: "get",
+  path: "/v1/aws/container-credentials",
+  summary: "AWS container credentials provider",
+  description:
+    "For AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN: every AWS SDK and the AWS CLI fetch " +
+    "credentials here. Authorization is the OIDC token, with or without `Bearer `.",
+  security: [{ githubOidc: [] }],
+  request: { query: ContainerCredentialsQuery },
+  responses: {
+    200: { description: "AWS credentials (Cache-Control: no-store)", content: { "application/json": { schema: AwsContainerCredentials } } },
+    ...errors(VEND_ERRORS),
+  },
+});
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  summary: "Liveness",
+  responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+});
+
+export const openApiRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  summary: "This document (OpenAPI 3.1)",
+  responses: { 200: { description: "The OpenAPI document of the vend and webhooks functions", content: { "application/json": { schema: z.object({}).passthrough() } } } },
+});
