@@ -74,8 +74,8 @@ export interface Synthesized extends CredvendApp {
   readonly folder: ConfigFolder;
 }
 
-export function synthesize(config: DeploymentConfigInput): Synthesized {
-  const folder = writeConfig(config);
+export function synthesize(config: DeploymentConfigInput, policy = FIXTURE_POLICY): Synthesized {
+  const folder = writeConfig(config, policy);
   const built = buildCredvendApp(folder.path, {
     context: { "aws:cdk:bundling-stacks": [] },
     outdir: mkdtempSync(join(tmpdir(), "credvend-cdk-out-")),

@@ -1,0 +1,113 @@
+// The deployment config: every bad field fails with a message naming it, before any synth; the
+// CDK entry prints those problems and exits 1. No template is synthesized in this file.
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, test } from "vitest";
+import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
+import { REPO_ROOT } from "../../infra/paths.js";
+import { fullConfig, writeConfig } from "./infra-fixture.js";
+
+type Config = Record<string, unknown>;
+const base = () => fullConfig() as unknown as Config;
+const withWorker = (i: number, patch: Config): Config => {
+  const config = base();
+  const workers = [...(config.workers as Config[])];
+  workers[i] = { ...workers[i], ...patch };
+  return { ...config, workers };
+};
+
+function problemsOf(config: Config, policy?: string): string[] {
+  const folder = writeConfig(config, policy);
+  try {
+    loadDeploymentConfig(folder.path);
+  } catch (error) {
+    if (error instanceof DeploymentConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe("valid configs", () => {
+  test("the full fixture loads, with defaults filled in and paths resolved", () => {
+    const folder = writeConfig(base());
+    const config = loadDeploymentConfig(folder.path);
+    expect(config.workerTimeoutMs).toBe(5000);
+    expect(config.policyPath).toBe(join(folder.dir, "policy.yaml"));
+    expect(config.workers[0]!.signed?.codeSha256).toBe(folder.codeSha256);
+    expect(config.workers[1]!.entryPath).toBe(join(REPO_ROOT, "plugin-workers/aws-sts/lambda.ts"));
+  });
+
+  test("the committed example loads", () => {
+    const config = loadDeploymentConfig(join(REPO_ROOT, "infra/credvend.config.example.yaml"));
+    expect(config.stage).toBe("prod");
+    expect(config.workers.map((w) => w.name)).toEqual(["local-tokens"]);
+  });
+});
+
+describe("bad configs name the field", () => {
+  const cases: { name: string; config: () => Config; policy?: string; want: string }[] = [
+    { name: "unknown top-level field", config: () => ({ ...base(), stgae: "x" }), want: "(top level): unknown field stgae" },
+    { name: "bad stage", config: () => ({ ...base(), stage: "Prod!" }), want: "stage: must be 1-20 lower-case letters" },
+    { name: "wrong version", config: () => ({ ...base(), version: 2 }), want: "version:" },
+    { name: "missing policy", config: () => ({ ...base(), policy: "nope.yaml" }), want: "policy: cannot read" },
+    { name: "invalid policy", config: base, policy: "version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules: [{name: x, when: {repo: a}, allow: ['local:read:*']}]\n", want: 'policy: rules[0].when.repo: unknown claim "repo"' },
+    { name: "audience differs from the policy", config: () => ({ ...base(), oidc: { audience: "other", issuers: ["https://token.actions.githubusercontent.com"] } }), want: 'oidc.audience: "other" but the policy file requires "credvend"' },
+    { name: "issuers differ from the policy", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["https://example.com"] } }), want: "oidc.issuers: must be the policy file's issuers" },
+    { name: "policy allows a provider no worker serves", config: () => ({ ...base(), workers: (base().workers as Config[]).slice(0, 2) }), want: 'policy: rules[0].allow[2] (github:contents-read:acme/web) names provider "github", which no worker serves' },
+    { name: "no workers", config: () => ({ ...base(), workers: [] }), want: "workers: " },
+    { name: "bad worker name", config: () => withWorker(1, { name: "AWS" }), want: "workers[1].name: must be lower-case" },
+    { name: "unknown worker kind", config: () => withWorker(1, { kind: "gcp" }), want: "workers[1].kind:" },
+    { name: "empty providers", config: () => withWorker(2, { providers: [] }), want: "workers[2].providers:" },
+    { name: "duplicate worker name", config: () => withWorker(2, { name: "aws-sts" }), want: 'workers[2].name: "aws-sts" is also workers[1]' },
+    { name: "provider served twice", config: () => withWorker(2, { providers: ["github", "aws"] }), want: 'workers[2].providers: "aws" is already served by aws-sts' },
+    { name: "custom worker without entry", config: () => withWorker(2, { kind: "custom", name: "acme", providers: ["github"] }), want: "workers[2].entry: required for kind custom" },
+    { name: "entry that does not exist", config: () => withWorker(1, { entry: "missing/lambda.ts" }), want: "workers[1].entry:" },
+    { name: "entry and package together", config: () => withWorker(0, { entry: "x.ts" }), want: "workers[0]: set entry or package, not both" },
+    { name: "zip not matching its manifest", config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", manifest: "policy.yaml" } }), want: "workers[0].package.manifest:" },
+    { name: "missing signature", config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", signature: "nope.sig" } }), want: "workers[0].package.signature: cannot read" },
+    { name: "secret-looking worker env name", config: () => withWorker(1, { environment: { "bad-name": "x" } }), want: "workers[1].environment.bad-name" },
+    { name: "unknown worker field", config: () => withWorker(1, { memory: 1 }), want: "workers[1]: unknown field memory" },
+    { name: "reserved concurrency out of range", config: () => ({ ...base(), functions: { vend: { reservedConcurrency: 0 } } }), want: "functions.vend.reservedConcurrency:" },
+    { name: "log retention not a CloudWatch value", config: () => ({ ...base(), logRetentionDays: 42 }), want: "logRetentionDays:" },
+    { name: "bad email", config: () => ({ ...base(), notifications: { email: "oncall" } }), want: "notifications.email:" },
+    { name: "github worker without App id", config: () => ({ ...base(), github: {} }), want: "github.appId: required by workers[2] (kind github)" },
+    { name: "session longer than role chaining allows", config: () => ({ ...base(), awsSts: { maxSessionDuration: "2h" } }), want: "awsSts.maxSessionDuration: must be a duration" },
+    { name: "not a role ARN", config: () => ({ ...base(), awsSts: { namedRoles: { deploy: "arn:aws:iam::1:user/x" } } }), want: "awsSts.namedRoles.deploy: must be an IAM role ARN" },
+    { name: "two aws-sts workers", config: () => ({ ...base(), workers: [...(base().workers as Config[]), { name: "aws-2", kind: "aws-sts", providers: ["aws2"] }] }), want: "workers: at most one worker of kind aws-sts" },
+    { name: "bad trusted key", config: () => ({ ...base(), trustedKeys: [{ keyId: "x", publicKey: "y" }] }), want: "trustedKeys[0].keyId:" },
+    { name: "http issuer", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }), want: "oidc.issuers[0]:" },
+  ];
+
+  test.each(cases)("$name", ({ config, policy, want }) => {
+    expect(problemsOf(config(), policy).join("\n")).toContain(want);
+  });
+
+  test("a signed zip that no longer matches its manifest's codeSha256 is refused", () => {
+    const folder = writeConfig(base());
+    writeFileSync(join(folder.dir, "local-tokens", "code.zip"), "rebuilt, not re-signed");
+    expect(() => loadDeploymentConfig(folder.path)).toThrow(/workers\[0\]\.package\.zip: its SHA-256 \(.+\) is not the manifest's codeSha256 .*sign this zip again/);
+  });
+
+  test("too many workers for Lambda's 4 KB environment is refused before deploy", () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: `w${i}`, kind: "custom", entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"), providers: [`p${i}`] }));
+    expect(problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many] }).join("\n")).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
+  });
+
+  test("not YAML, and an unreadable file", () => {
+    const folder = writeConfig(base());
+    writeFileSync(folder.path, "version: [1\n");
+    expect(() => loadDeploymentConfig(folder.path)).toThrow(/not valid YAML/);
+    expect(() => loadDeploymentConfig(join(folder.dir, "none.yaml"))).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});
+
+test("`cdk synth` with a bad config prints the problems and exits 1", async () => {
+  const folder = writeConfig({ ...base(), stage: "BAD" });
+  const run = promisify(execFile)(process.execPath, ["--import", "tsx", join(REPO_ROOT, "infra/main.ts")], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: folder.path }) },
+  });
+  await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`invalid deployment config ${folder.path}:\n  - stage: must be 1-20`) });
+});

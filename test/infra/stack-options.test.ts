@@ -1,0 +1,76 @@
+// The same stack with the optional parts left out: what is not configured is not deployed and
+// not granted. One synthesized template for the file.
+import { beforeAll, expect, test } from "vitest";
+import { synthesize, type Synthesized } from "./infra-fixture.js";
+import { cfnText } from "./iam-statements.js";
+
+const POLICY = `version: 1
+audience: credvend
+issuers: [https://token.actions.githubusercontent.com]
+rules:
+  - name: web
+    when: { repository: acme/web }
+    allow: ["local:read:*", "aws:s3-read:acme-assets"]
+`;
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize(
+    {
+      version: 1,
+      stage: "lean",
+      policy: "policy.yaml",
+      oidc: { audience: "credvend", issuers: ["https://token.actions.githubusercontent.com"] },
+      workers: [
+        { name: "local-tokens", kind: "local-tokens", providers: ["local"], allowUnsigned: true },
+        { name: "aws-sts", kind: "aws-sts", providers: ["aws"], allowUnsigned: true },
+      ],
+      webhooks: { enabled: false },
+    },
+    POLICY,
+  );
+});
+
+const allActions = () =>
+  Object.values(s.template.findResources("AWS::IAM::Policy")).flatMap((policy) =>
+    (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement.flatMap((st) => [st.Action].flat()),
+  );
+
+test("without sessionRevocation no role may change any IAM policy", () => {
+  expect(allActions().filter((action) => action.startsWith("iam:"))).toEqual([]);
+});
+
+test("without webhooks: no webhooks function, no webhook outputs, only the vend URL is public", () => {
+  expect(s.stack.webhooks).toBeUndefined();
+  expect(Object.keys(s.template.findResources("AWS::Lambda::Function"))).toHaveLength(3);
+  expect(Object.keys(s.template.toJSON().Outputs)).not.toContain("SecretScanningWebhookUrl");
+  const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string } }[];
+  expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "AWS_IAM", "NONE"]);
+});
+
+test("without an email there is no subscription; without a ceiling the vended role has no permissions", () => {
+  s.template.resourceCountIs("AWS::SNS::Subscription", 0);
+  const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
+  const props = s.template.toJSON().Resources[s.stack.getLogicalId(vended.node.defaultChild as never)].Properties;
+  expect(props.ManagedPolicyArns).toBeUndefined();
+  expect(props.Policies).toBeUndefined();
+});
+
+test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the default session cap of 1h", () => {
+  const fn = s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties;
+  expect(fn).toMatchObject({ MemorySize: 512, Timeout: 15 });
+  expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+  for (const group of Object.values(s.template.findResources("AWS::Logs::LogGroup"))) expect(group).toMatchObject({ Properties: { RetentionInDays: 90 } });
+  const sts = s.stack.workers.find((w) => w.worker.name === "aws-sts")!;
+  const env = s.template.toJSON().Resources[s.stack.getLogicalId(sts.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
+  expect(env.CREDVEND_AWS_MAX_SESSION_SECONDS).toBe("3600");
+  expect(env.CREDVEND_AWS_ROLES).toBeUndefined();
+});
+
+test("unsigned workers are registered without a manifest, with allowUnsigned as configured", () => {
+  const workers = JSON.parse(cfnText(s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties.Environment.Variables.CREDVEND_WORKERS)) as Record<string, unknown>[];
+  expect(workers.map((w) => [w.name, w.allowUnsigned, "manifest" in w])).toEqual([
+    ["local-tokens", true, false],
+    ["aws-sts", true, false],
+  ]);
+});
