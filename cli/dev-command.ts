@@ -10,8 +10,9 @@ export const DEV_USAGE = `credvend dev — run credvend locally on its embedded 
 Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
-local-tokens worker on a loopback port (gRPC-web), a dev OIDC issuer, and the vend API on
-http://127.0.0.1:<port>. Ctrl-C stops everything; the next start reuses the data.
+local-tokens worker on a loopback port (gRPC-web), a dev OIDC issuer, and the vend API and the
+GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
+unless GITHUB_API_URL is set). Ctrl-C stops everything; the next start reuses the data.
 
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
@@ -77,6 +78,7 @@ function banner(url: string, workerUrl: string, dataDir: string): string {
   return `
 credvend is running (embedded default, no AWS account needed)
   vend API       ${url}   (POST /v1/vend, GET /healthz)
+  leak webhooks  ${url}/webhooks/github/secret-scanning   (+ /partner; alerts on stderr)
   dev issuer     ${url}/dev-oidc   (trusted in dev mode only)
   worker         local-tokens at ${workerUrl}   (POST /introspect)
   data           ${dataDir}/
@@ -91,6 +93,9 @@ Vend a credential (allowed by credvend.policy.yaml):
 Ask for something the policy does not allow (403, audited):
   curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -d '{"scopes":["local:admin:billing"]}'
+
+Report its token as leaked, signed like GitHub (revokes it; a second report does nothing):
+  npx credvend dev leak <cvd_ token>
 
 Ctrl-C stops everything.
 `;

@@ -18,6 +18,9 @@ import type { VerifiedPluginDirectory } from "../functions/adapters/verified-plu
 import { registrationToConfig } from "../functions/adapters/worker-trust-config.js";
 import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { signedLocalRegistration } from "./sign-worker.js";
+import type { DevGitHub } from "../functions/adapters/dev-github.js";
+import type { Notifier } from "../functions/core/ports/notifier.js";
+import { mountLeakResponse } from "./local-leak-response.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
@@ -36,6 +39,10 @@ export interface LocalStackOptions {
   readonly logger: Logger;
   /** Where the dev OIDC key lives; required when dataDir is undefined. */
   readonly keyDir?: string;
+  /** Where leak alerts go; default one JSON line each on stderr. */
+  readonly notifier?: Notifier;
+  /** GitHub for the webhooks (keys, REST); default $GITHUB_API_URL, else the dev stand-in. */
+  readonly githubApiUrl?: string;
 }
 
 export interface LocalStack {
@@ -48,6 +55,8 @@ export interface LocalStack {
   readonly ledger: DynamoDbLedger;
   /** The workers, verified (signed by the dev publisher key) before the stack reports ready. */
   readonly plugins: VerifiedPluginDirectory;
+  /** The dev GitHub stand-in of the webhooks (undefined when a GitHub API URL was given). */
+  readonly devGitHub: DevGitHub | undefined;
   close(): Promise<void>;
 }
 
@@ -99,6 +108,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logger: options.logger,
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
+    const { devGitHub } = await mountLeakResponse(app, {
+      url, ledger, plugins, dir: trustDir, logger: options.logger,
+      ...(options.notifier ? { notifier: options.notifier } : {}),
+      ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}),
+    });
     await plugins.verifyAll();
     writeFileSync(
       join(trustDir, WORKERS_FILE),
@@ -112,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url }, null, 2)}\n`,
       );
     }
-    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, close };
+    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, devGitHub, close };
   } catch (err) {
     await close();
     throw err;

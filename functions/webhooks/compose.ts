@@ -1,26 +1,32 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { LeakHandler } from "../core/leak/leak-handler.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { Notifier } from "../core/ports/notifier.js";
+import type { PluginDirectory } from "../core/ports/plugin-client.js";
+import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 import type { WorkerRegistration } from "../adapters/function-config.js";
 import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "../adapters/github-alert-secrets.js";
 import { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github-webhook-signature.js";
-import { GrpcWebPluginClient } from "../adapters/grpc-web-plugin-client.js";
+import type { DeployedCode } from "../adapters/verified-plugin-directory.js";
 import { providerManualRevocation } from "../adapters/manual-revocation-urls.js";
-import { StaticPluginDirectory, type PluginDirectoryEntry } from "../adapters/static-plugin-directory.js";
-import type { Clock } from "../core/ports/clock.js";
+import { composePluginDirectory } from "../vend/compose.js";
 import { createWebhooksApp } from "./app.js";
 
 export interface WebhooksComposition {
   readonly ledger: CredentialLedger;
-  readonly workers: readonly WorkerRegistration[];
+  /** The workers, verified exactly as the vend function verifies them (vend/compose.ts)... */
+  readonly workers?: readonly WorkerRegistration[];
+  readonly trustedKeys?: TrustStore;
+  /** The deployed code of a signed worker (Lambda CodeSha256 on AWS). */
+  readonly deployedCode?: (worker: WorkerRegistration) => DeployedCode | undefined;
   readonly workerTimeoutMs?: number;
   /** How workers are reached (a SigV4-signing fetch on AWS). */
   readonly workerFetch?: typeof fetch;
-  /** Workers whose clients the caller built (in-process ones in tests). */
-  readonly extraWorkers?: readonly PluginDirectoryEntry[];
+  /** ...or a directory the caller built (the local stack shares the vend app's; tests). */
+  readonly plugins?: PluginDirectory;
   readonly notifier: Notifier;
   /** Accepted X-Hub-Signature-256 secrets, newest first (several while rotating). */
   readonly webhookSecrets: readonly string[];
@@ -39,18 +45,18 @@ export interface WebhooksComposition {
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
 export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler } {
-  const plugins = new StaticPluginDirectory([
-    ...(options.extraWorkers ?? []),
-    ...options.workers.map((worker) => ({
-      providers: worker.providers,
-      client: new GrpcWebPluginClient({
-        name: worker.name,
-        baseUrl: worker.url,
-        ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
-        ...(options.workerFetch ? { fetch: options.workerFetch } : {}),
-      }),
-    })),
-  ]);
+  const plugins =
+    options.plugins ??
+    composePluginDirectory({
+      ledger: options.ledger,
+      workers: options.workers ?? [],
+      logger: options.logger,
+      notifier: options.notifier,
+      ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
+      ...(options.deployedCode ? { deployedCode: options.deployedCode } : {}),
+      ...(options.workerTimeoutMs ? { workerTimeoutMs: options.workerTimeoutMs } : {}),
+      ...(options.workerFetch ? { workerFetch: options.workerFetch } : {}),
+    });
   const handler = new LeakHandler({
     ledger: options.ledger,
     plugins,

@@ -1,11 +1,15 @@
-// The webhooks function's Lambda entry: the only place its AWS adapters are built.
+// The webhooks function's Lambda entry: the only place its AWS adapters are built. Workers are
+// reached and verified exactly as by the vend function (vend/lambda.ts).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { handle } from "hono/aws-lambda";
 import { ConsoleNotifier } from "../adapters/console-notifier.js";
 import { DynamoDbLedger } from "../adapters/dynamodb-ledger.js";
 import { FanOutNotifier } from "../adapters/fan-out-notifier.js";
 import { JsonLogger } from "../adapters/json-logger.js";
+import { LambdaCodeHash } from "../adapters/lambda-code-hash.js";
+import { sigV4Fetch } from "../adapters/sigv4-fetch.js";
 import { SnsNotifier } from "../adapters/sns-notifier.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import { composeWebhooksApp } from "./compose.js";
@@ -13,12 +17,16 @@ import { loadWebhooksConfig } from "./webhooks-config.js";
 
 const config = loadWebhooksConfig();
 const logger = new JsonLogger({ service: "credvend-webhooks" });
+const lambda = new LambdaClient({});
 const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];
 if (config.snsTopicArn) notifiers.push({ name: "sns", notifier: new SnsNotifier({ client: new SNSClient({}), topicArn: config.snsTopicArn }) });
 const { app } = composeWebhooksApp({
   ledger: new DynamoDbLedger({ client: new DynamoDBClient({}), tableName: config.ledgerTable }),
   workers: config.workers,
+  trustedKeys: config.trustedKeys,
   workerTimeoutMs: config.workerTimeoutMs,
+  deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
+  workerFetch: sigV4Fetch({ region: process.env.AWS_REGION ?? "us-east-1", credentials: () => lambda.config.credentials() }),
   notifier: new FanOutNotifier(notifiers, logger),
   webhookSecrets: config.webhookSecrets,
   githubApiUrl: config.githubApiUrl,

@@ -1,11 +1,14 @@
 // The webhooks function's configuration, read once at cold start; every problem names its variable.
 import { ConfigError, parseWorkers, type WorkerRegistration } from "../adapters/function-config.js";
 import type { GitHubAuth } from "../adapters/github-alert-secrets.js";
+import { parseTrustedKeys } from "../adapters/worker-trust-config.js";
+import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 import { compileGlob } from "../core/policy/glob.js";
 
 export interface WebhooksConfig {
   readonly ledgerTable: string;
   readonly workers: readonly WorkerRegistration[];
+  readonly trustedKeys: TrustStore;
   readonly workerTimeoutMs: number;
   readonly webhookSecrets: readonly string[];
   readonly githubApiUrl: string;
@@ -29,6 +32,7 @@ export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
   const config: { -readonly [K in keyof WebhooksConfig]: WebhooksConfig[K] } = {
     ledgerTable,
     workers: parseWorkers(env.CREDVEND_WORKERS ?? "[]"),
+    trustedKeys: parseTrustedKeys(env.CREDVEND_TRUSTED_KEYS ?? "[]"),
     workerTimeoutMs: timeout,
     webhookSecrets,
     githubApiUrl,

@@ -13,6 +13,7 @@ import { loadOrCreateDevGitHub, type DevGitHub } from "../../functions/adapters/
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { JsonLogger } from "../../functions/adapters/json-logger.js";
 import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { Notification, Notifier } from "../../functions/core/ports/notifier.js";
 import type { Clock } from "../../functions/core/ports/clock.js";
@@ -94,7 +95,6 @@ export async function createLeakFixture(options: {
   const logs: string[] = [];
   const { app } = composeWebhooksApp({
     ledger,
-    workers: [],
     notifier: options.notifier ?? { notify: async (n) => void notifications.push(n) },
     webhookSecrets: [github.webhookSecret],
     githubApiUrl: GITHUB_API,
@@ -102,10 +102,10 @@ export async function createLeakFixture(options: {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
-    extraWorkers: [{
+    plugins: new StaticPluginDirectory([{
       providers: ["test"],
       client: new GrpcWebPluginClient({ name: "test-worker", baseUrl: "http://worker.test", maxRetries: 0, fetch: async (input, init) => workerApp.fetch(new Request(input, init)) }),
-    }],
+    }]),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 

@@ -3,10 +3,11 @@ import type { Notification, Urgency } from "../ports/notifier.js";
 import type { CredentialRecord } from "../records.js";
 import type { LeakDetection } from "./leak-detection.js";
 
+// Short: an SNS subject holds under 100 characters, and the credential id is in the details.
 const TITLES = {
   detected_after_expiry: "Leaked credential was already expired or invalidated",
   revoked_on_detection: "Leaked credential revoked automatically",
-  manual_revoke_required: "ACTION REQUIRED: leaked credential is live and must be revoked by hand",
+  manual_revoke_required: "ACTION REQUIRED: revoke a leaked credential by hand",
   revoke_failed: "ACTION REQUIRED: revoking a leaked credential failed",
 } as const;
 
@@ -39,6 +40,6 @@ export function leakNotification(
   put("leak.secretType", detection.source.secretType);
   put("leak.location", detection.source.location);
   for (const [name, value] of Object.entries(extra)) put(name, value);
-  const repo = record.subject.repository ? ` (${record.subject.repository})` : "";
-  return { urgency, kind, title: `${TITLES[kind]}: ${record.provider} credential ${record.credentialId}${repo}`, details };
+  const repo = record.subject.repository ? ` of ${record.subject.repository}` : "";
+  return { urgency, kind, title: `${TITLES[kind]}: ${record.provider} credential${repo}`, details };
 }

@@ -1,0 +1,167 @@
+// Leak response end to end over the local stack (loopback HTTP, dynalite, the local-tokens worker,
+// the dev GitHub stand-in): vend → leak → revoked → a second delivery does nothing; each branch,
+// with the console line and the SNS Publish (aws-sdk-client-mock at the SDK boundary) it causes.
+import { execFile, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConsoleNotifier } from "../../functions/adapters/console-notifier.js";
+import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
+import { FanOutNotifier } from "../../functions/adapters/fan-out-notifier.js";
+import { SnsNotifier } from "../../functions/adapters/sns-notifier.js";
+import { silentLogger } from "../../functions/core/ports/logger.js";
+import { tokenHash } from "../../functions/core/token-hash.js";
+import { deliverDevLeak } from "../../cli/dev-leak-command.js";
+import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
+import { makeRecord } from "../integration/ledger-contract.js";
+
+const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";
+
+describe("leak response over the local stack", () => {
+  let stack: LocalStack;
+  let dataDir: string;
+  const consoleLines: string[] = [];
+  const snsClient = new SNSClient({ region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  const sns = mockClient(snsClient);
+  sns.on(PublishCommand).resolves({ MessageId: "m" });
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-"));
+    const notifier = new FanOutNotifier(
+      [
+        { name: "console", notifier: new ConsoleNotifier((line) => consoleLines.push(line)) },
+        { name: "sns", notifier: new SnsNotifier({ client: snsClient, topicArn: TOPIC }) },
+      ],
+      silentLogger,
+    );
+    stack = await startLocalStack({ dataDir, port: 0, policyYaml, logger: silentLogger, notifier, githubApiUrl: undefined });
+  });
+  afterAll(async () => stack?.close());
+
+  const leak = (secret: string, partner = false) => deliverDevLeak({ url: stack.url, dataDir, secret, repository: "acme/web", partner });
+  const lastAlert = () => JSON.parse(consoleLines.at(-1)!) as { alert: string; urgency: string; details: Record<string, string> };
+  const lastPublish = () => sns.commandCalls(PublishCommand).at(-1)!.args[0].input;
+
+  it("vend → leak → revoked (introspection says inactive) → a second delivery does nothing", async () => {
+    const jwt = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+    const vended = await fetch(`${stack.url}/v1/vend`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+      body: JSON.stringify({ scopes: ["local:read:billing"], ttlSeconds: 600 }),
+    });
+    expect(vended.status).toBe(200);
+    const { credentialId, credential } = (await vended.json()) as { credentialId: string; credential: { token: string } };
+    const before = consoleLines.length;
+
+    const first = await leak(credential.token);
+    expect(first).toEqual({ status: 200, body: { status: "processed", outcome: "revoked_on_detection", credentialId } });
+    const introspection = await fetch(`${stack.workerUrl}/introspect`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: credential.token }) });
+    expect(await introspection.json()).toEqual({ active: false });
+    expect((await stack.ledger.getCredential(credentialId))?.state).toBe("revoked");
+
+    expect(consoleLines).toHaveLength(before + 1);
+    const alert = lastAlert();
+    expect(alert).toMatchObject({ alert: "revoked_on_detection", urgency: "high", details: { credentialId, "subject.repository": "acme/web", worker: "local-tokens" } });
+    const publish = lastPublish();
+    expect(publish.TopicArn).toBe(TOPIC);
+    expect(publish.Subject).toBe("[credvend high] Leaked credential revoked automatically: local credential of acme/web");
+    expect(publish.MessageAttributes).toEqual({ urgency: { DataType: "String", StringValue: "high" }, tag: { DataType: "String", StringValue: "revoked_on_detection" } });
+    expect(JSON.parse(publish.Message!.split("-- JSON --\n")[1]!).details).toEqual(alert.details);
+    // A token never appears in alerts: hashes only.
+    expect(consoleLines.join("\n")).not.toContain(credential.token);
+    expect(publish.Message).not.toContain(credential.token);
+    expect(alert.details.tokenHash).toBe(tokenHash(credential.token));
+
+    const publishes = sns.commandCalls(PublishCommand).length;
+    expect(await leak(credential.token)).toMatchObject({ status: 200, body: { outcome: "already_handled" } });
+    expect(await leak(credential.token, true)).toMatchObject({ status: 200, body: [{ label: "true_positive" }] });
+    expect(consoleLines).toHaveLength(before + 1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(publishes);
+  });
+
+  it("expired: detected_after_expiry, a low note on the console and SNS", async () => {
+    const secret = `cvd_${randomUUID()}`;
+    const record = makeRecord({ provider: "local", worker: "local-tokens", scopes: ["local:read:billing"], tokenHashes: [tokenHash(secret)], expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    await stack.ledger.recordIssued(record);
+    expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "detected_after_expiry" } });
+    expect(lastAlert()).toMatchObject({ alert: "detected_after_expiry", urgency: "low", details: { credentialId: record.credentialId } });
+    expect(lastPublish().MessageAttributes).toEqual({ urgency: { DataType: "String", StringValue: "low" }, tag: { DataType: "String", StringValue: "detected_after_expiry" } });
+  });
+
+  it("live, not revocable: manual_revoke_required, high alert with the manual URL, nothing pretended", async () => {
+    const secret = `ghs_${randomUUID()}`;
+    const record = makeRecord({ provider: "github", worker: "github", revocable: false, upstreamRef: "installation:4242", tokenHashes: [tokenHash(secret)], expiresAt: new Date(Date.now() + 600_000).toISOString() });
+    await stack.ledger.recordIssued(record);
+    expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "manual_revoke_required" } });
+    expect(lastAlert()).toMatchObject({
+      alert: "manual_revoke_required",
+      urgency: "high",
+      details: { credentialId: record.credentialId, manualRevocationUrl: "https://github.com/settings/installations/4242", "subject.run_id": "4242", "subject.actor": "octocat", "leak.repository": "acme/web" },
+    });
+    expect(lastPublish().Subject).toMatch(/^\[credvend high\] ACTION REQUIRED/);
+    expect((await stack.ledger.getCredential(record.credentialId))?.state).toBe("active");
+  });
+
+  it("unknown token: audited, no alert; the partner route labels it false_positive", async () => {
+    const before = consoleLines.length;
+    const secret = `ghp_${randomUUID()}`;
+    expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "unknown" } });
+    expect(await leak(secret, true)).toEqual({ status: 200, body: [{ token_hash: tokenHash(secret), token_type: "credvend_token", label: "false_positive" }] });
+    expect(consoleLines).toHaveLength(before);
+  });
+});
+
+describe("credvend dev leak (the README demo)", () => {
+  const run = promisify(execFile);
+  const BIN = new URL("../../cli/bin.js", import.meta.url).pathname;
+  const ROOT = new URL("../..", import.meta.url).pathname;
+
+  it("npm start, vend, dev leak → revoked; again → already_handled", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-leak-"));
+    const child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--data-dir", dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner after 30 s:\n${output}`)), 30_000);
+        child.stdout.on("data", () => {
+          const match = /vend API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      const { stdout: jwt } = await run(process.execPath, [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web"], { cwd: ROOT });
+      const vended = await fetch(`${url}/v1/vend`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${jwt.trim()}`, "content-type": "application/json" },
+        body: JSON.stringify({ scopes: ["local:read:billing"] }),
+      });
+      const { credential } = (await vended.json()) as { credential: { token: string } };
+      const leak = () => run(process.execPath, [BIN, "dev", "leak", credential.token, "--data-dir", dataDir], { cwd: ROOT });
+      expect(JSON.parse((await leak()).stdout)).toMatchObject({ outcome: "revoked_on_detection" });
+      expect(JSON.parse((await leak()).stdout)).toMatchObject({ outcome: "already_handled" });
+      // The console notifier's one line for the revocation, on the server's stderr.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output.split("\n").filter((line) => line.includes('"alert":"revoked_on_detection"'))).toHaveLength(1);
+      expect(output).not.toContain(credential.token);
+    } finally {
+      child.kill("SIGINT");
+      await exited;
+    }
+  }, 60_000);
+
+  it("without a running stack: a clear error, exit 1", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-none-"));
+    const failed = await run(process.execPath, [BIN, "dev", "leak", "cvd_x", "--data-dir", dataDir], { cwd: ROOT }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("npm start") });
+  });
+});
