@@ -1,6 +1,7 @@
 import { CliError } from "./cli-error.js";
 import { runDev } from "./dev-command.js";
 import { runDevToken } from "./dev-token-command.js";
+import { runVend } from "./vend-command.js";
 import { runDevLeak } from "./dev-leak-command.js";
 
 /** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
@@ -14,6 +15,7 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { words: ["dev"], summary: "Run the whole stack locally (same as `npm start`)", run: runDev },
   { words: ["dev", "token"], summary: "Mint a dev OIDC token for the local stack", run: runDevToken },
+  { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
 ];
 

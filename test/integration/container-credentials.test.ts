@@ -2,44 +2,27 @@
 // fromContainerMetadata read AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN
 // exactly as in a CI job. Behind the app: the real aws-sts worker (gRPC-web) and the real STS
 // client talking the query protocol to a local STS stand-in.
-import { STSClient } from "@aws-sdk/client-sts";
 import { fromContainerMetadata, fromHttp } from "@aws-sdk/credential-providers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tokenHash } from "../../functions/core/token-hash.js";
-import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
-import { createPluginTestClient, listenOnLoopback, type LoopbackServer } from "../../plugin-workers/sdk/index.js";
-import { startFakeSts, type FakeSts } from "../support/fake-sts.js";
-import { ALL_TIME, ISSUER, createVendFixture, type VendFixture } from "../support/vend-fixture.js";
+import type { FakeSts } from "../support/fake-sts.js";
+import { AWS_ROLE as ROLE, startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
+import { ALL_TIME, type VendFixture } from "../support/vend-fixture.js";
 
-const POLICY = `
-version: 1
-audience: credvend
-issuers: [${ISSUER}]
-rules:
-  - name: web-main-assets
-    when: { repository: acme/web, ref: refs/heads/main }
-    allow: ["aws:s3-read:acme-web-assets", "aws:s3-write:acme-web-assets/builds/*", "local:read:*"]
-    maxTtl: 30m
-`;
-const ROLE = "arn:aws:iam::123456789012:role/credvend-ci";
 const SCOPE = "aws:s3-read:acme-web-assets";
 
+let stack: AwsVendServer;
 let sts: FakeSts;
 let fixture: VendFixture;
-let server: LoopbackServer;
+let server: { url: string };
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  sts = await startFakeSts();
-  const stsClient = new STSClient({ region: "us-east-1", endpoint: sts.url, maxAttempts: 2, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
-  const worker = createPluginTestClient(createAwsStsWorker({ config: { defaultRoleArn: ROLE, roles: {}, maxSessionSeconds: 3600, region: "us-east-1" }, sts: stsClient }));
-  fixture = await createVendFixture({ policy: POLICY, otherWorkers: [{ client: worker, providers: ["aws"] }] });
-  server = await listenOnLoopback(fixture.app);
+  stack = await startAwsVendServer();
+  ({ sts, fixture } = stack);
+  server = { url: stack.url };
 });
-afterAll(async () => {
-  await server?.close();
-  await sts?.close();
-});
+afterAll(async () => stack?.close());
 afterEach(() => {
   process.env = { ...saved };
 });

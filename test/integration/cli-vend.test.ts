@@ -1,0 +1,187 @@
+// `credvend vend` as a CI job runs it: the job's OIDC token from a local stand-in for the Actions
+// token endpoint, the vend app over loopback with the aws-sts worker and a local STS behind it.
+// The credential_process output is consumed by the AWS SDK's real fromProcess provider.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fromProcess } from "@aws-sdk/credential-providers";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/main.js";
+import { startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
+import { startFakeActionsOidc, type FakeActionsOidc } from "../support/fake-actions-oidc.js";
+
+const SCOPE = "aws:s3-read:acme-web-assets";
+const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
+
+let stack: AwsVendServer;
+let oidc: FakeActionsOidc;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  stack = await startAwsVendServer();
+  oidc = await startFakeActionsOidc(stack.fixture);
+});
+afterAll(async () => {
+  await oidc?.close();
+  await stack?.close();
+});
+afterEach(() => {
+  process.env = { ...saved };
+  oidc.failWith = undefined;
+  vi.restoreAllMocks();
+});
+
+function inActionsJob(): void {
+  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = oidc.requestUrl;
+  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = oidc.requestToken;
+  delete process.env.CREDVEND_OIDC_TOKEN;
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+const secretsOf = (stack: AwsVendServer) => {
+  const issued = stack.sts.issued.at(-1)!;
+  return [issued.accessKeyId, issued.secretAccessKey, issued.sessionToken];
+};
+
+describe("credvend vend", () => {
+  it("--format json: asks GitHub for a token with the audience, vends, prints the answer", async () => {
+    inActionsJob();
+    const { code, out, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--ttl", "900"]);
+    expect(code).toBe(0);
+    expect(oidc.audiences.at(-1)).toBe("credvend");
+    const answer = JSON.parse(out) as { provider: string; scopes: string[]; credential: Record<string, string> };
+    expect(answer).toMatchObject({ provider: "aws", scopes: [SCOPE] });
+    expect(Object.values(answer.credential)).toEqual(secretsOf(stack));
+    for (const secret of secretsOf(stack)) expect(err).not.toContain(secret);
+  });
+
+  it("--format env: shell exports the AWS tools read", async () => {
+    inActionsJob();
+    const { code, out } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--format", "env"]);
+    expect(code).toBe(0);
+    const [key, secret, session] = secretsOf(stack);
+    expect(out).toContain(`export AWS_ACCESS_KEY_ID='${key}'\n`);
+    expect(out).toContain(`export AWS_SECRET_ACCESS_KEY='${secret}'\n`);
+    expect(out).toContain(`export AWS_SESSION_TOKEN='${session}'\n`);
+    expect(out).toMatch(/export CREDVEND_CREDENTIAL_ID='[0-9a-f-]{36}'\n/);
+  });
+
+  it("--format github-env: masks every secret first, then writes $GITHUB_ENV and $GITHUB_OUTPUT", async () => {
+    inActionsJob();
+    const dir = mkdtempSync(join(tmpdir(), "credvend-gh-"));
+    process.env.GITHUB_ENV = join(dir, "env");
+    process.env.GITHUB_OUTPUT = join(dir, "output");
+    const { code, out, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--format", "github-env", "--audience", "credvend"]);
+    expect(code).toBe(0);
+    expect(oidc.audiences.at(-1)).toBe("credvend");
+    const lines = out.trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual(secretsOf(stack).map((s) => `::add-mask::${s}`));
+    // After the masks, nothing printed holds a secret.
+    for (const secret of secretsOf(stack)) expect(lines.slice(3).join("\n") + err).not.toContain(secret);
+    const env = parseGitHubFile(readFileSync(process.env.GITHUB_ENV, "utf8"));
+    expect([env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]).toEqual(secretsOf(stack));
+    const outputs = parseGitHubFile(readFileSync(process.env.GITHUB_OUTPUT, "utf8"));
+    expect(outputs["credential-id"]).toBe(env.CREDVEND_CREDENTIAL_ID);
+    expect(outputs["expires-at"]).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("--format credential-process is consumed by the AWS SDK's fromProcess provider", async () => {
+    inActionsJob();
+    const dir = mkdtempSync(join(tmpdir(), "credvend-aws-"));
+    writeFileSync(join(dir, "config"), `[profile ci]\ncredential_process = node ${BIN} vend --url ${stack.url} --scope ${SCOPE} --format credential-process\n`);
+    writeFileSync(join(dir, "credentials"), "");
+    process.env.AWS_CONFIG_FILE = join(dir, "config");
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+    const credentials = await fromProcess({ profile: "ci" })();
+    const [key, secret, session] = secretsOf(stack);
+    expect(credentials).toMatchObject({ accessKeyId: key, secretAccessKey: secret, sessionToken: session });
+    expect(credentials.expiration?.toISOString()).toBe(stack.sts.issued.at(-1)!.expiration);
+  });
+});
+
+describe("credvend vend failures: exit codes and messages, never a secret", () => {
+  it.each([
+    { name: "no --url", argv: ["vend", "--scope", SCOPE], message: /--url/ },
+    { name: "no scope", argv: ["vend", "--url", "http://127.0.0.1:9"], message: /--scope/ },
+    { name: "unknown format", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--format", "yaml"], message: /--format/ },
+    { name: "credential-process for github", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "github:contents-read:acme/web", "--format", "credential-process"], message: /aws: scope/ },
+  ])("$name → exit 2 before asking for a token", async ({ argv, message }) => {
+    inActionsJob();
+    const asked = oidc.audiences.length;
+    const { code, err } = await run(argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(oidc.audiences).toHaveLength(asked);
+  });
+
+  it("outside Actions (no id-token permission) → exit 3, saying how to fix it", async () => {
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    delete process.env.CREDVEND_OIDC_TOKEN;
+    const { code, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE]);
+    expect(code).toBe(3);
+    expect(err).toContain("id-token: write");
+  });
+
+  it("the Actions token endpoint failing → exit 3", async () => {
+    inActionsJob();
+    oidc.failWith = 500;
+    const { code, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE]);
+    expect(code).toBe(3);
+    expect(err).toContain("answered 500");
+    expect(err).not.toContain(oidc.requestToken);
+  });
+
+  it("a scope the policy denies → exit 4 with the server's code and message", async () => {
+    inActionsJob();
+    const { code, out, err } = await run(["vend", "--url", stack.url, "--scope", "aws:s3-write:acme-web-assets/*"]);
+    expect(code).toBe(4);
+    expect(out).toBe("");
+    expect(err).toMatch(/403 scope_denied: denied by policy: aws:s3-write:acme-web-assets\/\*/);
+  });
+
+  it("STS throttled → exit 5 with the retry hint", async () => {
+    inActionsJob();
+    stack.sts.failures.push({ status: 400, code: "Throttling" }, { status: 400, code: "Throttling" });
+    const { code, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE]);
+    expect(code).toBe(5);
+    expect(err).toMatch(/503 worker_unavailable: .*throttling.*retry after 5s/);
+  });
+
+  it("credvend unreachable → exit 5", async () => {
+    inActionsJob();
+    const { code, err } = await run(["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE]);
+    expect(code).toBe(5);
+    expect(err).toContain("cannot reach credvend");
+  });
+
+  it("--help documents every format and exit code", async () => {
+    const { code, out } = await run(["vend", "--help"]);
+    expect(code).toBe(0);
+    for (const word of ["json", "env", "credential-process", "github-env", "id-token: write", "Exit codes"]) expect(out).toContain(word);
+  });
+});
+
+/** GitHub's `name<<delimiter` file syntax (what the runner parses). */
+function parseGitHubFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const end = lines.indexOf(match[2]!, i + 1);
+    values[match[1]!] = lines.slice(i + 1, end).join("\n");
+    i = end;
+  }
+  return values;
+}
