@@ -2,6 +2,7 @@
 // reached and verified exactly as by the vend function (vend/lambda.ts).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { handle } from "hono/aws-lambda";
 import { ConsoleNotifier } from "../adapters/console-notifier.js";
@@ -13,9 +14,10 @@ import { sigV4Fetch } from "../adapters/sigv4-fetch.js";
 import { SnsNotifier } from "../adapters/sns-notifier.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import { composeWebhooksApp } from "./compose.js";
+import { resolveSecretEnv } from "./secret-env.js";
 import { loadWebhooksConfig } from "./webhooks-config.js";
 
-const config = loadWebhooksConfig();
+const config = loadWebhooksConfig(await resolveSecretEnv(process.env, new SecretsManagerClient({})));
 const logger = new JsonLogger({ service: "credvend-webhooks" });
 const lambda = new LambdaClient({});
 const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];

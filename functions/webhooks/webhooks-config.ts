@@ -21,8 +21,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
   const ledgerTable = required(env, "CREDVEND_LEDGER_TABLE");
-  // Comma-separated, so a new secret can be added before GitHub switches to it.
-  const webhookSecrets = required(env, "CREDVEND_WEBHOOK_SECRETS").split(",").map((s) => s.trim()).filter(Boolean);
+  // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
+  const webhookSecrets = required(env, "CREDVEND_WEBHOOK_SECRETS").split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
   if (webhookSecrets.some((secret) => secret.length < 16)) throw new ConfigError("CREDVEND_WEBHOOK_SECRETS: each secret must be at least 16 characters");
   const timeout = Number(env.CREDVEND_WORKER_TIMEOUT_MS ?? "5000");
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000)

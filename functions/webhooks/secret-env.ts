@@ -1,0 +1,31 @@
+// On AWS the webhook secret(s) and the GitHub App's key live in Secrets Manager (infra passes
+// their ARNs); this reads them once at cold start into the variables webhooks-config.ts reads,
+// so the config has one shape whatever the source. A key secret still holding the placeholder
+// (no PEM yet) is left unset: alerts then cannot be read, and the webhook answers 502 until it is.
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ConfigError } from "../adapters/function-config.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const FROM_ARN = [
+  { arn: "CREDVEND_WEBHOOK_SECRETS_ARN", into: "CREDVEND_WEBHOOK_SECRETS", accept: (value: string) => value.trim() !== "" },
+  { arn: "CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN", into: "CREDVEND_GITHUB_APP_PRIVATE_KEY", accept: (value: string) => value.includes("-----BEGIN") },
+] as const;
+
+export async function resolveSecretEnv(env: Env, client: SecretsManagerClient): Promise<Env> {
+  const resolved: Record<string, string | undefined> = { ...env };
+  for (const { arn, into, accept } of FROM_ARN) {
+    const id = env[arn];
+    if (!id || env[into]) continue;
+    let value: string | undefined;
+    try {
+      value = (await client.send(new GetSecretValueCommand({ SecretId: id }))).SecretString;
+    } catch (error) {
+      throw new ConfigError(`${arn}: the secret cannot be read (${error instanceof Error ? error.name : "error"})`);
+    }
+    if (value !== undefined && accept(value)) resolved[into] = value;
+  }
+  // The App id alone, with no key yet, is the placeholder state described above.
+  if (resolved.CREDVEND_GITHUB_APP_ID && !resolved.CREDVEND_GITHUB_APP_PRIVATE_KEY) delete resolved.CREDVEND_GITHUB_APP_ID;
+  return resolved;
+}
