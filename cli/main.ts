@@ -1,6 +1,10 @@
 import { CliError } from "./cli-error.js";
 import { runDev } from "./dev-command.js";
 import { runDevToken } from "./dev-token-command.js";
+import { runKeysGenerate } from "./keys-command.js";
+import { runPluginInit } from "./plugin-init-command.js";
+import { runPluginList } from "./plugin-list-command.js";
+import { runPluginSign, runPluginVerify } from "./plugin-command.js";
 import { runVend } from "./vend-command.js";
 import { runDevLeak } from "./dev-leak-command.js";
 
@@ -15,6 +19,11 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { words: ["dev"], summary: "Run the whole stack locally (same as `npm start`)", run: runDev },
   { words: ["dev", "token"], summary: "Mint a dev OIDC token for the local stack", run: runDevToken },
+  { words: ["keys", "generate"], summary: "Create an Ed25519 publisher key pair for signing workers", run: runKeysGenerate },
+  { words: ["plugin", "init"], summary: "Create a worker skeleton with a passing test", run: runPluginInit },
+  { words: ["plugin", "list"], summary: "Registered workers: verified, unsigned or refused, and why", run: runPluginList },
+  { words: ["plugin", "sign"], summary: "Sign a worker's zip: manifest.json + manifest.sig", run: runPluginSign },
+  { words: ["plugin", "verify"], summary: "Check a signed worker against trusted keys and its zip", run: runPluginVerify },
   { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
 ];

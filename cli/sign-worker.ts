@@ -16,10 +16,10 @@ export interface SignedWorker {
   readonly signaturePath: string;
 }
 
-/** `dir` holds code.zip and plugin.json; the manifest binds the zip's SHA-256 to the key. */
-export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Date = new Date()): Promise<SignedWorker> {
+/** `dir` holds the zip (code.zip) and plugin.json; the manifest binds the zip's SHA-256 to the key. */
+export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Date = new Date(), zipName = "code.zip"): Promise<SignedWorker> {
   const info = readWorkerPackage(dir);
-  const zipPath = join(dir, "code.zip");
+  const zipPath = join(dir, zipName);
   let zip: Buffer;
   try {
     zip = readFileSync(zipPath);

@@ -45,8 +45,13 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
   return { app: createVendApp({ pipeline, verifier, logger: options.logger }), policy, plugins };
 }
 
+export type PluginDirectoryComposition = Pick<
+  VendComposition,
+  "workers" | "workerTimeoutMs" | "workerFetch" | "logger" | "trustedKeys" | "notifier" | "deployedCode" | "recheckIntervalMs"
+> & { readonly ledger: Pick<CredentialLedger, "appendAudit"> };
+
 /** Every worker behind verification: signature, deployed code and Describe, before first use. */
-export function composePluginDirectory(options: Omit<VendComposition, "policyYaml" | "extraIssuers">): VerifiedPluginDirectory {
+export function composePluginDirectory(options: PluginDirectoryComposition): VerifiedPluginDirectory {
   const { logger } = options;
   return new VerifiedPluginDirectory({
     trust: options.trustedKeys ?? new TrustStore(),

@@ -19,7 +19,8 @@ export interface TrustedRegistration {
 export interface WorkerEvidence {
   /** Base64 SHA-256 of the deployed zip, as Lambda's `Configuration.CodeSha256`. */
   deployedCodeSha256(): Promise<string>;
-  describe(): Promise<WorkerDescription>;
+  /** Absent only for an offline check of a package (`credvend plugin verify` without --url). */
+  describe?(): Promise<WorkerDescription>;
 }
 
 export type RefusalReason =
@@ -45,7 +46,7 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   if (!registration.signed) {
     if (!registration.allowUnsigned)
       return refused("unsigned", `worker ${registration.name} has no signed manifest and allowUnsigned is not set`);
-    const mismatch = describeCoversRegistration(registration, await evidence.describe());
+    const mismatch = evidence.describe ? describeCoversRegistration(registration, await evidence.describe()) : undefined;
     return mismatch ?? { status: "unsigned", detail: `worker ${registration.name} runs unsigned (allowUnsigned: true)` };
   }
   const checked = await checkManifestSignature(registration.signed, trust);
@@ -60,8 +61,7 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   if (deployed !== manifest.codeSha256)
     return refused("code_mismatch", `deployed code ${deployed} is not the signed code ${manifest.codeSha256}`);
 
-  const description = await evidence.describe();
-  const disagreement = describeDisagreement(manifest, description);
+  const disagreement = evidence.describe ? describeDisagreement(manifest, await evidence.describe()) : undefined;
   if (disagreement) return refused("describe_mismatch", disagreement);
   return { status: "verified", manifest };
 }

@@ -1,0 +1,97 @@
+// `credvend plugin list`: every registered worker, verified now, with its status and why.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { ConfigError, parseWorkers, type WorkerRegistration } from "../functions/adapters/function-config.js";
+import { LambdaCodeHash } from "../functions/adapters/lambda-code-hash.js";
+import { parseTrustedKeys } from "../functions/adapters/worker-trust-config.js";
+import { silentLogger } from "../functions/core/ports/logger.js";
+import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
+import { composePluginDirectory } from "../functions/vend/compose.js";
+import { CliError } from "./cli-error.js";
+import { WORKERS_FILE } from "./local-stack.js";
+
+export const PLUGIN_LIST_USAGE = `credvend plugin list — the registered workers and whether the core would use them
+
+Usage: credvend plugin list [--config FILE]
+
+Verifies every worker now, as the vend function does before first use (signature by a trusted
+key, deployed code = the signed codeSha256, Describe = the manifest), and prints each one as
+verified, unsigned (allowUnsigned), refused (with the reason) or unverifiable (no evidence, e.g.
+the worker is down). Nothing is audited or alerted: this is a read-only check.
+
+Configuration, first found: --config FILE (JSON {"trustedKeys":[...],"workers":[...]}); the
+environment (CREDVEND_WORKERS, CREDVEND_TRUSTED_KEYS, as the deployed function reads them);
+.credvend/${WORKERS_FILE}, written by a running \`credvend dev\`. Workers with "functionName" are
+checked against Lambda's CodeSha256 (AWS credentials from the usual chain).
+
+Options:
+  --config FILE   Registrations and trusted keys as JSON
+  -h, --help      Show this help
+Exit status: 0 when every worker may be used, 1 when one is refused or unverifiable.
+`;
+
+export async function runPluginList(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true });
+  if (values.help) {
+    process.stdout.write(PLUGIN_LIST_USAGE);
+    return 0;
+  }
+  const { workers, trustedKeys, source } = loadRegistrations(values.config);
+  if (workers.length === 0) {
+    process.stdout.write(`no workers registered (${source})\n`);
+    return 0;
+  }
+  process.stdout.write(`checking ${workers.length} worker(s) from ${source} ...\n`);
+  let lambda: LambdaClient | undefined;
+  const directory = composePluginDirectory({
+    workers,
+    trustedKeys,
+    ledger: { appendAudit: async () => undefined },
+    notifier: { notify: async () => undefined },
+    logger: silentLogger,
+    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash((lambda ??= new LambdaClient({})), worker.functionName) : undefined),
+    workerTimeoutMs: 3000,
+  });
+  const rows = await directory.verifyAll();
+  lambda?.destroy();
+  const table = rows.map((r) => [r.name, r.providers.join(","), r.state.status, r.state.detail]);
+  const widths = [0, 1, 2].map((i) => Math.max(...[["NAME", "PROVIDERS", "STATUS"][i]!, ...table.map((row) => row[i]!)].map((s) => s.length)));
+  const line = (cells: string[]) => `${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`;
+  process.stdout.write(line(["NAME", "PROVIDERS", "STATUS", "DETAIL"]) + table.map(line).join(""));
+  return rows.every((r) => r.state.status === "verified" || r.state.status === "unsigned") ? 0 : 1;
+}
+
+function loadRegistrations(configPath: string | undefined): { workers: WorkerRegistration[]; trustedKeys: TrustStore; source: string } {
+  try {
+    if (configPath) return fromFile(configPath);
+    if (process.env.CREDVEND_WORKERS !== undefined) {
+      return {
+        workers: parseWorkers(process.env.CREDVEND_WORKERS),
+        trustedKeys: parseTrustedKeys(process.env.CREDVEND_TRUSTED_KEYS ?? "[]"),
+        source: "CREDVEND_WORKERS",
+      };
+    }
+    const local = join(".credvend", WORKERS_FILE);
+    if (existsSync(local)) return fromFile(local);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  throw new CliError(`no registrations: pass --config FILE, set CREDVEND_WORKERS, or start \`credvend dev\` (writes .credvend/${WORKERS_FILE})`);
+}
+
+function fromFile(path: string): { workers: WorkerRegistration[]; trustedKeys: TrustStore; source: string } {
+  let value: { workers?: unknown; trustedKeys?: unknown };
+  try {
+    value = JSON.parse(readFileSync(path, "utf8")) as typeof value;
+  } catch {
+    throw new CliError(`${path}: cannot read it as JSON`);
+  }
+  return {
+    workers: parseWorkers(JSON.stringify(value.workers ?? [])),
+    trustedKeys: parseTrustedKeys(JSON.stringify(value.trustedKeys ?? []), `${path}: trustedKeys`),
+    source: path,
+  };
+}
