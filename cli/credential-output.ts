@@ -5,7 +5,7 @@ import { appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { CliError } from "./cli-error.js";
 
-export const FORMATS = ["json", "env", "credential-process", "github-env"] as const;
+export const FORMATS = ["json", "env", "credential-process", "github-env", "github-output"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 /** The 200 body of POST /v1/vend. */
@@ -54,6 +54,8 @@ export function writeCredential(answer: VendAnswer, format: OutputFormat, out: O
       return out.stdout(`${JSON.stringify(credentialProcess(answer))}\n`);
     case "github-env":
       return writeGitHubEnv(answer, out);
+    case "github-output":
+      return writeGitHubOutput(answer, out);
   }
 }
 
@@ -77,6 +79,20 @@ function writeGitHubEnv(answer: VendAnswer, out: OutputTarget): void {
     appendFileSync(out.env.GITHUB_OUTPUT, fileEntry("credential-id", answer.credentialId) + fileEntry("expires-at", answer.expiresAt));
   }
   out.stdout(`credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; set ${[...secret, ...plain].map(([n]) => n).join(", ")}\n`);
+}
+
+function writeGitHubOutput(answer: VendAnswer, out: OutputTarget): void {
+  const outputFile = out.env.GITHUB_OUTPUT;
+  if (!outputFile) throw new CliError("--format github-output needs $GITHUB_OUTPUT (it runs inside GitHub Actions)", 2);
+  out.stdout(Object.values(answer.credential).map((value) => `::add-mask::${value}\n`).join(""));
+  appendFileSync(
+    outputFile,
+    fileEntry("credential", JSON.stringify(answer.credential)) +
+      fileEntry("credential-id", answer.credentialId) +
+      fileEntry("expires-at", answer.expiresAt) +
+      fileEntry("provider", answer.provider),
+  );
+  out.stdout(`credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; in the step's outputs\n`);
 }
 
 // GitHub's multi-line syntax with a random delimiter, so no value can end the entry early.

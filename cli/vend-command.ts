@@ -34,6 +34,9 @@ Options:
                       github-env          masks every secret (::add-mask::), appends the same
                                           variables to $GITHUB_ENV, and credential-id / expires-at
                                           to $GITHUB_OUTPUT
+                      github-output       masks every secret, and writes the credential as JSON
+                                          (output \`credential\`), credential-id, expires-at and
+                                          provider to $GITHUB_OUTPUT
   -h, --help        Show this help
 
 Environment: CREDVEND_OIDC_TOKEN, when set, is used instead of asking GitHub for a token.

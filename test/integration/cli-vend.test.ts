@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { main } from "../../cli/main.js";
 import { startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
 import { startFakeActionsOidc, type FakeActionsOidc } from "../support/fake-actions-oidc.js";
+import { parseGitHubFile } from "../support/github-files.js";
 
 const SCOPE = "aws:s3-read:acme-web-assets";
 const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
@@ -171,17 +172,3 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
     for (const word of ["json", "env", "credential-process", "github-env", "id-token: write", "Exit codes"]) expect(out).toContain(word);
   });
 });
-
-/** GitHub's `name<<delimiter` file syntax (what the runner parses). */
-function parseGitHubFile(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const end = lines.indexOf(match[2]!, i + 1);
-    values[match[1]!] = lines.slice(i + 1, end).join("\n");
-    i = end;
-  }
-  return values;
-}
