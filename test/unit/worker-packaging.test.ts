@@ -12,6 +12,8 @@ import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-
 import { buildWorker, readWorkerPackage, workerDirs } from "../../infra/build-workers.js";
 import { deterministicZip } from "../../infra/deterministic-zip.js";
 
+// CI installs it (.ci/run); the python-example worker needs it anyway.
+const PYTHON = process.env.CREDVEND_PYTHON ?? "/usr/bin/python3";
 const LOCAL_TOKENS = join(import.meta.dirname, "../../plugin-workers/local-tokens");
 
 describe("deterministic zip", () => {
@@ -24,8 +26,8 @@ describe("deterministic zip", () => {
     const dir = mkdtempSync(join(tmpdir(), "credvend-zip-"));
     const zip = join(dir, "a.zip");
     writeFileSync(zip, one);
-    // python's zipfile is an independent reader: CRCs, sizes, names, times and modes as intended.
-    const listing = execFileSync("python3", [
+    // An independent reader, python's zipfile: CRCs, sizes, names, times and modes as intended.
+    const listing = execFileSync(PYTHON, [
       "-c",
       "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);assert z.testzip() is None;print([(i.filename,i.date_time,oct(i.external_attr>>16),z.read(i).decode()) for i in z.infolist()])",
       zip,

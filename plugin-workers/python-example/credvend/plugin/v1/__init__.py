@@ -1,0 +1,1 @@
+# Package marker: zipimport (running from code.zip) needs regular packages.
