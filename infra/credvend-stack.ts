@@ -36,6 +36,8 @@ export class CredvendStack extends Stack {
   public readonly vendUrl: FunctionUrl;
   public readonly webhooks?: CredvendFunction;
   public readonly webhooksUrl?: FunctionUrl;
+  /** Every Lambda by a short name: Vend, Webhooks, Worker-<name>. */
+  public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
     super(scope, id, props);
@@ -102,6 +104,7 @@ export class CredvendStack extends Stack {
     }
     for (const worker of this.workers) functions.set(`Worker-${worker.worker.name}`, worker.lambda);
 
+    this.functions = functions;
     new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, watchedLogs: watched });
     this.outputs();
   }

@@ -28,6 +28,9 @@ export function bundlingOptions(files: readonly AssetFile[] = []): BundlingOptio
     target: String(BUNDLE_OPTIONS.target),
     // ESM first, as esbuild does for platform=node with format=esm.
     mainFields: ["module", "main"],
+    // Bundle the pinned AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default): the code
+    // deployed is the code tested, and the same bytes as `npm run build` and signed worker zips.
+    externalModules: [],
     ...(banner ? { banner } : {}),
     ...(files.length > 0 ? { commandHooks: copyFilesAfterBundling(files) } : {}),
   };

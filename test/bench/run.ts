@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { buildBundles } from "../../infra/bundles.js";
+import { synthesizedFunctionAssets } from "../../infra/asset-sizes.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT ?? 2000);
@@ -130,6 +131,12 @@ async function main(): Promise<void> {
   }
   console.log("\nLambda bundles (esbuild, minified ESM; init = fresh-process import(), best of 3; targets ≤ 1 MB, ≤ 150 ms)");
   console.table(rows);
+  const example = new URL("../../infra/credvend.config.example.yaml", import.meta.url).pathname;
+  const assets = Object.fromEntries(
+    (await synthesizedFunctionAssets(example)).map((a) => [a.name, { "index.mjs": `${(a.codeBytes / 1024).toFixed(0)} KiB`, "asset (with source map)": `${(a.bytes / 1024).toFixed(0)} KiB` }]),
+  );
+  console.log("\nCDK assets as `cdk synth -c config=infra/credvend.config.example.yaml` stages them (what `cdk deploy` uploads)");
+  console.table(assets);
 }
 
 /** Module-init time of a bundle: a fresh Node process importing it with a plausible environment. */

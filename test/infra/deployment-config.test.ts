@@ -42,7 +42,7 @@ describe("valid configs", () => {
   test("the committed example loads", () => {
     const config = loadDeploymentConfig(join(REPO_ROOT, "infra/credvend.config.example.yaml"));
     expect(config.stage).toBe("prod");
-    expect(config.workers.map((w) => w.name)).toEqual(["local-tokens"]);
+    expect(config.workers.map((w) => w.name)).toEqual(["local-tokens", "aws-sts", "github"]);
   });
 });
 
