@@ -1,6 +1,7 @@
 // `npm run bench`: the broker's overhead over a bare worker call, throughput, and each Lambda
 // bundle's size and module-init time. Targets (not tests): overhead ≤ 3 ms p50 / ≤ 10 ms p99,
-// ≥ 500 vends/s on 2 cores, bundles ≤ 1 MB, init ≤ 150 ms.
+// ≥ 500 vends/s on 2 cores, bundles ≤ 1 MB, init ≤ 150 ms. Signed workers (worker-trust-bench.ts):
+// verification at cold start < 20 ms for 5 workers, and the gRPC-web round trip on loopback.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { buildBundles } from "../../infra/bundles.js";
+import { benchWorkerTrust } from "./worker-trust-bench.js";
 import { synthesizedFunctionAssets } from "../../infra/asset-sizes.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+
+  await benchWorkerTrust();
 
   const bundles = await buildBundles(mkdtempSync(join(tmpdir(), "credvend-bundles-")));
   const rows: Record<string, { size: string; init: string }> = {};
