@@ -12,6 +12,8 @@ import { localDynamoClient } from "../functions/adapters/local-dynamodb-client.j
 import { composeVendApp } from "../functions/vend/compose.js";
 import { DynamoDbLocalTokenStore, ensureLocalTokensTable } from "../plugin-workers/local-tokens/dynamodb-store.js";
 import { startLocalTokensWorker } from "../plugin-workers/local-tokens/serve.js";
+import { startAwsStsWorker } from "../plugin-workers/aws-sts/serve.js";
+import { startGitHubWorker } from "../plugin-workers/github/serve.js";
 import { startDynalite } from "./embedded-dynamodb.js";
 import { loadOrCreateKeyFiles, publicKeyConfig } from "../functions/adapters/publisher-key-files.js";
 import type { VerifiedPluginDirectory } from "../functions/adapters/verified-plugin-directory.js";
@@ -29,6 +31,8 @@ export const STATE_FILE = "dev-server.json";
 /** The local stack's trust configuration, for `credvend plugin list --config`. */
 export const WORKERS_FILE = "workers.json";
 const LOCAL_TOKENS_SOURCE = fileURLToPath(new URL("../plugin-workers/local-tokens", import.meta.url));
+const AWS_STS_SOURCE = fileURLToPath(new URL("../plugin-workers/aws-sts", import.meta.url));
+const GITHUB_SOURCE = fileURLToPath(new URL("../plugin-workers/github", import.meta.url));
 
 export interface LocalStackOptions {
   /** Where the data lives (`.credvend`); in memory when undefined. */
@@ -79,6 +83,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       store: new DynamoDbLocalTokenStore(client, LOCAL_TOKENS_TABLE),
     });
     closers.push(worker.close);
+    // Configured from the environment (CREDVEND_AWS_ROLE_ARN, GITHUB_APP_ID, ...); without it they
+    // still describe and validate, and a vend answers 503 "not configured".
+    const awsSts = await startAwsStsWorker({ port: 0 });
+    closers.push(awsSts.close);
+    const github = await startGitHubWorker({ port: 0 });
+    closers.push(github.close);
 
     // The issuer URL contains the vend app's port: bind first, then build the app behind it.
     let handler: (request: Request) => Response | Promise<Response> = () => new Response("starting", { status: 503 });
@@ -98,11 +108,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       key: publisher,
       url: worker.url,
     });
+    const providerWorkers = await Promise.all(
+      [
+        { sourceDir: AWS_STS_SOURCE, url: awsSts.url },
+        { sourceDir: GITHUB_SOURCE, url: github.url },
+      ].map((w) => signedLocalRegistration({ ...w, outRoot: join(trustDir, "workers"), key: publisher })),
+    );
     const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
     const { app, policy, plugins } = composeVendApp({
       policyYaml: options.policyYaml,
       ledger,
-      workers: [localTokens],
+      workers: [localTokens, ...providerWorkers],
       trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,
@@ -116,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await plugins.verifyAll();
     writeFileSync(
       join(trustDir, WORKERS_FILE),
-      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: [registrationToConfig(localTokens)] }, null, 2)}\n`,
+      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: [localTokens, ...providerWorkers].map(registrationToConfig) }, null, 2)}\n`,
     );
     handler = app.fetch;
 
