@@ -12,7 +12,9 @@ Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.poli
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
 local-tokens worker on a loopback port (gRPC-web), a dev OIDC issuer, and the vend API and the
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
-unless GITHUB_API_URL is set). Ctrl-C stops everything; the next start reuses the data.
+unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
+and verified before use, as on AWS (\`credvend plugin list\` shows them). Ctrl-C stops everything;
+the next start reuses the data.
 
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
@@ -62,7 +64,8 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     throw err;
   });
 
-  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"]));
+  const verified = stack.plugins.status().map((w) => `${w.name}: ${w.state.status}`).join(", ");
+  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], verified));
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
@@ -74,13 +77,14 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function banner(url: string, workerUrl: string, dataDir: string): string {
+function banner(url: string, workerUrl: string, dataDir: string, verified: string): string {
   return `
 credvend is running (embedded default, no AWS account needed)
   vend API       ${url}   (POST /v1/vend, GET /healthz)
   leak webhooks  ${url}/webhooks/github/secret-scanning   (+ /partner; alerts on stderr)
   dev issuer     ${url}/dev-oidc   (trusted in dev mode only)
   worker         local-tokens at ${workerUrl}   (POST /introspect)
+  signed workers ${verified}   (npx credvend plugin list)
   data           ${dataDir}/
 
 Get a dev token for a CI job of acme/web on main:

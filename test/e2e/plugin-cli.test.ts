@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { startLocalStack, WORKERS_FILE } from "../../cli/local-stack.js";
 import { main } from "../../cli/main.js";
+import { silentLogger } from "../../functions/core/ports/logger.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";
 
@@ -110,6 +112,29 @@ describe("credvend keys + plugin", () => {
       io.reset();
       expect(await main([...words, "--help"])).toBe(0);
       expect(io.out()).toContain(`credvend ${words.join(" ")} — `);
+    }
+  });
+});
+
+describe("the local stack's signed workers", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("signs its workers with a dev key, verifies them before serving, and plugin list agrees", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "credvend-stack-"));
+    const stack = await startLocalStack({ dataDir, port: 0, policyYaml: readFileSync(join(ROOT, "credvend.policy.yaml"), "utf8"), logger: silentLogger });
+    try {
+      const rows = stack.plugins.status();
+      expect(rows.find((r) => r.name === "local-tokens")?.state).toMatchObject({ status: "verified" });
+      expect(rows.every((r) => r.state.status === "verified")).toBe(true);
+      expect(statSync(join(dataDir, "dev-publisher", "publisher.key")).mode & 0o777).toBe(0o600);
+      const config = readFileSync(join(dataDir, WORKERS_FILE), "utf8");
+      expect(config).not.toContain(JSON.parse(readFileSync(join(dataDir, "dev-publisher", "publisher.key"), "utf8")).privateKey);
+
+      const io = capture();
+      expect(await main(["plugin", "list", "--config", join(dataDir, WORKERS_FILE)])).toBe(0);
+      expect(io.out()).toMatch(/local-tokens\s+local\s+verified/);
+    } finally {
+      await stack.close();
     }
   });
 });
