@@ -2,7 +2,8 @@
 // `upstreamRef` (what the worker returned at vend time), so no provider has to store more.
 //   aws:    arn:aws:sts::<account>:assumed-role/<role>/<session> → the role's page in the IAM
 //           console, tab "Revoke sessions" (revokes every session issued before now)
-//   github: installation:<id> (or a bare id) → the GitHub App installation's settings page
+//   github: the github worker's JSON ref {"installationId":…} (or installation:<id>) → the GitHub
+//           App installation's settings page (suspending it revokes all of its tokens)
 import type { ManualRevocationGuide } from "../core/leak/manual-revocation.js";
 import type { CredentialRecord } from "../core/records.js";
 
@@ -18,9 +19,19 @@ export const providerManualRevocation: ManualRevocationGuide = {
       return `https://console.aws.amazon.com/iam/home?account=${account}#/roles/details/${encodeURIComponent(role!)}?section=revoke_sessions`;
     }
     if (record.provider === "github") {
-      const match = INSTALLATION.exec(record.upstreamRef);
-      return match ? `https://github.com/settings/installations/${match[1]}` : "https://github.com/settings/installations";
+      const id = INSTALLATION.exec(record.upstreamRef)?.[1] ?? installationOf(record.upstreamRef);
+      return id ? `https://github.com/settings/installations/${id}` : "https://github.com/settings/installations";
     }
     return undefined;
   },
 };
+
+/** `installationId` of the github worker's JSON upstreamRef. */
+function installationOf(upstreamRef: string): string | undefined {
+  try {
+    const id = (JSON.parse(upstreamRef) as { installationId?: unknown }).installationId;
+    return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}

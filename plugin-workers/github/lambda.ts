@@ -1,7 +1,11 @@
 // Lambda entry (Function URL). The App's private key comes from Secrets Manager
 // (GITHUB_APP_PRIVATE_KEY_SECRET_ARN), read once at cold start; never from a plain variable on AWS.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { GitHubApp } from "./github-app.js";
+import { TokenVault } from "./token-vault.js";
+import { DynamoDbVaultStore, KmsSealer } from "./token-vault-aws.js";
 import { GitHubConfigError, loadGitHubAppCredentials } from "./config.js";
 import { serveGitHubWorker } from "./worker.js";
 
@@ -12,4 +16,12 @@ if (!secret.SecretString) throw new GitHubConfigError("GITHUB_APP_PRIVATE_KEY_SE
 const credentials = loadGitHubAppCredentials(process.env, secret.SecretString);
 if (!credentials) throw new GitHubConfigError("GITHUB_APP_ID is not set");
 
-export const handler = serveGitHubWorker({ app: new GitHubApp(credentials) }).handler;
+// Revocation needs the token vault: its table and a KMS key only this worker may decrypt with.
+const vaultTable = process.env.GITHUB_TOKEN_VAULT_TABLE;
+const vaultKey = process.env.GITHUB_TOKEN_VAULT_KMS_KEY_ID;
+const revocation =
+  vaultTable && vaultKey
+    ? { vault: new TokenVault(new KmsSealer(new KMSClient({}), vaultKey), new DynamoDbVaultStore(new DynamoDBClient({}), vaultTable)), apiUrl: credentials.apiUrl }
+    : undefined;
+
+export const handler = serveGitHubWorker({ app: new GitHubApp(credentials), ...(revocation ? { revocation } : {}) }).handler;

@@ -1,11 +1,12 @@
 // github: one GitHub App installation token per vend, narrowed to the requested repositories and
-// permissions. Revocation is not served here: a `revoke` can be added beside `vend`; GitHub
-// revokes an installation token only when called with the token itself (DELETE
-// /installation/token), so it needs the leaked token, which the upstreamRef never holds.
+// permissions. Revoke is served when a token vault is configured (revoke.ts, token-vault.ts):
+// GitHub revokes an installation token only when called with the token itself (DELETE
+// /installation/token), so the worker keeps each token sealed until it expires.
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
 import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
+import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";
 import { TOKEN_REQUEST_MEDIA_TYPE, encodeTokenRequest, matchesTokenRequest, toTokenRequest, type TokenRequest } from "./token-request.js";
 
 export const GITHUB_WORKER_NAME = "github";
@@ -17,6 +18,8 @@ const CREDENTIAL_ID = /^[\x21-\x7e]{1,128}$/;
 export interface GitHubWorkerOptions {
   /** Undefined when no App is configured (local stack): Vend answers "not configured". */
   readonly app?: GitHubApp;
+  /** With a vault, tokens are kept sealed until expiry and the worker serves Revoke (revoke.ts). */
+  readonly revocation?: GitHubRevokeOptions;
 }
 
 /** What a later `revoke` or an investigator can use: never the token. */
@@ -50,7 +53,14 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
       permissions: tokenRequest.permissions,
     };
     const notes = request.ttlSeconds > GITHUB_TOKEN_SECONDS ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; ttl shortened from ${request.ttlSeconds}s`] : [];
-    return { credential: { token: minted.token }, expiresAt: minted.expiresAt, revocable: false, upstreamRef: JSON.stringify(ref), notes };
+    // Kept before it is handed out: a token the vault could not keep is not revocable, so refuse it.
+    if (options.revocation) {
+      await options.revocation.vault.keep(request.credentialId, minted.token, minted.expiresAt).catch((error: unknown) => {
+        throw new PluginError("unavailable", "the token vault is unavailable", { cause: error });
+      });
+    }
+    const revocable = options.revocation !== undefined;
+    return { credential: { token: minted.token }, expiresAt: minted.expiresAt, revocable, upstreamRef: JSON.stringify(ref), notes };
   }
 
   return {
@@ -61,6 +71,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeGitHubScope),
     serialize: (request) => ({ serialized: encodeTokenRequest(tokenRequestFor(request)), mediaType: TOKEN_REQUEST_MEDIA_TYPE }),
     vend,
+    ...(options.revocation ? { revoke: gitHubRevoke(options.revocation) } : {}),
   };
 }
 

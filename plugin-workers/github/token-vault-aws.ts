@@ -1,0 +1,46 @@
+// The token vault on AWS: KMS seals (EncryptionContext = the credential id), DynamoDB stores with
+// a TTL at the token's expiry. The key's policy must grant Decrypt to the github worker alone.
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
+import type { Sealer, VaultStore } from "./token-vault.js";
+
+export class KmsSealer implements Sealer {
+  constructor(private readonly kms: KMSClient, private readonly keyId: string) {}
+
+  async seal(plaintext: Uint8Array, context: string): Promise<Uint8Array> {
+    const out = await this.kms.send(new EncryptCommand({ KeyId: this.keyId, Plaintext: plaintext, EncryptionContext: { credentialId: context } }));
+    if (!out.CiphertextBlob) throw new Error("KMS returned no ciphertext");
+    return out.CiphertextBlob;
+  }
+
+  async open(sealed: Uint8Array, context: string): Promise<Uint8Array> {
+    const out = await this.kms.send(new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: sealed, EncryptionContext: { credentialId: context } }));
+    if (!out.Plaintext) throw new Error("KMS returned no plaintext");
+    return out.Plaintext;
+  }
+}
+
+/** Table with key `credentialId` (S) and TTL attribute `ttl`. */
+export class DynamoDbVaultStore implements VaultStore {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+
+  async put(credentialId: string, sealed: Uint8Array, expiresAt: Date): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { credentialId: { S: credentialId }, sealed: { B: sealed }, expiresAt: { S: expiresAt.toISOString() }, ttl: { N: String(Math.ceil(expiresAt.getTime() / 1000)) } },
+        ConditionExpression: "attribute_not_exists(credentialId)",
+      }),
+    );
+  }
+
+  async get(credentialId: string) {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { credentialId: { S: credentialId } }, ConsistentRead: true }));
+    if (!Item?.sealed?.B || !Item.expiresAt?.S) return undefined;
+    return { sealed: Item.sealed.B, expiresAt: new Date(Item.expiresAt.S) };
+  }
+
+  async delete(credentialId: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { credentialId: { S: credentialId } } }));
+  }
+}
