@@ -28,8 +28,8 @@ export function addCredvendStack(app: App, config: DeploymentConfig): CredvendSt
 }
 
 /** A fresh app from a config file (tests pass context, e.g. to skip bundling). */
-export function buildCredvendApp(configPath: string, props: AppProps = {}): CredvendApp {
-  const config = loadDeploymentConfig(configPath);
+export async function buildCredvendApp(configPath: string, props: AppProps = {}): Promise<CredvendApp> {
+  const config = await loadDeploymentConfig(configPath);
   const app = new App(props);
   return { app, stack: addCredvendStack(app, config), config };
 }

@@ -53,6 +53,6 @@ function directoryBytes(dir: string): number {
 /** `cdk synth` of a deployment config (bundling included) into a temp folder; its staged code sizes. */
 export async function synthesizedFunctionAssets(configPath: string): Promise<FunctionAsset[]> {
   const { buildCredvendApp } = await import("./app.js");
-  const { app, stack } = buildCredvendApp(configPath, { outdir: mkdtempSync(join(tmpdir(), "credvend-synth-")) });
+  const { app, stack } = await buildCredvendApp(configPath, { outdir: mkdtempSync(join(tmpdir(), "credvend-synth-")) });
   return functionAssets(app.synth().directory, stack);
 }

@@ -11,7 +11,7 @@ if (typeof configPath !== "string" || configPath === "") {
   process.exit(1);
 }
 try {
-  addCredvendStack(app, loadDeploymentConfig(configPath));
+  addCredvendStack(app, await loadDeploymentConfig(configPath));
 } catch (error) {
   if (!(error instanceof DeploymentConfigError)) throw error;
   console.error(error.message);

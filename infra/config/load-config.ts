@@ -8,7 +8,8 @@ import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/loa
 import type { Policy } from "../../functions/core/policy/policy.js";
 import { REPO_ROOT } from "../paths.js";
 import { deploymentConfigSchema, type ParsedDeploymentConfig, type WorkerConfig } from "./schema.js";
-import { checkSignedPackage, type ResolvedPackage } from "./signed-package.js";
+import { readSignedPackage, type ResolvedPackage } from "./signed-package.js";
+import { verifyWorkersAtSynth } from "./verify-workers.js";
 
 export class DeploymentConfigError extends Error {
   override readonly name = "DeploymentConfigError";
@@ -36,7 +37,7 @@ export interface DeploymentConfig extends Omit<ParsedDeploymentConfig, "workers"
 
 export const WEBHOOKS_ENTRY = "functions/webhooks/lambda.ts";
 
-export function loadDeploymentConfig(path: string): DeploymentConfig {
+export async function loadDeploymentConfig(path: string): Promise<DeploymentConfig> {
   const source = resolve(path);
   let text: string;
   try {
@@ -54,7 +55,7 @@ export function loadDeploymentConfig(path: string): DeploymentConfig {
 }
 
 /** Validates an already parsed document; relative paths are taken from the config file's folder. */
-export function parseDeploymentConfig(document: unknown, source: string): DeploymentConfig {
+export async function parseDeploymentConfig(document: unknown, source: string): Promise<DeploymentConfig> {
   const parsed = deploymentConfigSchema.safeParse(document);
   if (!parsed.success) throw new DeploymentConfigError(source, parsed.error.issues.map(describeIssue));
   const config = parsed.data;
@@ -69,6 +70,7 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
   if (config.webhooks.enabled && !existsSync(resolve(REPO_ROOT, WEBHOOKS_ENTRY)))
     problems.push(`webhooks.enabled: ${WEBHOOKS_ENTRY} does not exist in this checkout (set it to false)`);
 
+  if (problems.length === 0) await verifyWorkersAtSynth(workers, config.trustedKeys, problems);
   if (problems.length === 0) checkEnvironmentBudget(workers, config, problems);
   if (problems.length > 0) throw new DeploymentConfigError(source, problems);
   return { ...config, source, policyPath, policyYaml: policyYaml ?? "", workers };
@@ -138,7 +140,7 @@ function resolveWorker(worker: WorkerConfig, i: number, base: string, problems: 
   const field = `workers[${i}]`;
   if (worker.package) {
     if (worker.entry) problems.push(`${field}: set entry or package, not both`);
-    const signed = checkSignedPackage(worker.package, base, `${field}.package`, problems);
+    const signed = readSignedPackage(worker.package, base, `${field}.package`, problems);
     return signed ? { ...worker, signed } : worker;
   }
   if (worker.kind === "custom" && !worker.entry) problems.push(`${field}.entry: required for kind custom`);

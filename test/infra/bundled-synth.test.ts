@@ -12,8 +12,8 @@ import { REPO_ROOT } from "../../infra/paths.js";
 const EXAMPLE = join(REPO_ROOT, "infra/credvend.config.example.yaml");
 let assets: FunctionAsset[];
 
-beforeAll(() => {
-  const { app, stack } = buildCredvendApp(EXAMPLE, { outdir: mkdtempSync(join(tmpdir(), "credvend-bundled-")) });
+beforeAll(async () => {
+  const { app, stack } = await buildCredvendApp(EXAMPLE, { outdir: mkdtempSync(join(tmpdir(), "credvend-bundled-")) });
   const assembly = app.synth();
   assets = functionAssets(assembly.directory, stack);
 }, 120_000);

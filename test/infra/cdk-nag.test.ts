@@ -17,8 +17,8 @@ interface Report {
   }[];
 }
 
-test("AwsSolutions: zero unacknowledged findings; every acknowledgement is specific and has a reason", () => {
-  const { app } = synthesize(fullConfig());
+test("AwsSolutions: zero unacknowledged findings; every acknowledgement is specific and has a reason", async () => {
+  const { app } = await synthesize(fullConfig());
   const report = JSON.parse(readFileSync(join(app.synth().directory, "validation-report.json"), "utf8")) as Report;
   const [nag] = report.pluginReports;
   expect(nag).toMatchObject({ pluginName: "AwsSolutions", conclusion: "success", violations: [] });
@@ -31,8 +31,8 @@ test("AwsSolutions: zero unacknowledged findings; every acknowledgement is speci
   for (const violation of nag!.suppressedViolations) expect(violation.reason.length).toBeGreaterThan(40);
 });
 
-test("an unacknowledged finding fails synth", () => {
-  const { app, stack } = buildCredvendApp(writeConfig(fullConfig()).path, { context: { "aws:cdk:bundling-stacks": [] } });
+test("an unacknowledged finding fails synth", async () => {
+  const { app, stack } = await buildCredvendApp((await writeConfig(fullConfig())).path, { context: { "aws:cdk:bundling-stacks": [] } });
   new Secret(stack, "Unrotated");
   expect(() => app.synth()).toThrow(/credvend-test\/Unrotated\/Resource[\s\S]*AwsSolutions-SMG4/);
 });

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { fullConfig, writeConfig } from "./infra-fixture.js";
+import { fullConfig, PUBLISHER_KEY, writeConfig } from "./infra-fixture.js";
 
 type Config = Record<string, unknown>;
 const base = () => fullConfig() as unknown as Config;
@@ -18,10 +18,10 @@ const withWorker = (i: number, patch: Config): Config => {
   return { ...config, workers };
 };
 
-function problemsOf(config: Config, policy?: string): string[] {
-  const folder = writeConfig(config, policy);
+async function problemsOf(config: Config, policy?: string): Promise<string[]> {
+  const folder = await writeConfig(config, policy);
   try {
-    loadDeploymentConfig(folder.path);
+    await loadDeploymentConfig(folder.path);
   } catch (error) {
     if (error instanceof DeploymentConfigError) return [...error.problems];
     throw error;
@@ -30,17 +30,17 @@ function problemsOf(config: Config, policy?: string): string[] {
 }
 
 describe("valid configs", () => {
-  test("the full fixture loads, with defaults filled in and paths resolved", () => {
-    const folder = writeConfig(base());
-    const config = loadDeploymentConfig(folder.path);
+  test("the full fixture loads, with defaults filled in and paths resolved", async () => {
+    const folder = await writeConfig(base());
+    const config = await loadDeploymentConfig(folder.path);
     expect(config.workerTimeoutMs).toBe(5000);
     expect(config.policyPath).toBe(join(folder.dir, "policy.yaml"));
     expect(config.workers[0]!.signed?.codeSha256).toBe(folder.codeSha256);
     expect(config.workers[1]!.entryPath).toBe(join(REPO_ROOT, "plugin-workers/aws-sts/lambda.ts"));
   });
 
-  test("the committed example loads", () => {
-    const config = loadDeploymentConfig(join(REPO_ROOT, "infra/credvend.config.example.yaml"));
+  test("the committed example loads", async () => {
+    const config = await loadDeploymentConfig(join(REPO_ROOT, "infra/credvend.config.example.yaml"));
     expect(config.stage).toBe("prod");
     expect(config.workers.map((w) => w.name)).toEqual(["local-tokens", "aws-sts", "github"]);
   });
@@ -77,34 +77,44 @@ describe("bad configs name the field", () => {
     { name: "not a role ARN", config: () => ({ ...base(), awsSts: { namedRoles: { deploy: "arn:aws:iam::1:user/x" } } }), want: "awsSts.namedRoles.deploy: must be an IAM role ARN" },
     { name: "two aws-sts workers", config: () => ({ ...base(), workers: [...(base().workers as Config[]), { name: "aws-2", kind: "aws-sts", providers: ["aws2"] }] }), want: "workers: at most one worker of kind aws-sts" },
     { name: "bad trusted key", config: () => ({ ...base(), trustedKeys: [{ keyId: "x", publicKey: "y" }] }), want: "trustedKeys[0].keyId:" },
+    { name: "unsigned worker without allowUnsigned", config: () => withWorker(1, { allowUnsigned: false }), want: "workers[1]: the core would refuse this worker: unsigned: worker aws-sts has no signed manifest and allowUnsigned is not set (set package to its signed zip, or allowUnsigned: true)" },
+    { name: "signed by a key that is not trusted", config: () => ({ ...base(), trustedKeys: [] }), want: "workers[0].package: the core would refuse this worker: unknown_key" },
+    { name: "worker serving a provider its manifest does not declare", config: () => withWorker(0, { providers: ["local", "extra"] }), want: "workers[0].package: the core would refuse this worker: provider_not_declared" },
+    { name: "trusted key whose id is not its key's", config: () => ({ ...base(), trustedKeys: [{ ...PUBLISHER_KEY, keyId: "0123456789abcdef" }] }), want: 'trustedKeys[0].keyId: "0123456789abcdef" is not the id of that key' },
     { name: "http issuer", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }), want: "oidc.issuers[0]:" },
   ];
 
-  test.each(cases)("$name", ({ config, policy, want }) => {
-    expect(problemsOf(config(), policy).join("\n")).toContain(want);
+  test.each(cases)("$name", async ({ config, policy, want }) => {
+    expect((await problemsOf(config(), policy)).join("\n")).toContain(want);
   });
 
-  test("a signed zip that no longer matches its manifest's codeSha256 is refused", () => {
-    const folder = writeConfig(base());
+  test("a signed zip that no longer matches its manifest's codeSha256 is refused", async () => {
+    const folder = await writeConfig(base());
     writeFileSync(join(folder.dir, "local-tokens", "code.zip"), "rebuilt, not re-signed");
-    expect(() => loadDeploymentConfig(folder.path)).toThrow(/workers\[0\]\.package\.zip: its SHA-256 \(.+\) is not the manifest's codeSha256 .*sign this zip again/);
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/workers\[0\]\.package: the core would refuse this worker: code_mismatch: .* \(sign this zip again\)/);
   });
 
-  test("too many workers for Lambda's 4 KB environment is refused before deploy", () => {
+  test("too many workers for Lambda's 4 KB environment is refused before deploy", async () => {
     const many = Array.from({ length: 12 }, (_, i) => ({ name: `w${i}`, kind: "custom", entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"), providers: [`p${i}`] }));
-    expect(problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many] }).join("\n")).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
+    expect((await problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many.map((w) => ({ ...w, allowUnsigned: true }))] })).join("\n")).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
   });
 
-  test("not YAML, and an unreadable file", () => {
-    const folder = writeConfig(base());
+  test("a signature that does not verify is refused", async () => {
+    const folder = await writeConfig(base());
+    writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), Buffer.alloc(64, 1).toString("base64"));
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/workers\[0\]\.package: the core would refuse this worker: bad_signature/);
+  });
+
+  test("not YAML, and an unreadable file", async () => {
+    const folder = await writeConfig(base());
     writeFileSync(folder.path, "version: [1\n");
-    expect(() => loadDeploymentConfig(folder.path)).toThrow(/not valid YAML/);
-    expect(() => loadDeploymentConfig(join(folder.dir, "none.yaml"))).toThrow(/cannot read the file \(ENOENT\)/);
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/not valid YAML/);
+    await expect(loadDeploymentConfig(join(folder.dir, "none.yaml"))).rejects.toThrow(/cannot read the file \(ENOENT\)/);
   });
 });
 
 test("`cdk synth` with a bad config prints the problems and exits 1", async () => {
-  const folder = writeConfig({ ...base(), stage: "BAD" });
+  const folder = await writeConfig({ ...base(), stage: "BAD" });
   const run = promisify(execFile)(process.execPath, ["--import", "tsx", join(REPO_ROOT, "infra/main.ts")], {
     cwd: REPO_ROOT,
     env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: folder.path }) },

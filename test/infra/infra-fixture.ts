@@ -7,8 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { stringify } from "yaml";
+import { CAPABILITIES, keyPairFromPrivate, MANIFEST_PROTOCOL, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { buildCredvendApp, type CredvendApp } from "../../infra/app.js";
 import type { DeploymentConfigInput } from "../../infra/config/schema.js";
+
+/** The publisher the fixtures trust; a fixed seed, so configs are reproducible. */
+export const PUBLISHER = await keyPairFromPrivate(new Uint8Array(32).fill(9));
+export const PUBLISHER_KEY = { keyId: PUBLISHER.keyId, publicKey: Buffer.from(PUBLISHER.publicKey).toString("base64") };
 
 export const FIXTURE_POLICY = `version: 1
 audience: credvend
@@ -31,7 +36,7 @@ export function fullConfig(): DeploymentConfigInput {
     env: { account: "111122223333", region: "eu-west-1" },
     policy: "policy.yaml",
     oidc: { audience: "credvend", issuers: ["https://token.actions.githubusercontent.com"] },
-    trustedKeys: [{ keyId: "0123456789abcdef", publicKey: Buffer.alloc(32, 7).toString("base64") }],
+    trustedKeys: [PUBLISHER_KEY],
     workers: [
       { name: "local-tokens", kind: "local-tokens", providers: ["local"], package: { zip: "local-tokens/code.zip" } },
       { name: "aws-sts", kind: "aws-sts", providers: ["aws"], allowUnsigned: true, settings: { reservedConcurrency: 5 } },
@@ -52,21 +57,27 @@ export interface ConfigFolder {
   /** base64 SHA-256 of the signed zip (Lambda's CodeSha256). */
   readonly codeSha256: string;
   readonly signature: string;
+  readonly manifest: unknown;
 }
 
-export function writeConfig(config: DeploymentConfigInput | Record<string, unknown>, policy = FIXTURE_POLICY): ConfigFolder {
+/** Writes the config, its policy, and local-tokens/code.zip signed by PUBLISHER (as `plugin sign` does). */
+export async function writeConfig(config: DeploymentConfigInput | Record<string, unknown>, policy = FIXTURE_POLICY): Promise<ConfigFolder> {
   const dir = mkdtempSync(join(tmpdir(), "credvend-infra-"));
   writeFileSync(join(dir, "policy.yaml"), policy);
   mkdirSync(join(dir, "local-tokens"));
   const zip = randomBytes(512);
   const codeSha256 = createHash("sha256").update(zip).digest("base64");
-  const signature = randomBytes(64).toString("base64");
+  const { manifest, signature } = await signManifest(
+    { name: "local-tokens", version: "0.1.0", protocol: MANIFEST_PROTOCOL, providers: ["local"], capabilities: [...CAPABILITIES], codeSha256, signedAt: "2026-11-23T00:00:00.000Z" },
+    PUBLISHER.privateKey,
+    PUBLISHER.publicKey,
+  );
   writeFileSync(join(dir, "local-tokens", "code.zip"), zip);
-  writeFileSync(join(dir, "local-tokens", "manifest.json"), JSON.stringify({ name: "local-tokens", codeSha256 }));
+  writeFileSync(join(dir, "local-tokens", "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, "local-tokens", "manifest.sig"), `${signature}\n`);
   const path = join(dir, "credvend.config.yaml");
   writeFileSync(path, stringify(config));
-  return { dir, path, codeSha256, signature };
+  return { dir, path, codeSha256, signature, manifest };
 }
 
 export interface Synthesized extends CredvendApp {
@@ -74,9 +85,9 @@ export interface Synthesized extends CredvendApp {
   readonly folder: ConfigFolder;
 }
 
-export function synthesize(config: DeploymentConfigInput, policy = FIXTURE_POLICY): Synthesized {
-  const folder = writeConfig(config, policy);
-  const built = buildCredvendApp(folder.path, {
+export async function synthesize(config: DeploymentConfigInput, policy = FIXTURE_POLICY): Promise<Synthesized> {
+  const folder = await writeConfig(config, policy);
+  const built = await buildCredvendApp(folder.path, {
     context: { "aws:cdk:bundling-stacks": [] },
     outdir: mkdtempSync(join(tmpdir(), "credvend-cdk-out-")),
   });

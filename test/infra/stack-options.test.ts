@@ -14,8 +14,8 @@ rules:
 `;
 
 let s: Synthesized;
-beforeAll(() => {
-  s = synthesize(
+beforeAll(async () => {
+  s = await synthesize(
     {
       version: 1,
       stage: "lean",

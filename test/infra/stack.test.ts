@@ -11,12 +11,12 @@ import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/ada
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { CEILING_POLICY_ARN, fullConfig, NAMED_ROLE_ARN, synthesize, type Synthesized } from "./infra-fixture.js";
+import { CEILING_POLICY_ARN, fullConfig, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
 
 let s: Synthesized;
-beforeAll(() => {
-  s = synthesize(fullConfig());
+beforeAll(async () => {
+  s = await synthesize(fullConfig());
 });
 
 const worker = (name: string) => s.stack.workers.find((w) => w.worker.name === name)!;
@@ -185,7 +185,7 @@ describe("environment wiring", () => {
       CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
       CREDVEND_POLICY_FILE: POLICY_FILE,
       CREDVEND_WORKER_TIMEOUT_MS: "5000",
-      CREDVEND_TRUSTED_KEYS: JSON.stringify(fullConfig().trustedKeys),
+      CREDVEND_TRUSTED_KEYS: JSON.stringify([PUBLISHER_KEY]),
       CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
       NODE_OPTIONS: "--enable-source-maps",
     });
@@ -202,7 +202,7 @@ describe("environment wiring", () => {
         providers: ["local"],
         functionName: ref(worker("local-tokens").lambda.function.functionArn),
         allowUnsigned: false,
-        manifest: { name: "local-tokens", codeSha256: s.folder.codeSha256 },
+        manifest: s.folder.manifest,
         signature: s.folder.signature,
       },
       { name: "aws-sts", url: ref(worker("aws-sts").url.url), providers: ["aws"], functionName: ref(worker("aws-sts").lambda.function.functionArn), allowUnsigned: true },
