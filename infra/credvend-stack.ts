@@ -88,6 +88,7 @@ export class CredvendStack extends Stack {
           CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
           ...(config.github.appId !== undefined ? { CREDVEND_GITHUB_APP_ID: String(config.github.appId) } : {}),
           ...(config.github.apiUrl ? { GITHUB_API_URL: config.github.apiUrl } : {}),
+          ...(config.github.watchedRepositories ? { CREDVEND_WATCHED_REPOSITORIES: config.github.watchedRepositories.join(",") } : {}),
         },
       });
       // Public on purpose: GitHub signs every delivery, checked in the app over the raw body.

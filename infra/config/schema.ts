@@ -89,6 +89,8 @@ export const deploymentConfigSchema = z.strictObject({
       appId: z.number().int().positive().optional(),
       /** GitHub Enterprise Server API base; default https://api.github.com. */
       apiUrl: z.url({ protocol: /^https$/ }).optional(),
+      /** Repositories whose secret-scanning alerts this deployment handles (globs, e.g. acme/*); default all. */
+      watchedRepositories: z.array(z.string().regex(/^[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, "must be owner/repo, * allowed")).min(1).optional(),
     })
     .prefault({}),
   awsSts: z

@@ -46,7 +46,7 @@ export function fullConfig(): DeploymentConfigInput {
     webhooks: { enabled: true },
     logRetentionDays: 30,
     notifications: { email: "oncall@example.com" },
-    github: { appId: 4242 },
+    github: { appId: 4242, watchedRepositories: ["acme/*", "other/web"] },
     awsSts: { maxSessionDuration: "30m", sessionRevocation: true, managedPolicyArns: [CEILING_POLICY_ARN], namedRoles: { deploy: NAMED_ROLE_ARN } },
   };
 }

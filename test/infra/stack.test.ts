@@ -211,6 +211,22 @@ describe("environment wiring", () => {
     expect(envOf(s.stack.webhooks!.function).CREDVEND_WORKERS).toEqual(envOf(s.stack.vend.function).CREDVEND_WORKERS);
   });
 
+  test("webhooks: the same core settings, its secrets by ARN only, the App id and the watched repositories", () => {
+    const env = envOf(s.stack.webhooks!.function);
+    expect(env).toMatchObject({
+      CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
+      CREDVEND_POLICY_FILE: POLICY_FILE,
+      CREDVEND_TRUSTED_KEYS: JSON.stringify([PUBLISHER_KEY]),
+      CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
+      CREDVEND_WEBHOOK_SECRETS_ARN: s.stack.resolve(s.stack.secrets.webhookSecret.secretArn),
+      CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: s.stack.resolve(s.stack.secrets.appPrivateKey.secretArn),
+      CREDVEND_GITHUB_APP_ID: "4242",
+      CREDVEND_WATCHED_REPOSITORIES: "acme/*,other/web",
+    });
+    expect(env).not.toHaveProperty("CREDVEND_WEBHOOK_SECRETS");
+    expect(env).not.toHaveProperty("CREDVEND_GITHUB_APP_PRIVATE_KEY");
+  });
+
   test("workers get their kind's settings: token table, vended role and session cap, App id and key secret", () => {
     expect(envOf(worker("local-tokens").lambda.function)).toMatchObject({
       LOCAL_TOKENS_TABLE: s.stack.resolve(s.stack.kindResources.get("local-tokens")!.localTokensTable!.table.tableName),
