@@ -1,6 +1,6 @@
 // aws-sts: short-lived AWS credentials from STS AssumeRole, narrowed by an IAM session policy
-// built from the requested scopes. Revocation is not served here: a `revoke` can be added beside
-// `vend` (it needs the upstreamRef written below: role ARN, session name, assumed role id).
+// built from the requested scopes. With `iam` (opt-in), Revoke denies one session early through an
+// inline policy on its role (revoke.ts), found by the upstreamRef written below.
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
 import type { Claims } from "../../functions/core/claims.js";
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
@@ -9,6 +9,8 @@ import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js"
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
 import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumption, toAssumption, type Assumption } from "./session-policy.js";
 import { stsFailure } from "./sts-errors.js";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { awsSessionRevoke } from "./revoke.js";
 
 export const AWS_STS_NAME = "aws-sts";
 export const AWS_STS_VERSION = "0.1.0";
@@ -19,6 +21,8 @@ export interface AwsStsWorkerOptions {
   readonly config: AwsStsConfig;
   /** Undefined when the worker has no AWS access (local stack): Vend answers "not configured". */
   readonly sts?: STSClient;
+  /** Set when the operator enabled early revocation of single sessions (revoke.ts). */
+  readonly iam?: IAMClient;
 }
 
 /** What a later `revoke` needs to find the session: never a key or token. */
@@ -73,7 +77,7 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     return {
       credential: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
       expiresAt: c.Expiration,
-      revocable: false,
+      revocable: options.iam !== undefined && ref.assumedRoleId !== "",
       upstreamRef: JSON.stringify(ref),
       notes,
     };
@@ -87,6 +91,7 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeAwsScope),
     serialize: (request) => ({ serialized: encodeAssumption(assumptionFor(request)), mediaType: ASSUMPTION_MEDIA_TYPE }),
     vend,
+    ...(options.iam ? { revoke: awsSessionRevoke(options.iam) } : {}),
   };
 }
 
