@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/main.js";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
@@ -74,5 +75,33 @@ describe("local stack without AWS or GitHub credentials", () => {
     expect((await vend({ scopes: ["aws:s3-write:acme-web-assets/*"], ttlSeconds: 900 })).status).toBe(403);
     expect((await vend({ scopes: ["github:contents-write:acme/web"], ttlSeconds: 3600 })).status).toBe(403);
     expect((await vend({ scopes: ["local:admin:billing"] })).status).toBe(403);
+  });
+});
+
+describe("cli/README.md against the local stack", () => {
+  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+    try {
+      return { code: await main(argv), out, err };
+    } finally {
+      vi.restoreAllMocks();
+    }
+  }
+
+  it("credvend vend --format env with a dev token prints CREDVEND_TOKEN; an aws scope exits 5 not configured", async () => {
+    process.env.CREDVEND_OIDC_TOKEN = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+    try {
+      const local = await cli(["vend", "--url", stack.url, "--scope", "local:read:billing", "--ttl", "600", "--format", "env"]);
+      expect(local.code).toBe(0);
+      expect(local.out).toMatch(/^export CREDVEND_TOKEN='cvd_[0-9A-Za-z]{36}'\nexport CREDVEND_CREDENTIAL_ID='[0-9a-f-]{36}'\nexport CREDVEND_EXPIRES_AT='[^']+'\n$/);
+      const aws = await cli(["vend", "--url", stack.url, "--scope", "aws:s3-read:acme-web-assets", "--ttl", "900"]);
+      expect(aws.code).toBe(5);
+      expect(aws.err).toContain("503 worker_unavailable: worker aws-sts is unavailable: aws-sts is not configured");
+    } finally {
+      delete process.env.CREDVEND_OIDC_TOKEN;
+    }
   });
 });
