@@ -5,8 +5,8 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import type { DeploymentConfig } from "./config/load-config.js";
-import { WEBHOOKS_ENTRY } from "./config/load-config.js";
+import { WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
+import type { FunctionSettings } from "./config/schema.js";
 import { AlertTopic } from "./constructs/alert-topic.js";
 import { CredvendAlarms } from "./constructs/alarms.js";
 import { CredvendFunction } from "./constructs/credvend-function.js";
@@ -53,47 +53,24 @@ export class CredvendStack extends Stack {
       this.workers.map((worker) => [worker.worker.name, wireWorkerKind(worker, { config, githubSecrets: this.secrets })]),
     );
 
-    const shipped: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }];
-    const common = {
-      CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
-      CREDVEND_POLICY_FILE: POLICY_FILE,
-      CREDVEND_WORKERS: workersJson(this, this.workers),
-      CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
-      CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
-      CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
-    };
-
-    this.vend = new CredvendFunction(this, "Vend", {
-      description: "vend API",
-      code: { entry: `${REPO_ROOT}/functions/vend/lambda.ts`, files: shipped },
-      settings: config.functions.vend,
-      logRetention,
-      environment: common,
-    });
+    const common = this.coreEnvironment(config);
+    const logRetentionAndFiles = { logRetention, files: [{ from: config.policyPath, to: "credvend.policy.yaml" }] };
     // Public on purpose: every request is authenticated in the app by its OIDC token.
-    this.vendUrl = this.vend.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    this.grantCore(this.vend, LEDGER_ACTIONS.vend);
+    [this.vend, this.vendUrl] = this.coreFunction("Vend", "vend API", "functions/vend/lambda.ts", config.functions.vend, common, LEDGER_ACTIONS.vend, logRetentionAndFiles);
 
     const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
     const functions = new Map<string, CredvendFunction>([["Vend", this.vend]]);
     if (config.webhooks.enabled) {
-      this.webhooks = new CredvendFunction(this, "Webhooks", {
-        description: "GitHub secret-scanning webhooks (leak response)",
-        code: { entry: `${REPO_ROOT}/${WEBHOOKS_ENTRY}`, files: shipped },
-        settings: config.functions.webhooks,
-        logRetention,
-        environment: {
-          ...common,
-          CREDVEND_WEBHOOK_SECRETS_ARN: this.secrets.webhookSecret.secretArn,
-          CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
-          ...(config.github.appId !== undefined ? { CREDVEND_GITHUB_APP_ID: String(config.github.appId) } : {}),
-          ...(config.github.apiUrl ? { GITHUB_API_URL: config.github.apiUrl } : {}),
-          ...(config.github.watchedRepositories ? { CREDVEND_WATCHED_REPOSITORIES: config.github.watchedRepositories.join(",") } : {}),
-        },
-      });
       // Public on purpose: GitHub signs every delivery, checked in the app over the raw body.
-      this.webhooksUrl = this.webhooks.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-      this.grantCore(this.webhooks, LEDGER_ACTIONS.webhooks);
+      [this.webhooks, this.webhooksUrl] = this.coreFunction(
+        "Webhooks",
+        "GitHub secret-scanning webhooks (leak response)",
+        WEBHOOKS_ENTRY,
+        config.functions.webhooks,
+        { ...common, ...this.webhooksEnvironment(config) },
+        LEDGER_ACTIONS.webhooks,
+        logRetentionAndFiles,
+      );
       this.webhooks.role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ["secretsmanager:GetSecretValue"],
@@ -110,11 +87,52 @@ export class CredvendStack extends Stack {
     this.outputs();
   }
 
-  /** What both core functions need: the ledger (their own actions), every worker, the alert topic. */
-  private grantCore(lambda: CredvendFunction, ledgerActions: readonly string[]): void {
+  /** Vend or webhooks: a public Function URL; the ledger (its own actions), every worker, the alert topic. */
+  private coreFunction(
+    id: string,
+    description: string,
+    entry: string,
+    settings: FunctionSettings,
+    environment: Record<string, string>,
+    ledgerActions: readonly string[],
+    shared: { readonly logRetention: RetentionDays; readonly files: readonly AssetFile[] },
+  ): [CredvendFunction, FunctionUrl] {
+    const lambda = new CredvendFunction(this, id, {
+      description,
+      code: { entry: `${REPO_ROOT}/${entry}`, files: shared.files },
+      settings,
+      logRetention: shared.logRetention,
+      environment,
+    });
+    const url = lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     grantLedger(lambda.role, this.ledger.table, ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
+    return [lambda, url];
+  }
+
+  /** What vend and webhooks both read (functions/adapters/function-config.ts). */
+  private coreEnvironment(config: DeploymentConfig): Record<string, string> {
+    return {
+      CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
+      CREDVEND_POLICY_FILE: POLICY_FILE,
+      CREDVEND_WORKERS: workersJson(this, this.workers),
+      CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
+      CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
+      CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
+    };
+  }
+
+  /** functions/webhooks/webhooks-config.ts: secrets by ARN only, read from Secrets Manager at cold start. */
+  private webhooksEnvironment(config: DeploymentConfig): Record<string, string> {
+    const github = config.github;
+    return {
+      CREDVEND_WEBHOOK_SECRETS_ARN: this.secrets.webhookSecret.secretArn,
+      CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
+      ...(github.appId !== undefined ? { CREDVEND_GITHUB_APP_ID: String(github.appId) } : {}),
+      ...(github.apiUrl ? { GITHUB_API_URL: github.apiUrl } : {}),
+      ...(github.watchedRepositories ? { CREDVEND_WATCHED_REPOSITORIES: github.watchedRepositories.join(",") } : {}),
+    };
   }
 
   private outputs(): void {
@@ -126,7 +144,12 @@ export class CredvendStack extends Stack {
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKey.secretName, description: "put the App's PEM here" });
     new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecret.secretName, description: "the webhook secret to give GitHub" });
-    for (const [name, resources] of this.kindResources)
-      if (resources.vendedRole) new CfnOutput(this, `VendedRoleArn${name.replace(/[^A-Za-z0-9]/g, "")}`, { value: resources.vendedRole.role.roleArn });
+    for (const worker of this.workers) {
+      const vended = this.kindResources.get(worker.worker.name)?.vendedRole;
+      if (!vended) continue;
+      const suffix = worker.worker.name.replace(/[^A-Za-z0-9]/g, "");
+      new CfnOutput(this, `VendedRoleArn${suffix}`, { value: vended.role.roleArn, description: "the role every vended AWS session comes from" });
+      new CfnOutput(this, `AwsStsWorkerRoleArn${suffix}`, { value: worker.lambda.role.roleArn, description: "named roles (awsSts.namedRoles) must trust this role" });
+    }
   }
 }

@@ -320,7 +320,7 @@ describe("alerts and alarms", () => {
 test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
   const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ["AlertTopicArn", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
+    ["AlertTopicArn", "AwsStsWorkerRoleArnawssts", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
   );
   expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(`${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`);
 });
