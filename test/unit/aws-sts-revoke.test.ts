@@ -93,7 +93,7 @@ describe("aws-sts early revocation", () => {
 
   it("concurrent revocations on one role all land (writes are serialized and read back)", async () => {
     const { vend, revoke } = setup();
-    const sessions = [];
+    const sessions: Awaited<ReturnType<typeof vend>>[] = [];
     for (let i = 0; i < 8; i++) sessions.push(await vend(`cred-c${i}`)); // one STS answer at a time
     await Promise.all(sessions.map(revoke));
     expect(sessionsOf(stored)).toHaveLength(8);

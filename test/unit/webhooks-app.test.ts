@@ -262,6 +262,12 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
     expect(labels).toHaveLength(1000);
     expect(labels.filter((l) => l.label === "true_positive")).toHaveLength(20);
     expect(fixture.upstream.calls).toHaveLength(20);
+    // The 980 strangers are audited together: one event, their hashes only.
+    const unknown = (await fixture.ledger.auditByTime(ALL_TIME)).filter((e) => e.reason === "detected_unknown");
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]!.details).toMatchObject({ channel: "partner", count: "980" });
+    expect(unknown[0]!.details!.tokenHashes!.split(" ")).toHaveLength(980);
+    expect(JSON.stringify(unknown)).not.toContain("other_");
   });
 
   it.each([

@@ -55,10 +55,27 @@ export class LeakHandler {
     return this.#act(detection, record);
   }
 
-  /** A batch: one batched lookup, then the detections acted on with bounded parallelism. */
+  /**
+   * A batch (GitHub's partner program sends up to 1,000): one batched lookup, ours acted on with
+   * bounded parallelism, and the unknown ones audited together as one `detected_unknown` event.
+   */
   async handleMany(detections: readonly LeakDetection[]): Promise<LeakResult[]> {
     const found = await this.#deps.ledger.findByTokenHashes(detections.map((d) => d.tokenHash));
-    return mapBounded(detections, this.#deps.concurrency ?? 16, (d) => this.#act(d, found.get(d.tokenHash)));
+    const unknown = detections.filter((d) => !found.has(d.tokenHash));
+    if (unknown.length > 0) {
+      const hashes = [...new Set(unknown.map((d) => d.tokenHash))];
+      await this.#deps.ledger.appendAudit({
+        eventId: this.#ids.eventId(),
+        type: "detect",
+        at: this.#clock.now().toISOString(),
+        reason: "detected_unknown",
+        details: { channel: unknown[0]!.source.channel, count: String(hashes.length), tokenHashes: hashes.join(" ") },
+      });
+    }
+    return mapBounded(detections, this.#deps.concurrency ?? 16, async (d) => {
+      const record = found.get(d.tokenHash);
+      return record ? this.#act(d, record) : { tokenHash: d.tokenHash, outcome: "unknown" as const };
+    });
   }
 
   async #act(detection: LeakDetection, record: CredentialRecord | undefined): Promise<LeakResult> {
