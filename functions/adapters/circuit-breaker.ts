@@ -46,16 +46,20 @@ export class CircuitBreaker {
     if (probe) this.probing = true;
     try {
       const result = await call();
-      this.failures = 0;
-      this.openedAt = undefined;
+      this.close();
       return result;
     } catch (error) {
       if (isFailure(error)) this.recordFailure(probe);
-      else if (probe) this.openedAt = undefined; // the worker answered: it is up again
+      else if (probe) this.close(); // the worker answered (with a refusal): it is up again
       throw error;
     } finally {
       if (probe) this.probing = false;
     }
+  }
+
+  private close(): void {
+    this.failures = 0;
+    this.openedAt = undefined;
   }
 
   private recordFailure(probe: boolean): void {
