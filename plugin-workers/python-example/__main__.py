@@ -162,8 +162,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def send_plain(self, status):
+        # The request body was not read: close, so it is not taken for the next request.
         self.send_response(status)
         self.send_header("content-length", "0")
+        self.send_header("connection", "close")
         self.end_headers()
 
     def log_message(self, *_args):

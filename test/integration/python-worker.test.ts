@@ -105,6 +105,9 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     const vend = client.vend({ credentialId: "c1", scopes: [{ provider: "pyex", action: "read", resource: "x" }], subject: {}, ttlSeconds: 60, serialized: new Uint8Array() });
     await expect(vend).rejects.toMatchObject({ kind: "invalid_request", message: "serialized scopes do not match the requested scopes" });
     await expect(client.revoke({ credentialId: "c1", scopes: [], upstreamRef: "", expiresAt: new Date() })).rejects.toMatchObject({ kind: "upstream_failed" });
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: "ok", name: "python-example", version: "0.1.0" });
+    const wrongType = await fetch(`${url}/credvend.plugin.v1.PluginService/Describe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(wrongType.status).toBe(415);
   });
 
   it("is verified by the core and vends through the whole pipeline", async () => {
