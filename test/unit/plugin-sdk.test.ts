@@ -120,9 +120,11 @@ describe("servePlugin over the in-memory harness", () => {
 
   const errorKinds: { code: PluginErrorCode; kind: WorkerError["kind"]; showsMessage: boolean }[] = [
     { code: "invalid_argument", kind: "invalid_request", showsMessage: true },
-    { code: "unavailable", kind: "unavailable", showsMessage: false },
-    { code: "not_found", kind: "upstream_failed", showsMessage: false },
-    { code: "permission_denied", kind: "upstream_failed", showsMessage: false },
+    // A PluginError's message is written for the caller ("not configured", "throttled upstream");
+    // only `internal` (and anything not a PluginError) stays generic.
+    { code: "unavailable", kind: "unavailable", showsMessage: true },
+    { code: "not_found", kind: "upstream_failed", showsMessage: true },
+    { code: "permission_denied", kind: "upstream_failed", showsMessage: true },
     { code: "internal", kind: "upstream_failed", showsMessage: false },
   ];
   for (const { code, kind, showsMessage } of errorKinds) {
