@@ -22,6 +22,7 @@ import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { signedLocalRegistration } from "./sign-worker.js";
 import type { DevGitHub } from "../functions/adapters/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
+import { ConsoleNotifier } from "../functions/adapters/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
@@ -43,7 +44,7 @@ export interface LocalStackOptions {
   readonly logger: Logger;
   /** Where the dev OIDC key lives; required when dataDir is undefined. */
   readonly keyDir?: string;
-  /** Where leak alerts go; default one JSON line each on stderr. */
+  /** Where alerts go (leaks, refused workers); default one JSON line each on stderr. */
   readonly notifier?: Notifier;
   /** GitHub for the webhooks (keys, REST); default $GITHUB_API_URL, else the dev stand-in. */
   readonly githubApiUrl?: string;
@@ -122,6 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,
+      notifier: options.notifier ?? new ConsoleNotifier(),
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
     const { devGitHub } = await mountLeakResponse(app, {
