@@ -32,7 +32,10 @@ export function toTokenRequest(scopes: readonly Scope[]): TokenRequest {
     const api = apiPermissionName(grant.permission);
     if (levels.get(api) !== "write") levels.set(api, grant.level);
   }
-  const repositories = [...new Set(grants.map((g) => g.repo.toLowerCase()))].sort();
+  // Repository names are case-insensitive on GitHub: one entry per name, as first written.
+  const named = new Map<string, string>();
+  for (const grant of grants) if (!named.has(grant.repo.toLowerCase())) named.set(grant.repo.toLowerCase(), grant.repo);
+  const repositories = [...named.keys()].sort().map((key) => named.get(key)!);
   const permissions = Object.fromEntries([...levels.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { version: 1, owner: grants[0]!.owner, repositories, permissions };
 }

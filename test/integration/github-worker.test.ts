@@ -82,6 +82,16 @@ describe("github vend", () => {
     expect(tokenCalls().map((c) => (c.body as { permissions: unknown }).permissions)).toEqual([{ contents: "write" }, { contents: "read" }]);
   });
 
+  it("keeps repository names as written, one per name whatever the case", async () => {
+    github.installations.get("acme")!.repositories.push("Docs");
+    try {
+      await setup().vend(["github:contents-read:acme/Docs", "github:issues-read:acme/docs", "github:contents-read:ACME/web"]);
+      expect((tokenCalls()[0]!.body as { repositories: string[] }).repositories).toEqual(["Docs", "web"]);
+    } finally {
+      github.installations.get("acme")!.repositories.pop();
+    }
+  });
+
   it("looks the installation up once per owner", async () => {
     const { vend } = setup();
     await vend(["github:contents-read:acme/web"]);
