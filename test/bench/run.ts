@@ -11,6 +11,7 @@ import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { buildBundles } from "../../infra/bundles.js";
 import { benchWorkerTrust } from "./worker-trust-bench.js";
+import { benchContainerCredentials } from "./container-credentials-bench.js";
 import { synthesizedFunctionAssets } from "../../infra/asset-sizes.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
   }
 
   await benchWorkerTrust();
+  await benchContainerCredentials();
 
   const bundles = await buildBundles(mkdtempSync(join(tmpdir(), "credvend-bundles-")));
   const rows: Record<string, { size: string; init: string }> = {};
