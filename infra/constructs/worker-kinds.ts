@@ -4,6 +4,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { DeploymentConfig } from "../config/load-config.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import type { GithubSecrets } from "./github-secrets.js";
+import { GithubTokenVault, TOKEN_VAULT_TABLE_ACTIONS } from "./github-token-vault.js";
 import { LocalTokensTable } from "./local-tokens-table.js";
 import type { PluginWorker } from "./plugin-worker.js";
 import { ASSUME_ACTIONS, VendedRole } from "./vended-role.js";
@@ -16,6 +17,7 @@ export interface WorkerKindContext {
 export interface WorkerKindResources {
   readonly localTokensTable?: LocalTokensTable;
   readonly vendedRole?: VendedRole;
+  readonly tokenVault?: GithubTokenVault;
 }
 
 /** The DynamoDB calls of DynamoDbLocalTokenStore: insert (PutItem), lookups (GetItem), revoke (UpdateItem). */
@@ -28,8 +30,7 @@ export function wireWorkerKind(worker: PluginWorker, context: WorkerKindContext)
     case "aws-sts":
       return wireAwsSts(worker, context.config);
     case "github":
-      wireGithub(worker, context);
-      return {};
+      return wireGithub(worker, context);
     case "custom":
       return {};
   }
@@ -66,11 +67,16 @@ function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindR
   return { vendedRole };
 }
 
-function wireGithub(worker: PluginWorker, { config, githubSecrets }: WorkerKindContext): void {
+function wireGithub(worker: PluginWorker, { config, githubSecrets }: WorkerKindContext): WorkerKindResources {
+  const role = worker.lambda.role;
   worker.lambda.addEnvironment("GITHUB_APP_ID", String(config.github.appId));
   worker.lambda.addEnvironment("GITHUB_APP_PRIVATE_KEY_SECRET_ARN", githubSecrets.appPrivateKey.secretArn);
   if (config.github.apiUrl) worker.lambda.addEnvironment("GITHUB_API_URL", config.github.apiUrl);
-  worker.lambda.role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [githubSecrets.appPrivateKey.secretArn] }),
-  );
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [githubSecrets.appPrivateKey.secretArn] }));
+
+  const tokenVault = new GithubTokenVault(worker, "TokenVault", { workerRole: role });
+  worker.lambda.addEnvironment("GITHUB_TOKEN_VAULT_TABLE", tokenVault.table.tableName);
+  worker.lambda.addEnvironment("GITHUB_TOKEN_VAULT_KMS_KEY_ID", tokenVault.key.keyArn);
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: TOKEN_VAULT_TABLE_ACTIONS, resources: [tokenVault.table.tableArn] }));
+  return { tokenVault };
 }

@@ -113,11 +113,30 @@ describe("least privilege: every statement of every role", () => {
     );
   });
 
-  test("github worker: reads the App key secret only", () => {
+  test("github worker: reads the App key secret; item access to its token vault only", () => {
     const w = worker("github");
+    const vault = s.stack.kindResources.get("github")!.tokenVault!;
     expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
-      sortStatements([logs(w.lambda.logGroup.logGroupArn), statement(s.stack, ["secretsmanager:GetSecretValue"], [s.stack.secrets.appPrivateKey.secretArn])]),
+      sortStatements([
+        logs(w.lambda.logGroup.logGroupArn),
+        statement(s.stack, ["secretsmanager:GetSecretValue"], [s.stack.secrets.appPrivateKey.secretArn]),
+        statement(s.stack, ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"], [vault.table.tableArn]),
+      ]),
     );
+  });
+
+  test("the token vault key: only the github worker may seal and open, bound to a credential id; the account only administers", () => {
+    const vault = s.stack.kindResources.get("github")!.tokenVault!;
+    const statements = s.template.toJSON().Resources[logical(vault.key)].Properties.KeyPolicy.Statement as { Principal: unknown; Action: string[]; Condition?: unknown }[];
+    const uses = statements.filter((st) => st.Action.some((a) => /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|\*)/.test(a)));
+    expect(uses).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: s.stack.resolve(worker("github").lambda.role.roleArn) },
+        Action: ["kms:Encrypt", "kms:Decrypt"],
+        Condition: { "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["credentialId"] }, Null: { "kms:EncryptionContextKeys": "false" } },
+      }),
+    ]);
+    s.template.hasResourceProperties("AWS::KMS::Key", { Description: Match.stringLikeRegexp("seals GitHub tokens"), EnableKeyRotation: true });
   });
 
   test("no role has a managed policy except the vended role's configured ceiling", () => {
@@ -227,7 +246,7 @@ describe("environment wiring", () => {
     expect(env).not.toHaveProperty("CREDVEND_GITHUB_APP_PRIVATE_KEY");
   });
 
-  test("workers get their kind's settings: token table, vended role and session cap, App id and key secret", () => {
+  test("workers get their kind's settings: token table, vended role and session cap, App id, key secret and token vault", () => {
     expect(envOf(worker("local-tokens").lambda.function)).toMatchObject({
       LOCAL_TOKENS_TABLE: s.stack.resolve(s.stack.kindResources.get("local-tokens")!.localTokensTable!.table.tableName),
     });
@@ -239,6 +258,8 @@ describe("environment wiring", () => {
     expect(envOf(worker("github").lambda.function)).toMatchObject({
       GITHUB_APP_ID: "4242",
       GITHUB_APP_PRIVATE_KEY_SECRET_ARN: s.stack.resolve(s.stack.secrets.appPrivateKey.secretArn),
+      GITHUB_TOKEN_VAULT_TABLE: s.stack.resolve(s.stack.kindResources.get("github")!.tokenVault!.table.tableName),
+      GITHUB_TOKEN_VAULT_KMS_KEY_ID: s.stack.resolve(s.stack.kindResources.get("github")!.tokenVault!.key.keyArn),
       LOG_LEVEL: "debug",
     });
   });
