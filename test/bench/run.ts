@@ -12,6 +12,7 @@ import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-cl
 import { buildBundles } from "../../infra/bundles.js";
 import { benchWorkerTrust } from "./worker-trust-bench.js";
 import { benchContainerCredentials } from "./container-credentials-bench.js";
+import { benchPartnerBatch } from "./leak-response-bench.js";
 import { synthesizedFunctionAssets } from "../../infra/asset-sizes.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
 
   await benchWorkerTrust();
   await benchContainerCredentials();
+  await benchPartnerBatch();
 
   const bundles = await buildBundles(mkdtempSync(join(tmpdir(), "credvend-bundles-")));
   const rows: Record<string, { size: string; init: string }> = {};

@@ -31,7 +31,7 @@ export interface LeakHandlerDeps {
   readonly ids?: IdSource;
   /** How long a claim holder is presumed alive; after it, the next delivery takes over. Default 60 s. */
   readonly leaseMs?: number;
-  /** Detections handled at once in a batch. Default 16. */
+  /** Detections handled at once in a batch. Default 32. */
   readonly concurrency?: number;
 }
 
@@ -72,7 +72,7 @@ export class LeakHandler {
         details: { channel: unknown[0]!.source.channel, count: String(hashes.length), tokenHashes: hashes.join(" ") },
       });
     }
-    return mapBounded(detections, this.#deps.concurrency ?? 16, async (d) => {
+    return mapBounded(detections, this.#deps.concurrency ?? 32, async (d) => {
       const record = found.get(d.tokenHash);
       return record ? this.#act(d, record) : { tokenHash: d.tokenHash, outcome: "unknown" as const };
     });
