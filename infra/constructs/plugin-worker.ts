@@ -1,7 +1,7 @@
 // One plugin worker: its Lambda and a Function URL with AWS_IAM auth, so only principals granted
 // here (the vend and webhooks functions, signing with SigV4) can call it.
 import { Stack } from "aws-cdk-lib";
-import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
+import { ArnPrincipal, PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -43,6 +43,8 @@ export class PluginWorker extends Construct {
       environment: props.worker.environment,
     });
     this.url = this.lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    // Outside callers get a resource policy for the URL (SigV4-signed calls) and nothing else.
+    for (const arn of props.worker.invokers) this.lambda.function.grantInvokeUrl(new ArnPrincipal(arn));
   }
 
   /** Lets a function call this worker (SigV4-signed requests to the Function URL) and check its code hash. */

@@ -25,6 +25,7 @@ rules:
     maxTtl: 15m
 `;
 
+export const INTROSPECTING_ROLE_ARN = "arn:aws:iam::111122223333:role/billing-service";
 export const NAMED_ROLE_ARN = "arn:aws:iam::111122223333:role/deploy-web";
 export const CEILING_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
@@ -38,7 +39,7 @@ export function fullConfig(): DeploymentConfigInput {
     oidc: { audience: "credvend", issuers: ["https://token.actions.githubusercontent.com"] },
     trustedKeys: [PUBLISHER_KEY],
     workers: [
-      { name: "local-tokens", kind: "local-tokens", providers: ["local"], package: { zip: "local-tokens/code.zip" } },
+      { name: "local-tokens", kind: "local-tokens", providers: ["local"], package: { zip: "local-tokens/code.zip" }, invokers: [INTROSPECTING_ROLE_ARN] },
       { name: "aws-sts", kind: "aws-sts", providers: ["aws"], allowUnsigned: true, settings: { reservedConcurrency: 5 } },
       { name: "github", kind: "github", providers: ["github"], allowUnsigned: true, environment: { LOG_LEVEL: "debug" } },
     ],

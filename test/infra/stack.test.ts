@@ -11,7 +11,7 @@ import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/ada
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { CEILING_POLICY_ARN, fullConfig, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
+import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
 
 let s: Synthesized;
@@ -169,10 +169,15 @@ describe("front doors", () => {
     expect(auth.get(arnOf(s.stack.webhooks!.function))).toBe("NONE");
   });
 
-  test("no resource policy lets anyone but the public URLs' callers invoke a worker", () => {
-    const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: { FunctionName: unknown } }[];
+  test("a worker's resource policy admits only its configured invokers, through its IAM-auth URL", () => {
+    const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: Record<string, unknown> }[];
     const workerArns = new Set(s.stack.workers.map((w) => JSON.stringify(s.stack.resolve(w.lambda.function.functionArn))));
-    expect(permissions.filter((p) => workerArns.has(JSON.stringify(p.Properties.FunctionName)))).toEqual([]);
+    const onWorkers = permissions.filter((p) => workerArns.has(JSON.stringify(p.Properties.FunctionName))).map((p) => p.Properties);
+    const localTokens = s.stack.resolve(worker("local-tokens").lambda.function.functionArn);
+    expect(onWorkers).toEqual([
+      { Action: "lambda:InvokeFunctionUrl", FunctionName: localTokens, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
+      { Action: "lambda:InvokeFunction", FunctionName: localTokens, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
+    ]);
   });
 });
 
