@@ -11,6 +11,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleNotifier } from "../../functions/adapters/console-notifier.js";
+import { loadOrCreateDevGitHub } from "../../functions/adapters/dev-github.js";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { FanOutNotifier } from "../../functions/adapters/fan-out-notifier.js";
 import { SnsNotifier } from "../../functions/adapters/sns-notifier.js";
@@ -18,6 +19,7 @@ import { silentLogger } from "../../functions/core/ports/logger.js";
 import { tokenHash } from "../../functions/core/token-hash.js";
 import { deliverDevLeak } from "../../cli/dev-leak-command.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
+import { listenOnLoopback } from "../../plugin-workers/sdk/index.js";
 import { makeRecord } from "../integration/ledger-contract.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
@@ -163,5 +165,38 @@ describe("credvend dev leak (the README demo)", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-none-"));
     const failed = await run(process.execPath, [BIN, "dev", "leak", "cvd_x", "--data-dir", dataDir], { cwd: ROOT }).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("npm start") });
+  });
+});
+
+describe("local stack with GITHUB_API_URL set", () => {
+  it("reads keys and alerts from that GitHub, and serves no stand-in of its own", async () => {
+    const external = await loadOrCreateDevGitHub({ dir: mkdtempSync(join(tmpdir(), "credvend-ext-github-")) });
+    const server = await listenOnLoopback(external.routes());
+    const dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-ext-"));
+    const stack = await startLocalStack({ dataDir, port: 0, policyYaml, logger: silentLogger, notifier: { notify: async () => {} }, githubApiUrl: server.url });
+    try {
+      expect(stack.devGitHub).toBeUndefined();
+      expect((await fetch(`${stack.url}/dev-github/meta/public_keys/secret_scanning`)).status).toBe(404);
+      const secret = `ghp_${randomUUID()}`;
+      const number = external.openAlert("acme/web", secret);
+      const body = JSON.stringify({ action: "created", alert: { number }, repository: { full_name: "acme/web" } });
+      const own = await loadOrCreateDevGitHub({ dir: join(dataDir, "dev-github") }); // the stack's webhook secret
+      const alert = await fetch(`${stack.url}/webhooks/github/secret-scanning`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": "secret_scanning_alert", "x-github-delivery": randomUUID(), "x-hub-signature-256": own.signWebhook(body) },
+        body,
+      });
+      expect(await alert.json()).toEqual({ status: "processed", outcome: "unknown" });
+      const partnerBody = JSON.stringify([{ token: secret, type: "t" }]);
+      const partner = await fetch(`${stack.url}/webhooks/github/secret-scanning/partner`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "github-public-key-identifier": external.partnerKeyId, "github-public-key-signature": external.signPartner(partnerBody) },
+        body: partnerBody,
+      });
+      expect(await partner.json()).toEqual([{ token_hash: tokenHash(secret), token_type: "t", label: "false_positive" }]);
+    } finally {
+      await stack.close();
+      await server.close();
+    }
   });
 });
