@@ -37,66 +37,67 @@ export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 
 export function createWebhooksApp(options: WebhooksAppOptions): OpenAPIHono {
-  const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
-  const maxBytes = options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES;
   const app = new OpenAPIHono();
-  app.onError(errorHandler(logger));
+  app.onError(errorHandler(options.logger ?? silentLogger));
   app.notFound(notFound);
-
-  app.openapi(secretScanningRoute, async (c) => {
-    const body = await readJsonBodyBytes(c, maxBytes);
-    const signature = options.webhookSignature.check(body, c.req.header("x-hub-signature-256"));
-    if (signature === "missing") throw unauthenticated("missing_signature", "X-Hub-Signature-256 is required");
-    if (signature !== "valid") throw unauthenticated("invalid_signature", "X-Hub-Signature-256 does not match the body");
-
-    const event = c.req.header("x-github-event");
-    if (!event) throw new HttpError(400, "missing_event", "X-GitHub-Event is required");
-    if (event === "ping") return c.json({ status: "pong" as const }, 200);
-    if (event !== "secret_scanning_alert") return c.json({ status: "ignored" as const, reason: `event ${event}` }, 200);
-    const alert = decodeAlertEvent(parseJsonBytes(body));
-    if (!PROCESSED_ACTIONS.has(alert.action)) return c.json({ status: "ignored" as const, reason: `action ${alert.action}` }, 200);
-    if (options.watchesRepository && !options.watchesRepository(alert.repository))
-      throw new HttpError(403, "repository_not_watched", `alerts of ${alert.repository} are not handled by this deployment`);
-    const deliveryId = c.req.header("x-github-delivery");
-    if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
-    if (await options.ledger.hasDelivery(deliveryId)) return c.json({ status: "duplicate" as const }, 200);
-
-    const secret = await options.alertSecrets.secretOf(alert);
-    const result = await options.handler.handle({
-      tokenHash: tokenHash(secret),
-      source: {
-        channel: "secret_scanning_alert",
-        repository: alert.repository,
-        alertNumber: String(alert.number),
-        deliveryId,
-        ...(alert.url ? { url: alert.url } : {}),
-        ...(alert.secretType ? { secretType: alert.secretType } : {}),
-      },
-    });
-    if (needsRetry(result)) throw retry(result);
-    // Remembered only once handled: a delivery that failed half-way must be processed again.
-    await options.ledger.recordDelivery(deliveryId, clock.now().toISOString());
-    return c.json({ status: "processed" as const, outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) }, 200);
-  });
-
-  app.openapi(partnerRoute, async (c) => {
-    const body = await readJsonBodyBytes(c, maxBytes);
-    await verifyPartner(options.partnerKeys, body, c);
-    const matches = decodePartnerBatch(parseJsonBytes(body));
-    const results = await options.handler.handleMany(matches.map((m) => m.detection));
-    const failed = results.filter(needsRetry);
-    // GitHub delivers the batch again on a 5xx; every other match of it is idempotent.
-    if (failed.length > 0) throw new HttpError(503, "revoke_failed", `${failed.length} revocation(s) failed; deliver again`);
-    const labels = results.map((result, i) => ({
-      token_hash: result.tokenHash,
-      token_type: matches[i]!.tokenType,
-      label: result.outcome === "unknown" ? ("false_positive" as const) : ("true_positive" as const),
-    }));
-    return c.json(labels, 200);
-  });
-
+  app.openapi(secretScanningRoute, async (c) => c.json(await handleAlertDelivery(options, c), 200));
+  app.openapi(partnerRoute, async (c) => c.json(await handlePartnerBatch(options, c), 200));
   return app;
+}
+
+type WebhookAnswerBody = { status: "pong" | "ignored" | "duplicate" | "processed"; outcome?: string; credentialId?: string; reason?: string };
+
+/** One `secret_scanning_alert` delivery: verify, filter, deduplicate, read the secret, act. */
+async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Promise<WebhookAnswerBody> {
+  const body = await readJsonBodyBytes(c, options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES);
+  const signature = options.webhookSignature.check(body, c.req.header("x-hub-signature-256"));
+  if (signature === "missing") throw unauthenticated("missing_signature", "X-Hub-Signature-256 is required");
+  if (signature !== "valid") throw unauthenticated("invalid_signature", "X-Hub-Signature-256 does not match the body");
+
+  const event = c.req.header("x-github-event");
+  if (!event) throw new HttpError(400, "missing_event", "X-GitHub-Event is required");
+  if (event === "ping") return { status: "pong" };
+  if (event !== "secret_scanning_alert") return { status: "ignored", reason: `event ${event}` };
+  const alert = decodeAlertEvent(parseJsonBytes(body));
+  if (!PROCESSED_ACTIONS.has(alert.action)) return { status: "ignored", reason: `action ${alert.action}` };
+  if (options.watchesRepository && !options.watchesRepository(alert.repository))
+    throw new HttpError(403, "repository_not_watched", `alerts of ${alert.repository} are not handled by this deployment`);
+  const deliveryId = c.req.header("x-github-delivery");
+  if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
+  if (await options.ledger.hasDelivery(deliveryId)) return { status: "duplicate" };
+
+  const secret = await options.alertSecrets.secretOf(alert);
+  const result = await options.handler.handle({
+    tokenHash: tokenHash(secret),
+    source: {
+      channel: "secret_scanning_alert",
+      repository: alert.repository,
+      alertNumber: String(alert.number),
+      deliveryId,
+      ...(alert.url ? { url: alert.url } : {}),
+      ...(alert.secretType ? { secretType: alert.secretType } : {}),
+    },
+  });
+  if (needsRetry(result)) throw retry(result);
+  // Remembered only once handled: a delivery that failed half-way must be processed again.
+  await options.ledger.recordDelivery(deliveryId, (options.clock ?? systemClock).now().toISOString());
+  return { status: "processed", outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) };
+}
+
+/** One partner-program batch: verify, hash, act on ours, label each match in order. */
+async function handlePartnerBatch(options: WebhooksAppOptions, c: Context) {
+  const body = await readJsonBodyBytes(c, options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES);
+  await verifyPartner(options.partnerKeys, body, c);
+  const matches = decodePartnerBatch(parseJsonBytes(body));
+  const results = await options.handler.handleMany(matches.map((m) => m.detection));
+  const failed = results.filter(needsRetry);
+  // GitHub delivers the batch again on a 5xx; every other match of it is idempotent.
+  if (failed.length > 0) throw new HttpError(503, "revoke_failed", `${failed.length} revocation(s) failed; deliver again`);
+  return results.map((result, i) => ({
+    token_hash: result.tokenHash,
+    token_type: matches[i]!.tokenType,
+    label: result.outcome === "unknown" ? ("false_positive" as const) : ("true_positive" as const),
+  }));
 }
 
 async function verifyPartner(keys: GitHubPartnerKeys, body: Uint8Array, c: Context): Promise<void> {
