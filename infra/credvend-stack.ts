@@ -22,6 +22,17 @@ export interface CredvendStackProps extends StackProps {
   readonly config: DeploymentConfig;
 }
 
+interface CoreFunctionProps {
+  readonly description: string;
+  /** Relative to the repository root. */
+  readonly entry: string;
+  readonly settings: FunctionSettings;
+  readonly environment: Record<string, string>;
+  readonly ledgerActions: readonly string[];
+  readonly logRetention: RetentionDays;
+  readonly files: readonly AssetFile[];
+}
+
 /** The policy inside the vend and webhooks code: no 4 KB env limit, and a change redeploys. */
 export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
 
@@ -54,23 +65,31 @@ export class CredvendStack extends Stack {
     );
 
     const common = this.coreEnvironment(config);
-    const logRetentionAndFiles = { logRetention, files: [{ from: config.policyPath, to: "credvend.policy.yaml" }] };
+    const files: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }];
     // Public on purpose: every request is authenticated in the app by its OIDC token.
-    [this.vend, this.vendUrl] = this.coreFunction("Vend", "vend API", "functions/vend/lambda.ts", config.functions.vend, common, LEDGER_ACTIONS.vend, logRetentionAndFiles);
+    [this.vend, this.vendUrl] = this.coreFunction("Vend", {
+      description: "vend API",
+      entry: "functions/vend/lambda.ts",
+      settings: config.functions.vend,
+      environment: common,
+      ledgerActions: LEDGER_ACTIONS.vend,
+      logRetention,
+      files,
+    });
 
     const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
     const functions = new Map<string, CredvendFunction>([["Vend", this.vend]]);
     if (config.webhooks.enabled) {
       // Public on purpose: GitHub signs every delivery, checked in the app over the raw body.
-      [this.webhooks, this.webhooksUrl] = this.coreFunction(
-        "Webhooks",
-        "GitHub secret-scanning webhooks (leak response)",
-        WEBHOOKS_ENTRY,
-        config.functions.webhooks,
-        { ...common, ...this.webhooksEnvironment(config) },
-        LEDGER_ACTIONS.webhooks,
-        logRetentionAndFiles,
-      );
+      [this.webhooks, this.webhooksUrl] = this.coreFunction("Webhooks", {
+        description: "GitHub secret-scanning webhooks (leak response)",
+        entry: WEBHOOKS_ENTRY,
+        settings: config.functions.webhooks,
+        environment: { ...common, ...this.webhooksEnvironment(config) },
+        ledgerActions: LEDGER_ACTIONS.webhooks,
+        logRetention,
+        files,
+      });
       this.webhooks.role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ["secretsmanager:GetSecretValue"],
@@ -88,24 +107,16 @@ export class CredvendStack extends Stack {
   }
 
   /** Vend or webhooks: a public Function URL; the ledger (its own actions), every worker, the alert topic. */
-  private coreFunction(
-    id: string,
-    description: string,
-    entry: string,
-    settings: FunctionSettings,
-    environment: Record<string, string>,
-    ledgerActions: readonly string[],
-    shared: { readonly logRetention: RetentionDays; readonly files: readonly AssetFile[] },
-  ): [CredvendFunction, FunctionUrl] {
+  private coreFunction(id: string, props: CoreFunctionProps): [CredvendFunction, FunctionUrl] {
     const lambda = new CredvendFunction(this, id, {
-      description,
-      code: { entry: `${REPO_ROOT}/${entry}`, files: shared.files },
-      settings,
-      logRetention: shared.logRetention,
-      environment,
+      description: props.description,
+      code: { entry: `${REPO_ROOT}/${props.entry}`, files: props.files },
+      settings: props.settings,
+      logRetention: props.logRetention,
+      environment: props.environment,
     });
     const url = lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    grantLedger(lambda.role, this.ledger.table, ledgerActions);
+    grantLedger(lambda.role, this.ledger.table, props.ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
     return [lambda, url];
