@@ -200,14 +200,19 @@ describe("aws-sts vend", () => {
     { name: "Throttling", kind: "unavailable" },
     { name: "PackedPolicyTooLarge", kind: "invalid_request" },
     { name: "InternalFailure", kind: "unavailable", status: 500 },
+    { name: "CredentialsProviderError", kind: "unavailable", message: "no AWS credentials of its own" },
+    { name: "ExpiredTokenException", kind: "upstream_failed", message: "check the role's trust policy" },
   ];
-  for (const { name, kind, status } of failures) {
+  for (const { name, kind, status, message } of failures) {
     it(`maps STS ${name} to a ${kind} worker error without secrets`, async () => {
-      const error = Object.assign(new Error(`${name}: not authorized`), { name, $metadata: { httpStatusCode: status ?? 400 } });
+      const error = Object.assign(new Error(`${name}: not authorized for AKIDWORKERSECRET`), { name, $metadata: { httpStatusCode: status ?? 400 } });
       stsMock.on(AssumeRoleCommand).rejects(error);
       const caught = await setup().vend(["aws:s3-read:bucket"]).catch((e: unknown) => e);
       expect(caught).toBeInstanceOf(WorkerError);
       expect((caught as WorkerError).kind).toBe(kind);
+      // The caller sees our message, never the SDK's (which may name keys or accounts).
+      expect((caught as WorkerError).message).not.toContain("AKIDWORKERSECRET");
+      if (message) expect((caught as WorkerError).message).toContain(message);
     });
   }
 
