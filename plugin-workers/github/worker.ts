@@ -43,7 +43,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
       throw new PluginError("invalid_argument", "serialized token request does not match the requested scopes");
     }
     if (!options.app) {
-      throw new PluginError("unavailable", "the github worker is not configured: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY(_FILE)");
+      throw new PluginError("unavailable", "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)");
     }
     const minted = await options.app.createToken(tokenRequest);
     const ref: GitHubTokenRef = {
