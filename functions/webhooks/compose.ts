@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { LeakHandler } from "../core/leak/leak-handler.js";
+import { DEFAULT_LEASE_MS, LeakHandler } from "../core/leak/leak-handler.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import type { Logger } from "../core/ports/logger.js";
@@ -45,6 +45,10 @@ export interface WebhooksComposition {
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
 export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler } {
+  // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (options.workerTimeoutMs !== undefined && leaseMs < 2 * options.workerTimeoutMs)
+    throw new Error(`the claim lease (${leaseMs} ms) must be at least twice the worker timeout (${options.workerTimeoutMs} ms)`);
   const plugins =
     options.plugins ??
     composePluginDirectory({
@@ -63,7 +67,7 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
     notifier: options.notifier,
     manualRevocation: providerManualRevocation,
     logger: options.logger,
-    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    leaseMs,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const githubFetch = options.githubFetch ? { fetch: options.githubFetch } : {};

@@ -92,6 +92,21 @@ describe("leak response races on dynalite", () => {
     expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "revoked", invalidation: { attempts: 0 } });
   });
 
+  it("a slow upstream inside the lease: a second delivery waits its turn, so one revoke call and one escalation", async () => {
+    const clock = movableClock();
+    const fixture = await createLeakFixture({ ledger: await freshLedger(), leaseMs: 120_000, clock });
+    const { secret, record } = await fixture.issue();
+    const release = fixture.upstream.hold();
+    const first = fixture.deliverAlert(secret);
+    while (fixture.upstream.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(119_000); // still inside the lease
+    expect(await (await fixture.deliverAlert(secret)).json()).toMatchObject({ outcome: "in_progress" });
+    release();
+    expect(await (await first).json()).toMatchObject({ outcome: "revoked_on_detection" });
+    expect(fixture.upstream.calls).toEqual([record.credentialId]);
+    expect(fixture.notifications.map((n) => n.kind)).toEqual(["revoked_on_detection"]);
+  });
+
   it("upstream 500 then 204 across two deliveries: revoked once, one high alert for the failure, one escalation", async () => {
     const fixture = await createLeakFixture({ ledger: await freshLedger() });
     const { secret, record } = await fixture.issue();

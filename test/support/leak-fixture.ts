@@ -29,13 +29,24 @@ export const GITHUB_API = "http://github.test";
 export function createUpstream() {
   const calls: string[] = [];
   const script: number[] = [];
+  let gate: Promise<void> | undefined;
   const app = new Hono();
-  app.delete("/tokens/:id", (c) => {
+  app.delete("/tokens/:id", async (c) => {
     calls.push(c.req.param("id"));
+    if (gate) await gate;
     const status = script.shift() ?? 204;
     return status === 204 ? c.body(null, 204) : c.json({ message: "upstream says no" }, status as 404 | 500);
   });
-  return { calls, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+  /** Holds every answer until the returned function is called: a slow upstream. */
+  const hold = () => {
+    let release!: () => void;
+    gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      gate = undefined;
+      release();
+    };
+  };
+  return { calls, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
 }
 
 export type Upstream = ReturnType<typeof createUpstream>;

@@ -2,6 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../functions/adapters/function-config.js";
+import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { silentLogger } from "../../functions/core/ports/logger.js";
+import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
 import { resolveSecretEnv } from "../../functions/webhooks/secret-env.js";
 import { loadWebhooksConfig } from "../../functions/webhooks/webhooks-config.js";
 
@@ -63,5 +66,13 @@ describe("resolveSecretEnv (Secrets Manager at the SDK boundary)", () => {
     const sm = client();
     mockClient(sm).on(GetSecretValueCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
     await expect(resolveSecretEnv({ CREDVEND_WEBHOOK_SECRETS_ARN: "arn:webhook" }, sm)).rejects.toThrow(/CREDVEND_WEBHOOK_SECRETS_ARN.*AccessDeniedException/);
+  });
+});
+
+describe("composeWebhooksApp", () => {
+  it("refuses a claim lease that a slow worker call could outlive", () => {
+    const base = { ledger: new MemoryLedger(), notifier: { notify: async () => {} }, webhookSecrets: ["s".repeat(20)], githubApiUrl: "http://github.test", logger: silentLogger };
+    expect(() => composeWebhooksApp({ ...base, workerTimeoutMs: 30_000, leaseMs: 45_000 })).toThrow(/at least twice the worker timeout/);
+    expect(() => composeWebhooksApp({ ...base, workerTimeoutMs: 30_000 })).not.toThrow();
   });
 });

@@ -29,11 +29,16 @@ export interface LeakHandlerDeps {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly ids?: IdSource;
-  /** How long a claim holder is presumed alive; after it, the next delivery takes over. Default 60 s. */
+  /**
+   * How long a claim holder is presumed alive; after it, the next delivery takes over. It must
+   * outlast the worker's deadline, so a slow upstream is never called twice. Default 120 s.
+   */
   readonly leaseMs?: number;
   /** Detections handled at once in a batch. Default 32. */
   readonly concurrency?: number;
 }
+
+export const DEFAULT_LEASE_MS = 120_000;
 
 export class LeakHandler {
   readonly #deps: LeakHandlerDeps;
@@ -47,7 +52,7 @@ export class LeakHandler {
     this.#clock = deps.clock ?? systemClock;
     this.#ids = deps.ids ?? randomIds;
     this.#logger = deps.logger ?? silentLogger;
-    this.#leaseMs = deps.leaseMs ?? 60_000;
+    this.#leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   async handle(detection: LeakDetection): Promise<LeakResult> {
