@@ -6,9 +6,14 @@ import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
+const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" as const } } };
+
 const errors = (codes: Record<number, string>) =>
   Object.fromEntries(
-    Object.entries(codes).map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]),
+    Object.entries(codes).map(([status, description]) => [
+      status,
+      { description, content: { "application/json": { schema: ErrorBody } }, ...(status === "503" ? { headers: RETRY_AFTER } : {}) },
+    ]),
   );
 
 const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPES_PER_REQUEST} strings`;

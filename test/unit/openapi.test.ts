@@ -71,6 +71,7 @@ describe("GET /openapi.json", () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(document.paths["/v1/vend"]!.post!.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "413", "415", "502", "503", "504"]));
     expect(document.components.securitySchemes).toHaveProperty("githubOidc");
+    expect(document.paths["/v1/vend"]!.post!.responses["503"]).toMatchObject({ headers: { "Retry-After": { schema: { type: "integer" } } } });
   });
 
   it("describes the container-credentials query and the AWS key names", async () => {
