@@ -70,10 +70,16 @@ describe("leak response over the local stack", () => {
     const alert = lastAlert();
     expect(alert).toMatchObject({ alert: "revoked_on_detection", urgency: "high", details: { credentialId, "subject.repository": "acme/web", worker: "local-tokens" } });
     const publish = lastPublish();
-    expect(publish.TopicArn).toBe(TOPIC);
-    expect(publish.Subject).toBe("[credvend high] Leaked credential revoked automatically: local credential of acme/web");
-    expect(publish.MessageAttributes).toEqual({ urgency: { DataType: "String", StringValue: "high" }, tag: { DataType: "String", StringValue: "revoked_on_detection" } });
-    expect(JSON.parse(publish.Message!.split("-- JSON --\n")[1]!).details).toEqual(alert.details);
+    const title = "Leaked credential revoked automatically: local credential of acme/web";
+    expect(publish).toEqual({
+      TopicArn: TOPIC,
+      Subject: `[credvend high] ${title}`,
+      Message:
+        `${title}\n\n${Object.entries(alert.details).map(([name, value]) => `  ${name}: ${value}`).join("\n")}\n\n-- JSON --\n` +
+        `${JSON.stringify({ kind: "revoked_on_detection", urgency: "high", title, details: alert.details })}\n`,
+      MessageAttributes: { urgency: { DataType: "String", StringValue: "high" }, tag: { DataType: "String", StringValue: "revoked_on_detection" } },
+    });
+    expect(alert.details).toMatchObject({ scopes: "local:read:billing", "leak.channel": "secret_scanning_alert", upstream: "revoked: token revoked" });
     // A token never appears in alerts: hashes only.
     expect(consoleLines.join("\n")).not.toContain(credential.token);
     expect(publish.Message).not.toContain(credential.token);
