@@ -132,6 +132,11 @@ function checkWorkerSet(config: ParsedDeploymentConfig, problems: string[]): voi
     if (worker.kind === "github" && config.github.appId === undefined)
       problems.push(`github.appId: required by workers[${i}] (kind github)`);
   });
+  const sts = config.awsSts;
+  if (sts.sessionRevocation && !sts.permissionsBoundaryArn && sts.managedPolicyArns.length !== 1)
+    problems.push(
+      "awsSts.permissionsBoundaryArn: required with sessionRevocation unless managedPolicyArns has exactly one policy (iam:PutRolePolicy could otherwise widen the vended role)",
+    );
   if (config.workers.filter((worker) => worker.kind === "aws-sts").length > 1)
     problems.push("workers: at most one worker of kind aws-sts (it owns the vended role)");
 }

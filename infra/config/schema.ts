@@ -103,6 +103,8 @@ export const deploymentConfigSchema = z.strictObject({
       sessionRevocation: z.boolean().default(false),
       /** The ceiling of what any vended session may do; session policies narrow it per request. */
       managedPolicyArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN")).default([]),
+      /** Caps the vended role when sessionRevocation lets the worker write its inline policy; default: the one ceiling policy. */
+      permissionsBoundaryArn: z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN").optional(),
       /** Existing roles vended as is by `aws:role:<name>`; each must trust the aws-sts worker's role. */
       namedRoles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case role alias"), z.string().regex(ROLE_ARN, "must be an IAM role ARN")).default({}),
     })

@@ -9,6 +9,8 @@ export interface VendedRoleProps {
   /** The aws-sts worker's execution role: the only principal trusted. */
   readonly workerRole: IRole;
   readonly managedPolicyArns: readonly string[];
+  /** Caps the role whatever its inline policies say: set when the worker may write one. */
+  readonly permissionsBoundaryArn?: string | undefined;
 }
 
 /** STS actions the worker uses on a vended role: AssumeRole with tags and a source identity. */
@@ -26,6 +28,9 @@ export class VendedRole extends Construct {
       // The AWS minimum; chained sessions cannot outlive 1h anyway.
       maxSessionDuration: Duration.hours(1),
       managedPolicies: props.managedPolicyArns.map((arn, i) => ManagedPolicy.fromManagedPolicyArn(this, `Ceiling${i}`, arn)),
+      ...(props.permissionsBoundaryArn
+        ? { permissionsBoundary: ManagedPolicy.fromManagedPolicyArn(this, "Boundary", props.permissionsBoundaryArn) }
+        : {}),
     });
     this.role.assumeRolePolicy?.addStatements(
       new PolicyStatement({ principals: [worker], actions: ["sts:TagSession", "sts:SetSourceIdentity"] }),

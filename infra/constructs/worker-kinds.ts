@@ -50,6 +50,9 @@ function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindR
   const vendedRole = new VendedRole(worker, "VendedRole", {
     workerRole: worker.lambda.role,
     managedPolicyArns: settings.managedPolicyArns,
+    // The worker may write the role's inline policy (a Deny per revoked session): the boundary
+    // keeps a compromised worker from turning that into an Allow.
+    permissionsBoundaryArn: settings.sessionRevocation ? (settings.permissionsBoundaryArn ?? settings.managedPolicyArns[0]) : undefined,
   });
   const named = Object.values(settings.namedRoles);
   worker.lambda.addEnvironment("CREDVEND_AWS_ROLE_ARN", vendedRole.role.roleArn);
@@ -59,9 +62,11 @@ function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindR
     new PolicyStatement({ actions: [...ASSUME_ACTIONS], resources: [vendedRole.role.roleArn, ...named] }),
   );
   if (settings.sessionRevocation) {
-    // Early revocation of one session: an inline Deny on the vended role, and on nothing else.
+    // Early revocation of one session (plugin-workers/aws-sts/revoke.ts): read, extend and write
+    // back the Deny inline policy on the vended role, and on no other role.
+    worker.lambda.addEnvironment("CREDVEND_AWS_REVOKE_SESSIONS", "1");
     worker.lambda.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
+      new PolicyStatement({ actions: ["iam:GetRolePolicy", "iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
     );
   }
   return { vendedRole };

@@ -54,6 +54,7 @@ test("without an email there is no subscription; without a ceiling the vended ro
   const props = s.template.toJSON().Resources[s.stack.getLogicalId(vended.node.defaultChild as never)].Properties;
   expect(props.ManagedPolicyArns).toBeUndefined();
   expect(props.Policies).toBeUndefined();
+  expect(props.PermissionsBoundary).toBeUndefined();
 });
 
 test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the default session cap of 1h", () => {
@@ -65,6 +66,7 @@ test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the defa
   const env = s.template.toJSON().Resources[s.stack.getLogicalId(sts.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
   expect(env.CREDVEND_AWS_MAX_SESSION_SECONDS).toBe("3600");
   expect(env.CREDVEND_AWS_ROLES).toBeUndefined();
+  expect(env.CREDVEND_AWS_REVOKE_SESSIONS).toBeUndefined();
 });
 
 test("unsigned workers are registered without a manifest, with allowUnsigned as configured", () => {

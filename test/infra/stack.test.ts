@@ -101,14 +101,14 @@ describe("least privilege: every statement of every role", () => {
     );
   });
 
-  test("aws-sts worker: assumes the vended and named roles with tags and source identity; PutRolePolicy on the vended role only", () => {
+  test("aws-sts worker: assumes the vended and named roles with tags and source identity; Get/PutRolePolicy on the vended role only", () => {
     const w = worker("aws-sts");
     const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
     expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
       sortStatements([
         logs(w.lambda.logGroup.logGroupArn),
         statement(s.stack, ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], [vended.roleArn, NAMED_ROLE_ARN]),
-        statement(s.stack, ["iam:PutRolePolicy"], [vended.roleArn]),
+        statement(s.stack, ["iam:GetRolePolicy", "iam:PutRolePolicy"], [vended.roleArn]),
       ]),
     );
   });
@@ -151,6 +151,8 @@ describe("least privilege: every statement of every role", () => {
     const trust = s.template.toJSON().Resources[logical(vended)].Properties;
     const principal = { AWS: s.stack.resolve(worker("aws-sts").lambda.role.roleArn) };
     expect(trust.MaxSessionDuration).toBe(3600);
+    // The worker may write this role's inline policy (session revocation): the boundary caps it.
+    expect(trust.PermissionsBoundary).toBe(CEILING_POLICY_ARN);
     expect(trust.AssumeRolePolicyDocument.Statement).toEqual([
       { Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" },
       { Effect: "Allow", Principal: principal, Action: ["sts:TagSession", "sts:SetSourceIdentity"] },
@@ -259,6 +261,7 @@ describe("environment wiring", () => {
       CREDVEND_AWS_ROLE_ARN: s.stack.resolve(s.stack.kindResources.get("aws-sts")!.vendedRole!.role.roleArn),
       CREDVEND_AWS_MAX_SESSION_SECONDS: "1800",
       CREDVEND_AWS_ROLES: JSON.stringify({ deploy: NAMED_ROLE_ARN }),
+      CREDVEND_AWS_REVOKE_SESSIONS: "1",
     });
     expect(envOf(worker("github").lambda.function)).toMatchObject({
       GITHUB_APP_ID: "4242",
