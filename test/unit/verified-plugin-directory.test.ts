@@ -71,6 +71,15 @@ describe("VerifiedPluginDirectory", () => {
     expect(await directory.forProvider("nope")).toBeUndefined();
   });
 
+  it("verifies once for concurrent first requests (single flight)", async () => {
+    let checks = 0;
+    const code: DeployedCode = { codeSha256: async () => (checks++, sha256Base64(DEMO_CODE)) };
+    const { directory } = await setup({ code });
+    const clients = await Promise.all(Array.from({ length: 8 }, () => directory.forProvider("demo")));
+    expect(clients.every((c) => c?.name === "demo")).toBe(true);
+    expect(checks).toBe(1);
+  });
+
   it("refuses a worker whose Describe disagrees: 503, one high alert, one audit event, no fallback", async () => {
     const { directory, alerts, audits } = await setup({ version: "6.6.6" });
     for (let i = 0; i < 3; i++) {
