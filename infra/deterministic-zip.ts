@@ -27,29 +27,7 @@ export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
     if (i > 0 && sorted[i - 1]!.name === entry.name) throw new Error(`zip: duplicate entry "${entry.name}"`);
     const name = Buffer.from(entry.name, "utf8");
     const compressed = deflateRawSync(entry.data, { level: 9 });
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(0, 6); // flags
-    local.writeUInt16LE(DEFLATE, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28); // extra length
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(MADE_BY_UNIX, 4);
-    local.copy(central, 6, 4, 30); // version needed .. name length, then extra length = 0
-    central.writeUInt16LE(0, 30); // extra length
-    central.writeUInt16LE(0, 32); // comment length
-    central.writeUInt16LE(0, 34); // disk number
-    central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE(UNIX_FILE_0644, 38);
-    central.writeUInt32LE(offset, 42);
+    const { local, central } = entryHeaders(name.length, crc32(entry.data), compressed.length, entry.data.length, offset);
     locals.push(local, name, compressed);
     centrals.push(central, name);
     offset += local.length + name.length + compressed.length;
@@ -62,4 +40,27 @@ export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/** The local file header and the central directory header of one entry; every variable field is fixed. */
+function entryHeaders(nameLength: number, crc: number, compressedSize: number, size: number, offset: number): { local: Buffer; central: Buffer } {
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(VERSION_NEEDED, 4);
+  local.writeUInt16LE(0, 6); // flags
+  local.writeUInt16LE(DEFLATE, 8);
+  local.writeUInt16LE(DOS_TIME, 10);
+  local.writeUInt16LE(DOS_DATE, 12);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(compressedSize, 18);
+  local.writeUInt32LE(size, 22);
+  local.writeUInt16LE(nameLength, 26);
+  local.writeUInt16LE(0, 28); // extra length
+  const central = Buffer.alloc(46); // comment length, disk number, internal attributes: 0
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(MADE_BY_UNIX, 4);
+  local.copy(central, 6, 4, 30); // version needed .. extra length, as in the local header
+  central.writeUInt32LE(UNIX_FILE_0644, 38);
+  central.writeUInt32LE(offset, 42);
+  return { local, central };
 }
