@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { ResponseTooLargeError, sizeCappedFetch } from "../../functions/adapters/response-size-cap.js";
 import { NodeSha256, sigV4Fetch } from "../../functions/adapters/sigv4-fetch.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { PluginError, listenOnLoopback, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
@@ -81,6 +82,27 @@ describe("response size cap", () => {
     expect(error.kind).toBe("upstream_failed");
     expect(error.message).toBe("worker demo answered Vend with more than 65536 bytes");
     expect((await client.describe()).name).toBe("demo"); // small answers still pass
+  });
+});
+
+describe("sizeCappedFetch", () => {
+  it("refuses a declared length over the cap before reading, and a streamed body once it passes the cap", async () => {
+    let pulled = 0;
+    const streamed = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(new Uint8Array(1000));
+          if (pulled === 5) controller.close();
+        },
+      });
+    const declared = sizeCappedFetch(async () => new Response("x".repeat(10), { headers: { "content-length": "2049" } }), 2048);
+    await expect(declared("http://w.test")).rejects.toBeInstanceOf(ResponseTooLargeError);
+    await expect(sizeCappedFetch(async () => new Response(streamed()), 2048)("http://w.test")).rejects.toThrow("response body larger than 2048 bytes");
+    expect(pulled).toBeLessThan(5); // stopped reading once over the cap
+    pulled = 0;
+    const ok = await sizeCappedFetch(async () => new Response(streamed(), { status: 200 }), 5000)("http://w.test");
+    expect((await ok.arrayBuffer()).byteLength).toBe(5000);
   });
 });
 
