@@ -33,7 +33,7 @@ interface CoreFunctionProps {
   readonly files: readonly AssetFile[];
 }
 
-/** The policy inside the vend and webhooks code: no 4 KB env limit, and a change redeploys. */
+/** The policy inside the vend function's code: no 4 KB env limit, and a change redeploys. */
 export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
 
 export class CredvendStack extends Stack {
@@ -65,16 +65,15 @@ export class CredvendStack extends Stack {
     );
 
     const common = this.coreEnvironment(config);
-    const files: AssetFile[] = [{ from: config.policyPath, to: "credvend.policy.yaml" }];
     // Public on purpose: every request is authenticated in the app by its OIDC token.
     [this.vend, this.vendUrl] = this.coreFunction("Vend", {
       description: "vend API",
       entry: "functions/vend/lambda.ts",
       settings: config.functions.vend,
-      environment: common,
+      environment: { ...common, CREDVEND_POLICY_FILE: POLICY_FILE },
       ledgerActions: LEDGER_ACTIONS.vend,
       logRetention,
-      files,
+      files: [{ from: config.policyPath, to: "credvend.policy.yaml" }],
     });
 
     const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
@@ -88,7 +87,7 @@ export class CredvendStack extends Stack {
         environment: { ...common, ...this.webhooksEnvironment(config) },
         ledgerActions: LEDGER_ACTIONS.webhooks,
         logRetention,
-        files,
+        files: [],
       });
       this.webhooks.role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -122,11 +121,10 @@ export class CredvendStack extends Stack {
     return [lambda, url];
   }
 
-  /** What vend and webhooks both read (functions/adapters/function-config.ts). */
+  /** What vend and webhooks both read (function-config.ts, webhooks-config.ts). */
   private coreEnvironment(config: DeploymentConfig): Record<string, string> {
     return {
       CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
-      CREDVEND_POLICY_FILE: POLICY_FILE,
       CREDVEND_WORKERS: workersJson(this, this.workers),
       CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),

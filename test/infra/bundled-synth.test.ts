@@ -1,6 +1,6 @@
 // The one synth WITH bundling: the committed example config, as `npx cdk synth -c config=...`
 // builds it (local esbuild, no Docker). Checks what gets uploaded: each function's bundle, its
-// source map, and the policy file inside the vend and webhooks code.
+// source map, and the policy file inside the vend function's code.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,11 +33,11 @@ test("every function of the example is bundled: one minified, self-contained ESM
   }
 });
 
-test("the vend and webhooks code carry the policy file byte for byte; workers do not", () => {
+test("the vend code carries the policy file byte for byte; no other function does", () => {
   const policy = readFileSync(join(REPO_ROOT, "credvend.policy.yaml"), "utf8");
   for (const asset of assets) {
     const shipped = readdirSync(asset.path).includes("credvend.policy.yaml");
-    expect([asset.name, shipped]).toEqual([asset.name, asset.name === "Vend" || asset.name === "Webhooks"]);
+    expect([asset.name, shipped]).toEqual([asset.name, asset.name === "Vend"]);
     if (shipped) expect(readFileSync(join(asset.path, "credvend.policy.yaml"), "utf8")).toBe(policy);
   }
 });

@@ -241,7 +241,6 @@ describe("environment wiring", () => {
     const env = envOf(s.stack.webhooks!.function);
     expect(env).toMatchObject({
       CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
-      CREDVEND_POLICY_FILE: POLICY_FILE,
       CREDVEND_TRUSTED_KEYS: JSON.stringify([PUBLISHER_KEY]),
       CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
       CREDVEND_WEBHOOK_SECRETS_ARN: s.stack.resolve(s.stack.secrets.webhookSecret.secretArn),
@@ -250,6 +249,7 @@ describe("environment wiring", () => {
       CREDVEND_WATCHED_REPOSITORIES: "acme/*,other/web",
     });
     expect(env).not.toHaveProperty("CREDVEND_WEBHOOK_SECRETS");
+    expect(env).not.toHaveProperty("CREDVEND_POLICY_FILE"); // the webhooks function has no use for the policy
     expect(env).not.toHaveProperty("CREDVEND_GITHUB_APP_PRIVATE_KEY");
   });
 
