@@ -146,7 +146,7 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     } catch (error) {
       // No evidence is not a verdict: nothing is cached, the next request tries again.
       this.lastError.set(registration.name, (error as Error).message ?? "verification failed");
-      this.logger.log("warn", "worker could not be verified", { worker: registration.name, error: (error as Error).name });
+      this.logger.log("warn", "worker could not be verified", { worker: registration.name, error: error instanceof Error ? error : String(error) });
       return { unverifiable: error };
     }
     this.lastError.delete(registration.name);
