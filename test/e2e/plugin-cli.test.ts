@@ -2,7 +2,7 @@
 // (offline and against a running worker over loopback) → plugin list, and plugin init's skeleton
 // building, signing and passing its own test. Keys live in temp dirs only.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -98,6 +98,33 @@ describe("credvend keys + plugin", () => {
       expect(await main(["plugin", "list", "--config", config])).toBe(1);
       expect(io.out()).toMatch(/local-tokens\s+local\s+refused\s+bad_signature/);
     } finally {
+      await worker.close();
+    }
+  });
+
+  it("signs a zip given by path (plugin.json beside it), and lists workers from the environment", async () => {
+    const { tmp, io, dir, pub } = await signedLocalTokens();
+    const loose = join(tmp, "loose");
+    mkdirSync(loose);
+    copyFileSync(join(dir, "code.zip"), join(loose, "worker-1.2.zip"));
+    copyFileSync(join(dir, "plugin.json"), join(loose, "plugin.json"));
+    expect(await main(["plugin", "sign", "--key", join(tmp, "keys", "publisher.key"), join(loose, "worker-1.2.zip")])).toBe(0);
+    io.reset();
+    expect(await main(["plugin", "verify", "--trust", pub, "--zip", join(loose, "worker-1.2.zip"), loose])).toBe(0);
+
+    const worker = await startLocalTokensWorker({ store: new MemoryLocalTokenStore() });
+    const saved = { workers: process.env.CREDVEND_WORKERS, keys: process.env.CREDVEND_TRUSTED_KEYS };
+    try {
+      process.env.CREDVEND_WORKERS = JSON.stringify([{ name: "local-tokens", url: worker.url, providers: ["local"], allowUnsigned: true }]);
+      delete process.env.CREDVEND_TRUSTED_KEYS;
+      io.reset();
+      expect(await main(["plugin", "list"])).toBe(0);
+      expect(io.out()).toContain("from CREDVEND_WORKERS");
+      expect(io.out()).toMatch(/local-tokens\s+local\s+unsigned\s+worker local-tokens runs unsigned/);
+    } finally {
+      if (saved.workers === undefined) delete process.env.CREDVEND_WORKERS;
+      else process.env.CREDVEND_WORKERS = saved.workers;
+      if (saved.keys !== undefined) process.env.CREDVEND_TRUSTED_KEYS = saved.keys;
       await worker.close();
     }
   });
