@@ -1,22 +1,25 @@
 // The one synth WITH bundling: the committed example config, as `npx cdk synth -c config=...`
 // builds it (local esbuild, no Docker). Checks what gets uploaded: each function's bundle, its
 // source map, and the policy file inside the vend function's code.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildCredvendApp } from "../../infra/app.js";
 import { functionAssets, type FunctionAsset } from "../../infra/asset-sizes.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 
 const EXAMPLE = join(REPO_ROOT, "infra/credvend.config.example.yaml");
+const outdir = mkdtempSync(join(tmpdir(), "credvend-bundled-"));
 let assets: FunctionAsset[];
 
 beforeAll(async () => {
-  const { app, stack } = await buildCredvendApp(EXAMPLE, { outdir: mkdtempSync(join(tmpdir(), "credvend-bundled-")) });
+  const { app, stack } = await buildCredvendApp(EXAMPLE, { outdir });
   const assembly = app.synth();
   assets = functionAssets(assembly.directory, stack);
 }, 120_000);
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
   expect(assets.map((a) => a.name).sort()).toEqual(["Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
