@@ -89,6 +89,25 @@ describe("action.yml", () => {
     for (const step of action.runs.steps) expect(step.run).not.toContain("${{ inputs.");
   });
 
+  it("the workflows in the READMEs use only inputs the action has, and every required one", () => {
+    const docs = ["README.md", "cli/README.md"].map((file) => readFileSync(join(ROOT, file), "utf8"));
+    const blocks = docs.flatMap((text) => [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!));
+    const uses: { with: Record<string, unknown> }[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (typeof node === "object" && node !== null) {
+        if ((node as { uses?: unknown }).uses === "your-org/credvend@main") uses.push(node as { with: Record<string, unknown> });
+        Object.values(node).forEach(walk);
+      }
+    };
+    blocks.forEach((block) => walk(parse(block)));
+    expect(uses.length).toBeGreaterThanOrEqual(3);
+    for (const step of uses) {
+      for (const input of Object.keys(step.with)) expect(Object.keys(action.inputs)).toContain(input);
+      for (const [name, input] of Object.entries(action.inputs)) if (input.required) expect(step.with).toHaveProperty(name);
+    }
+  });
+
   it("github-env: masks the secrets and exports AWS credentials to later steps", async () => {
     const step = await runStep({ url: stack.url, scopes: "aws:s3-read:acme-web-assets\naws:s3-write:acme-web-assets/builds/*", "ttl-seconds": "900" });
     expect(step.code).toBe(0);
