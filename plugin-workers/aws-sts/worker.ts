@@ -77,7 +77,8 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     return {
       credential: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
       expiresAt: c.Expiration,
-      revocable: options.iam !== undefined && ref.assumedRoleId !== "",
+      // Early revocation writes a policy on the default role only (the one the worker may change).
+      revocable: options.iam !== undefined && roleArn === config.defaultRoleArn && ref.assumedRoleId !== "",
       upstreamRef: JSON.stringify(ref),
       notes,
     };

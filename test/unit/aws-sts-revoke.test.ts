@@ -12,7 +12,7 @@ import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
 import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/ci/credvend-ci";
-const CONFIG: AwsStsConfig = { defaultRoleArn: ROLE, roles: {}, maxSessionSeconds: 3600, region: "eu-west-1" };
+const CONFIG: AwsStsConfig = { defaultRoleArn: ROLE, roles: { deployer: "arn:aws:iam::123456789012:role/deployer" }, maxSessionSeconds: 3600, region: "eu-west-1" };
 const stsMock = mockClient(STSClient);
 const iamMock = mockClient(IAMClient);
 
@@ -37,12 +37,12 @@ afterEach(() => {
 function setup(withIam = true) {
   const worker = createAwsStsWorker({ config: CONFIG, sts: new STSClient({ region: "eu-west-1" }), ...(withIam ? { iam: new IAMClient({ region: "us-east-1" }) } : {}) });
   const client = createPluginTestClient(worker, { maxRetries: 0 });
-  const vend = async (credentialId: string, expiresAt = new Date(Date.now() + 3600_000)) => {
+  const vend = async (credentialId: string, expiresAt = new Date(Date.now() + 3600_000), scope = "aws:s3-read:acme-assets") => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: expiresAt },
       AssumedRoleUser: { Arn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${credentialId}`, AssumedRoleId: `AROAEXAMPLEID:${credentialId}` },
     });
-    const request = { scopes: [parseScope("aws:s3-read:acme-assets")], subject: { repository: "acme/web", actor: "octocat" }, ttlSeconds: 900 };
+    const request = { scopes: [parseScope(scope)], subject: { repository: "acme/web", actor: "octocat" }, ttlSeconds: 900 };
     const prepared = await client.prepare(request);
     return { credentialId, ...(await client.vend({ ...request, credentialId, serialized: prepared.serialized!.serialized })) };
   };
@@ -123,6 +123,11 @@ describe("aws-sts early revocation", () => {
     const error = await revoke(await vend("cred-0005")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerError);
     expect((error as WorkerError).kind).toBe("unavailable");
+  });
+
+  it("sessions of a named role are not revocable this way (the worker may only change the default role)", async () => {
+    const { vend } = setup();
+    expect((await vend("cred-0007", undefined, "aws:role:deployer")).revocable).toBe(false);
   });
 
   it("when not enabled: not revocable, no Revoke (the leak handler takes the manual branch)", async () => {
