@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { BlankEnv } from "hono/types";
+import type { BlankEnv, ErrorHandler } from "hono/types";
 import { HTTPException } from "hono/http-exception";
 import { CredvendError } from "../core/errors.js";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
@@ -28,14 +28,7 @@ const RETRY_AFTER_SECONDS = 5;
 export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
   const logger = options.logger ?? silentLogger;
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
-  const onError = errorHandler(logger);
-  app.onError((err, c) => {
-    // zod-openapi's own media-type gate throws HTTPException: keep the one error shape for it too.
-    if (err instanceof HTTPException) return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
-    // Nothing was vended and trying again may work (throttling, a worker restarting): say when.
-    if (err instanceof CredvendError && err.kind === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
-    return onError(err, c);
-  });
+  app.onError(vendErrorHandler(logger));
   app.notFound(notFound);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
@@ -78,4 +71,16 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
   let document: ReturnType<typeof apiDocument> | undefined;
   app.openapi(openApiRoute, (c) => c.json((document ??= apiDocument(app)), 200));
   return app;
+}
+
+/** The shared error shape, plus what only this app needs. */
+function vendErrorHandler(logger: Logger): ErrorHandler {
+  const onError = errorHandler(logger);
+  return (err, c) => {
+    // zod-openapi's own media-type gate throws HTTPException: keep the one error shape for it too.
+    if (err instanceof HTTPException) return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
+    // Nothing was vended and trying again may work (throttling, a worker restarting): say when.
+    if (err instanceof CredvendError && err.kind === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+    return onError(err, c);
+  };
 }
