@@ -1,23 +1,38 @@
 // The one synth WITH bundling: the committed example config, as `npx cdk synth -c config=...`
-// builds it (local esbuild, no Docker). Checks what gets uploaded: each function's bundle, its
-// source map, and the policy file inside the vend function's code.
+// builds it (local esbuild, no Docker). Checks what gets uploaded — each function's bundle, its
+// source map, the policy file inside the vend code — and that each bundle starts in a fresh Node
+// process with exactly the environment the template gives it (deploy-time values filled in,
+// Secrets Manager standing in over HTTP), so infra and function code agree on every variable.
+import { execFile } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildCredvendApp } from "../../infra/app.js";
 import { functionAssets, type FunctionAsset } from "../../infra/asset-sizes.js";
+import type { CredvendStack } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
+import { LAMBDA_REGION, lambdaEnvironment } from "./lambda-environment.js";
 
 const EXAMPLE = join(REPO_ROOT, "infra/credvend.config.example.yaml");
 const outdir = mkdtempSync(join(tmpdir(), "credvend-bundled-"));
 let assets: FunctionAsset[];
+let built: CredvendStack;
 
 beforeAll(async () => {
   const { app, stack } = await buildCredvendApp(EXAMPLE, { outdir });
   const assembly = app.synth();
   assets = functionAssets(assembly.directory, stack);
+  built = stack;
 }, 120_000);
+
+const stackOf = () => built;
+const asset = (name: string) => assets.find((a) => a.name === name)!;
+const template = () => JSON.parse(readFileSync(join(outdir, built.templateFile), "utf8")) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -43,4 +58,85 @@ test("the vend code carries the policy file byte for byte; no other function doe
     expect([asset.name, shipped]).toEqual([asset.name, asset.name === "Vend"]);
     if (shipped) expect(readFileSync(join(asset.path, "credvend.policy.yaml"), "utf8")).toBe(policy);
   }
+});
+
+describe("each bundled function starts with exactly the environment the template gives it", () => {
+  // Secrets Manager stands in over HTTP (AWS_ENDPOINT_URL_SECRETS_MANAGER): the webhook secret and
+  // a real PEM for the App key, as an operator would have filled them.
+  const WEBHOOK_SECRET = "a-webhook-secret-of-sufficient-length";
+  const appKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  let secretsManager: Server;
+  let endpoint: string;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    secretsManager = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(`${String(request.headers["x-amz-target"])} ${SecretId}`);
+        const value = SecretId.includes("github-app-private-key") ? appKey : WEBHOOK_SECRET;
+        response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        response.end(JSON.stringify({ ARN: SecretId, Name: "x", SecretString: value, VersionId: "v1" }));
+      });
+    });
+    await new Promise<void>((resolve) => secretsManager.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(secretsManager.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => secretsManager.close(() => resolve())));
+
+  /** Imports the bundle in a fresh Node process as Lambda would, then optionally invokes it with a Function URL event. */
+  async function start(asset: FunctionAsset, request?: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ handler: string; status?: number; body?: string }> {
+    const resources = template().Resources;
+    const id = Object.keys(resources).find((key) => stackOf().getLogicalId(stackOf().functions.get(asset.name)!.function.node.defaultChild as never) === key)!;
+    // A Lambda Function URL event (payload 2.0), as AWS delivers it.
+    const event = request
+      ? {
+          version: "2.0",
+          rawPath: request.path,
+          rawQueryString: "",
+          headers: { host: "x.lambda-url.eu-west-1.on.aws", ...request.headers },
+          requestContext: { http: { method: request.method, path: request.path, sourceIp: "127.0.0.1" }, domainName: "x.lambda-url.eu-west-1.on.aws" },
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          isBase64Encoded: false,
+        }
+      : undefined;
+    const script = `const m = await import(${JSON.stringify(join(asset.path, "index.mjs"))});
+const out = { handler: typeof m.handler };
+if (${JSON.stringify(event ?? null)}) { const r = await m.handler(${JSON.stringify(event ?? null)}, {}); out.status = r.statusCode; out.body = r.body; }
+process.stdout.write(JSON.stringify(out));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: LAMBDA_REGION,
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "not-a-real-secret",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+        ...lambdaEnvironment(resources, id, asset.path),
+      },
+    });
+    return JSON.parse(stdout) as { handler: string; status?: number; body?: string };
+  }
+
+  test("vend: starts and answers /healthz", async () => {
+    expect(await start(asset("Vend"), { method: "GET", path: "/healthz" })).toMatchObject({ handler: "function", status: 200 });
+  });
+
+  test("webhooks: reads its two secrets from Secrets Manager at cold start and accepts GitHub's ping signed with that secret", async () => {
+    const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
+    const signature = `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`;
+    const headers = { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "x-hub-signature-256": signature };
+    const path = "/webhooks/github/secret-scanning";
+    expect(await start(asset("Webhooks"), { method: "POST", path, headers, body })).toMatchObject({ handler: "function", status: 200 });
+    expect(await start(asset("Webhooks"), { method: "POST", path, headers: { ...headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body })).toMatchObject({ status: 401 });
+    expect(asked.filter((a) => a.startsWith("secretsmanager.GetSecretValue")).map((a) => a.replace(/^.*secret:credvend\/prod\//, ""))).toEqual(
+      expect.arrayContaining(["github-webhook-secret-AbCdEf", "github-app-private-key-AbCdEf"]),
+    );
+  });
+
+  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github"])("%s: starts", async (name) => {
+    expect(await start(asset(name))).toEqual({ handler: "function" });
+  });
 });
