@@ -17,6 +17,8 @@ export interface AwsStsConfig {
 /** STS: DurationSeconds from 900 s; role chaining caps a session at one hour. */
 export const MIN_SESSION_SECONDS = 900;
 export const CHAINED_MAX_SESSION_SECONDS = 3600;
+/** Per-attempt limits of the STS client (milliseconds); without `throwOnRequestTimeout` the SDK only warns. */
+export const STS_REQUEST_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true } as const;
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,512}\/)?[A-Za-z0-9+=,.@_-]{1,64}$/;
 
 export class AwsStsConfigError extends Error {

@@ -1,7 +1,7 @@
 // Runs aws-sts on a loopback port over real HTTP: `npm start` and the e2e tests.
 import { STSClient } from "@aws-sdk/client-sts";
 import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
-import { loadAwsStsConfig, type AwsStsConfig } from "./config.js";
+import { STS_REQUEST_TIMEOUTS, loadAwsStsConfig, type AwsStsConfig } from "./config.js";
 import { serveAwsSts } from "./worker.js";
 
 export interface StartAwsStsOptions {
@@ -16,7 +16,7 @@ export async function startAwsStsWorker(options: StartAwsStsOptions = {}): Promi
   const config = options.config ?? loadAwsStsConfig();
   const configured = config.defaultRoleArn !== undefined || Object.keys(config.roles).length > 0;
   // The SDK finds credentials itself (env, profile, SSO); AWS_ENDPOINT_URL_STS points it elsewhere.
-  const sts = configured ? new STSClient({ maxAttempts: 2, region: process.env.AWS_REGION ?? "us-east-1" }) : undefined;
+  const sts = configured ? new STSClient({ maxAttempts: 2, requestHandler: STS_REQUEST_TIMEOUTS, region: process.env.AWS_REGION ?? "us-east-1" }) : undefined;
   const { app } = serveAwsSts({ config, ...(sts ? { sts } : {}) });
   return listenOnLoopback(app, options.port === undefined ? {} : { port: options.port });
 }

@@ -26,9 +26,12 @@ export interface GitHubAppOptions {
   readonly clock?: Clock;
   /** How long an owner → installation lookup is reused. Default 10 minutes. */
   readonly installationCacheMs?: number;
+  /** Deadline of one GitHub request, under the core's deadline for the whole Vend. Default 4000. */
+  readonly timeoutMs?: number;
 }
 
 const MAX_CACHED_OWNERS = 1000;
+const DEFAULT_TIMEOUT_MS = 4000;
 
 export class GitHubApp {
   private readonly octokit: Octokit;
@@ -44,7 +47,7 @@ export class GitHubApp {
       auth: { appId: credentials.appId, privateKey: credentials.privateKey },
       baseUrl: credentials.apiUrl.replace(/\/+$/, ""),
       userAgent: "credvend-github-worker",
-      ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
+      request: { fetch: withTimeout(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
       // Octokit's request log would print URLs and statuses to the console: the worker logs itself.
       log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });
@@ -86,4 +89,12 @@ export class GitHubApp {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
   return typeof status === "number" ? status : undefined;
+}
+
+// A hung GitHub must not hold the worker past the core's deadline: each request gets its own.
+function withTimeout(fetcher: typeof fetch, timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    return fetcher(input, { ...init, signal });
+  };
 }

@@ -95,6 +95,19 @@ describe("local stack with AWS and a GitHub App configured", () => {
     }
   });
 
+  it("STS hanging → 503 worker_unavailable within the vend deadline (the STS client's own timeouts), nothing vended", async () => {
+    sts.hang = true;
+    try {
+      const before = sts.requests.length;
+      const { status, body } = await vend({ scopes: ["aws:s3-read:acme-web-assets"], ttlSeconds: 900 });
+      expect(status).toBe(503);
+      expect(body.error).toMatchObject({ code: "worker_unavailable", message: expect.stringContaining("AWS STS is unavailable") });
+      expect(sts.requests.length - before).toBe(2);
+    } finally {
+      sts.hang = false;
+    }
+  });
+
   it("GitHub down → 503 with Retry-After", async () => {
     github.tokenFailures.push({ status: 502 });
     const response = await fetch(`${stack.url}/v1/vend`, {

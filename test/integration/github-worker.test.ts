@@ -131,6 +131,20 @@ describe("github vend", () => {
     });
   }
 
+  it("a hung GitHub answers unavailable within the request deadline", async () => {
+    github.hang = true;
+    try {
+      const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
+      const client = createPluginTestClient(createGitHubWorker({ app: new GitHubApp(credentials, { timeoutMs: 300 }) }), { maxRetries: 0 });
+      const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: SUBJECT, ttlSeconds: 3600 };
+      const prepared = await client.prepare(request);
+      const caught = await client.vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized }).catch((e: unknown) => e);
+      expect((caught as WorkerError).kind).toBe("unavailable");
+    } finally {
+      github.hang = false;
+    }
+  });
+
   it("a wrong App key is refused by GitHub and reported without the key", async () => {
     const other = await startFakeGitHubApi();
     try {

@@ -22,6 +22,8 @@ export interface FakeGitHubApi {
   readonly installations: Map<string, { id: number; repositories: string[] }>;
   /** Next answers of the token endpoint, consumed in order: a status and optional body. */
   readonly tokenFailures: { status: number; body?: unknown; headers?: Record<string, string> }[];
+  /** When true, the token endpoint never answers (a hung GitHub). */
+  hang: boolean;
   /** The token the next mint returns (default: a long `ghs_` token). */
   nextToken: string;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     tokenFailures: [] as FakeGitHubApi["tokenFailures"],
     // GitHub's newer stateless tokens are ~520 characters: nothing may assume 40.
     nextToken: `ghs_${"A1b2C3d4".repeat(64)}`,
+    hang: false,
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -63,6 +66,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     }
     const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
     if (req.method === "POST" && token) {
+      if (state.hang) return;
       const failure = state.tokenFailures.shift();
       if (failure) return send(failure.status, failure.body ?? { message: "failure" }, failure.headers);
       const body = JSON.parse(text || "{}") as { repositories?: string[]; permissions?: Record<string, string> };
@@ -95,6 +99,12 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     },
     set nextToken(value: string) {
       state.nextToken = value;
+    },
+    get hang() {
+      return state.hang;
+    },
+    set hang(value: boolean) {
+      state.hang = value;
     },
     close: () =>
       new Promise<void>((resolve) => {

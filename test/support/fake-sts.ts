@@ -11,6 +11,8 @@ export interface FakeSts {
   readonly requests: Record<string, string>[];
   /** Next answers, consumed in order: an HTTP status and an STS error code. */
   readonly failures: { status: number; code: string }[];
+  /** When true, requests are read but never answered (a hung STS). */
+  hang: boolean;
   /** Credentials handed out, in order (the tests compare what clients received). */
   readonly issued: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string }[];
   close(): Promise<void>;
@@ -20,12 +22,14 @@ export async function startFakeSts(): Promise<FakeSts> {
   const requests: Record<string, string>[] = [];
   const failures: FakeSts["failures"] = [];
   const issued: FakeSts["issued"] = [];
+  const state = { hang: false };
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
     req.on("end", () => {
       const params = Object.fromEntries(new URLSearchParams(body));
       requests.push(params);
+      if (state.hang) return;
       const failure = failures.shift();
       res.setHeader("content-type", "text/xml");
       if (failure) {
@@ -66,6 +70,12 @@ export async function startFakeSts(): Promise<FakeSts> {
     requests,
     failures,
     issued,
+    get hang() {
+      return state.hang;
+    },
+    set hang(value: boolean) {
+      state.hang = value;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
