@@ -92,8 +92,14 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeAwsScope),
     serialize: (request) => ({ serialized: encodeAssumption(assumptionFor(request)), mediaType: ASSUMPTION_MEDIA_TYPE }),
     vend,
-    ...(options.iam ? { revoke: awsSessionRevoke(options.iam) } : {}),
+    // Always advertised, so the signed manifest is the same whether or not session revocation is
+    // enabled; when it is off every credential is vended with `revocable: false` (manual branch).
+    revoke: options.iam ? awsSessionRevoke(options.iam) : revocationNotConfigured,
   };
+}
+
+function revocationNotConfigured(): never {
+  throw new PluginError("unavailable", "session revocation is not enabled on this worker (CREDVEND_AWS_REVOKE_SESSIONS): revoke by hand");
 }
 
 /** The worker's app and Lambda handler. */

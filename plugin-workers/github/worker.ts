@@ -71,8 +71,14 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeGitHubScope),
     serialize: (request) => ({ serialized: encodeTokenRequest(tokenRequestFor(request)), mediaType: TOKEN_REQUEST_MEDIA_TYPE }),
     vend,
-    ...(options.revocation ? { revoke: gitHubRevoke(options.revocation) } : {}),
+    // Always advertised, so the signed manifest is the same whether or not a vault is configured;
+    // without one every credential is vended with `revocable: false` and leaks take the manual branch.
+    revoke: options.revocation ? gitHubRevoke(options.revocation) : revocationNotConfigured,
   };
+}
+
+function revocationNotConfigured(): never {
+  throw new PluginError("unavailable", "revocation is not configured on this worker (no token vault): revoke the token by hand");
 }
 
 /** The worker's app and Lambda handler. */

@@ -92,10 +92,16 @@ describe("github worker revocation", () => {
     expect(await revoke({ ...vended, expiresAt: new Date(Date.now() - 1000) })).toEqual({ outcome: "already_gone", detail: "expired" });
   });
 
-  it("without a vault: not revocable, and Revoke is not advertised", async () => {
+  it("without a vault: Revoke is still advertised (one signed manifest) but refuses, naming the manual way", async () => {
     const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
     const client = createPluginTestClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
-    expect((await client.describe()).capabilities).not.toContain("revoke");
+    expect((await client.describe()).capabilities).toContain("revoke");
+    const error = await client
+      .revoke({ credentialId: "cred-1", scopes: [], upstreamRef: "{}", expiresAt: new Date(Date.now() + 60_000) })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkerError);
+    expect((error as WorkerError).kind).toBe("unavailable");
+    expect((error as WorkerError).message).toContain("revoke the token by hand");
   });
 });
 
