@@ -159,7 +159,11 @@ function measureInit(file: string): number {
       CREDVEND_POLICY: policyYaml,
       CREDVEND_WORKERS: JSON.stringify([{ name: "local-tokens", url: "https://worker.example", providers: ["local"] }]),
       LOCAL_TOKENS_TABLE: "credvend-local-tokens",
+      // A dev-length placeholder so the webhooks entry can start; no delivery is verified here.
+      CREDVEND_WEBHOOK_SECRETS: "bench-webhook-secret-0123456789",
     },
+    // A bundle that fails to start would otherwise print its minified source as the error.
+    stdio: ["ignore", "pipe", "pipe"],
   });
   return Number(out.toString());
 }
