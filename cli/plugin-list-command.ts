@@ -8,7 +8,7 @@ import { LambdaCodeHash } from "../functions/adapters/lambda-code-hash.js";
 import { parseTrustedKeys } from "../functions/adapters/worker-trust-config.js";
 import { silentLogger } from "../functions/core/ports/logger.js";
 import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
-import { composePluginDirectory } from "../functions/vend/compose.js";
+import { composePluginDirectory } from "../functions/adapters/compose-plugin-directory.js";
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
 

@@ -3,6 +3,8 @@
 // streamed and abandoned past a byte cap, and redirects are refused so keys come only from the
 // configured place. Every failure is a plain Error; callers map it to their own domain error.
 
+import { readCapped } from "../http/read-capped.js";
+
 export interface BoundedFetchOptions {
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
@@ -30,34 +32,10 @@ export async function fetchJsonBounded(url: string, options: BoundedFetchOptions
       await response.body?.cancel();
       throw new Error(`response from ${url} declares ${declared} bytes, over the ${options.maxBytes} cap`);
     }
-    const bytes = await readCapped(response, options.maxBytes, url);
+    const bytes = await readCapped(response.body, options.maxBytes);
+    if (!bytes) throw new Error(`response from ${url} is over the ${options.maxBytes} byte cap`);
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } finally {
     clearTimeout(timer);
   }
-}
-
-// A missing or lying Content-Length must not let a body grow without bound, so count as we read.
-async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new Error(`response from ${url} is over the ${maxBytes} byte cap`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

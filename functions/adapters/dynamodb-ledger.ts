@@ -41,7 +41,6 @@ import {
   lookupItem,
   lookupKey,
   recordFromItem,
-  type Item,
 } from "./dynamodb-ledger-items.js";
 import { batchGetAll, batchWriteAll, getItem, inParallel, putNew, queryAll, type Table } from "./dynamodb-requests.js";
 import { normalizeRange } from "./ledger-time.js";

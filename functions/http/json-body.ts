@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HttpError } from "./http-error.js";
+import { readCapped } from "./read-capped.js";
 
 /**
  * Reads a JSON request body: content type checked first (415), size capped while reading (413,
@@ -28,21 +29,9 @@ export async function readJsonBodyBytes(c: Context, maxBytes: number): Promise<B
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
 
-  const reader = c.req.raw.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    if (!reader) break;
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readCapped(c.req.raw.body, maxBytes);
+  if (!bytes) throw tooLarge(maxBytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function tooLarge(maxBytes: number): HttpError {

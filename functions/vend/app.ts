@@ -12,6 +12,7 @@ import { validationHook } from "../http/openapi.js";
 import { apiDocument } from "./api-document.js";
 import { mountContainerCredentials } from "./container-credentials.js";
 import { healthRoute, openApiRoute, vendRoute } from "./routes.js";
+import { logVended } from "./log-vended.js";
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
@@ -46,14 +47,7 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
     const input = c.req.valid("json");
     const claims = await options.verifier.verify(bearerToken(c));
     const vended = await options.pipeline.vend(claims, input);
-    logger.log("info", "vended", {
-      credentialId: vended.credentialId,
-      provider: vended.provider,
-      scopes: vended.scopes,
-      repository: claims.repository,
-      runId: claims.run_id,
-      expiresAt: vended.expiresAt,
-    });
+    logVended(logger, vended, claims);
     c.header("Cache-Control", "no-store");
     return c.json({
       credentialId: vended.credentialId,

@@ -9,6 +9,7 @@ import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
 import { HttpError } from "../http/http-error.js";
 import { containerCredentialsRoute } from "./routes.js";
+import { logVended } from "./log-vended.js";
 
 export interface ContainerCredentialsOptions {
   readonly pipeline: VendPipeline;
@@ -31,15 +32,7 @@ export function mountContainerCredentials(app: OpenAPIHono, options: ContainerCr
       // Recorded already, but not in the shape the SDKs need: say so rather than hand out half.
       throw new HttpError(502, "worker_bad_response", "the aws worker answered without a full set of AWS credentials");
     }
-    options.logger.log("info", "vended", {
-      credentialId: vended.credentialId,
-      provider: vended.provider,
-      scopes: vended.scopes,
-      repository: claims.repository,
-      runId: claims.run_id,
-      expiresAt: vended.expiresAt,
-      via: "container-credentials",
-    });
+    logVended(options.logger, vended, claims, "container-credentials");
     c.header("Cache-Control", "no-store");
     return c.json({ AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken, Expiration: vended.expiresAt }, 200);
   });

@@ -12,12 +12,12 @@ import { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github-webhook-signature.js";
 import type { DeployedCode } from "../adapters/verified-plugin-directory.js";
 import { providerManualRevocation } from "../adapters/manual-revocation-urls.js";
-import { composePluginDirectory } from "../vend/compose.js";
+import { composePluginDirectory } from "../adapters/compose-plugin-directory.js";
 import { createWebhooksApp } from "./app.js";
 
 export interface WebhooksComposition {
   readonly ledger: CredentialLedger;
-  /** The workers, verified exactly as the vend function verifies them (vend/compose.ts)... */
+  /** The workers, verified exactly as the vend function verifies them (adapters/compose-plugin-directory.ts)... */
   readonly workers?: readonly WorkerRegistration[];
   readonly trustedKeys?: TrustStore;
   /** The deployed code of a signed worker (Lambda CodeSha256 on AWS). */

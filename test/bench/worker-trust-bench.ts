@@ -9,7 +9,7 @@ import { codeSha256Of } from "../../functions/adapters/file-code-hash.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { MANIFEST_PROTOCOL, TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
-import { composePluginDirectory } from "../../functions/vend/compose.js";
+import { composePluginDirectory } from "../../functions/adapters/compose-plugin-directory.js";
 import { capabilitiesOf, listenOnLoopback, servePlugin, type LoopbackServer, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 
 const WORKERS = 5;

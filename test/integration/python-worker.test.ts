@@ -16,7 +16,7 @@ import type { Notification } from "../../functions/core/ports/notifier.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { createVendApp } from "../../functions/vend/app.js";
-import { composePluginDirectory } from "../../functions/vend/compose.js";
+import { composePluginDirectory } from "../../functions/adapters/compose-plugin-directory.js";
 import { buildWorker } from "../../infra/build-workers.js";
 import { signBuiltWorker } from "../../cli/sign-worker.js";
 import { ALL_TIME, ISSUER, createVendFixture } from "../support/vend-fixture.js";
