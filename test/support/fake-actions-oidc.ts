@@ -2,8 +2,8 @@
 // checks the runner's bearer request token and mints a job token for the requested audience with
 // the dev issuer, as GitHub's answers {"value": "<JWT>"}.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { VendFixture } from "./vend-fixture.js";
+import { listenOnLoopbackPort } from "./loopback-server.js";
 
 export interface FakeActionsOidc {
   /** ACTIONS_ID_TOKEN_REQUEST_URL, with the api-version query GitHub puts there. */
@@ -29,10 +29,9 @@ export async function startFakeActionsOidc(fixture: VendFixture): Promise<FakeAc
     if (state.failWith) return send(state.failWith, { message: "failure" });
     void fixture.token({ audience }).then((value) => send(200, { count: 1, value }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopbackPort(server);
   return {
-    requestUrl: `http://127.0.0.1:${port}/_apis/oidctoken?api-version=2.0`,
+    requestUrl: `${listening.url}/_apis/oidctoken?api-version=2.0`,
     requestToken,
     get audiences() {
       return state.audiences;
@@ -43,10 +42,6 @@ export async function startFakeActionsOidc(fixture: VendFixture): Promise<FakeAc
     set failWith(value: number | undefined) {
       state.failWith = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }

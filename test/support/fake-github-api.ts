@@ -2,9 +2,9 @@
 // GitHub App uses to mint installation tokens. It checks the App JWT's RS256 signature and issuer
 // like GitHub does, records every request, and can be told to fail.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { jwtVerify } from "jose";
+import { listenOnLoopbackPort } from "./loopback-server.js";
 
 export interface FakeGitHubRequest {
   readonly method: string;
@@ -87,10 +87,9 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
   }
 
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopbackPort(server);
   const api: FakeGitHubApi = {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     appId,
     privateKey,
     ...state,
@@ -106,11 +105,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     set hang(value: boolean) {
       state.hang = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
   return api;
 }

@@ -3,7 +3,7 @@
 // request's form parameters and can be told to fail with an STS error code.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopbackPort } from "./loopback-server.js";
 
 export interface FakeSts {
   readonly url: string;
@@ -63,10 +63,9 @@ export async function startFakeSts(): Promise<FakeSts> {
 </AssumeRoleResponse>`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopbackPort(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     failures,
     issued,
@@ -76,10 +75,6 @@ export async function startFakeSts(): Promise<FakeSts> {
     set hang(value: boolean) {
       state.hang = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
