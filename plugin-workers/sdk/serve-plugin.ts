@@ -2,9 +2,9 @@
 // /healthz and any routes the worker adds, and the Lambda handler for a Function URL.
 import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { handle } from "hono/aws-lambda";
-import { bodyLimit } from "hono/body-limit";
+import { readCapped } from "../../functions/http/read-capped.js";
 import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import type { PluginImplementation } from "./plugin-implementation.js";
 import { createPluginService, type PluginErrorReporter } from "./plugin-service.js";
@@ -42,23 +42,26 @@ export function servePlugin(impl: PluginImplementation, options: ServePluginOpti
 
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok", name: impl.name, version: impl.version }));
-  app.post(
-    `/${PluginService.typeName}/*`,
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      // A gRPC-web "trailers-only" answer, so clients read a status rather than a bare HTTP 413.
-      onError: (c) =>
-        c.body(null, 200, {
-          "content-type": GRPC_WEB_CONTENT_TYPE,
-          "grpc-status": RESOURCE_EXHAUSTED,
-          "grpc-message": encodeURIComponent(`request body larger than ${maxBodyBytes} bytes`),
-        }),
-    }),
-    (c) => {
-      const handler = handlers.get(c.req.path);
-      return handler ? handler(c.req.raw) : c.notFound();
-    },
-  );
+  const tooLarge = (c: Context) =>
+    // A gRPC-web "trailers-only" answer, so clients read a status rather than a bare HTTP 413.
+    c.body(null, 200, {
+      "content-type": GRPC_WEB_CONTENT_TYPE,
+      "grpc-status": RESOURCE_EXHAUSTED,
+      "grpc-message": encodeURIComponent(`request body larger than ${maxBodyBytes} bytes`),
+    });
+  app.post(`/${PluginService.typeName}/*`, async (c) => {
+    const handler = handlers.get(c.req.path);
+    if (!handler) return c.notFound();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined) {
+      // HTTP framing holds the body to its declared length: checking the header is enough.
+      return Number(declared) > maxBodyBytes ? tooLarge(c) : handler(c.req.raw);
+    }
+    // A chunked body (Node's http client, other languages) is read under the cap first.
+    const body = await readCapped(c.req.raw.body, maxBodyBytes);
+    if (!body) return tooLarge(c);
+    return handler(new Request(c.req.url, { method: "POST", headers: new Headers(c.req.raw.headers), body }));
+  });
   options.routes?.(app);
   return { app, handler: handle(app) };
 }

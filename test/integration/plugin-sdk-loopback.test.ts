@@ -1,9 +1,13 @@
 // The SDK served over real loopback HTTP (@hono/node-server) and called by the client with its
 // default fetch: what the local stack and a Function URL see on the wire.
+import { request as httpRequest } from "node:http";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { listenOnLoopback, servePlugin, type LoopbackServer } from "../../plugin-workers/sdk/index.js";
+import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { demoClaims, demoPlugin, demoScopes } from "../unit/plugin-sdk-fixture.js";
 
 const GRPC_WEB = "application/grpc-web+proto";
@@ -74,4 +78,28 @@ describe("a plugin on a loopback port", () => {
     expect(error).toBeInstanceOf(WorkerError);
     expect((error as WorkerError).kind).toBe("upstream_failed");
   });
+
+  // Node's http client (connect-node, and most non-fetch clients) sends bodies chunked, with no
+  // Content-Length: the cap must hold for them too, and a small body must go through.
+  it("serves a chunked request, and refuses a chunked body over the cap", async () => {
+    const node = createClient(PluginService, createGrpcWebTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+    expect((await node.describe({})).name).toBe("demo");
+
+    const chunked = (bytes: number) =>
+      new Promise<{ status: number; grpcStatus: string | undefined }>((resolve, reject) => {
+        const request = httpRequest(
+          `${server.url}/credvend.plugin.v1.PluginService/Prepare`,
+          { method: "POST", headers: { "content-type": GRPC_WEB, "transfer-encoding": "chunked" } },
+          (response) => {
+            response.resume();
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, grpcStatus: response.headers["grpc-status"] as string | undefined }));
+          },
+        );
+        request.on("error", reject);
+        for (let sent = 0; sent < bytes; sent += 1024) request.write(new Uint8Array(Math.min(1024, bytes - sent)));
+        request.end();
+      });
+    expect(await chunked(8192)).toEqual({ status: 200, grpcStatus: "8" });
+  });
 });
+
