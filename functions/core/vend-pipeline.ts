@@ -121,10 +121,16 @@ export class VendPipeline {
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
   private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
-    try {
-      await this.deps.ledger.recordIssued(record);
-      await this.deps.ledger.appendAudit(event);
-    } catch (err) {
+    // The record and its audit event are independent writes: issue them together (one round trip
+    // less on every vend). Both must land before the credential is handed out.
+    const [recorded, audited] = await Promise.allSettled([this.deps.ledger.recordIssued(record), this.deps.ledger.appendAudit(event)]);
+    const failure = recorded.status === "rejected" ? recorded : audited.status === "rejected" ? audited : undefined;
+    if (failure) {
+      const err: unknown = failure.reason;
+      // A vend event may have landed for a credential that is not handed out: say so beside it.
+      if (audited.status === "fulfilled") {
+        await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
+      }
       if (record.revocable) {
         await worker
           .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })

@@ -6,7 +6,7 @@ import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
 import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
 import { LedgerError, PolicyDeniedError } from "../../functions/core/errors.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
-import type { CredentialRecord } from "../../functions/core/records.js";
+import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
 import { tokenHash } from "../../functions/core/token-hash.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
@@ -81,11 +81,26 @@ describe("VendPipeline", () => {
         throw new LedgerError("recordIssued: table unavailable");
       }
     }
-    const { pipeline, store, calls } = setup(new FailingLedger());
+    const { pipeline, store, calls, ledger } = setup(new FailingLedger());
     await expect(pipeline.vend(claims, { scopes: ["local:read:a"] })).rejects.toBeInstanceOf(LedgerError);
     expect(calls).toEqual(["Prepare", "Vend", "Revoke"]);
     const minted = await store.findByCredentialId("cred-1");
     expect(minted?.revokedAt).toBeInstanceOf(Date);
+    // The vend event was written alongside the record; a failure event says it was not handed out.
+    const events = await ledger.auditByCredential("cred-1");
+    expect(events.map((e) => [e.type, e.reason])).toEqual([["vend", undefined], ["failure", "ledger_unavailable"]]);
+  });
+
+  it("does not hand out a credential whose vend event could not be written either", async () => {
+    class NoVendEvents extends MemoryLedger {
+      override async appendAudit(event: AuditEvent): Promise<void> {
+        if (event.type === "vend") throw new LedgerError("appendAudit: table unavailable");
+        return super.appendAudit(event);
+      }
+    }
+    const { pipeline, store, calls } = setup(new NoVendEvents());
+    await expect(pipeline.vend(claims, { scopes: ["local:read:a"] })).rejects.toBeInstanceOf(LedgerError);
+    expect(calls).toEqual(["Prepare", "Vend", "Revoke"]);
+    expect((await store.findByCredentialId("cred-1"))?.revokedAt).toBeInstanceOf(Date);
   });
 });
-
