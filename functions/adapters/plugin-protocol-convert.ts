@@ -19,8 +19,10 @@ import type {
 } from "../core/ports/plugin-client.js";
 import type { Scope } from "../core/scope.js";
 import * as pb from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import { MANIFEST_PROTOCOL } from "../core/plugin-trust/manifest.js";
 
-export const PLUGIN_PROTOCOL = "credvend.plugin.v1";
+/** The protocol a worker names in Describe and its manifest. */
+export const PLUGIN_PROTOCOL = MANIFEST_PROTOCOL;
 
 /** The peer sent something the protocol does not allow (a missing field, an unknown enum). */
 export class PluginProtocolError extends Error {

@@ -5,18 +5,14 @@
 // strings escaped as JSON.stringify does, encoded as UTF-8. With only strings and arrays of
 // strings this is exactly RFC 8785 (JCS), so the signature does not depend on how manifest.json
 // is indented or ordered, and any other language can rebuild the bytes.
-import type { Capability } from "../ports/plugin-client.js";
+import type { Capability, WorkerDescription } from "../ports/plugin-client.js";
 
 export const MANIFEST_PROTOCOL = "credvend.plugin.v1";
 
 export const CAPABILITIES: readonly Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
 
-export interface PluginManifest {
-  readonly name: string;
-  readonly version: string;
-  readonly protocol: string;
-  readonly providers: readonly string[];
-  readonly capabilities: readonly Capability[];
+/** What `Describe` answers, bound to the deployed code and the publisher's key. */
+export interface PluginManifest extends WorkerDescription {
   /** Base64 of the SHA-256 of the deployment zip: Lambda's `CodeSha256` format. */
   readonly codeSha256: string;
   readonly publisherKeyId: string;
