@@ -1,11 +1,12 @@
 // Signs a built worker (dist/workers/<name>/: code.zip + plugin.json) and writes manifest.json and
 // manifest.sig beside it. Shared by `credvend plugin sign` and the local stack.
+import { PLUGIN_PROTOCOL } from "../plugin-protocol/protocol-version.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
 import { writeSignedManifest } from "../functions/adapters/signed-manifest-files.js";
 import type { WorkerRegistration } from "../functions/adapters/function-config.js";
-import { MANIFEST_PROTOCOL, signManifest, type Ed25519KeyPair, type PluginManifest } from "../functions/core/plugin-trust/index.js";
+import { signManifest, type Ed25519KeyPair, type PluginManifest } from "../functions/core/plugin-trust/index.js";
 import { buildWorker, readWorkerPackage } from "../infra/build-workers.js";
 
 export interface SignedWorker {
@@ -30,7 +31,7 @@ export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Dat
     {
       name: info.name,
       version: info.version,
-      protocol: MANIFEST_PROTOCOL,
+      protocol: PLUGIN_PROTOCOL,
       providers: info.providers,
       capabilities: info.capabilities,
       codeSha256: codeSha256Of(zip),

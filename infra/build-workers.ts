@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
-import type { Capability } from "../functions/core/ports/plugin-client.js";
+import type { Capability } from "../plugin-protocol/types.js";
 import { BUNDLE_OPTIONS } from "./bundles.js";
 import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
 

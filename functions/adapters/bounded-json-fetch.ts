@@ -3,7 +3,7 @@
 // streamed and abandoned past a byte cap, and redirects are refused so keys come only from the
 // configured place. Every failure is a plain Error; callers map it to their own domain error.
 
-import { readCapped } from "../http/read-capped.js";
+import { readCapped } from "../../plugin-protocol/read-capped.js";
 
 export interface BoundedFetchOptions {
   readonly fetch: typeof fetch;

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
-import type { Claims } from "../core/claims.js";
+import type { Claims } from "../../plugin-protocol/claims.js";
 import { systemClock, type Clock } from "../core/ports/clock.js";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
 import { CredvendError } from "../core/errors.js";

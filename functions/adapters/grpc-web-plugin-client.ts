@@ -8,7 +8,6 @@ import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions } from "./
 import { ResponseTooLargeError, sizeCappedFetch } from "./response-size-cap.js";
 import type {
   PrepareResult,
-  PluginClient,
   RevokeRequest,
   RevokeResult,
   ScopeAnalysis,
@@ -18,8 +17,9 @@ import type {
   VendRequest,
   VendResult,
   WorkerDescription,
-} from "../core/ports/plugin-client.js";
-import type { Scope } from "../core/scope.js";
+} from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
+import type { PluginClient } from "../core/ports/plugin-client.js";
 import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import {
   analysisFromProto,
@@ -33,7 +33,7 @@ import {
   validationFromProto,
   vendRequestToProto,
   vendResultFromProto,
-} from "./plugin-protocol-convert.js";
+} from "../../plugin-protocol/convert.js";
 
 export interface GrpcWebPluginClientOptions {
   /** Registration name, used in error messages. */

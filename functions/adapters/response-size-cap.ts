@@ -1,6 +1,6 @@
 // A fetch whose response bodies may not exceed a byte limit: a worker (or whatever answers at its
 // URL) cannot make the core buffer an arbitrarily large answer.
-import { readCapped } from "../http/read-capped.js";
+import { readCapped } from "../../plugin-protocol/read-capped.js";
 
 export class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";

@@ -1,14 +1,16 @@
-import { forensicClaims, type Claims } from "./claims.js";
+import type { Claims } from "../../plugin-protocol/claims.js";
+import { forensicClaims } from "./forensic-claims.js";
 import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
 import { evaluatePolicy } from "./policy/evaluate-policy.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
-import type { PluginClient, PluginDirectory, PrepareResult } from "./ports/plugin-client.js";
+import type { PrepareResult } from "../../plugin-protocol/types.js";
+import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
-import { formatScope, type Scope } from "./scope.js";
-import { tokenHash } from "./token-hash.js";
+import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
 export interface VendPipelineDeps {

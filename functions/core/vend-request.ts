@@ -1,5 +1,5 @@
 import { CredvendError } from "./errors.js";
-import { parseScope, ScopeSyntaxError, type Scope } from "./scope.js";
+import { parseScope, ScopeSyntaxError, type Scope } from "../../plugin-protocol/scope.js";
 
 export const MAX_SCOPES_PER_REQUEST = 20;
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HttpError } from "./http-error.js";
-import { readCapped } from "./read-capped.js";
+import { readCapped } from "../../plugin-protocol/read-capped.js";
 
 /**
  * Reads a JSON request body: content type checked first (415), size capped while reading (413,

@@ -1,4 +1,4 @@
-import type { Claims } from "../core/claims.js";
+import type { Claims } from "../../plugin-protocol/claims.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { VendedCredential } from "../core/vend-pipeline.js";
 

@@ -7,7 +7,7 @@ import { needsRetry, type LeakResult } from "../core/leak/leak-detection.js";
 import { systemClock, type Clock } from "../core/ports/clock.js";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import { silentLogger, type Logger } from "../core/ports/logger.js";
-import { tokenHash } from "../core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import type { AlertSecretSource } from "../adapters/github-alert-secrets.js";
 import type { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
 import { checkPartnerSignature } from "../adapters/github-partner-signature.js";

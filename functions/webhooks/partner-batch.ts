@@ -1,7 +1,7 @@
 // The partner program's request: a JSON array of `{token, type, url, source}`. Tokens are hashed
 // here, at the edge; the clear values go no further.
 import type { LeakDetection } from "../core/leak/leak-detection.js";
-import { tokenHash } from "../core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { HttpError } from "../http/http-error.js";
 
 export interface PartnerMatch {

@@ -6,9 +6,9 @@
 // drop an entry (documented in functions/webhooks/README.md), which the read-back catches if it
 // lands before it, and a later delivery repairs.
 import { GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
-import type { Clock } from "../../functions/core/ports/clock.js";
-import { systemClock } from "../../functions/core/ports/clock.js";
-import type { RevokeRequest, RevokeResult } from "../../functions/core/ports/plugin-client.js";
+import type { Clock } from "../sdk/index.js";
+import { systemClock } from "../sdk/index.js";
+import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/index.js";
 import { INLINE_POLICY_LIMIT, REVOKED_SESSIONS_POLICY, denyDocument, policySize, sessionsOf } from "./session-deny-policy.js";
 import type { AwsSessionRef } from "./worker.js";

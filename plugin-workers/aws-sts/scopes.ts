@@ -3,8 +3,8 @@
 //   aws:s3-read:<bucket>[/<prefix>[*]]     aws:s3-write:<bucket>[/<prefix>[*]]
 //   aws:dynamodb-read:<table>              aws:dynamodb-write:<table>
 //   aws:role:<name>                        a configured role, as is (no session policy)
-import type { ScopeAnalysis, ScopeValidation } from "../../functions/core/ports/plugin-client.js";
-import type { Scope } from "../../functions/core/scope.js";
+import type { ScopeAnalysis, ScopeValidation } from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
 
 export const AWS_PROVIDER = "aws";
 export const AWS_ACTIONS = ["s3-read", "s3-write", "dynamodb-read", "dynamodb-write", "role"] as const;

@@ -1,7 +1,7 @@
 // Serialize: a set of aws scopes → the role to assume and a minimal IAM session policy. The
 // session policy can only narrow what the role allows (AWS intersects the two), so the role's own
 // policy stays the outer bound and this file decides how small each credential is.
-import { formatScope, type Scope } from "../../functions/core/scope.js";
+import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { PluginError } from "../sdk/index.js";
 
 /** STS refuses inline session policies longer than this (plaintext characters). */

@@ -2,8 +2,8 @@
 // built from the requested scopes. With `iam` (opt-in), Revoke denies one session early through an
 // inline policy on its role (revoke.ts), found by the upstreamRef written below.
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
-import type { Claims } from "../../functions/core/claims.js";
-import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
+import type { Claims } from "../../plugin-protocol/claims.js";
+import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
 import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js";
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";

@@ -3,7 +3,7 @@
 // longer knows it (expired or revoked before) → already gone. Without the token (never kept,
 // or lost), the worker cannot revoke and says so: it never claims a revocation GitHub did not do.
 import { Octokit } from "@octokit/rest";
-import type { RevokeRequest, RevokeResult } from "../../functions/core/ports/plugin-client.js";
+import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/index.js";
 import type { TokenVault } from "./token-vault.js";
 

@@ -1,7 +1,7 @@
 // The github provider's scope rules: `github:<permission>-<read|write>:<owner>/<repo>`, one
 // GitHub App repository permission at one access level on one repository.
-import type { ScopeAnalysis, ScopeValidation } from "../../functions/core/ports/plugin-client.js";
-import type { Scope } from "../../functions/core/scope.js";
+import type { ScopeAnalysis, ScopeValidation } from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
 
 export const GITHUB_PROVIDER = "github";
 export type AccessLevel = "read" | "write";

@@ -1,7 +1,7 @@
 // Serialize: a set of github scopes → ONE installation token request (the body of
 // POST /app/installations/{id}/access_tokens). Narrowed, never widened: each permission gets the
 // highest level actually requested (write covers read), and only the named repositories.
-import { formatScope, type Scope } from "../../functions/core/scope.js";
+import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { PluginError } from "../sdk/index.js";
 import { apiPermissionName, parseGitHubScope, type AccessLevel } from "./scopes.js";
 

@@ -2,7 +2,7 @@
 // permissions. Revoke is served when a token vault is configured (revoke.ts, token-vault.ts):
 // GitHub revokes an installation token only when called with the token itself (DELETE
 // /installation/token), so the worker keeps each token sealed until it expires.
-import type { ScopeSetRequest, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
+import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
 import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";

@@ -4,8 +4,8 @@
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Clock } from "../../functions/core/ports/clock.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import type { Clock } from "../sdk/index.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import type { LocalTokenStore } from "./store.js";
 import { hasValidChecksum } from "./token.js";
 

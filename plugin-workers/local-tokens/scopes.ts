@@ -1,7 +1,7 @@
 // The local provider's scope rules: `local:<read|write|admin>:<service>` where service is a
 // DNS-label-like name or `*` (every service). Serialized as a small JSON permission set.
-import type { ScopeAnalysis, ScopeValidation, SerializedScopes } from "../../functions/core/ports/plugin-client.js";
-import { formatScope, type Scope } from "../../functions/core/scope.js";
+import type { ScopeAnalysis, ScopeValidation, SerializedScopes } from "../../plugin-protocol/types.js";
+import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 
 export const LOCAL_PROVIDER = "local";
 export const LOCAL_ACTIONS = ["read", "write", "admin"] as const;

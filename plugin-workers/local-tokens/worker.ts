@@ -1,11 +1,11 @@
 // local-tokens: opaque `cvd_` tokens for internal services, checked through /introspect and
 // revocable. Also the template for a worker that owns its credential store.
 import type { Hono } from "hono";
-import type { Clock } from "../../functions/core/ports/clock.js";
-import { systemClock } from "../../functions/core/ports/clock.js";
-import type { RevokeRequest, RevokeResult, VendRequest, VendResult } from "../../functions/core/ports/plugin-client.js";
-import { formatScope } from "../../functions/core/scope.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import type { Clock } from "../sdk/index.js";
+import { systemClock } from "../sdk/index.js";
+import type { RevokeRequest, RevokeResult, VendRequest, VendResult } from "../../plugin-protocol/types.js";
+import { formatScope } from "../../plugin-protocol/scope.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { introspectionRoutes } from "./introspect.js";
 import {

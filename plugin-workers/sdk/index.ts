@@ -8,6 +8,7 @@ export {
   type ServePluginOptions,
   type ServedPlugin,
 } from "./serve-plugin.js";
-export { createPluginTestClient, type PluginTestClientOptions } from "./test-client.js";
+export { createPluginTestClient, type PluginTestClient } from "./test-client.js";
+export { systemClock, type Clock } from "./clock.js";
 export { listenOnLoopback, type LoopbackOptions, type LoopbackServer } from "./listen.js";
-export { PLUGIN_PROTOCOL } from "../../functions/adapters/plugin-protocol-convert.js";
+export { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";

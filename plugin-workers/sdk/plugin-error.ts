@@ -25,6 +25,12 @@ export class PluginError extends Error {
 
 export const GENERIC_INTERNAL_MESSAGE = "internal error in the worker";
 
+/** What a caller reads back from the wire: the worker's PluginError, or a generic internal one. */
+export function fromConnectError(error: ConnectError): PluginError {
+  const code = (Object.keys(CONNECT_CODES) as PluginErrorCode[]).find((key) => CONNECT_CODES[key] === error.code) ?? "internal";
+  return new PluginError(code, error.rawMessage, { cause: error });
+}
+
 /** What goes on the wire for an error thrown by an implementation. `cause` stays server-side. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof PluginError) return new ConnectError(error.message, CONNECT_CODES[error.code]);

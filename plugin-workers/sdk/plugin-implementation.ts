@@ -9,8 +9,8 @@ import type {
   SerializedScopes,
   VendRequest,
   VendResult,
-} from "../../functions/core/ports/plugin-client.js";
-import type { Scope } from "../../functions/core/scope.js";
+} from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
 
 export type Awaitable<T> = T | Promise<T>;
 

@@ -1,8 +1,8 @@
 // The Connect service behind servePlugin: Describe from the implementation's shape, Prepare as
 // validate -> analyze -> serialize, and every error funnelled through toConnectError.
 import type { ServiceImpl } from "@connectrpc/connect";
+import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import {
-  PLUGIN_PROTOCOL,
   analysisToProto,
   describeToProto,
   prepareToProto,
@@ -14,15 +14,15 @@ import {
   validationToProto,
   vendRequestFromProto,
   vendResultToProto,
-} from "../../functions/adapters/plugin-protocol-convert.js";
+} from "../../plugin-protocol/convert.js";
 import type {
   Capability,
   PrepareResult,
   ScopeSetRequest,
   ScopeValidation,
   WorkerDescription,
-} from "../../functions/core/ports/plugin-client.js";
-import { formatScope, type Scope } from "../../functions/core/scope.js";
+} from "../../plugin-protocol/types.js";
+import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import type { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { PluginError, toConnectError } from "./plugin-error.js";
 import type { PluginImplementation } from "./plugin-implementation.js";

@@ -4,7 +4,7 @@ import { createConnectRouter } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { Hono, type Context } from "hono";
 import { handle } from "hono/aws-lambda";
-import { readCapped } from "../../functions/http/read-capped.js";
+import { readCapped } from "../../plugin-protocol/read-capped.js";
 import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import type { PluginImplementation } from "./plugin-implementation.js";
 import { createPluginService, type PluginErrorReporter } from "./plugin-service.js";

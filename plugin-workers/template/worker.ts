@@ -1,8 +1,8 @@
 // template-worker: the skeleton `credvend plugin init` copies. Scopes `tmpl:<read|write>:<name>`;
 // vend hands out an opaque token. Replace the vend step with the call to your credential service.
 import { randomBytes } from "node:crypto";
-import type { ScopeValidation } from "../../functions/core/ports/plugin-client.js";
-import type { Scope } from "../../functions/core/scope.js";
+import type { ScopeValidation } from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
 import { PluginError, type PluginImplementation } from "../sdk/index.js";
 
 export const WORKER_NAME = "template-worker";

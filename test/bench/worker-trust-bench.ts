@@ -1,13 +1,14 @@
 // Bench part for signed workers: what verification costs at a cold start (5 workers on loopback,
 // each with a 256 KiB zip to hash: signature + code hash + Describe), and the gRPC-web round trip
 // of one call on loopback. Target: verification < 20 ms for 5 workers.
+import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codeSha256Of } from "../../functions/adapters/file-code-hash.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { MANIFEST_PROTOCOL, TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
+import { TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composePluginDirectory } from "../../functions/adapters/compose-plugin-directory.js";
 import { capabilitiesOf, listenOnLoopback, servePlugin, type LoopbackServer, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
@@ -47,7 +48,7 @@ export async function benchWorkerTrust(): Promise<void> {
       const zip = randomBytes(256 * 1024);
       const codeZip = join(dir, `w${i}.zip`);
       writeFileSync(codeZip, zip);
-      const fields = { name: plugin.name, version: plugin.version, protocol: MANIFEST_PROTOCOL, providers: [...plugin.providers], capabilities: capabilitiesOf(plugin), codeSha256: codeSha256Of(zip), signedAt: new Date().toISOString() };
+      const fields = { name: plugin.name, version: plugin.version, protocol: PLUGIN_PROTOCOL, providers: [...plugin.providers], capabilities: capabilitiesOf(plugin), codeSha256: codeSha256Of(zip), signedAt: new Date().toISOString() };
       const signed = await signManifest(fields, key.privateKey, key.publicKey);
       workers.push({ name: plugin.name, url: server.url, providers: [...plugin.providers], signed, codeZip });
     }

@@ -16,7 +16,7 @@ import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { FanOutNotifier } from "../../functions/adapters/fan-out-notifier.js";
 import { SnsNotifier } from "../../functions/adapters/sns-notifier.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { deliverDevLeak } from "../../cli/dev-leak-command.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 import { listenOnLoopback } from "../../plugin-workers/sdk/index.js";

@@ -8,7 +8,7 @@ import { fromHttp } from "@aws-sdk/credential-providers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 import { startFakeSts, type FakeSts } from "../support/fake-sts.js";

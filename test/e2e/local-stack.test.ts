@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");

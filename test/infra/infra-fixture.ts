@@ -1,13 +1,14 @@
 // Deployment configs for the infra tests, written into a temp folder with their policy file and,
 // for a signed worker, a zip with its manifest and signature. Synthesis skips bundling (context
 // "aws:cdk:bundling-stacks": []), so a template costs ~2 s instead of an esbuild run per function.
+import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { stringify } from "yaml";
-import { CAPABILITIES, keyPairFromPrivate, MANIFEST_PROTOCOL, signManifest } from "../../functions/core/plugin-trust/index.js";
+import { CAPABILITIES, keyPairFromPrivate, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { buildCredvendApp, type CredvendApp } from "../../infra/app.js";
 import type { DeploymentConfigInput } from "../../infra/config/schema.js";
 
@@ -69,7 +70,7 @@ export async function writeConfig(config: DeploymentConfigInput | Record<string,
   const zip = randomBytes(512);
   const codeSha256 = createHash("sha256").update(zip).digest("base64");
   const { manifest, signature } = await signManifest(
-    { name: "local-tokens", version: "0.1.0", protocol: MANIFEST_PROTOCOL, providers: ["local"], capabilities: [...CAPABILITIES], codeSha256, signedAt: "2026-11-23T00:00:00.000Z" },
+    { name: "local-tokens", version: "0.1.0", protocol: PLUGIN_PROTOCOL, providers: ["local"], capabilities: [...CAPABILITIES], codeSha256, signedAt: "2026-11-23T00:00:00.000Z" },
     PUBLISHER.privateKey,
     PUBLISHER.publicKey,
   );

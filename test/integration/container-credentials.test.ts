@@ -4,7 +4,7 @@
 // client talking the query protocol to a local STS stand-in.
 import { fromContainerMetadata, fromHttp } from "@aws-sdk/credential-providers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import type { FakeSts } from "../support/fake-sts.js";
 import { AWS_ROLE as ROLE, startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
 import { ALL_TIME, type VendFixture } from "../support/vend-fixture.js";

@@ -8,13 +8,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { loadGitHubAppCredentials } from "../../plugin-workers/github/config.js";
 import { GitHubApp } from "../../plugin-workers/github/github-app.js";
 import { AesGcmSealer, MemoryVaultStore, TokenVault } from "../../plugin-workers/github/token-vault.js";
 import { DynamoDbVaultStore, KmsSealer } from "../../plugin-workers/github/token-vault-aws.js";
 import { createGitHubWorker } from "../../plugin-workers/github/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 
@@ -43,7 +43,7 @@ function setup(options: { vault?: TokenVault } = {}) {
   const store = new MemoryVaultStore();
   const vault = options.vault ?? new TokenVault(new AesGcmSealer(randomBytes(32)), store);
   const worker = createGitHubWorker({ app: new GitHubApp(credentials), revocation: { vault, apiUrl: "http://github.test", fetch: endpoint.fetch } });
-  const client = createPluginTestClient(worker, { maxRetries: 0 });
+  const client = inMemoryWorkerClient(worker, { maxRetries: 0 });
   const vend = async (credentialId = randomUUID()) => {
     const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: { repository: "acme/web" }, ttlSeconds: 3600 };
     const prepared = await client.prepare(request);
@@ -94,7 +94,7 @@ describe("github worker revocation", () => {
 
   it("without a vault: Revoke is still advertised (one signed manifest) but refuses, naming the manual way", async () => {
     const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
-    const client = createPluginTestClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
+    const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
     expect((await client.describe()).capabilities).toContain("revoke");
     const error = await client
       .revoke({ credentialId: "cred-1", scopes: [], upstreamRef: "{}", expiresAt: new Date(Date.now() + 60_000) })

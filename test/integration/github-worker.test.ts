@@ -2,11 +2,11 @@
 // talking HTTP to a local stand-in for api.github.com (GITHUB_API_URL).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { GitHubConfigError, loadGitHubAppCredentials } from "../../plugin-workers/github/config.js";
 import { GitHubApp } from "../../plugin-workers/github/github-app.js";
 import { createGitHubWorker } from "../../plugin-workers/github/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 
 const SUBJECT = { repository: "acme/web", ref: "refs/heads/main", run_id: "1", actor: "octocat" };
@@ -24,7 +24,7 @@ beforeEach(() => {
 function setup(configured = true) {
   const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url });
   const app = configured && credentials ? new GitHubApp(credentials) : undefined;
-  const client = createPluginTestClient(createGitHubWorker(app ? { app } : {}), { maxRetries: 0 });
+  const client = inMemoryWorkerClient(createGitHubWorker(app ? { app } : {}), { maxRetries: 0 });
   const vend = async (scopes: string[], ttlSeconds = 3600) => {
     const request = { scopes: scopes.map(parseScope), subject: SUBJECT, ttlSeconds };
     const prepared = await client.prepare(request);
@@ -135,7 +135,7 @@ describe("github vend", () => {
     github.hang = true;
     try {
       const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
-      const client = createPluginTestClient(createGitHubWorker({ app: new GitHubApp(credentials, { timeoutMs: 300 }) }), { maxRetries: 0 });
+      const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials, { timeoutMs: 300 }) }), { maxRetries: 0 });
       const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: SUBJECT, ttlSeconds: 3600 };
       const prepared = await client.prepare(request);
       const caught = await client.vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized }).catch((e: unknown) => e);
@@ -149,7 +149,7 @@ describe("github vend", () => {
     const other = await startFakeGitHubApi();
     try {
       const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: other.privateKey, GITHUB_API_URL: github.url })!;
-      const client = createPluginTestClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
+      const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
       const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: SUBJECT, ttlSeconds: 3600 };
       const prepared = await client.prepare(request);
       const caught = await client.vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized }).catch((e: unknown) => e);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LedgerError } from "../../functions/core/errors.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 
 export interface LedgerUnderTest {
   readonly ledger: CredentialLedger;

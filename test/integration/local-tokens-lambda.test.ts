@@ -2,7 +2,7 @@
 // SDK's own AWS_ENDPOINT_URL_DYNAMODB, calls arriving as Function URL events.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { ensureLocalTokensTable } from "../../plugin-workers/local-tokens/dynamodb-store.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 import { viaLambda } from "../unit/plugin-sdk-lambda-fetch.js";

@@ -2,7 +2,7 @@
 // default fetch, and /introspect over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";
 import type { LoopbackServer } from "../../plugin-workers/sdk/index.js";

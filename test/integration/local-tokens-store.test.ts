@@ -2,15 +2,15 @@
 // what only the DynamoDB one can show: the raw items hold hashes, never a token.
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { DynamoDbLocalTokenStore, ensureLocalTokensTable } from "../../plugin-workers/local-tokens/dynamodb-store.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { DuplicateCredentialError, type LocalTokenRecord, type LocalTokenStore } from "../../plugin-workers/local-tokens/store.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { mintLocalToken } from "../../plugin-workers/local-tokens/token.js";
 import { introspect } from "../../plugin-workers/local-tokens/introspect.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 
 let dynamo: LocalDynamo;
@@ -96,7 +96,7 @@ describe("DynamoDB local-tokens table", () => {
   it("never holds the clear token: vend, introspect and revoke through the worker", async () => {
     const { store, table } = await dynamoStore();
     const worker = createLocalTokensWorker({ store });
-    const plugin = createPluginTestClient(worker);
+    const plugin = inMemoryWorkerClient(worker);
     const request = { scopes: [parseScope("local:read:billing")], subject: { repository: "acme/web" }, ttlSeconds: 300 };
     const prepared = await plugin.prepare(request);
     const vended = await plugin.vend({ ...request, credentialId: "cred-9", serialized: prepared.serialized!.serialized });

@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import type { PluginLambdaHandler } from "../../plugin-workers/sdk/index.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 import { viaLambda } from "../unit/plugin-sdk-lambda-fetch.js";

@@ -3,7 +3,8 @@
 // clients: the SDKs' container provider, credential_process, the CLI and the Action.
 import { STSClient } from "@aws-sdk/client-sts";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
-import { createPluginTestClient, listenOnLoopback, type LoopbackServer } from "../../plugin-workers/sdk/index.js";
+import { listenOnLoopback, type LoopbackServer } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "./in-memory-worker.js";
 import { startFakeSts, type FakeSts } from "./fake-sts.js";
 import { ISSUER, createVendFixture, type VendFixture } from "./vend-fixture.js";
 
@@ -30,7 +31,7 @@ export async function startAwsVendServer(): Promise<AwsVendServer> {
   const sts = await startFakeSts();
   // Two attempts, as the deployed worker: the SDK retries a throttled call once by itself.
   const client = new STSClient({ region: "us-east-1", endpoint: sts.url, maxAttempts: 2, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
-  const worker = createPluginTestClient(createAwsStsWorker({ config: { defaultRoleArn: AWS_ROLE, roles: {}, maxSessionSeconds: 3600, region: "us-east-1" }, sts: client }));
+  const worker = inMemoryWorkerClient(createAwsStsWorker({ config: { defaultRoleArn: AWS_ROLE, roles: {}, maxSessionSeconds: 3600, region: "us-east-1" }, sts: client }));
   const fixture = await createVendFixture({ policy: AWS_POLICY, otherWorkers: [{ client: worker, providers: ["aws"] }] });
   let server: LoopbackServer;
   try {

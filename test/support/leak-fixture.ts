@@ -18,7 +18,7 @@ import type { CredentialLedger } from "../../functions/core/ports/credential-led
 import type { Notification, Notifier } from "../../functions/core/ports/notifier.js";
 import type { Clock } from "../../functions/core/ports/clock.js";
 import type { CredentialRecord } from "../../functions/core/records.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
 import { PluginError, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 import { makeRecord } from "../integration/ledger-contract.js";

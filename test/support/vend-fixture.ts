@@ -15,7 +15,7 @@ import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { createVendApp } from "../../functions/vend/app.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "./in-memory-worker.js";
 
 export const ISSUER = "https://issuer.test";
 export const SAMPLE_POLICY = `
@@ -50,7 +50,7 @@ export async function createVendFixture(
   const routes = issuer.routes();
   const store = new MemoryLocalTokenStore();
   const localTokens = createLocalTokensWorker({ store });
-  const worker = options.worker ?? createPluginTestClient(localTokens, { routes: localTokens.routes });
+  const worker = options.worker ?? inMemoryWorkerClient(localTokens, { routes: localTokens.routes });
   const ledger = new MemoryLedger();
   const logs: string[] = [];
   const policy = loadPolicyYaml(options.policy ?? SAMPLE_POLICY);

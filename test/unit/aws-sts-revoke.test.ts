@@ -5,11 +5,11 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import type { AwsStsConfig } from "../../plugin-workers/aws-sts/config.js";
 import { REVOKED_SESSIONS_POLICY, denyDocument, sessionsOf } from "../../plugin-workers/aws-sts/session-deny-policy.js";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/ci/credvend-ci";
 const CONFIG: AwsStsConfig = { defaultRoleArn: ROLE, roles: { deployer: "arn:aws:iam::123456789012:role/deployer" }, maxSessionSeconds: 3600, region: "eu-west-1" };
@@ -36,7 +36,7 @@ afterEach(() => {
 
 function setup(withIam = true) {
   const worker = createAwsStsWorker({ config: CONFIG, sts: new STSClient({ region: "eu-west-1" }), ...(withIam ? { iam: new IAMClient({ region: "us-east-1" }) } : {}) });
-  const client = createPluginTestClient(worker, { maxRetries: 0 });
+  const client = inMemoryWorkerClient(worker, { maxRetries: 0 });
   const vend = async (credentialId: string, expiresAt = new Date(Date.now() + 3600_000), scope = "aws:s3-read:acme-assets") => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: expiresAt },

@@ -4,12 +4,12 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { AwsStsConfigError, loadAwsStsConfig, type AwsStsConfig } from "../../plugin-workers/aws-sts/config.js";
 import { MAX_SESSION_POLICY_CHARS } from "../../plugin-workers/aws-sts/session-policy.js";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/credvend-ci";
 const DEPLOY_ROLE = "arn:aws:iam::123456789012:role/deployer";
@@ -29,7 +29,7 @@ function answerAssumeRole() {
 }
 
 function setup(config: AwsStsConfig = CONFIG, withSts = true) {
-  const client = createPluginTestClient(createAwsStsWorker({ config, ...(withSts ? { sts: new STSClient({ region: "us-east-1" }) } : {}) }), { maxRetries: 0 });
+  const client = inMemoryWorkerClient(createAwsStsWorker({ config, ...(withSts ? { sts: new STSClient({ region: "us-east-1" }) } : {}) }), { maxRetries: 0 });
   const vend = async (scopes: string[], ttlSeconds = 900) => {
     const request = { scopes: scopes.map(parseScope), subject: SUBJECT, ttlSeconds };
     const prepared = await client.prepare(request);

@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
-import { PluginError, createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { PluginError } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { demoPlugin, demoScopes, hang } from "./plugin-sdk-fixture.js";
 
 const prepareRequest = { scopes: demoScopes, subject: {}, ttlSeconds: 60 };
@@ -45,7 +46,7 @@ function flakyPlugin(failures: number, code: "unavailable" | "invalid_argument" 
 describe("GrpcWebPluginClient", () => {
   it("retries Prepare after a transient failure", async () => {
     const { flaky, calls } = flakyPlugin(2);
-    const client = createPluginTestClient(flaky, { maxRetries: 2 });
+    const client = inMemoryWorkerClient(flaky, { maxRetries: 2 });
     const result = await client.prepare(prepareRequest);
     expect(result.validations).toHaveLength(2);
     expect(calls()).toBe(3);
@@ -53,7 +54,7 @@ describe("GrpcWebPluginClient", () => {
 
   it("gives up after maxRetries and reports the worker unavailable", async () => {
     const { flaky, calls } = flakyPlugin(10);
-    const error = await workerError(createPluginTestClient(flaky, { maxRetries: 2 }).prepare(prepareRequest));
+    const error = await workerError(inMemoryWorkerClient(flaky, { maxRetries: 2 }).prepare(prepareRequest));
     expect(error.kind).toBe("unavailable");
     expect(error.code).toBe("worker_unavailable");
     expect(calls()).toBe(3);
@@ -61,14 +62,14 @@ describe("GrpcWebPluginClient", () => {
 
   it("does not retry an invalid request", async () => {
     const { flaky, calls } = flakyPlugin(10, "invalid_argument");
-    const error = await workerError(createPluginTestClient(flaky).prepare(prepareRequest));
+    const error = await workerError(inMemoryWorkerClient(flaky).prepare(prepareRequest));
     expect(error.kind).toBe("invalid_request");
     expect(calls()).toBe(1);
   });
 
   it("never retries Vend", async () => {
     const { flaky, vendCalls } = flakyPlugin(0);
-    const error = await workerError(createPluginTestClient(flaky, { maxRetries: 5 }).vend(vendRequest));
+    const error = await workerError(inMemoryWorkerClient(flaky, { maxRetries: 5 }).vend(vendRequest));
     expect(error.kind).toBe("unavailable");
     expect(vendCalls()).toBe(1);
   });
@@ -82,7 +83,7 @@ describe("GrpcWebPluginClient", () => {
       },
     });
     const started = Date.now();
-    const error = await workerError(createPluginTestClient(stuck, { timeoutMs: 100 }).prepare(prepareRequest));
+    const error = await workerError(inMemoryWorkerClient(stuck, { timeoutMs: 100 }).prepare(prepareRequest));
     expect(error.kind).toBe("timeout");
     expect(error.message).toContain("100 ms");
     expect(Date.now() - started).toBeLessThan(1000);
@@ -119,7 +120,7 @@ describe("GrpcWebPluginClient", () => {
   it("reports an answer that breaks the protocol as upstream_failed", async () => {
     // A vend answer without a credential is a protocol error.
     const empty = demoPlugin({ vend: () => ({ credential: {}, expiresAt: new Date(), revocable: false, upstreamRef: "", notes: [] }) });
-    const error = await workerError(createPluginTestClient(empty).vend({ ...vendRequest, scopes: [demoScopes[0]!] }));
+    const error = await workerError(inMemoryWorkerClient(empty).vend({ ...vendRequest, scopes: [demoScopes[0]!] }));
     expect(error.kind).toBe("upstream_failed");
   });
 });

@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../functions/core/ports/clock.js";
 import { WorkerError } from "../../functions/core/errors.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { createLocalTokensWorker, serveLocalTokens } from "../../plugin-workers/local-tokens/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 
 const T0 = Date.UTC(2030, 0, 1);
 
@@ -15,7 +15,7 @@ function setup() {
   const clock: Clock = { now: () => new Date(now.ms) };
   const store = new MemoryLocalTokenStore();
   const worker = createLocalTokensWorker({ store, clock });
-  const client = createPluginTestClient(worker, { routes: worker.routes });
+  const client = inMemoryWorkerClient(worker, { routes: worker.routes });
   const { app } = serveLocalTokens({ store, clock });
   const introspect = async (body: unknown, contentType = "application/json") => {
     const response = await app.request("/introspect", {

@@ -10,7 +10,7 @@ import {
   revokeResultFromProto,
   subjectToClaims,
   vendResultFromProto,
-} from "../../functions/adapters/plugin-protocol-convert.js";
+} from "../../plugin-protocol/convert.js";
 import * as pb from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 
 describe("plugin protocol conversion", () => {

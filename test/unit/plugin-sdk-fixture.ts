@@ -1,7 +1,7 @@
 // A small plugin for the SDK and client tests: provider "demo", action "read", any lower-case
 // resource (upper case is normalized, "*" is high risk). Records what it was called with.
-import type { ScopeSetRequest, VendRequest } from "../../functions/core/ports/plugin-client.js";
-import type { Scope } from "../../functions/core/scope.js";
+import type { ScopeSetRequest, VendRequest } from "../../plugin-protocol/types.js";
+import type { Scope } from "../../plugin-protocol/scope.js";
 import type { PluginImplementation } from "../../plugin-workers/sdk/index.js";
 
 export interface DemoCalls {

@@ -1,14 +1,8 @@
 // The SDK over the in-memory harness: every RPC through the full gRPC-web encoding, no network.
 import { describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import {
-  GENERIC_INTERNAL_MESSAGE,
-  PLUGIN_PROTOCOL,
-  PluginError,
-  createPluginTestClient,
-  servePlugin,
-  type PluginErrorCode,
-} from "../../plugin-workers/sdk/index.js";
+import { GENERIC_INTERNAL_MESSAGE, PLUGIN_PROTOCOL, PluginError, servePlugin, type PluginErrorCode } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { demoClaims, demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
 
 const quiet = { onError: () => undefined };
@@ -31,7 +25,7 @@ async function workerError(promise: Promise<unknown>): Promise<WorkerError> {
 
 describe("servePlugin over the in-memory harness", () => {
   it("describes the worker, with capabilities derived from the implemented methods", async () => {
-    const full = await createPluginTestClient(demoPlugin()).describe();
+    const full = await inMemoryWorkerClient(demoPlugin()).describe();
     expect(full).toEqual({
       name: "demo",
       version: "1.2.3",
@@ -39,12 +33,12 @@ describe("servePlugin over the in-memory harness", () => {
       providers: ["demo"],
       capabilities: ["validate", "analyze", "serialize", "prepare", "vend", "revoke"],
     });
-    const minimal = await createPluginTestClient(demoPlugin({ analyze: undefined, revoke: undefined })).describe();
+    const minimal = await inMemoryWorkerClient(demoPlugin({ analyze: undefined, revoke: undefined })).describe();
     expect(minimal.capabilities).toEqual(["validate", "serialize", "prepare", "vend"]);
   });
 
   it("validates, normalizes and explains invalid scopes", async () => {
-    const client = createPluginTestClient(demoPlugin());
+    const client = inMemoryWorkerClient(demoPlugin());
     const results = await client.validate([demoScopes[0]!, { provider: "demo", action: "write", resource: "x" }]);
     expect(results).toEqual([
       { scope: demoScopes[0], valid: true, normalized: { provider: "demo", action: "read", resource: "alpha" } },
@@ -54,7 +48,7 @@ describe("servePlugin over the in-memory harness", () => {
 
   it("analyzes and serializes single steps with the subject's claims", async () => {
     const plugin = demoPlugin();
-    const client = createPluginTestClient(plugin);
+    const client = inMemoryWorkerClient(plugin);
     const request = { scopes: demoScopes, subject: demoClaims, ttlSeconds: 600 };
     const analyses = await client.analyze(request);
     expect(analyses.map((a) => a.risk)).toEqual(["low", "high"]);
@@ -67,7 +61,7 @@ describe("servePlugin over the in-memory harness", () => {
 
   it("prepares in one round trip on the normalized scopes", async () => {
     const plugin = demoPlugin();
-    const result = await createPluginTestClient(plugin).prepare({ scopes: demoScopes, subject: demoClaims, ttlSeconds: 900 });
+    const result = await inMemoryWorkerClient(plugin).prepare({ scopes: demoScopes, subject: demoClaims, ttlSeconds: 900 });
     expect(result.validations.every((v) => v.valid)).toBe(true);
     expect(result.analyses.map((a) => a.scope.resource)).toEqual(["alpha", "*"]);
     expect(new TextDecoder().decode(result.serialized!.serialized)).toBe('["alpha","*"]');
@@ -78,7 +72,7 @@ describe("servePlugin over the in-memory harness", () => {
   it("answers prepare with the validations only when a scope is invalid", async () => {
     const plugin = demoPlugin();
     const bad = { provider: "demo", action: "delete", resource: "x" };
-    const result = await createPluginTestClient(plugin).prepare({ scopes: [demoScopes[0]!, bad], subject: {}, ttlSeconds: 60 });
+    const result = await inMemoryWorkerClient(plugin).prepare({ scopes: [demoScopes[0]!, bad], subject: {}, ttlSeconds: 60 });
     expect(result.validations.map((v) => v.valid)).toEqual([true, false]);
     expect(result.analyses).toEqual([]);
     expect(result.serialized).toBeUndefined();
@@ -88,7 +82,7 @@ describe("servePlugin over the in-memory harness", () => {
 
   it("vends with everything the core sent and returns the credential", async () => {
     const plugin = demoPlugin();
-    const result = await createPluginTestClient(plugin).vend(vendRequest);
+    const result = await inMemoryWorkerClient(plugin).vend(vendRequest);
     expect(result).toEqual({
       credential: { token: "demo-cred-1" },
       expiresAt: new Date(Date.UTC(2030, 0, 1, 0, 0, 0, 123)),
@@ -102,7 +96,7 @@ describe("servePlugin over the in-memory harness", () => {
   it("refuses to vend an invalid scope without calling the implementation", async () => {
     const plugin = demoPlugin();
     const error = await workerError(
-      createPluginTestClient(plugin).vend({ ...vendRequest, scopes: [{ provider: "demo", action: "admin", resource: "x" }] }),
+      inMemoryWorkerClient(plugin).vend({ ...vendRequest, scopes: [{ provider: "demo", action: "admin", resource: "x" }] }),
     );
     expect(error.kind).toBe("invalid_request");
     expect(error.message).toContain("demo:admin:x");
@@ -111,10 +105,10 @@ describe("servePlugin over the in-memory harness", () => {
 
   it("revokes, and reports an unimplemented revoke as an upstream failure", async () => {
     const revokeRequest = { credentialId: "cred-1", scopes: [], upstreamRef: "ref", expiresAt: new Date() };
-    const client = createPluginTestClient(demoPlugin());
+    const client = inMemoryWorkerClient(demoPlugin());
     expect(await client.revoke(revokeRequest)).toEqual({ outcome: "revoked", detail: "done" });
     expect((await client.revoke({ ...revokeRequest, credentialId: "gone" })).outcome).toBe("already_gone");
-    const error = await workerError(createPluginTestClient(demoPlugin({ revoke: undefined })).revoke(revokeRequest));
+    const error = await workerError(inMemoryWorkerClient(demoPlugin({ revoke: undefined })).revoke(revokeRequest));
     expect(error.kind).toBe("upstream_failed");
   });
 
@@ -134,7 +128,7 @@ describe("servePlugin over the in-memory harness", () => {
           throw new PluginError(code, "worker says no");
         },
       });
-      const error = await workerError(createPluginTestClient(plugin, quiet).vend(vendRequest));
+      const error = await workerError(inMemoryWorkerClient(plugin, quiet).vend(vendRequest));
       expect(error.kind).toBe(kind);
       expect(error.worker).toBe("demo");
       expect(error.message.includes("worker says no")).toBe(showsMessage);
@@ -149,7 +143,7 @@ describe("servePlugin over the in-memory harness", () => {
         throw new Error("db password hunter2 rejected");
       },
     });
-    const client = createPluginTestClient(plugin, { onError: (error) => reported.push(error) });
+    const client = inMemoryWorkerClient(plugin, { onError: (error) => reported.push(error) });
     const error = await workerError(client.vend(vendRequest));
     expect(error.kind).toBe("upstream_failed");
     expect(error.message).not.toContain("hunter2");
@@ -182,7 +176,7 @@ describe("servePlugin over the in-memory harness", () => {
       body: big,
     });
     expect(raw.headers.get("grpc-status")).toBe("8");
-    const client = createPluginTestClient(plugin, { maxBodyBytes: 1024 });
+    const client = inMemoryWorkerClient(plugin, { maxBodyBytes: 1024 });
     const scopes = Array.from({ length: 100 }, (_, i) => ({ provider: "demo", action: "read", resource: `r${i}` }));
     const error = await workerError(client.prepare({ scopes, subject: {}, ttlSeconds: 60 }));
     expect(error.kind).toBe("upstream_failed");

@@ -1,15 +1,15 @@
 // Signed-worker fixtures: fresh keys per test (never a committed key), a manifest for the demo
 // plugin of plugin-sdk-fixture.ts, and a code "zip" whose hash the manifest carries.
+import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import { createHash } from "node:crypto";
 import {
-  MANIFEST_PROTOCOL,
   TrustStore,
   generateKeyPair,
   signManifest,
   type Ed25519KeyPair,
   type PluginManifest,
 } from "../../functions/core/plugin-trust/index.js";
-import type { Capability } from "../../functions/core/ports/plugin-client.js";
+import type { Capability } from "../../plugin-protocol/types.js";
 
 export const DEMO_CAPABILITIES: Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
 export const DEMO_CODE = new TextEncoder().encode("PK demo worker code");
@@ -30,7 +30,7 @@ export async function signDemo(
   const fields = {
     name: "demo",
     version: "1.2.3",
-    protocol: MANIFEST_PROTOCOL,
+    protocol: PLUGIN_PROTOCOL,
     providers: ["demo"],
     capabilities: DEMO_CAPABILITIES,
     codeSha256: sha256Base64(DEMO_CODE),

@@ -12,7 +12,7 @@ import {
   type TrustedRegistration,
   type WorkerEvidence,
 } from "../../functions/core/plugin-trust/index.js";
-import type { WorkerDescription } from "../../functions/core/ports/plugin-client.js";
+import type { WorkerDescription } from "../../plugin-protocol/types.js";
 import { DEMO_CAPABILITIES, DEMO_CODE, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
 
 const description: WorkerDescription = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
 import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
-import { parseScope } from "../../functions/core/scope.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 
 const POLICY = `
 version: 1

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatScope, parseScope, ScopeSyntaxError } from "../../functions/core/scope.js";
+import { formatScope, parseScope, ScopeSyntaxError } from "../../plugin-protocol/scope.js";
 
 describe("parseScope", () => {
   it.each([

@@ -4,7 +4,7 @@ import { SignJWT, importJWK, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { DEV_KEY_FILE } from "../../functions/adapters/dev-oidc-issuer.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { servePlugin, listenOnLoopback } from "../../plugin-workers/sdk/index.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";

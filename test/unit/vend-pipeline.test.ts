@@ -7,7 +7,7 @@ import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-di
 import { LedgerError, PolicyDeniedError } from "../../functions/core/errors.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
-import { tokenHash } from "../../functions/core/token-hash.js";
+import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";

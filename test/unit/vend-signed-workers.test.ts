@@ -1,5 +1,6 @@
 // POST /v1/vend in front of a verified directory: a signed local-tokens worker vends; the same
 // worker with tampered code makes the request fail 503 (no fallback), alerts and audits.
+import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { FileCodeHash, codeSha256Of } from "../../functions/adapters/file-code-h
 import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
 import { OidcVerifier } from "../../functions/adapters/github-oidc-verifier.js";
 import { VerifiedPluginDirectory } from "../../functions/adapters/verified-plugin-directory.js";
-import { MANIFEST_PROTOCOL, signManifest } from "../../functions/core/plugin-trust/index.js";
+import { signManifest } from "../../functions/core/plugin-trust/index.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
@@ -16,7 +17,7 @@ import { createVendApp } from "../../functions/vend/app.js";
 import { readWorkerPackage } from "../../infra/build-workers.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { ALL_TIME, ISSUER, SAMPLE_POLICY, createVendFixture } from "../support/vend-fixture.js";
 import { generateKeyPair, trustOf } from "./plugin-trust-fixture.js";
 
@@ -27,7 +28,7 @@ async function signedVendApp() {
   writeFileSync(zip, "local-tokens code");
   const { name, version, providers, capabilities } = readWorkerPackage(join(import.meta.dirname, "../../plugin-workers/local-tokens"));
   const signed = await signManifest(
-    { name, version, providers, capabilities, protocol: MANIFEST_PROTOCOL, codeSha256: codeSha256Of(new TextEncoder().encode("local-tokens code")), signedAt: new Date().toISOString() },
+    { name, version, providers, capabilities, protocol: PLUGIN_PROTOCOL, codeSha256: codeSha256Of(new TextEncoder().encode("local-tokens code")), signedAt: new Date().toISOString() },
     key.privateKey,
     key.publicKey,
   );
@@ -37,7 +38,7 @@ async function signedVendApp() {
     workers: [
       {
         registration: { name: "local-tokens", providers: ["local"], signed },
-        client: createPluginTestClient(createLocalTokensWorker({ store: new MemoryLocalTokenStore() })),
+        client: inMemoryWorkerClient(createLocalTokensWorker({ store: new MemoryLocalTokenStore() })),
         code: new FileCodeHash(zip),
       },
     ],

@@ -12,7 +12,7 @@ import { VerifiedPluginDirectory, type DeployedCode } from "../../functions/adap
 import { CredvendError, WorkerError } from "../../functions/core/errors.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import type { TrustedRegistration } from "../../functions/core/plugin-trust/index.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { ALL_TIME } from "../support/vend-fixture.js";
 import { demoPlugin } from "./plugin-sdk-fixture.js";
 import { DEMO_CODE, generateKeyPair, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
@@ -28,7 +28,7 @@ async function setup(options: { signed?: boolean; allowUnsigned?: boolean; code?
   const zip = join(dir, "code.zip");
   writeFileSync(zip, DEMO_CODE);
   const plugin = demoPlugin(options.version ? { version: options.version } : {});
-  const client = createPluginTestClient(plugin);
+  const client = inMemoryWorkerClient(plugin);
   const registration: TrustedRegistration = {
     name: "demo",
     providers: ["demo"],

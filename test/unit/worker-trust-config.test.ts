@@ -9,7 +9,7 @@ import { publicKeyConfig } from "../../functions/adapters/publisher-key-files.js
 import { VerifiedPluginDirectory } from "../../functions/adapters/verified-plugin-directory.js";
 import { parseTrustedKeys } from "../../functions/adapters/worker-trust-config.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
-import { createPluginTestClient } from "../../plugin-workers/sdk/index.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { demoPlugin } from "./plugin-sdk-fixture.js";
 import { DEMO_CODE, generateKeyPair, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
 
@@ -63,7 +63,7 @@ describe("Lambda CodeSha256", () => {
       workers: [
         {
           registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) },
-          client: createPluginTestClient(demoPlugin()),
+          client: inMemoryWorkerClient(demoPlugin()),
           code: new LambdaCodeHash(lambda, "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo"),
         },
       ],

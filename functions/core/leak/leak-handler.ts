@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from "../ports/logger.js";
 import type { Notification, Notifier } from "../ports/notifier.js";
 import type { PluginClient, PluginDirectory } from "../ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "../records.js";
-import { parseScope } from "../scope.js";
+import { parseScope } from "../../../plugin-protocol/scope.js";
 import type { LeakDetection, LeakOutcome, LeakResult } from "./leak-detection.js";
 import { leakNotification } from "./leak-notifications.js";
 import { noManualRevocationGuide, type ManualRevocationGuide } from "./manual-revocation.js";

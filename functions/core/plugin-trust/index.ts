@@ -1,5 +1,5 @@
 export { generateKeyPair, keyIdOf, keyPairFromPrivate, type Ed25519KeyPair } from "./ed25519.js";
-export { CAPABILITIES, MANIFEST_PROTOCOL, ManifestError, canonicalManifestBytes, parseManifest, type PluginManifest } from "./manifest.js";
+export { CAPABILITIES, ManifestError, canonicalManifestBytes, parseManifest, type PluginManifest } from "./manifest.js";
 export { checkManifestSignature, signManifest, type SignatureCheck, type SignedManifest } from "./sign-manifest.js";
 export { TrustStore, TrustStoreError, decodeBase64, type TrustedKey, type TrustedKeyConfig } from "./trust-store.js";
 export {

@@ -5,9 +5,9 @@
 // strings escaped as JSON.stringify does, encoded as UTF-8. With only strings and arrays of
 // strings this is exactly RFC 8785 (JCS), so the signature does not depend on how manifest.json
 // is indented or ordered, and any other language can rebuild the bytes.
-import type { Capability, WorkerDescription } from "../ports/plugin-client.js";
+import type { Capability, WorkerDescription } from "../../../plugin-protocol/types.js";
 
-export const MANIFEST_PROTOCOL = "credvend.plugin.v1";
+import { PLUGIN_PROTOCOL } from "../../../plugin-protocol/protocol-version.js";
 
 export const CAPABILITIES: readonly Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
 
@@ -40,7 +40,7 @@ export function parseManifest(value: unknown): PluginManifest {
   const manifest: PluginManifest = {
     name: text(record, "name", NAME, "lower-case letters, digits and dashes"),
     version: text(record, "version", VERSION, "1 to 64 printable characters"),
-    protocol: text(record, "protocol", /^credvend\.plugin\.v1$/, `"${MANIFEST_PROTOCOL}"`),
+    protocol: text(record, "protocol", /^credvend\.plugin\.v1$/, `"${PLUGIN_PROTOCOL}"`),
     providers: list(record, "providers", (p) => PROVIDER.test(p), "provider names"),
     capabilities: list(record, "capabilities", (c) => (CAPABILITIES as readonly string[]).includes(c), CAPABILITIES.join(", ")) as Capability[],
     codeSha256: text(record, "codeSha256", SHA256_BASE64, "base64 of a SHA-256 (44 characters)"),

@@ -1,6 +1,6 @@
 // The rules that decide whether the core may call a worker. Pure apart from the evidence it is
 // handed: the deployed code's hash and the worker's own Describe answer come in through ports.
-import type { WorkerDescription } from "../ports/plugin-client.js";
+import type { WorkerDescription } from "../../../plugin-protocol/types.js";
 import type { PluginManifest } from "./manifest.js";
 import { checkManifestSignature, type SignedManifest } from "./sign-manifest.js";
 import type { TrustStore } from "./trust-store.js";

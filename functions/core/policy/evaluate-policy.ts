@@ -1,5 +1,5 @@
-import type { Claims } from "../claims.js";
-import { formatScope, type Scope } from "../scope.js";
+import type { Claims } from "../../../plugin-protocol/claims.js";
+import { formatScope, type Scope } from "../../../plugin-protocol/scope.js";
 import type { Policy, PolicyRule } from "./policy.js";
 
 export type PolicyDecision =

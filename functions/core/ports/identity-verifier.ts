@@ -1,4 +1,4 @@
-import type { Claims } from "../claims.js";
+import type { Claims } from "../../../plugin-protocol/claims.js";
 
 /**
  * Verifies a caller's bearer token (a GitHub Actions OIDC JWT) and returns its claims.

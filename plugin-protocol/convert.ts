@@ -1,8 +1,8 @@
 // protobuf <-> domain for the plugin protocol, shared by the core's gRPC-web client and the worker
-// SDK so both sides agree on one mapping. Lives in adapters: the core never imports protobuf.
+// SDK so both sides agree on one mapping. The core domain never imports protobuf; its adapters do.
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Claims } from "../core/claims.js";
+import type { Claims } from "./claims.js";
 import type {
   Capability,
   PrepareResult,
@@ -16,13 +16,9 @@ import type {
   VendRequest,
   VendResult,
   WorkerDescription,
-} from "../core/ports/plugin-client.js";
-import type { Scope } from "../core/scope.js";
-import * as pb from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
-import { MANIFEST_PROTOCOL } from "../core/plugin-trust/manifest.js";
-
-/** The protocol a worker names in Describe and its manifest. */
-export const PLUGIN_PROTOCOL = MANIFEST_PROTOCOL;
+} from "./types.js";
+import type { Scope } from "./scope.js";
+import * as pb from "../proto/gen/credvend/plugin/v1/plugin_pb.js";
 
 /** The peer sent something the protocol does not allow (a missing field, an unknown enum). */
 export class PluginProtocolError extends Error {

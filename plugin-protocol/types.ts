@@ -1,0 +1,76 @@
+import type { Claims } from "./claims.js";
+import type { Scope } from "./scope.js";
+
+// The plugin protocol in domain terms: what the broker and a worker exchange. convert.ts maps each
+// type to and from the protobuf messages of proto/credvend/plugin/v1/plugin.proto.
+
+export type Capability = "validate" | "analyze" | "serialize" | "prepare" | "vend" | "revoke";
+export type Risk = "low" | "medium" | "high";
+
+export interface WorkerDescription {
+  readonly name: string;
+  readonly version: string;
+  readonly protocol: string;
+  readonly providers: readonly string[];
+  readonly capabilities: readonly Capability[];
+}
+
+export interface ScopeValidation {
+  readonly scope: Scope;
+  readonly valid: boolean;
+  /** Canonical form, present when valid. */
+  readonly normalized?: Scope;
+  /** Why it is invalid; safe to show the caller. */
+  readonly error?: string;
+}
+
+export interface ScopeAnalysis {
+  readonly scope: Scope;
+  readonly risk: Risk;
+  readonly warnings: readonly string[];
+}
+
+export interface SerializedScopes {
+  readonly serialized: Uint8Array;
+  readonly mediaType: string;
+}
+
+export interface ScopeSetRequest {
+  readonly scopes: readonly Scope[];
+  readonly subject: Claims;
+  readonly ttlSeconds: number;
+}
+
+export interface PrepareResult {
+  readonly validations: readonly ScopeValidation[];
+  /** Empty when any scope is invalid. */
+  readonly analyses: readonly ScopeAnalysis[];
+  /** Absent when any scope is invalid. */
+  readonly serialized?: SerializedScopes;
+}
+
+export interface VendRequest extends ScopeSetRequest {
+  readonly credentialId: string;
+  readonly serialized: Uint8Array;
+}
+
+export interface VendResult {
+  /** Provider-specific fields; every value is a leakable secret part. */
+  readonly credential: Readonly<Record<string, string>>;
+  readonly expiresAt: Date;
+  readonly revocable: boolean;
+  readonly upstreamRef: string;
+  readonly notes: readonly string[];
+}
+
+export interface RevokeRequest {
+  readonly credentialId: string;
+  readonly scopes: readonly Scope[];
+  readonly upstreamRef: string;
+  readonly expiresAt: Date;
+}
+
+export interface RevokeResult {
+  readonly outcome: "revoked" | "already_gone";
+  readonly detail: string;
+}
