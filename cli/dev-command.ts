@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { JsonLogger } from "../functions/adapters/json-logger.js";
+import { JsonLogger } from "../functions/adapters/notify/json-logger.js";
 import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
 import { CliError } from "./cli-error.js";
 import { startLocalStack } from "./local-stack.js";

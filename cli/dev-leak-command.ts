@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadOrCreateDevGitHub } from "../functions/adapters/dev-github.js";
+import { loadOrCreateDevGitHub } from "./dev/dev-github.js";
 import { CliError } from "./cli-error.js";
 import { DEV_GITHUB_DIR, DEV_GITHUB_PATH } from "./local-leak-response.js";
 import { STATE_FILE } from "./local-stack.js";

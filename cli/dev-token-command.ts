@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { defaultDevClaims, loadOrCreateDevIssuer } from "../functions/adapters/dev-oidc-issuer.js";
+import { defaultDevClaims, loadOrCreateDevIssuer } from "./dev/dev-oidc-issuer.js";
 import { CredvendError } from "../functions/core/errors.js";
 import { CliError } from "./cli-error.js";
 import { DEV_ISSUER_PATH, STATE_FILE } from "./local-stack.js";

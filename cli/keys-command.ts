@@ -1,7 +1,7 @@
 // `credvend keys generate`: a publisher key pair for signing workers.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { KeyFileError, generateKeyFiles, publicKeyConfig } from "../functions/adapters/publisher-key-files.js";
+import { KeyFileError, generateKeyFiles, publicKeyConfig } from "./publisher-key-files.js";
 import { CliError } from "./cli-error.js";
 
 export const KEYS_GENERATE_USAGE = `credvend keys generate — create an Ed25519 publisher key pair for signing workers

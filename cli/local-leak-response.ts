@@ -3,8 +3,8 @@
 // webhook secret and partner key live under the data dir (`credvend dev leak` signs with them).
 import { join } from "node:path";
 import type { Hono } from "hono";
-import { ConsoleNotifier } from "../functions/adapters/console-notifier.js";
-import { loadOrCreateDevGitHub, type DevGitHub } from "../functions/adapters/dev-github.js";
+import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
+import { loadOrCreateDevGitHub, type DevGitHub } from "./dev/dev-github.js";
 import type { CredentialLedger } from "../functions/core/ports/credential-ledger.js";
 import type { Logger } from "../functions/core/ports/logger.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";

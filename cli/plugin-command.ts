@@ -3,11 +3,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { FileCodeHash } from "../functions/adapters/file-code-hash.js";
-import { GrpcWebPluginClient } from "../functions/adapters/grpc-web-plugin-client.js";
-import { KeyFileError, readPrivateKeyFile } from "../functions/adapters/publisher-key-files.js";
-import { readSignedManifest } from "../functions/adapters/signed-manifest-files.js";
-import { parseTrustedKeys } from "../functions/adapters/worker-trust-config.js";
+import { FileCodeHash } from "../functions/adapters/plugins/file-code-hash.js";
+import { GrpcWebPluginClient } from "../functions/adapters/plugins/grpc-web-plugin-client.js";
+import { KeyFileError, readPrivateKeyFile } from "./publisher-key-files.js";
+import { readSignedManifest } from "./signed-manifest-files.js";
+import { parseTrustedKeys } from "../functions/adapters/config/worker-trust-config.js";
 import { verifyWorker, type TrustStore, type WorkerEvidence } from "../functions/core/plugin-trust/index.js";
 import { buildWorker } from "../infra/build-workers.js";
 import { CliError } from "./cli-error.js";

@@ -3,12 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { ConfigError, parseWorkers, type WorkerRegistration } from "../functions/adapters/function-config.js";
-import { LambdaCodeHash } from "../functions/adapters/lambda-code-hash.js";
-import { parseTrustedKeys } from "../functions/adapters/worker-trust-config.js";
+import { ConfigError } from "../functions/adapters/config/config-error.js";
+import { parseWorkers, type WorkerRegistration } from "../functions/adapters/config/function-config.js";
+import { LambdaCodeHash } from "../functions/adapters/plugins/lambda-code-hash.js";
+import { parseTrustedKeys } from "../functions/adapters/config/worker-trust-config.js";
 import { silentLogger } from "../functions/core/ports/logger.js";
 import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
-import { composePluginDirectory } from "../functions/adapters/compose-plugin-directory.js";
+import { composePluginDirectory } from "../functions/adapters/plugins/compose-plugin-directory.js";
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
 

@@ -3,9 +3,9 @@
 import { PLUGIN_PROTOCOL } from "../plugin-protocol/protocol-version.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
-import { writeSignedManifest } from "../functions/adapters/signed-manifest-files.js";
-import type { WorkerRegistration } from "../functions/adapters/function-config.js";
+import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
+import { writeSignedManifest } from "./signed-manifest-files.js";
+import type { WorkerRegistration } from "../functions/adapters/config/function-config.js";
 import { signManifest, type Ed25519KeyPair, type PluginManifest } from "../functions/core/plugin-trust/index.js";
 import { buildWorker, readWorkerPackage } from "../infra/build-workers.js";
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { codeSha256Of } from "../functions/adapters/file-code-hash.js";
+import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
 import type { Capability } from "../plugin-protocol/types.js";
 import { BUNDLE_OPTIONS } from "./bundles.js";

@@ -3,9 +3,9 @@ import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import { loadPolicyYaml } from "../core/policy/load-policy.js";
 import type { Policy } from "../core/policy/policy.js";
 import { VendPipeline } from "../core/vend-pipeline.js";
-import { OidcVerifier } from "../adapters/github-oidc-verifier.js";
-import { composePluginDirectory, type PluginDirectoryComposition } from "../adapters/compose-plugin-directory.js";
-import type { VerifiedPluginDirectory } from "../adapters/verified-plugin-directory.js";
+import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
+import { composePluginDirectory, type PluginDirectoryComposition } from "../adapters/plugins/compose-plugin-directory.js";
+import type { VerifiedPluginDirectory } from "../core/plugin-trust/verified-plugin-directory.js";
 import { createVendApp } from "./app.js";
 
 export interface VendComposition extends PluginDirectoryComposition {

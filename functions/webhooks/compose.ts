@@ -6,18 +6,18 @@ import type { Logger } from "../core/ports/logger.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import type { PluginDirectory } from "../core/ports/plugin-client.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
-import type { WorkerRegistration } from "../adapters/function-config.js";
-import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "../adapters/github-alert-secrets.js";
-import { GitHubPartnerKeys } from "../adapters/github-partner-keys.js";
-import { GitHubWebhookSignature } from "../adapters/github-webhook-signature.js";
-import type { DeployedCode } from "../adapters/verified-plugin-directory.js";
-import { providerManualRevocation } from "../adapters/manual-revocation-urls.js";
-import { composePluginDirectory } from "../adapters/compose-plugin-directory.js";
+import type { WorkerRegistration } from "../adapters/config/function-config.js";
+import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "../adapters/github/github-alert-secrets.js";
+import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
+import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
+import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
+import { providerManualRevocation } from "./manual-revocation-urls.js";
+import { composePluginDirectory } from "../adapters/plugins/compose-plugin-directory.js";
 import { createWebhooksApp } from "./app.js";
 
 export interface WebhooksComposition {
   readonly ledger: CredentialLedger;
-  /** The workers, verified exactly as the vend function verifies them (adapters/compose-plugin-directory.ts)... */
+  /** The workers, verified exactly as the vend function verifies them (adapters/plugins/compose-plugin-directory.ts)... */
   readonly workers?: readonly WorkerRegistration[];
   readonly trustedKeys?: TrustStore;
   /** The deployed code of a signed worker (Lambda CodeSha256 on AWS). */

@@ -3,7 +3,7 @@
 // so the config has one shape whatever the source. A key secret still holding the placeholder
 // (no PEM yet) is left unset: alerts then cannot be read, and the webhook answers 502 until it is.
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ConfigError } from "../adapters/function-config.js";
+import { ConfigError } from "../adapters/config/config-error.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,8 @@
 // The webhooks function's configuration, read once at cold start; every problem names its variable.
-import { ConfigError, parseWorkers, type WorkerRegistration } from "../adapters/function-config.js";
-import type { GitHubAuth } from "../adapters/github-alert-secrets.js";
-import { parseTrustedKeys } from "../adapters/worker-trust-config.js";
+import { ConfigError } from "../adapters/config/config-error.js";
+import { parseWorkers, type WorkerRegistration } from "../adapters/config/function-config.js";
+import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
+import { parseTrustedKeys } from "../adapters/config/worker-trust-config.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 import { compileGlob } from "../core/policy/glob.js";
 

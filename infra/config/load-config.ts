@@ -8,7 +8,8 @@ import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/loa
 import type { Policy } from "../../functions/core/policy/policy.js";
 import { REPO_ROOT } from "../paths.js";
 import { deploymentConfigSchema, type ParsedDeploymentConfig, type WorkerConfig } from "./schema.js";
-import { readSignedPackage, type ResolvedPackage } from "./signed-package.js";
+import { readSignedPackage } from "./signed-package.js";
+import type { ResolvedWorker } from "./resolved-worker.js";
 import { verifyWorkersAtSynth } from "./verify-workers.js";
 
 export class DeploymentConfigError extends Error {
@@ -19,13 +20,6 @@ export class DeploymentConfigError extends Error {
   ) {
     super(`invalid deployment config ${source}:\n  - ${problems.join("\n  - ")}`);
   }
-}
-
-export interface ResolvedWorker extends WorkerConfig {
-  /** Absolute path of the Lambda entry when bundled at synth. */
-  readonly entryPath?: string;
-  /** The signed zip deployed as is, when configured. */
-  readonly signed?: ResolvedPackage;
 }
 
 export interface DeploymentConfig extends Omit<ParsedDeploymentConfig, "workers"> {

@@ -3,7 +3,7 @@
 // without allowUnsigned, unknown key, bad signature, undeclared provider, zip not the signed one)
 // fails synth instead of being deployed.
 import { TrustStore, TrustStoreError, verifyWorker, type TrustedKeyConfig } from "../../functions/core/plugin-trust/index.js";
-import type { ResolvedWorker } from "./load-config.js";
+import type { ResolvedWorker } from "./resolved-worker.js";
 
 export async function verifyWorkersAtSynth(
   workers: readonly ResolvedWorker[],

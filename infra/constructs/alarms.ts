@@ -10,7 +10,7 @@ import type { CredvendFunction } from "./credvend-function.js";
 
 /** Log lines (JsonLogger: `{"message": ...}`) that page someone. The source that logs each is named. */
 export const ALERTING_LOG_MESSAGES = {
-  /** functions/adapters/verified-plugin-directory.ts: a worker failed signature/code-hash/Describe checks. */
+  /** functions/core/plugin-trust/verified-plugin-directory.ts: a worker failed signature/code-hash/Describe checks. */
   WorkerRefused: "worker refused",
   /** functions/core/leak/leak-handler.ts: a leaked credential could not be revoked upstream. */
   RevocationFailed: "revocation failed",

@@ -1,5 +1,5 @@
 // Ledger grants, per function, as the DynamoDB calls its code makes through DynamoDbLedger.
-// Keep in step with functions/adapters/dynamodb-ledger.ts: a new call there needs its action here.
+// Keep in step with functions/adapters/ledger/dynamodb-ledger.ts: a new call there needs its action here.
 import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 

@@ -4,7 +4,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import type { KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/dynamodb-ledger-table.js";
+import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 
 export class LedgerTable extends Construct {
   public readonly table: Table;

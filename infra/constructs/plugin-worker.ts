@@ -5,7 +5,7 @@ import { ArnPrincipal, PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { ResolvedWorker } from "../config/load-config.js";
+import type { ResolvedWorker } from "../config/resolved-worker.js";
 import { CredvendFunction } from "./credvend-function.js";
 
 export interface PluginWorkerProps {

@@ -11,7 +11,7 @@ import { systemClock } from "../sdk/index.js";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/index.js";
 import { INLINE_POLICY_LIMIT, REVOKED_SESSIONS_POLICY, denyDocument, policySize, sessionsOf } from "./session-deny-policy.js";
-import type { AwsSessionRef } from "./worker.js";
+import type { AwsSessionRef } from "./session-ref.js";
 
 const ROLE_NAME = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:.*\/)?([A-Za-z0-9+=,.@_-]{1,64})$/;
 const ATTEMPTS = 3;

@@ -11,6 +11,7 @@ import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumptio
 import { stsFailure } from "./sts-errors.js";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { awsSessionRevoke } from "./revoke.js";
+import type { AwsSessionRef } from "./session-ref.js";
 
 export const AWS_STS_NAME = "aws-sts";
 export const AWS_STS_VERSION = "0.1.0";
@@ -26,13 +27,6 @@ export interface AwsStsWorkerOptions {
 }
 
 /** What a later `revoke` needs to find the session: never a key or token. */
-export interface AwsSessionRef {
-  readonly roleArn: string;
-  readonly sessionName: string;
-  readonly assumedRoleArn: string;
-  readonly assumedRoleId: string;
-}
-
 export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplementation {
   const { config, sts } = options;
   const arns = arnContext(config);

@@ -4,7 +4,7 @@
 // < 2 s. Run by `npm run bench`, or alone: `npx tsx test/bench/leak-response-bench.ts`.
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/dynamodb-ledger.js";
+import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { createLeakFixture } from "../support/leak-fixture.js";
 import { localDynamoClient, startDynalite } from "../support/dynalite.js";
 

@@ -6,11 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codeSha256Of } from "../../functions/adapters/file-code-hash.js";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
-import { composePluginDirectory } from "../../functions/adapters/compose-plugin-directory.js";
+import { composePluginDirectory } from "../../functions/adapters/plugins/compose-plugin-directory.js";
 import { capabilitiesOf, listenOnLoopback, servePlugin, type LoopbackServer, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 
 const WORKERS = 5;

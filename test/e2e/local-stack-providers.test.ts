@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.js";
-import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
+import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultDevClaims } from "../../functions/adapters/dev-oidc-issuer.js";
+import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { beforeAll, describe, expect, test } from "vitest";
-import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/dynamodb-ledger-table.js";
+import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
@@ -337,7 +337,7 @@ describe("alerts and alarms", () => {
 
   test("the log messages the alarms watch are still the ones the code logs", () => {
     const sources = {
-      WorkerRefused: "functions/adapters/verified-plugin-directory.ts",
+      WorkerRefused: "functions/core/plugin-trust/verified-plugin-directory.ts",
       RevocationFailed: "functions/core/leak/leak-handler.ts",
     } as const;
     for (const [event, message] of Object.entries(ALERTING_LOG_MESSAGES)) {

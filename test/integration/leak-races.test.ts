@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/dynamodb-ledger.js";
+import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { createLeakFixture } from "../support/leak-fixture.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 

@@ -1,8 +1,8 @@
 // The claims contract on the in-memory ledger, dynalite and AWS DynamoDB Local (as ledger.test.ts).
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, it } from "vitest";
-import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/dynamodb-ledger.js";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 import { startDynamoDbLocal } from "../support/dynamodb-local.js";
 import { describeLedgerClaimsContract } from "./ledger-claims-contract.js";

@@ -16,9 +16,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
-import { DynamoDbLedger, ensureLedgerTable, ledgerTableDefinition } from "../../functions/adapters/dynamodb-ledger.js";
-import { credentialItem, lookupItem } from "../../functions/adapters/dynamodb-ledger-items.js";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { DynamoDbLedger, ensureLedgerTable, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger.js";
+import { credentialItem, lookupItem } from "../../functions/adapters/ledger/dynamodb-ledger-items.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
 import { LedgerError } from "../../functions/core/errors.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";

@@ -1,7 +1,7 @@
 // local-tokens' lambda.ts as deployed: table from LOCAL_TOKENS_TABLE, DynamoDB endpoint from the
 // SDK's own AWS_ENDPOINT_URL_DYNAMODB, calls arriving as Function URL events.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { ensureLocalTokensTable } from "../../plugin-workers/local-tokens/dynamodb-store.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";

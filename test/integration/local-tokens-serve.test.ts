@@ -1,7 +1,7 @@
 // startLocalTokensWorker as the local stack runs it: a loopback port, the core's client with its
 // default fetch, and /introspect over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";

@@ -4,7 +4,7 @@ import { request as httpRequest } from "node:http";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { listenOnLoopback, servePlugin, type LoopbackServer } from "../../plugin-workers/sdk/index.js";
 import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";

@@ -4,7 +4,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import type { PluginLambdaHandler } from "../../plugin-workers/sdk/index.js";

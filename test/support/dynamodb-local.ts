@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { localDynamoClient } from "../../functions/adapters/local-dynamodb-client.js";
+import { localDynamoClient } from "../../cli/dev/local-dynamodb-client.js";
 import type { LocalDynamo } from "./dynalite.js";
 
 const EMULATOR_DIR = fileURLToPath(new URL("../../.cache/dynamodb-local/emulator/", import.meta.url));

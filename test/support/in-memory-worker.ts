@@ -1,6 +1,6 @@
 // The broker's own gRPC-web client against a worker app in memory (no network): what the core
 // sees of a worker, with its deadlines, retries and error mapping, for tests of both sides.
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import type { PluginImplementation } from "../../plugin-workers/sdk/plugin-implementation.js";
 import { servePlugin, type ServePluginOptions } from "../../plugin-workers/sdk/serve-plugin.js";
 

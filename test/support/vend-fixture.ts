@@ -4,11 +4,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../functions/adapters/dev-oidc-issuer.js";
-import { OidcVerifier } from "../../functions/adapters/github-oidc-verifier.js";
-import { JsonLogger } from "../../functions/adapters/json-logger.js";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
-import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
+import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../cli/dev/dev-oidc-issuer.js";
+import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
+import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
+import { MemoryLedger } from "./memory-ledger.js";
+import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";

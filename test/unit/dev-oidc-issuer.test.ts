@@ -13,8 +13,8 @@ import {
   defaultDevClaims,
   loadOrCreateDevIssuer,
   type DevIssuer,
-} from "../../functions/adapters/dev-oidc-issuer.js";
-import { OidcVerifier } from "../../functions/adapters/github-oidc-verifier.js";
+} from "../../cli/dev/dev-oidc-issuer.js";
+import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 
 // RSA key generation is the slow part: tests about creating the key file get a fresh `dir`,
 // the others share one key in `keyed`.

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { CredvendError } from "../../functions/core/errors.js";
-import { OctokitAlertSecrets } from "../../functions/adapters/github-alert-secrets.js";
+import { OctokitAlertSecrets } from "../../functions/adapters/github/github-alert-secrets.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,

@@ -3,7 +3,7 @@ import { inspect } from "node:util";
 import { generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CredvendError } from "../../functions/core/errors.js";
-import { OidcVerifier, type OidcVerifierOptions } from "../../functions/adapters/github-oidc-verifier.js";
+import { OidcVerifier, type OidcVerifierOptions } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { rsaKey, startIdp, type FakeIdp, type SigningKey } from "../support/fake-oidc-provider.js";
 
 // Every test talks to a real identity provider on 127.0.0.1 (test/support/fake-oidc-provider.ts)

@@ -4,9 +4,9 @@
 // (key bcb53661…, the PEM GitHub publishes for it at /meta/public_keys/secret_scanning).
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { GitHubPartnerKeys } from "../../functions/adapters/github-partner-keys.js";
-import { checkPartnerSignature, generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github-partner-signature.js";
-import { GitHubWebhookSignature, signWebhookBody } from "../../functions/adapters/github-webhook-signature.js";
+import { GitHubPartnerKeys } from "../../functions/adapters/github/github-partner-keys.js";
+import { checkPartnerSignature, generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github/github-partner-signature.js";
+import { GitHubWebhookSignature, signWebhookBody } from "../../functions/adapters/github/github-webhook-signature.js";
 
 const DOCS_SECRET = "It's a Secret to Everybody";
 const DOCS_PAYLOAD = "Hello, World!";

@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { PluginError } from "../../plugin-workers/sdk/index.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { providerManualRevocation } from "../../functions/adapters/manual-revocation-urls.js";
+import { providerManualRevocation } from "../../functions/webhooks/manual-revocation-urls.js";
 import { makeRecord } from "../integration/ledger-contract.js";
 
 describe("manual revocation URLs", () => {

@@ -2,10 +2,10 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { ConsoleNotifier } from "../../functions/adapters/console-notifier.js";
-import { FanOutNotifier } from "../../functions/adapters/fan-out-notifier.js";
-import { JsonLogger } from "../../functions/adapters/json-logger.js";
-import { SnsNotifier } from "../../functions/adapters/sns-notifier.js";
+import { ConsoleNotifier } from "../../functions/adapters/notify/console-notifier.js";
+import { FanOutNotifier } from "../../functions/adapters/notify/fan-out-notifier.js";
+import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
+import { SnsNotifier } from "../../functions/adapters/notify/sns-notifier.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";

@@ -3,7 +3,7 @@
 import type { Hono } from "hono";
 import type { BlankEnv } from "hono/types";
 import { describe, expect, it } from "vitest";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { buildOpenApiDocument } from "../../functions/http/openapi.js";
 import { webhooksRouteDocs } from "../../functions/vend/api-document.js";

@@ -1,6 +1,6 @@
 // The Lambda handler behind a Function URL: the client's calls travel as base64 events.
 import { describe, expect, it } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { servePlugin } from "../../plugin-workers/sdk/index.js";
 import { functionUrlEvent, viaLambda } from "./plugin-sdk-lambda-fetch.js";
 import { demoClaims, demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KeyFileError, generateKeyFiles, loadOrCreateKeyFiles, readPrivateKeyFile } from "../../functions/adapters/publisher-key-files.js";
+import { KeyFileError, generateKeyFiles, loadOrCreateKeyFiles, readPrivateKeyFile } from "../../cli/publisher-key-files.js";
 import { TrustStore } from "../../functions/core/plugin-trust/index.js";
 
 describe("publisher key files", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
+import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 
 function fakeClient(name: string): PluginClient {

@@ -1,9 +1,9 @@
 // The pipeline with real parts: the local-tokens worker behind the real gRPC-web client (in
 // process), the in-memory ledger. What is counted is what crosses the worker's HTTP boundary.
 import { describe, expect, it } from "vitest";
-import { GrpcWebPluginClient } from "../../functions/adapters/grpc-web-plugin-client.js";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
-import { StaticPluginDirectory } from "../../functions/adapters/static-plugin-directory.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
+import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
 import { LedgerError, PolicyDeniedError } from "../../functions/core/errors.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
 import { ALL_TIME } from "../support/vend-fixture.js";
 import { createLeakFixture, type LeakFixture } from "../support/leak-fixture.js";
 

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../functions/adapters/function-config.js";
-import { MemoryLedger } from "../../functions/adapters/memory-ledger.js";
+import { ConfigError } from "../../functions/adapters/config/config-error.js";
+import { MemoryLedger } from "../support/memory-ledger.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
 import { resolveSecretEnv } from "../../functions/webhooks/secret-env.js";

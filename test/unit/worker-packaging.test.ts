@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { codeSha256Of } from "../../functions/adapters/file-code-hash.js";
+import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
 import { describePlugin } from "../../plugin-workers/sdk/index.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";

@@ -3,11 +3,12 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadFunctionConfig, parseWorkers } from "../../functions/adapters/function-config.js";
-import { LambdaCodeHash } from "../../functions/adapters/lambda-code-hash.js";
-import { publicKeyConfig } from "../../functions/adapters/publisher-key-files.js";
-import { VerifiedPluginDirectory } from "../../functions/adapters/verified-plugin-directory.js";
-import { parseTrustedKeys } from "../../functions/adapters/worker-trust-config.js";
+import { ConfigError } from "../../functions/adapters/config/config-error.js";
+import { loadFunctionConfig, parseWorkers } from "../../functions/adapters/config/function-config.js";
+import { LambdaCodeHash } from "../../functions/adapters/plugins/lambda-code-hash.js";
+import { publicKeyConfig } from "../../cli/publisher-key-files.js";
+import { VerifiedPluginDirectory } from "../../functions/core/plugin-trust/verified-plugin-directory.js";
+import { parseTrustedKeys } from "../../functions/adapters/config/worker-trust-config.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { demoPlugin } from "./plugin-sdk-fixture.js";

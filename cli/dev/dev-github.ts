@@ -1,0 +1,106 @@
+// A stand-in for the parts of GitHub the webhooks function calls, for the local stack (used when
+// GITHUB_API_URL is not set) and the tests: the secret-scanning partner keys
+// (`/meta/public_keys/secret_scanning`, one P-256 key kept on disk), the REST alert lookup
+// (`/repos/{owner}/{repo}/secret-scanning/alerts/{number}` → `secret`), and, for
+// `credvend dev leak`, `POST /dev/alerts` to open an alert. It also keeps the dev webhook secret.
+// Dev only: it serves secrets to anyone on loopback, and is never part of a deployed function.
+import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github/github-partner-signature.js";
+import { signWebhookBody } from "../../functions/adapters/github/github-webhook-signature.js";
+
+export interface DevGitHub {
+  readonly webhookSecret: string;
+  readonly partnerKeyId: string;
+  /** Opens an alert for a secret found in `repository`; returns its number. */
+  openAlert(repository: string, secret: string): number;
+  /** The next REST lookups answer these statuses instead (tests: 404, 403 rate limit, 500). */
+  failNextLookups(...statuses: number[]): void;
+  signWebhook(body: string): string;
+  signPartner(body: string): string;
+  /** GitHub's API paths, relative to where they are mounted (that URL is GITHUB_API_URL). */
+  routes(): Hono;
+}
+
+const SECRET_FILE = "webhook-secret";
+const KEY_FILE = "partner-key.pem";
+
+export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<DevGitHub> {
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const webhookSecret = await loadOrCreate(join(options.dir, SECRET_FILE), () => randomBytes(24).toString("hex"));
+  const pem = await loadOrCreate(join(options.dir, KEY_FILE), () =>
+    generatePartnerKeyPair().privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  );
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
+  const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+  // Like GitHub's: the hex SHA-256 of the key.
+  const partnerKeyId = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem });
+}
+
+function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string }): DevGitHub {
+  const alerts = new Map<string, { secret: string; number: number }>();
+  const failures: number[] = [];
+  let lastNumber = 0;
+  const openAlert = (repository: string, secret: string) => {
+    const number = ++lastNumber;
+    alerts.set(`${repository}#${number}`, { secret, number });
+    return number;
+  };
+
+  const routes = () => {
+    const app = new Hono();
+    app.get("/meta/public_keys/secret_scanning", (c) =>
+      c.json({ public_keys: [{ key_identifier: keys.partnerKeyId, key: keys.publicPem, is_current: true }] }),
+    );
+    app.get("/repos/:owner/:repo/secret-scanning/alerts/:number", (c) => {
+      const status = failures.shift();
+      if (status === 403) {
+        c.header("x-ratelimit-remaining", "0");
+        return c.json({ message: "API rate limit exceeded" }, 403);
+      }
+      if (status !== undefined) return c.json({ message: `dev failure ${status}` }, status as 404 | 500);
+      const { owner, repo, number } = c.req.param();
+      const alert = alerts.get(`${owner}/${repo}#${number}`);
+      if (!alert) return c.json({ message: "Not Found" }, 404);
+      return c.json({
+        number: alert.number,
+        state: "open",
+        secret_type: "credvend_token",
+        secret: alert.secret,
+        html_url: `https://github.com/${owner}/${repo}/security/secret-scanning/${alert.number}`,
+      });
+    });
+    app.post("/dev/alerts", async (c) => {
+      const body = (await c.req.json().catch(() => undefined)) as { repository?: unknown; secret?: unknown } | undefined;
+      if (typeof body?.repository !== "string" || !/^[\w.-]+\/[\w.-]+$/.test(body.repository) || typeof body.secret !== "string" || !body.secret)
+        return c.json({ error: { code: "invalid_request", message: 'body must be {"repository":"owner/name","secret":"..."}' } }, 400);
+      return c.json({ number: openAlert(body.repository, body.secret) }, 201);
+    });
+    return app;
+  };
+
+  return {
+    webhookSecret: keys.webhookSecret,
+    partnerKeyId: keys.partnerKeyId,
+    openAlert,
+    failNextLookups: (...statuses) => failures.push(...statuses),
+    signWebhook: (body) => signWebhookBody(keys.webhookSecret, body),
+    signPartner: (body) => signPartnerBody(keys.privateKey, body),
+    routes,
+  };
+}
+
+async function loadOrCreate(path: string, create: () => string): Promise<string> {
+  if (existsSync(path)) return (await readFile(path, "utf8")).trim();
+  const value = create();
+  await writeFile(path, `${value}\n`, { mode: 0o600, flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+  await chmod(path, 0o600);
+  return (await readFile(path, "utf8")).trim();
+}

@@ -1,0 +1,96 @@
+// The secret behind a secret-scanning alert: the webhook payload carries none, so it is read with
+// the REST API (`GET /repos/{owner}/{repo}/secret-scanning/alerts/{number}` → `secret`) through
+// Octokit, as a GitHub App installation (the event's `installation.id`) or with a token. The
+// secret is returned to be hashed at once; it is never logged and never leaves this process.
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/rest";
+import { CredvendError } from "../../core/errors.js";
+
+export interface AlertRef {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  /** The GitHub App installation that sent the event, when there is one. */
+  readonly installationId?: number;
+}
+
+export interface AlertSecretSource {
+  /** Raises CredvendError: 502 `github_alert_unavailable` (retry), 503 `github_rate_limited`. */
+  secretOf(alert: AlertRef): Promise<string>;
+}
+
+export type GitHubAuth =
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "app"; readonly appId: string; readonly privateKey: string };
+
+export interface OctokitAlertSecretsOptions {
+  /** GITHUB_API_URL, e.g. https://api.github.com. */
+  readonly apiUrl: string;
+  readonly auth?: GitHubAuth;
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}
+
+// Failures are reported through our own errors; Octokit's request log would only repeat them.
+const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export class OctokitAlertSecrets implements AlertSecretSource {
+  readonly #options: OctokitAlertSecretsOptions;
+  readonly #clients = new Map<string, Octokit>();
+
+  constructor(options: OctokitAlertSecretsOptions) {
+    this.#options = options;
+  }
+
+  async secretOf(alert: AlertRef): Promise<string> {
+    let secret: unknown;
+    try {
+      const { data } = await this.#client(alert.installationId).rest.secretScanning.getAlert({
+        owner: alert.owner,
+        repo: alert.repo,
+        alert_number: alert.number,
+        request: { signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000) },
+      });
+      secret = data.secret;
+    } catch (error) {
+      throw lookupError(error);
+    }
+    if (typeof secret !== "string" || secret === "") {
+      throw new CredvendError("upstream_failed", "github_alert_unavailable", "GitHub returned the alert without its secret");
+    }
+    return secret;
+  }
+
+  #client(installationId: number | undefined): Octokit {
+    const key = String(installationId ?? "default");
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = new Octokit({ baseUrl: this.#options.apiUrl, request: { fetch: this.#options.fetch ?? fetch }, log: QUIET, ...this.#auth(installationId) });
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
+  #auth(installationId: number | undefined): ConstructorParameters<typeof Octokit>[0] {
+    const auth = this.#options.auth;
+    if (!auth) return {};
+    if (auth.kind === "token") return { auth: auth.token };
+    if (installationId === undefined) {
+      throw new CredvendError("upstream_failed", "github_alert_unavailable", "the event names no GitHub App installation to read the alert as");
+    }
+    return { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId } };
+  }
+}
+
+/** A 404 may be GitHub's eventual consistency or a missing permission, a 403/429 a rate limit:
+ *  all answered with a 5xx so GitHub delivers the event again. */
+function lookupError(error: unknown): CredvendError {
+  if (error instanceof CredvendError) return error;
+  const status = (error as { status?: unknown }).status;
+  const headers = ((error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {});
+  if (status === 429 || (status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined))) {
+    return new CredvendError("unavailable", "github_rate_limited", "GitHub's API rate limit was hit reading the alert; deliver again later", { cause: error });
+  }
+  const what = typeof status === "number" ? `HTTP ${status}` : "no answer";
+  return new CredvendError("upstream_failed", "github_alert_unavailable", `the alert could not be read from GitHub (${what})`, { cause: error });
+}

@@ -1,0 +1,187 @@
+// The credential ledger on DynamoDB (AWS; dynalite and DynamoDB Local locally).
+//
+// Single table, key `pk` (S, HASH) + `sk` (S, RANGE):
+//
+//   item               pk                     sk                          other keys
+//   credential record  CRED#<credentialId>    CRED                        -
+//   hash lookup        HASH#<sha256 hex>      HASH                        -   (credentialId, tokenHash)
+//   audit event        CRED#<credentialId>    EVENT#<time>#<eventId>      repoKey, dayKey, timeKey
+//   (no credential)    EVENT#<eventId>        EVENT#<time>#<eventId>      repoKey, dayKey, timeKey
+//
+//   GSI byRepository   repoKey = owner/name,  timeKey = <time>#<eventId>   (events with a repository)
+//   GSI byDay          dayKey = YYYY-MM-DD,   timeKey = <time>#<eventId>   (every event)
+//
+// <time> is the event's `at` normalized to `YYYY-MM-DDTHH:mm:ss.sssZ` so keys sort as times
+// (ledger-time.ts); the original string is stored as `at`. Both GSIs project ALL and are sparse:
+// only events carry their keys. A time range spanning several days queries each day's bucket.
+// An event's credential partition also holds the record, so auditByCredential is one consistent
+// Query. Every item has a numeric `ttl` (epoch seconds) = expiresAt (records, lookups) or `at`
+// (events) + a retention period, for the table's TTL setting: records outlive the credential
+// they describe, for forensics.
+//
+// Only operations dynalite supports (no transactions, no UpdateTimeToLive, no
+// ReturnValuesOnConditionCheckFailure), so the embedded local default works. Without
+// transactions, recordIssued writes the lookups first and the record last, conditionally: a
+// lookup whose record is missing (a crash between the two) or does not list the hash (a rejected
+// duplicate id) finds nothing.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
+import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../../core/records.js";
+import * as claims from "./dynamodb-ledger-claims.js";
+import {
+  EVENT_SK_PREFIX,
+  INDEX,
+  KEY,
+  credentialItem,
+  credentialKey,
+  dayOf,
+  eventFromItem,
+  eventItem,
+  lookupFromItem,
+  lookupItem,
+  lookupKey,
+  recordFromItem,
+} from "./dynamodb-ledger-items.js";
+import { batchGetAll, batchWriteAll, getItem, inParallel, putNew, queryAll, type Table } from "./dynamodb-requests.js";
+import { normalizeRange } from "./ledger-time.js";
+
+export { ensureLedgerTable, ledgerTableDefinition, LEDGER_TTL_ATTRIBUTE } from "./dynamodb-ledger-table.js";
+
+export interface DynamoDbLedgerOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long items outlive the credential (or event) they describe. Default 90 days. */
+  readonly retentionDays?: number;
+  /** Attempts for a batch whose items DynamoDB leaves unprocessed (throttling). Default 5. */
+  readonly maxBatchAttempts?: number;
+}
+
+export class DynamoDbLedger implements CredentialLedger {
+  readonly #table: Table;
+  readonly #retentionDays: number;
+
+  constructor(options: DynamoDbLedgerOptions) {
+    this.#table = { client: options.client, name: options.tableName, maxBatchAttempts: options.maxBatchAttempts ?? 5 };
+    this.#retentionDays = options.retentionDays ?? 90;
+  }
+
+  async recordIssued(record: CredentialRecord): Promise<void> {
+    const hashes = [...new Set(record.tokenHashes)];
+    const lookups = hashes.map((hash) => lookupItem(hash, record, this.#retentionDays));
+    const item = credentialItem(record, this.#retentionDays);
+    await batchWriteAll(this.#table, "recordIssued", lookups.map((Item) => ({ PutRequest: { Item } })));
+    // A credential id is issued once: a duplicate must not replace the first record.
+    await putNew(this.#table, "recordIssued", item, "a credential with this id already exists");
+  }
+
+  async getCredential(credentialId: string): Promise<CredentialRecord | undefined> {
+    const item = await getItem(this.#table, "getCredential", credentialKey(credentialId));
+    return item && recordFromItem(item);
+  }
+
+  async findByTokenHash(hash: string): Promise<CredentialRecord | undefined> {
+    const lookup = await getItem(this.#table, "findByTokenHash", lookupKey(hash));
+    if (!lookup) return undefined;
+    const item = await getItem(this.#table, "findByTokenHash", credentialKey(lookupFromItem(lookup).credentialId));
+    const record = item && recordFromItem(item);
+    return record?.tokenHashes.includes(hash) ? record : undefined;
+  }
+
+  async findByTokenHashes(hashes: readonly string[]): Promise<ReadonlyMap<string, CredentialRecord>> {
+    const unique = [...new Set(hashes)];
+    const lookups = await batchGetAll(this.#table, "findByTokenHashes", unique.map(lookupKey));
+    const idByHash = new Map(lookups.map(lookupFromItem).map(({ hash, credentialId }) => [hash, credentialId]));
+    const ids = [...new Set(idByHash.values())];
+    const records = await batchGetAll(this.#table, "findByTokenHashes", ids.map(credentialKey));
+    const recordById = new Map(records.map(recordFromItem).map((record) => [record.credentialId, record]));
+
+    const found = new Map<string, CredentialRecord>();
+    for (const hash of unique) {
+      const id = idByHash.get(hash);
+      const record = id === undefined ? undefined : recordById.get(id);
+      if (record?.tokenHashes.includes(hash)) found.set(hash, record);
+    }
+    return found;
+  }
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    const item = eventItem(event, this.#retentionDays);
+    // Audit is append-only: an event once written is never replaced.
+    await putNew(this.#table, "appendAudit", item, "an event with this id already exists");
+  }
+
+  async auditByCredential(credentialId: string): Promise<AuditEvent[]> {
+    const items = await queryAll(this.#table, "auditByCredential", {
+      KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :events)",
+      ExpressionAttributeNames: { "#pk": KEY.pk, "#sk": KEY.sk },
+      ExpressionAttributeValues: { ":pk": credentialKey(credentialId)[KEY.pk]!, ":events": { S: EVENT_SK_PREFIX } },
+      ConsistentRead: true,
+    });
+    return items.map(eventFromItem);
+  }
+
+  async auditByRepository(repository: string, range: TimeRange): Promise<AuditEvent[]> {
+    const bounds = normalizeRange(range);
+    if (!bounds || !repository) return [];
+    const items = await queryAll(this.#table, "auditByRepository", {
+      IndexName: INDEX.byRepository,
+      ...timeRangeCondition(KEY.repository, repository, bounds),
+    });
+    return items.map(eventFromItem);
+  }
+
+  async auditByTime(range: TimeRange): Promise<AuditEvent[]> {
+    const bounds = normalizeRange(range);
+    if (!bounds) return [];
+    const perDay = await inParallel(daysCovering(bounds), (day) =>
+      queryAll(this.#table, "auditByTime", { IndexName: INDEX.byDay, ...timeRangeCondition(KEY.day, day, bounds) }),
+    );
+    return perDay.flat().map(eventFromItem);
+  }
+
+  // Leak response: conditional writes, in dynamodb-ledger-claims.ts.
+  claimInvalidation(claim: InvalidationClaim): Promise<boolean> {
+    return claims.claimInvalidation(this.#table, claim);
+  }
+
+  completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean> {
+    return claims.completeInvalidation(this.#table, credentialId, claimId, at);
+  }
+
+  failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined> {
+    return claims.failInvalidation(this.#table, credentialId, claimId, errorCode);
+  }
+
+  tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean> {
+    return claims.tagCredential(this.#table, credentialId, tag, at);
+  }
+
+  recordDelivery(deliveryId: string, at: string): Promise<boolean> {
+    return claims.recordDelivery(this.#table, deliveryId, at, this.#retentionDays);
+  }
+
+  hasDelivery(deliveryId: string): Promise<boolean> {
+    return claims.hasDelivery(this.#table, deliveryId);
+  }
+}
+
+/** `partition = value AND timeKey in [from, to)`: time keys end in `#<eventId>`, so BETWEEN
+ *  includes events at `from` and excludes those at `to`. */
+function timeRangeCondition(partition: string, value: string, bounds: { from: string; to: string }) {
+  return {
+    KeyConditionExpression: "#partition = :value AND #time BETWEEN :from AND :to",
+    ExpressionAttributeNames: { "#partition": partition, "#time": KEY.time },
+    ExpressionAttributeValues: { ":value": { S: value }, ":from": { S: bounds.from }, ":to": { S: bounds.to } },
+  };
+}
+
+/** The UTC days whose bucket may hold events in [from, to). */
+function daysCovering(bounds: { from: string; to: string }): string[] {
+  const last = dayOf(new Date(Date.parse(bounds.to) - 1).toISOString());
+  const days: string[] = [];
+  for (let day = new Date(`${dayOf(bounds.from)}T00:00:00.000Z`); ; day.setUTCDate(day.getUTCDate() + 1)) {
+    const name = dayOf(day.toISOString());
+    days.push(name);
+    if (name >= last) return days;
+  }
+}

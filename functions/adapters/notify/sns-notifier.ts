@@ -1,0 +1,34 @@
+// Alerts to an SNS topic: a subject and message a human reads in an e-mail, the JSON for machines
+// after it, and `urgency` / `tag` message attributes so subscriptions can filter (a pager on high).
+import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
+import type { Notification, Notifier } from "../../core/ports/notifier.js";
+
+/** SNS subjects: ASCII, no line breaks, under 100 characters. */
+const SUBJECT_LIMIT = 99;
+
+export class SnsNotifier implements Notifier {
+  constructor(private readonly options: { readonly client: SNSClient; readonly topicArn: string }) {}
+
+  async notify(notification: Notification): Promise<void> {
+    await this.options.client.send(new PublishCommand(snsPublishInput(this.options.topicArn, notification)));
+  }
+}
+
+export function snsPublishInput(topicArn: string, notification: Notification): PublishCommandInput {
+  const lines = Object.entries(notification.details).map(([name, value]) => `  ${name}: ${value}`);
+  const json = JSON.stringify({ kind: notification.kind, urgency: notification.urgency, title: notification.title, details: notification.details });
+  return {
+    TopicArn: topicArn,
+    Subject: subject(`[credvend ${notification.urgency}] ${notification.title}`),
+    Message: `${notification.title}\n\n${lines.join("\n")}\n\n-- JSON --\n${json}\n`,
+    MessageAttributes: {
+      urgency: { DataType: "String", StringValue: notification.urgency },
+      tag: { DataType: "String", StringValue: notification.kind },
+    },
+  };
+}
+
+function subject(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, "?");
+  return ascii.length > SUBJECT_LIMIT ? `${ascii.slice(0, SUBJECT_LIMIT - 3)}...` : ascii;
+}

@@ -1,0 +1,132 @@
+import { importJWK, type CryptoKey } from "jose";
+import type { Clock } from "../../core/ports/clock.js";
+import { CredvendError } from "../../core/errors.js";
+import { fetchJsonBounded } from "../../http/bounded-json-fetch.js";
+
+// Signing keys per issuer, found through OIDC discovery (or a given URL), cached for a while and
+// refetched early only when a token names a key we do not know (the provider rotated). Those
+// early refetches are spaced out per issuer, so random `kid`s from an attacker cannot turn into a
+// stream of requests to the provider.
+
+export interface JwksCacheOptions {
+  readonly fetch: typeof fetch;
+  readonly clock: Clock;
+  readonly cacheSeconds: number;
+  /** Least time between two fetches of one issuer's keys when a token names an unknown key. */
+  readonly minRefetchSeconds: number;
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+  readonly jwksUrlFor?: (issuer: string) => string;
+}
+
+interface IssuerKeys {
+  readonly keys: ReadonlyMap<string, CryptoKey>;
+  readonly fetchedAtMs: number;
+}
+
+export class JwksCache {
+  readonly #options: JwksCacheOptions;
+  readonly #entries = new Map<string, IssuerKeys>();
+  // Concurrent verifications for one issuer share a single fetch.
+  readonly #inflight = new Map<string, Promise<IssuerKeys>>();
+
+  constructor(options: JwksCacheOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * The RS256 verification key `kid` of `issuer`, or undefined when the issuer does not publish
+   * it. Raises CredvendError `jwks_unavailable` when the keys cannot be fetched.
+   */
+  async keyFor(issuer: string, kid: string): Promise<CryptoKey | undefined> {
+    let entry = this.#entries.get(issuer);
+    if (!entry || this.#ageMs(entry) >= this.#options.cacheSeconds * 1000) {
+      entry = await this.#refresh(issuer);
+    }
+    const key = entry.keys.get(kid);
+    if (key || this.#ageMs(entry) < this.#options.minRefetchSeconds * 1000) return key;
+    entry = await this.#refresh(issuer);
+    return entry.keys.get(kid);
+  }
+
+  #ageMs(entry: IssuerKeys): number {
+    return this.#options.clock.now().getTime() - entry.fetchedAtMs;
+  }
+
+  #refresh(issuer: string): Promise<IssuerKeys> {
+    const pending = this.#inflight.get(issuer);
+    if (pending) return pending;
+    const started = this.#load(issuer)
+      .then((entry) => {
+        this.#entries.set(issuer, entry);
+        return entry;
+      })
+      .finally(() => this.#inflight.delete(issuer));
+    this.#inflight.set(issuer, started);
+    return started;
+  }
+
+  async #load(issuer: string): Promise<IssuerKeys> {
+    try {
+      const jwksUrl = this.#options.jwksUrlFor?.(issuer) ?? (await this.#discoverJwksUrl(issuer));
+      const keys = await importKeySet(await this.#fetchJson(jwksUrl), jwksUrl);
+      return { keys, fetchedAtMs: this.#options.clock.now().getTime() };
+    } catch (error) {
+      throw new CredvendError("unavailable", "jwks_unavailable", "identity provider keys unavailable", {
+        cause: error,
+      });
+    }
+  }
+
+  async #discoverJwksUrl(issuer: string): Promise<string> {
+    const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    const document = await this.#fetchJson(url);
+    if (!isRecord(document)) throw new Error(`discovery document at ${url} is not a JSON object`);
+    // OIDC Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
+    if (document["issuer"] !== issuer) throw new Error(`discovery document at ${url} names another issuer`);
+    const jwksUri = document["jwks_uri"];
+    if (typeof jwksUri !== "string" || !/^https?:$/.test(safeProtocol(jwksUri))) {
+      throw new Error(`discovery document at ${url} has no usable jwks_uri`);
+    }
+    return jwksUri;
+  }
+
+  #fetchJson(url: string): Promise<unknown> {
+    const { fetch, timeoutMs, maxBytes } = this.#options;
+    return fetchJsonBounded(url, { fetch, timeoutMs, maxBytes });
+  }
+}
+
+// Keeps only keys usable for RS256 signatures; a malformed or foreign key is skipped rather than
+// failing the whole set, so one odd entry from the provider does not lock everyone out.
+async function importKeySet(document: unknown, url: string): Promise<ReadonlyMap<string, CryptoKey>> {
+  const entries = isRecord(document) ? document["keys"] : undefined;
+  if (!Array.isArray(entries)) throw new Error(`key set at ${url} has no "keys" array`);
+  const keys = new Map<string, CryptoKey>();
+  for (const jwk of entries) {
+    if (!isRecord(jwk) || jwk["kty"] !== "RSA") continue;
+    const { kid, use, alg, n, e } = jwk;
+    if (typeof kid !== "string" || kid === "" || keys.has(kid)) continue;
+    if ((use !== undefined && use !== "sig") || (alg !== undefined && alg !== "RS256")) continue;
+    if (typeof n !== "string" || typeof e !== "string") continue;
+    try {
+      // Only the public members: a set that wrongly carries private parts still yields a public key.
+      keys.set(kid, await importJWK({ kty: "RSA" as const, n, e }, "RS256"));
+    } catch {
+      continue;
+    }
+  }
+  return keys;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function safeProtocol(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return "";
+  }
+}

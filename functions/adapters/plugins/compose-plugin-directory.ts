@@ -1,0 +1,59 @@
+// The worker directory every function uses: each registered worker behind the gRPC-web client and
+// verification. Apart from the vend composition so the webhooks function does not pull in the
+// policy loader.
+import type { CredentialLedger } from "../../core/ports/credential-ledger.js";
+import type { Logger } from "../../core/ports/logger.js";
+import type { Notifier } from "../../core/ports/notifier.js";
+import { TrustStore } from "../../core/plugin-trust/trust-store.js";
+import type { WorkerRegistration } from "../config/function-config.js";
+import { FileCodeHash } from "./file-code-hash.js";
+import { GrpcWebPluginClient } from "./grpc-web-plugin-client.js";
+import { VerifiedPluginDirectory, type DeployedCode } from "../../core/plugin-trust/verified-plugin-directory.js";
+
+export interface PluginDirectoryComposition {
+  readonly workers: readonly WorkerRegistration[];
+  /** Deadline of one worker call. */
+  readonly workerTimeoutMs?: number;
+  /** How workers are reached (a SigV4-signing fetch on AWS). */
+  readonly workerFetch?: typeof fetch;
+  readonly logger: Logger;
+  /** Publisher keys trusted to sign workers; none by default, so only allowUnsigned workers run. */
+  readonly trustedKeys?: TrustStore;
+  /** Where a refused worker is reported (high urgency); the logger when absent. */
+  readonly notifier?: Notifier;
+  /** The deployed code of a signed worker (Lambda CodeSha256 on AWS); `codeZip` is read locally. */
+  readonly deployedCode?: (worker: WorkerRegistration) => DeployedCode | undefined;
+  /** How long a worker's verification holds before it is re-checked. Default 5 minutes. */
+  readonly recheckIntervalMs?: number;
+  readonly ledger: Pick<CredentialLedger, "appendAudit">;
+}
+
+/** Every worker behind verification: signature, deployed code and Describe, before first use. */
+export function composePluginDirectory(options: PluginDirectoryComposition): VerifiedPluginDirectory {
+  const { logger } = options;
+  return new VerifiedPluginDirectory({
+    trust: options.trustedKeys ?? new TrustStore(),
+    notifier: options.notifier ?? { notify: async (n) => logger.log(n.urgency === "high" ? "error" : "warn", n.title, { alert: n.kind, ...n.details }) },
+    audit: (event) => options.ledger.appendAudit(event),
+    logger,
+    ...(options.recheckIntervalMs ? { recheckIntervalMs: options.recheckIntervalMs } : {}),
+    workers: options.workers.map((worker) => {
+      const code = options.deployedCode?.(worker) ?? (worker.codeZip ? new FileCodeHash(worker.codeZip) : undefined);
+      return {
+        registration: {
+          name: worker.name,
+          providers: worker.providers,
+          ...(worker.signed ? { signed: worker.signed } : {}),
+          ...(worker.allowUnsigned ? { allowUnsigned: true } : {}),
+        },
+        client: new GrpcWebPluginClient({
+          name: worker.name,
+          baseUrl: worker.url,
+          ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
+          ...(options.workerFetch ? { fetch: options.workerFetch } : {}),
+        }),
+        ...(code ? { code } : {}),
+      };
+    }),
+  });
+}
