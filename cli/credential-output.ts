@@ -45,17 +45,22 @@ export interface OutputTarget {
 export function writeCredential(answer: VendAnswer, format: OutputFormat, out: OutputTarget): void {
   switch (format) {
     case "json":
-      return out.stdout(`${JSON.stringify(answer, null, 2)}\n`);
+      out.stdout(`${JSON.stringify(answer, null, 2)}\n`);
+      return;
     case "env": {
       const { secret, plain } = environmentOf(answer);
-      return out.stdout([...secret, ...plain].map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join(""));
+      out.stdout([...secret, ...plain].map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join(""));
+      return;
     }
     case "credential-process":
-      return out.stdout(`${JSON.stringify(credentialProcess(answer))}\n`);
+      out.stdout(`${JSON.stringify(credentialProcess(answer))}\n`);
+      return;
     case "github-env":
-      return writeGitHubEnv(answer, out);
+      writeGitHubEnv(answer, out);
+      return;
     case "github-output":
-      return writeGitHubOutput(answer, out);
+      writeGitHubOutput(answer, out);
+      return;
   }
 }
 

@@ -107,7 +107,7 @@ export async function runPluginVerify(argv: readonly string[]): Promise<number> 
   if (positionals.length !== 1) throw new CliError("give exactly one folder holding manifest.json and manifest.sig", 2);
   const dir = positionals[0]!;
   const trust = readTrust(values.trust);
-  let signed;
+  let signed: ReturnType<typeof readSignedManifest>;
   try {
     signed = readSignedManifest(dir);
   } catch (error) {

@@ -46,13 +46,17 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
   }
   process.stdout.write(`checking ${workers.length} worker(s) from ${source} ...\n`);
   let lambda: LambdaClient | undefined;
+  const lambdaClient = (): LambdaClient => {
+    lambda ??= new LambdaClient({});
+    return lambda;
+  };
   const directory = composePluginDirectory({
     workers,
     trustedKeys,
     ledger: { appendAudit: async () => undefined },
     notifier: { notify: async () => undefined },
     logger: silentLogger,
-    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash((lambda ??= new LambdaClient({})), worker.functionName) : undefined),
+    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambdaClient(), worker.functionName) : undefined),
     workerTimeoutMs: 3000,
   });
   const rows = await directory.verifyAll();

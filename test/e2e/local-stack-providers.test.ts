@@ -82,8 +82,14 @@ describe("cli/README.md against the local stack", () => {
   async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
     let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
     try {
       return { code: await main(argv), out, err };
     } finally {

@@ -17,9 +17,18 @@ const ROOT = join(import.meta.dirname, "../..");
 function capture() {
   let out = "";
   let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  return { out: () => out, err: () => err, reset: () => ((out = ""), (err = "")) };
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
+  return { out: () => out, err: () => err, reset: () => {
+      out = "";
+      err = "";
+    } };
 }
 
 async function signedLocalTokens() {

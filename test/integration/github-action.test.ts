@@ -100,7 +100,7 @@ describe("action.yml", () => {
         Object.values(node).forEach(walk);
       }
     };
-    blocks.forEach((block) => walk(parse(block)));
+    for (const block of blocks) walk(parse(block));
     expect(uses.length).toBeGreaterThanOrEqual(3);
     for (const step of uses) {
       for (const input of Object.keys(step.with)) expect(Object.keys(action.inputs)).toContain(input);

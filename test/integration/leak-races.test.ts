@@ -27,7 +27,9 @@ async function freshLedger(): Promise<DynamoDbLedger> {
 /** A clock the test moves forward. */
 function movableClock() {
   let offsetMs = 0;
-  return { now: () => new Date(Date.now() + offsetMs), advance: (ms: number) => void (offsetMs += ms) };
+  return { now: () => new Date(Date.now() + offsetMs), advance: (ms: number) => {
+      offsetMs += ms;
+    } };
 }
 
 const outcomes = async (responses: Response[]) =>

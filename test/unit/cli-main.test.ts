@@ -6,8 +6,14 @@ describe("credvend CLI dispatch", () => {
   function capture() {
     let out = "";
     let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
     return { out: () => out, err: () => err };
   }
 

@@ -111,7 +111,10 @@ describe("Github-Public-Key-Signature (ECDSA P-256, SHA-256, DER)", () => {
   it("does not refetch for unknown keys more often than allowed", async () => {
     const app = new Hono();
     let fetches = 0;
-    app.get("/meta/public_keys/secret_scanning", (c) => (fetches++, c.json({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key: PARTNER_PEM }] })));
+    app.get("/meta/public_keys/secret_scanning", (c) => {
+      fetches++;
+      return c.json({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key: PARTNER_PEM }] });
+    });
     const partnerKeys = new GitHubPartnerKeys({ apiUrl: "http://github.test", fetch: async (i, init) => app.fetch(new Request(i, init)) });
     for (let i = 0; i < 5; i++) await checkPartnerSignature(partnerKeys, bytes("[]"), `${i}`.repeat(64), PARTNER_SIGNATURE);
     expect(fetches).toBe(1);

@@ -73,7 +73,10 @@ describe("VerifiedPluginDirectory", () => {
 
   it("verifies once for concurrent first requests (single flight)", async () => {
     let checks = 0;
-    const code: DeployedCode = { codeSha256: async () => (checks++, sha256Base64(DEMO_CODE)) };
+    const code: DeployedCode = { codeSha256: async () => {
+        checks++;
+        return sha256Base64(DEMO_CODE);
+      }, };
     const { directory } = await setup({ code });
     const clients = await Promise.all(Array.from({ length: 8 }, () => directory.forProvider("demo")));
     expect(clients.every((c) => c?.name === "demo")).toBe(true);

@@ -26,7 +26,9 @@ export function sigV4Fetch(options: SigV4FetchOptions): typeof fetch {
     const url = new URL(request.url);
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const headers: Record<string, string> = { host: url.host };
-    request.headers.forEach((value, key) => (headers[key] = value));
+    request.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
     const signed = await signer.sign({
       method: request.method,
       protocol: url.protocol,
