@@ -1,4 +1,5 @@
-// CloudWatch alarms, all publishing to the alert topic: errors and throttles of every function,
+// CloudWatch alarms, all publishing to the alert topic: errors, throttles and Function URL 5xx
+// answers of every function (a handled 502/503 is not a Lambda error, yet a caller got nothing),
 // and two events read from the structured JSON logs: a refused worker and a failed revocation.
 import { Duration } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from "aws-cdk-lib/aws-cloudwatch";
@@ -49,6 +50,7 @@ export class CredvendAlarms extends Construct {
     for (const [name, lambda] of props.functions) {
       add(`${name}Errors`, lambda.function.metricErrors({ period: PERIOD, statistic: "Sum" }), `${name} function errors`);
       add(`${name}Throttles`, lambda.function.metricThrottles({ period: PERIOD, statistic: "Sum" }), `${name} function throttled (reserved concurrency reached)`);
+      add(`${name}Url5xx`, lambda.function.metric("Url5xxCount", { period: PERIOD, statistic: "Sum" }), `${name} Function URL answered 5xx`);
     }
     for (const [event, message] of Object.entries(ALERTING_LOG_MESSAGES)) {
       for (const [name, logGroup] of props.watchedLogs) {

@@ -1,7 +1,9 @@
 // The alert topic: leak escalations, refused workers and alarms all land here. Encrypted with a
 // customer-managed key, because CloudWatch alarms cannot publish to a topic under the AWS-managed
-// SNS key; the key policy lets CloudWatch use it for exactly that.
-import { RemovalPolicy } from "aws-cdk-lib";
+// SNS key; the key policy lets CloudWatch use it for exactly that. The topic policy must allow
+// CloudWatch too: enforceSSL writes a topic policy, which replaces SNS's default one, so with only
+// its Deny statement no alarm could ever publish.
+import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import { PolicyStatement, ServicePrincipal, type IGrantable } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -36,6 +38,20 @@ export class AlertTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        // Only this account's alarms: the service principal alone would admit any account's.
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnLike: { "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
   }
 

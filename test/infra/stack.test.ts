@@ -312,15 +312,35 @@ describe("alerts and alarms", () => {
     s.template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: s.stack.resolve(s.stack.alerts.key.keyArn) });
     s.template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
     s.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
-      PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
     });
     s.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@example.com" });
   });
 
-  test("every function has an errors and a throttles alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
+  test("alarms can publish: the topic policy (which replaces SNS's default) allows this account's CloudWatch alarms", () => {
+    interface TopicStatement {
+      Effect: string;
+      Principal?: unknown;
+      Action: unknown;
+      Resource: unknown;
+      Condition?: { StringEquals?: unknown; ArnLike?: Record<string, unknown> };
+    }
+    const policies = Object.values(s.template.findResources("AWS::SNS::TopicPolicy")) as { Properties: { PolicyDocument: { Statement: TopicStatement[] } } }[];
+    expect(policies).toHaveLength(1);
+    const allow = policies[0]!.Properties.PolicyDocument.Statement.filter((st) => st.Effect === "Allow");
+    expect(allow).toHaveLength(1);
+    const publish = allow[0]!;
+    expect(publish.Principal).toEqual({ Service: "cloudwatch.amazonaws.com" });
+    expect(publish.Action).toBe("sns:Publish");
+    expect(publish.Resource).toEqual(s.stack.resolve(s.stack.alerts.topic.topicArn));
+    expect(publish.Condition?.StringEquals).toEqual({ "aws:SourceAccount": s.stack.resolve(s.stack.account) });
+    expect(cfnText(publish.Condition?.ArnLike?.["aws:SourceArn"])).toMatch(/^arn:.*:cloudwatch:.*:alarm:\*$/);
+  });
+
+  test("every function has an errors, a throttles and a Function URL 5xx alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
-    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(5).fill("Errors"), ...Array(5).fill("Throttles")]);
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(5).fill("Errors"), ...Array(5).fill("Throttles"), ...Array(5).fill("Url5xxCount")]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "VendRevocationFailed",
