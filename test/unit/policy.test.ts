@@ -75,6 +75,42 @@ describe("evaluatePolicy", () => {
   });
 });
 
+// Review finding: an allow pattern was matched against the whole `provider:action:resource`
+// string, so a `*` in the action slot matched ':' and everything after it, and S3 keys may hold ':'.
+describe("evaluatePolicy: provider, action and resource are matched separately", () => {
+  const segmented = loadPolicyYaml(`
+version: 1
+audience: credvend
+issuers: [https://token.actions.githubusercontent.com]
+rules:
+  - name: assets
+    when: { repository: acme/web }
+    allow: ["aws:s3-*:acme-web-assets/builds/*", "aws:role:arn:aws:iam::111122223333:role/deploy-*", "local:*:docs"]
+`);
+  const web = { repository: "acme/web" };
+
+  it.each<{ name: string; scope: string; allowed: boolean }>([
+    { name: "action wildcard does not cross ':' into the resource (victim-bucket)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/*", allowed: false },
+    { name: "action wildcard does not cross ':' into the resource (victim-bucket, literal key)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip", allowed: false },
+    { name: "a bare action wildcard does not cross ':' into the resource", scope: "local:read:secrets:docs", allowed: false },
+    { name: "action wildcard covers actions", scope: "aws:s3-write:acme-web-assets/builds/1.zip", allowed: true },
+    { name: "action wildcard covers a requested resource wildcard inside the allowed one", scope: "aws:s3-read:acme-web-assets/builds/*", allowed: true },
+    { name: "action wildcard keeps its literal prefix", scope: "aws:dynamodb-write:acme-web-assets/builds/1", allowed: false },
+    { name: "bare action wildcard covers any action on the literal resource", scope: "local:admin:docs", allowed: true },
+    { name: "resource wildcard still matches ':' inside the resource (S3 key)", scope: "aws:s3-write:acme-web-assets/builds/a:b", allowed: true },
+    { name: "resource wildcard still matches inside an ARN", scope: "aws:role:arn:aws:iam::111122223333:role/deploy-web", allowed: true },
+    { name: "literal ARN prefix is kept", scope: "aws:role:arn:aws:iam::999999999999:role/deploy-web", allowed: false },
+    { name: "requested resource wildcard wider than allowed", scope: "aws:s3-write:acme-web-assets/*", allowed: false },
+  ])("$name", ({ scope, allowed }) => {
+    expect(evaluatePolicy(segmented, web, scopes(scope)).allowed).toBe(allowed);
+  });
+
+  it("action wildcard does not match ':' in a scope built outside the grammar (a worker's normalization)", () => {
+    const smuggled = { provider: "aws", action: "s3-write:victim-bucket/x", resource: "acme-web-assets/builds/1.zip" };
+    expect(evaluatePolicy(segmented, web, [smuggled])).toMatchObject({ allowed: false, denied: ["aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"] });
+  });
+});
+
 describe("loadPolicyYaml", () => {
   const base = (rule: string) => `version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules:\n${rule}`;
 
@@ -87,6 +123,10 @@ describe("loadPolicyYaml", () => {
     { name: "double star", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:**'] }"), want: "rules[0].allow[0]: '**' is not supported" },
     { name: "wildcard provider", text: base("  - { name: a, when: { repository: a/b }, allow: ['*:read:x'] }"), want: "rules[0].allow[0]: provider" },
     { name: "allow not a scope", text: base("  - { name: a, when: { repository: a/b }, allow: ['local-read'] }"), want: "must look like provider:action:resource" },
+    { name: "allow without a resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:'] }"), want: "must look like provider:action:resource" },
+    { name: "action that no scope can have", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:S3-read:x'] }"), want: `rules[0].allow[0]: action "S3-read" must be lower-case letters, digits, dashes and '*'` },
+    { name: "double star in the action", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:s3-**:x'] }"), want: "rules[0].allow[0]: '**' is not supported" },
+    { name: "whitespace in the resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:a b'] }"), want: "rules[0].allow[0]: whitespace" },
     { name: "bad duration", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 15 }"), want: 'rules[0].maxTtl: "15" is not a duration' },
     { name: "duration too long", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 24h }"), want: "rules[0].maxTtl: must be between" },
     { name: "duplicate rule names", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }"), want: 'rules[1].name: "a" is used by another rule' },

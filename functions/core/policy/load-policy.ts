@@ -98,9 +98,12 @@ function compileRule(raw: unknown, at: string, problems: string[]): PolicyRule |
   return { name, when, allow, maxTtlSeconds };
 }
 
+// Split as the scope grammar splits a scope (plugin-protocol/scope.ts): at the first two colons,
+// the resource keeping any further ones. Each part is then matched on its own.
 function compileAllow(source: string, at: string, problems: string[]): AllowPattern | undefined {
-  const [provider, action, ...rest] = source.split(":");
-  const resource = rest.join(":");
+  const first = source.indexOf(":");
+  const second = first < 0 ? -1 : source.indexOf(":", first + 1);
+  const [provider, action, resource] = second < 0 ? ["", "", ""] : [source.slice(0, first), source.slice(first + 1, second), source.slice(second + 1)];
   if (!provider || !action || !resource) {
     problems.push(`${at}: "${source}" must look like provider:action:resource`);
     return undefined;
@@ -109,12 +112,16 @@ function compileAllow(source: string, at: string, problems: string[]): AllowPatt
     problems.push(`${at}: provider "${provider}" must be lower-case letters, digits and dashes, without '*'`);
     return undefined;
   }
-  const problem = globProblem(source);
+  if (!/^[a-z0-9*-]+$/.test(action)) {
+    problems.push(`${at}: action "${action}" must be lower-case letters, digits, dashes and '*'`);
+    return undefined;
+  }
+  const problem = globProblem(action) ?? globProblem(resource);
   if (problem) {
     problems.push(`${at}: ${problem}`);
     return undefined;
   }
-  return { provider, source, glob: compileGlob(source) };
+  return { source, provider, action: compileGlob(action, { separator: ":" }), resource: compileGlob(resource) };
 }
 
 function ttl(value: unknown, at: string, problems: string[]): number {
