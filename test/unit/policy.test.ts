@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
 import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
@@ -18,7 +20,7 @@ rules:
     allow: ["local:read:docs"]
     maxTtl: 5m
   - name: release-workflow
-    when: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }
+    when: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }
     allow: ["local:admin:releases"]
     maxTtl: 1h
 `;
@@ -41,7 +43,8 @@ describe("evaluatePolicy", () => {
     { name: "feature branch, main-only scope", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:other"], allowed: false },
     { name: "one of two scopes denied", claims: mainBranch, scopes: ["local:read:x", "local:write:x"], allowed: false },
     { name: "missing claim never matches", claims: { repository: "acme/web" }, scopes: ["local:read:docs"], allowed: false },
-    { name: "reusable workflow rule", claims: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
+    { name: "reusable workflow rule", claims: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
+    { name: "reusable workflow called from another owner's repository", claims: { repository_owner_id: "666", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: false },
   ])("$name", ({ claims, scopes: requested, allowed }) => {
     expect(evaluatePolicy(policy, claims, scopes(...requested)).allowed).toBe(allowed);
   });
@@ -149,6 +152,94 @@ describe("loadPolicyYaml", () => {
     } catch (err) {
       expect((err as PolicyLoadError).problems.length).toBeGreaterThanOrEqual(3);
     }
+  });
+});
+
+// Review finding: the anchor claim was only checked for presence. `repository: "*"` matched every
+// repository on GitHub, `repository_owner: acme*` matched attacker-registered `acme-evil`,
+// `job_workflow_ref` alone matched a public reusable workflow called from anywhere, and with
+// several issuers a rule took the same claims from any of them.
+describe("loadPolicyYaml: anchors that anchor", () => {
+  const GITHUB = "https://token.actions.githubusercontent.com";
+  const GHES = "https://ghes.acme.example/_services/token";
+  const withRule = (when: string, issuers = `[${GITHUB}]`) =>
+    `version: 1\naudience: credvend\nissuers: ${issuers}\nrules:\n  - { name: a, when: ${when}, allow: [local:read:x] }\n`;
+  const WORKFLOW = "acme/workflows/.github/workflows/release.yml@refs/heads/main";
+
+  it.each([
+    { name: "repository '*' (would match every repository on GitHub)", when: "{ repository: '*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
+    { name: "repository_owner 'acme*' (would match attacker-registered acme-evil)", when: "{ repository_owner: 'acme*' }", want: "rules[0].when.repository_owner: an anchor must be literal, not a glob" },
+    { name: "repository 'acme/*' beside a literal owner id (every anchor named must be literal)", when: "{ repository_owner_id: '1001', repository: 'acme/*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
+    { name: "repository_id glob", when: "{ repository_id: '12*' }", want: "rules[0].when.repository_id: an anchor must be literal, not a glob" },
+    { name: "repository_owner_id glob", when: "{ repository_owner_id: '*' }", want: "rules[0].when.repository_owner_id: an anchor must be literal, not a glob" },
+    { name: "job_workflow_ref as the only anchor (a public reusable workflow can be called from any repository)", when: `{ job_workflow_ref: '${WORKFLOW}' }`, want: "rules[0].when.job_workflow_ref: not an anchor on its own" },
+    { name: "no anchor at all", when: "{ ref: refs/heads/main }", want: "rules[0].when: must pin one of repository, repository_id, repository_owner, repository_owner_id" },
+    { name: "a rule without iss when several issuers are trusted (either issuer's claims would match)", when: "{ repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: required when the policy trusts more than one issuer" },
+    { name: "iss that is not one of the issuers", when: "{ iss: 'https://evil.example', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+    { name: "iss as a glob", when: "{ iss: 'https://*', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+    { name: "iss that is not the only issuer", when: `{ iss: '${GHES}', repository: acme/web }`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+  ])("rejects $name", ({ when, issuers, want }) => {
+    expect(() => loadPolicyYaml(withRule(when, issuers))).toThrow(want);
+  });
+
+  it("accepts several literal anchors beside globs on other claims", () => {
+    const loaded = loadPolicyYaml(withRule("{ repository_owner_id: '1001', repository_id: 2002, repository: acme/web, ref: 'refs/heads/*' }"));
+    const claims = { repository_owner_id: "1001", repository_id: "2002", repository: "acme/web", ref: "refs/heads/feat/x" };
+    expect(evaluatePolicy(loaded, claims, scopes("local:read:x")).allowed).toBe(true);
+    // A renamed-away name reused by someone else keeps the name but not the id.
+    expect(evaluatePolicy(loaded, { ...claims, repository_id: "9999" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("accepts job_workflow_ref beside an owner anchor, and matches only that owner's callers", () => {
+    const loaded = loadPolicyYaml(withRule(`{ repository_owner_id: '1001', job_workflow_ref: '${WORKFLOW}' }`));
+    expect(evaluatePolicy(loaded, { repository_owner_id: "1001", job_workflow_ref: WORKFLOW }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { repository_owner_id: "666", job_workflow_ref: WORKFLOW }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("a literal owner anchor does not match a look-alike owner (acme-evil)", () => {
+    const loaded = loadPolicyYaml(withRule("{ repository_owner: acme }"));
+    expect(evaluatePolicy(loaded, { repository_owner: "acme" }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { repository_owner: "acme-evil" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("with several issuers, a rule matches only tokens of the issuer it names", () => {
+    const loaded = loadPolicyYaml(withRule(`{ iss: '${GHES}', repository: acme/web }`, `[${GITHUB}, ${GHES}]`));
+    expect(evaluatePolicy(loaded, { iss: GHES, repository: "acme/web" }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { iss: GITHUB, repository: "acme/web" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("with one issuer, iss is optional but must be that issuer when given", () => {
+    expect(() => loadPolicyYaml(withRule("{ repository: acme/web }"))).not.toThrow();
+    expect(() => loadPolicyYaml(withRule(`{ iss: '${GITHUB}', repository: acme/web }`))).not.toThrow();
+  });
+});
+
+describe("the README's policy example", () => {
+  it("loads, and allows what it says for acme/web's dev token", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const example = /## Policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const loaded = loadPolicyYaml(example!);
+    const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
+    expect(evaluatePolicy(loaded, web, scopes("aws:s3-write:acme-web-assets/builds/1.zip")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, web, scopes("aws:s3-write:victim-bucket/x:acme-web-assets/builds/*")).allowed).toBe(false);
+  });
+});
+
+describe("the sample credvend.policy.yaml", () => {
+  const sample = loadPolicyYaml(readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8"));
+
+  it("anchors every rule on a literal id", () => {
+    for (const rule of sample.rules) expect(rule.when.get("repository_id")?.source, rule.name).toMatch(/^\d+$/);
+  });
+
+  it("matches the ids `credvend dev token --repository acme/web` carries, and no other repository's", () => {
+    const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
+    expect(evaluatePolicy(sample, web, scopes("local:read:billing")).allowed).toBe(true);
+    const api = defaultDevClaims({ repository: "acme/api", ref: "refs/heads/main" });
+    expect(evaluatePolicy(sample, api, scopes("local:read:billing")).allowed).toBe(false);
+    // A look-alike that only copies the name claims, not the id, is not acme/web.
+    expect(evaluatePolicy(sample, { ...api, repository: "acme/web" }, scopes("local:read:billing")).allowed).toBe(false);
   });
 });
 
