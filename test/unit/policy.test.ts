@@ -135,13 +135,19 @@ describe("loadPolicyYaml", () => {
     { name: "duplicate rule names", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }"), want: 'rules[1].name: "a" is used by another rule' },
     { name: "wrong version", text: base("  []").replace("version: 1", "version: 2"), want: "version: must be 1" },
     { name: "missing audience", text: base("  []").replace("audience: credvend\n", ""), want: "audience: must be a non-empty string" },
-    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an http(s) URL" },
+    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an https URL" },
+    { name: "issuer over http to a remote host (keys and tokens could be forged on the path)", text: base("  []").replace("https://", "http://"), want: "issuers[0]: must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://token.actions.githubusercontent.com" },
+    { name: "issuer with another scheme", text: base("  []").replace("https://", "ftp://"), want: "issuers[0]: must be an https URL, not ftp" },
     { name: "not YAML", text: "version: [1", want: "not valid YAML" },
     { name: "duplicate keys", text: "version: 1\nversion: 1\n", want: "not valid YAML" },
     { name: "not a mapping", text: "- 1\n", want: "must be a mapping" },
   ])("rejects $name", ({ text, want }) => {
     expect(() => loadPolicyYaml(text)).toThrow(PolicyLoadError);
     expect(() => loadPolicyYaml(text)).toThrow(want);
+  });
+
+  it.each(["http://127.0.0.1:8787/dev-oidc", "http://localhost:8787", "http://[::1]:8787"])("accepts an http issuer on loopback for local development: %s", (issuer) => {
+    expect(loadPolicyYaml(base("  []").replace("https://token.actions.githubusercontent.com", `"${issuer}"`)).issuers).toEqual([issuer]);
   });
 
   it("reports every problem at once", () => {

@@ -1,4 +1,5 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
+import { httpsUrlProblem } from "../https-url.js";
 import { compileGlob, globProblem, type Glob } from "./glob.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { ANCHOR_CLAIMS, GITHUB_CLAIM_NAMES, REUSABLE_WORKFLOW_CLAIM } from "./github-claims.js";
@@ -44,7 +45,8 @@ export function compilePolicy(document: unknown): Policy {
   const audience = nonEmptyString(document.audience, "audience", problems);
   const issuers = stringList(document.issuers, "issuers", problems);
   issuers.forEach((issuer, i) => {
-    if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`issuers[${i}]: must be an http(s) URL`);
+    const problem = httpsUrlProblem(issuer);
+    if (problem) problems.push(`issuers[${i}]: ${problem}`);
   });
   const defaultTtlSeconds =
     document.defaultTtl === undefined ? DEFAULT_TTL_SECONDS : ttl(document.defaultTtl, "defaultTtl", problems);
