@@ -14,7 +14,9 @@ Prints a token shaped like a GitHub Actions OIDC token, signed by the dev issuer
 \`credvend dev\` (key under <data-dir>/dev-oidc). Only the local stack trusts it.
 
 Options:
-  --repository R    Repository claim, e.g. acme/web (required)
+  --repository R    Repository claim, e.g. acme/web (required). repository_id and
+                    repository_owner_id are derived from the names (the same name always gets
+                    the same id: acme/web is 264037838), so policies can anchor on ids locally
   --ref REF         Ref claim (default: refs/heads/main)
   --actor NAME      Actor claim (default: the repository owner)
   --workflow NAME   Workflow name (default: dev)

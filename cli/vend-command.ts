@@ -3,6 +3,7 @@
 // (which never hold a secret); a credential is only ever written to stdout or $GITHUB_ENV.
 import { parseArgs } from "node:util";
 import { fetchActionsOidcToken } from "./actions-oidc.js";
+import { httpsUrlProblem } from "../functions/core/https-url.js";
 import { CliError } from "./cli-error.js";
 import { FORMATS, writeCredential, type OutputFormat, type VendAnswer } from "./credential-output.js";
 
@@ -18,7 +19,8 @@ Gets the job's GitHub Actions OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, s
 \`permissions: id-token: write\`), asks credvend for the scopes, and prints the credential.
 
 Options:
-  --url URL         credvend's base URL (default: $CREDVEND_URL)
+  --url URL         credvend's base URL, https (http only for loopback: 127.0.0.0/8,
+                    [::1], localhost) (default: $CREDVEND_URL)
   --scope SCOPE     A scope, e.g. aws:s3-read:my-bucket; repeat it, or separate several with
                     commas or spaces (default: $CREDVEND_SCOPES)
   --ttl SECONDS     Requested lifetime; the policy may narrow it (default: the policy's)
@@ -82,7 +84,10 @@ interface VendArguments {
 
 function checkArguments(values: { url?: string; scope?: string[]; ttl?: string; audience?: string; format?: string }, env: Env): VendArguments {
   const url = (values.url ?? env.CREDVEND_URL ?? "").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new CliError("--url (or CREDVEND_URL): credvend's http(s) base URL is required", 2);
+  if (url === "") throw new CliError("--url (or CREDVEND_URL): credvend's https base URL is required", 2);
+  // The job's OIDC token goes to this URL: never in clear text beyond this machine.
+  const problem = httpsUrlProblem(url);
+  if (problem) throw new CliError(`--url (or CREDVEND_URL): ${problem}`, 2);
   const scopes = (values.scope ?? [env.CREDVEND_SCOPES ?? ""]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== "");
   if (scopes.length === 0) throw new CliError("--scope (or CREDVEND_SCOPES): at least one scope is required", 2);
   const format = values.format as OutputFormat;

@@ -119,6 +119,8 @@ describe("credvend vend", () => {
 describe("credvend vend failures: exit codes and messages, never a secret", () => {
   it.each([
     { name: "no --url", argv: ["vend", "--scope", SCOPE], message: /--url/ },
+    { name: "--url over http to a remote host (the OIDC token would travel in clear text)", argv: ["vend", "--url", "http://vend.example.com", "--scope", SCOPE], message: /--url \(or CREDVEND_URL\): must use https \(http only for loopback: 127\.0\.0\.0\/8, \[::1\], localhost\), not http:\/\/vend\.example\.com/ },
+    { name: "--url not a URL", argv: ["vend", "--url", "vend.example.com", "--scope", SCOPE], message: /--url \(or CREDVEND_URL\): must be an https URL/ },
     { name: "no scope", argv: ["vend", "--url", "http://127.0.0.1:9"], message: /--scope/ },
     { name: "unknown format", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--format", "yaml"], message: /--format/ },
     { name: "credential-process for github", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "github:contents-read:acme/web", "--format", "credential-process"], message: /aws: scope/ },
@@ -129,6 +131,23 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
     expect(code).toBe(2);
     expect(err).toMatch(message);
     expect(oidc.audiences).toHaveLength(asked);
+  });
+
+  it("CREDVEND_URL over http to a remote host → exit 2 before asking for a token", async () => {
+    inActionsJob();
+    process.env.CREDVEND_URL = "http://10.1.2.3:8787";
+    const asked = oidc.audiences.length;
+    const { code, err } = await run(["vend", "--scope", SCOPE]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/CREDVEND_URL\): must use https .*not http:\/\/10\.1\.2\.3:8787/);
+    expect(oidc.audiences).toHaveLength(asked);
+  });
+
+  it.each(["http://localhost:9", "http://[::1]:9", "http://127.0.0.2:9"])("--url %s over http is allowed (loopback): no usage error, the call is made", async (url) => {
+    inActionsJob();
+    const { code, err } = await run(["vend", "--url", url, "--scope", SCOPE]);
+    expect(code).toBe(5);
+    expect(err).toContain("cannot reach credvend");
   });
 
   it("outside Actions (no id-token permission) → exit 3, saying how to fix it", async () => {

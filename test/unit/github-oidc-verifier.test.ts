@@ -342,6 +342,43 @@ describe("OidcVerifier: identity provider failures", () => {
     expect(error.code).toBe("jwks_unavailable");
   });
 
+  // A discovery document (fetched over https) may still point at keys over plain http, where
+  // anyone on the path could substitute their own key set.
+  describe("jwks_uri over http", () => {
+    const ISSUER = "https://idp.example";
+    function discoveryFetch(jwksUri: string, fetched: string[]): typeof fetch {
+      return async (input) => {
+        const url = String(input instanceof Request ? input.url : input);
+        fetched.push(url);
+        const body = url.endsWith("/.well-known/openid-configuration") ? { issuer: ISSUER, jwks_uri: jwksUri } : { keys: idp.keys };
+        return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+      };
+    }
+
+    it("on a non-loopback host → jwks_unavailable, the keys never fetched", async () => {
+      const fetched: string[] = [];
+      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch("http://keys.idp.example/jwks", fetched) });
+      const error = await errorOf(verifier.verify(await rsaToken({ iss: ISSUER })));
+      expect(error).toMatchObject({ kind: "unavailable", code: "jwks_unavailable", message: "identity provider keys unavailable" });
+      expect(String((error.cause as Error).message)).toContain("jwks_uri http://keys.idp.example/jwks must use https");
+      expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`]);
+    });
+
+    it("from jwksUrlFor on a non-loopback host → jwks_unavailable, nothing fetched", async () => {
+      const fetched: string[] = [];
+      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch("", fetched), jwksUrlFor: () => "http://keys.idp.example/jwks" });
+      expect((await errorOf(verifier.verify(await rsaToken({ iss: ISSUER })))).code).toBe("jwks_unavailable");
+      expect(fetched).toEqual([]);
+    });
+
+    it.each(["https://keys.idp.example/jwks", "http://127.0.0.1:1/jwks", "http://localhost:1/jwks", "http://[::1]:1/jwks"])("%s is used", async (jwksUri) => {
+      const fetched: string[] = [];
+      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch(jwksUri, fetched) });
+      await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
+      expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`, jwksUri]);
+    });
+  });
+
   it("recovers once the provider is back", async () => {
     idp.jwksMode = "error";
     const verifier = newVerifier();
@@ -355,6 +392,7 @@ describe("OidcVerifier: options", () => {
   it.each<[string, Partial<OidcVerifierOptions>]>([
     ["no issuers", { issuers: [] }],
     ["issuer not a URL", { issuers: ["token.actions.githubusercontent.com"] }],
+    ["http issuer on a non-loopback host", { issuers: ["http://token.actions.githubusercontent.com"] }],
     ["empty audience", { audience: "" }],
     ["negative tolerance", { clockToleranceSeconds: -1 }],
     ["zero JWKS cap", { maxJwksBytes: 0 }],

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
 import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
@@ -18,7 +20,7 @@ rules:
     allow: ["local:read:docs"]
     maxTtl: 5m
   - name: release-workflow
-    when: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }
+    when: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }
     allow: ["local:admin:releases"]
     maxTtl: 1h
 `;
@@ -41,7 +43,8 @@ describe("evaluatePolicy", () => {
     { name: "feature branch, main-only scope", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:other"], allowed: false },
     { name: "one of two scopes denied", claims: mainBranch, scopes: ["local:read:x", "local:write:x"], allowed: false },
     { name: "missing claim never matches", claims: { repository: "acme/web" }, scopes: ["local:read:docs"], allowed: false },
-    { name: "reusable workflow rule", claims: { job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
+    { name: "reusable workflow rule", claims: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
+    { name: "reusable workflow called from another owner's repository", claims: { repository_owner_id: "666", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: false },
   ])("$name", ({ claims, scopes: requested, allowed }) => {
     expect(evaluatePolicy(policy, claims, scopes(...requested)).allowed).toBe(allowed);
   });
@@ -75,6 +78,42 @@ describe("evaluatePolicy", () => {
   });
 });
 
+// Review finding: an allow pattern was matched against the whole `provider:action:resource`
+// string, so a `*` in the action slot matched ':' and everything after it, and S3 keys may hold ':'.
+describe("evaluatePolicy: provider, action and resource are matched separately", () => {
+  const segmented = loadPolicyYaml(`
+version: 1
+audience: credvend
+issuers: [https://token.actions.githubusercontent.com]
+rules:
+  - name: assets
+    when: { repository: acme/web }
+    allow: ["aws:s3-*:acme-web-assets/builds/*", "aws:role:arn:aws:iam::111122223333:role/deploy-*", "local:*:docs"]
+`);
+  const web = { repository: "acme/web" };
+
+  it.each<{ name: string; scope: string; allowed: boolean }>([
+    { name: "action wildcard does not cross ':' into the resource (victim-bucket)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/*", allowed: false },
+    { name: "action wildcard does not cross ':' into the resource (victim-bucket, literal key)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip", allowed: false },
+    { name: "a bare action wildcard does not cross ':' into the resource", scope: "local:read:secrets:docs", allowed: false },
+    { name: "action wildcard covers actions", scope: "aws:s3-write:acme-web-assets/builds/1.zip", allowed: true },
+    { name: "action wildcard covers a requested resource wildcard inside the allowed one", scope: "aws:s3-read:acme-web-assets/builds/*", allowed: true },
+    { name: "action wildcard keeps its literal prefix", scope: "aws:dynamodb-write:acme-web-assets/builds/1", allowed: false },
+    { name: "bare action wildcard covers any action on the literal resource", scope: "local:admin:docs", allowed: true },
+    { name: "resource wildcard still matches ':' inside the resource (S3 key)", scope: "aws:s3-write:acme-web-assets/builds/a:b", allowed: true },
+    { name: "resource wildcard still matches inside an ARN", scope: "aws:role:arn:aws:iam::111122223333:role/deploy-web", allowed: true },
+    { name: "literal ARN prefix is kept", scope: "aws:role:arn:aws:iam::999999999999:role/deploy-web", allowed: false },
+    { name: "requested resource wildcard wider than allowed", scope: "aws:s3-write:acme-web-assets/*", allowed: false },
+  ])("$name", ({ scope, allowed }) => {
+    expect(evaluatePolicy(segmented, web, scopes(scope)).allowed).toBe(allowed);
+  });
+
+  it("action wildcard does not match ':' in a scope built outside the grammar (a worker's normalization)", () => {
+    const smuggled = { provider: "aws", action: "s3-write:victim-bucket/x", resource: "acme-web-assets/builds/1.zip" };
+    expect(evaluatePolicy(segmented, web, [smuggled])).toMatchObject({ allowed: false, denied: ["aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"] });
+  });
+});
+
 describe("loadPolicyYaml", () => {
   const base = (rule: string) => `version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules:\n${rule}`;
 
@@ -87,18 +126,28 @@ describe("loadPolicyYaml", () => {
     { name: "double star", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:**'] }"), want: "rules[0].allow[0]: '**' is not supported" },
     { name: "wildcard provider", text: base("  - { name: a, when: { repository: a/b }, allow: ['*:read:x'] }"), want: "rules[0].allow[0]: provider" },
     { name: "allow not a scope", text: base("  - { name: a, when: { repository: a/b }, allow: ['local-read'] }"), want: "must look like provider:action:resource" },
+    { name: "allow without a resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:'] }"), want: "must look like provider:action:resource" },
+    { name: "action that no scope can have", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:S3-read:x'] }"), want: `rules[0].allow[0]: action "S3-read" must be lower-case letters, digits, dashes and '*'` },
+    { name: "double star in the action", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:s3-**:x'] }"), want: "rules[0].allow[0]: '**' is not supported" },
+    { name: "whitespace in the resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:a b'] }"), want: "rules[0].allow[0]: whitespace" },
     { name: "bad duration", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 15 }"), want: 'rules[0].maxTtl: "15" is not a duration' },
     { name: "duration too long", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 24h }"), want: "rules[0].maxTtl: must be between" },
     { name: "duplicate rule names", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }"), want: 'rules[1].name: "a" is used by another rule' },
     { name: "wrong version", text: base("  []").replace("version: 1", "version: 2"), want: "version: must be 1" },
     { name: "missing audience", text: base("  []").replace("audience: credvend\n", ""), want: "audience: must be a non-empty string" },
-    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an http(s) URL" },
+    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an https URL" },
+    { name: "issuer over http to a remote host (keys and tokens could be forged on the path)", text: base("  []").replace("https://", "http://"), want: "issuers[0]: must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://token.actions.githubusercontent.com" },
+    { name: "issuer with another scheme", text: base("  []").replace("https://", "ftp://"), want: "issuers[0]: must be an https URL, not ftp" },
     { name: "not YAML", text: "version: [1", want: "not valid YAML" },
     { name: "duplicate keys", text: "version: 1\nversion: 1\n", want: "not valid YAML" },
     { name: "not a mapping", text: "- 1\n", want: "must be a mapping" },
   ])("rejects $name", ({ text, want }) => {
     expect(() => loadPolicyYaml(text)).toThrow(PolicyLoadError);
     expect(() => loadPolicyYaml(text)).toThrow(want);
+  });
+
+  it.each(["http://127.0.0.1:8787/dev-oidc", "http://localhost:8787", "http://[::1]:8787"])("accepts an http issuer on loopback for local development: %s", (issuer) => {
+    expect(loadPolicyYaml(base("  []").replace("https://token.actions.githubusercontent.com", `"${issuer}"`)).issuers).toEqual([issuer]);
   });
 
   it("reports every problem at once", () => {
@@ -109,6 +158,94 @@ describe("loadPolicyYaml", () => {
     } catch (err) {
       expect((err as PolicyLoadError).problems.length).toBeGreaterThanOrEqual(3);
     }
+  });
+});
+
+// Review finding: the anchor claim was only checked for presence. `repository: "*"` matched every
+// repository on GitHub, `repository_owner: acme*` matched attacker-registered `acme-evil`,
+// `job_workflow_ref` alone matched a public reusable workflow called from anywhere, and with
+// several issuers a rule took the same claims from any of them.
+describe("loadPolicyYaml: anchors that anchor", () => {
+  const GITHUB = "https://token.actions.githubusercontent.com";
+  const GHES = "https://ghes.acme.example/_services/token";
+  const withRule = (when: string, issuers = `[${GITHUB}]`) =>
+    `version: 1\naudience: credvend\nissuers: ${issuers}\nrules:\n  - { name: a, when: ${when}, allow: [local:read:x] }\n`;
+  const WORKFLOW = "acme/workflows/.github/workflows/release.yml@refs/heads/main";
+
+  it.each([
+    { name: "repository '*' (would match every repository on GitHub)", when: "{ repository: '*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
+    { name: "repository_owner 'acme*' (would match attacker-registered acme-evil)", when: "{ repository_owner: 'acme*' }", want: "rules[0].when.repository_owner: an anchor must be literal, not a glob" },
+    { name: "repository 'acme/*' beside a literal owner id (every anchor named must be literal)", when: "{ repository_owner_id: '1001', repository: 'acme/*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
+    { name: "repository_id glob", when: "{ repository_id: '12*' }", want: "rules[0].when.repository_id: an anchor must be literal, not a glob" },
+    { name: "repository_owner_id glob", when: "{ repository_owner_id: '*' }", want: "rules[0].when.repository_owner_id: an anchor must be literal, not a glob" },
+    { name: "job_workflow_ref as the only anchor (a public reusable workflow can be called from any repository)", when: `{ job_workflow_ref: '${WORKFLOW}' }`, want: "rules[0].when.job_workflow_ref: not an anchor on its own" },
+    { name: "no anchor at all", when: "{ ref: refs/heads/main }", want: "rules[0].when: must pin one of repository, repository_id, repository_owner, repository_owner_id" },
+    { name: "a rule without iss when several issuers are trusted (either issuer's claims would match)", when: "{ repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: required when the policy trusts more than one issuer" },
+    { name: "iss that is not one of the issuers", when: "{ iss: 'https://evil.example', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+    { name: "iss as a glob", when: "{ iss: 'https://*', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+    { name: "iss that is not the only issuer", when: `{ iss: '${GHES}', repository: acme/web }`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+  ])("rejects $name", ({ when, issuers, want }) => {
+    expect(() => loadPolicyYaml(withRule(when, issuers))).toThrow(want);
+  });
+
+  it("accepts several literal anchors beside globs on other claims", () => {
+    const loaded = loadPolicyYaml(withRule("{ repository_owner_id: '1001', repository_id: 2002, repository: acme/web, ref: 'refs/heads/*' }"));
+    const claims = { repository_owner_id: "1001", repository_id: "2002", repository: "acme/web", ref: "refs/heads/feat/x" };
+    expect(evaluatePolicy(loaded, claims, scopes("local:read:x")).allowed).toBe(true);
+    // A renamed-away name reused by someone else keeps the name but not the id.
+    expect(evaluatePolicy(loaded, { ...claims, repository_id: "9999" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("accepts job_workflow_ref beside an owner anchor, and matches only that owner's callers", () => {
+    const loaded = loadPolicyYaml(withRule(`{ repository_owner_id: '1001', job_workflow_ref: '${WORKFLOW}' }`));
+    expect(evaluatePolicy(loaded, { repository_owner_id: "1001", job_workflow_ref: WORKFLOW }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { repository_owner_id: "666", job_workflow_ref: WORKFLOW }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("a literal owner anchor does not match a look-alike owner (acme-evil)", () => {
+    const loaded = loadPolicyYaml(withRule("{ repository_owner: acme }"));
+    expect(evaluatePolicy(loaded, { repository_owner: "acme" }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { repository_owner: "acme-evil" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("with several issuers, a rule matches only tokens of the issuer it names", () => {
+    const loaded = loadPolicyYaml(withRule(`{ iss: '${GHES}', repository: acme/web }`, `[${GITHUB}, ${GHES}]`));
+    expect(evaluatePolicy(loaded, { iss: GHES, repository: "acme/web" }, scopes("local:read:x")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, { iss: GITHUB, repository: "acme/web" }, scopes("local:read:x")).allowed).toBe(false);
+  });
+
+  it("with one issuer, iss is optional but must be that issuer when given", () => {
+    expect(() => loadPolicyYaml(withRule("{ repository: acme/web }"))).not.toThrow();
+    expect(() => loadPolicyYaml(withRule(`{ iss: '${GITHUB}', repository: acme/web }`))).not.toThrow();
+  });
+});
+
+describe("the README's policy example", () => {
+  it("loads, and allows what it says for acme/web's dev token", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const example = /## Policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const loaded = loadPolicyYaml(example!);
+    const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
+    expect(evaluatePolicy(loaded, web, scopes("aws:s3-write:acme-web-assets/builds/1.zip")).allowed).toBe(true);
+    expect(evaluatePolicy(loaded, web, scopes("aws:s3-write:victim-bucket/x:acme-web-assets/builds/*")).allowed).toBe(false);
+  });
+});
+
+describe("the sample credvend.policy.yaml", () => {
+  const sample = loadPolicyYaml(readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8"));
+
+  it("anchors every rule on a literal id", () => {
+    for (const rule of sample.rules) expect(rule.when.get("repository_id")?.source, rule.name).toMatch(/^\d+$/);
+  });
+
+  it("matches the ids `credvend dev token --repository acme/web` carries, and no other repository's", () => {
+    const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
+    expect(evaluatePolicy(sample, web, scopes("local:read:billing")).allowed).toBe(true);
+    const api = defaultDevClaims({ repository: "acme/api", ref: "refs/heads/main" });
+    expect(evaluatePolicy(sample, api, scopes("local:read:billing")).allowed).toBe(false);
+    // A look-alike that only copies the name claims, not the id, is not acme/web.
+    expect(evaluatePolicy(sample, { ...api, repository: "acme/web" }, scopes("local:read:billing")).allowed).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { servePlugin, listenOnLoopback } from "../../plugin-workers/sdk/index.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
+import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { ALL_TIME, ISSUER, createVendFixture, type VendFixture } from "../support/vend-fixture.js";
 
 async function json(response: Response): Promise<{ error?: { code: string; message: string } } & Record<string, unknown>> {
@@ -96,6 +97,57 @@ describe("POST /v1/vend", () => {
     expect(response.status).toBe(status);
     expect((await json(response)).error?.code).toBe(code);
     expect(await fixture.ledger.auditByTime(ALL_TIME)).toEqual([]);
+  });
+});
+
+// Review finding: a policy `*` in the action slot crossed ':' into the resource (S3 keys may hold ':').
+describe("POST /v1/vend: policy patterns are matched segment by segment", () => {
+  const POLICY = `
+version: 1
+audience: credvend
+issuers: [${ISSUER}]
+rules:
+  - name: web-builds
+    when: { repository: acme/web, ref: refs/heads/main }
+    allow: ["aws:s3-*:acme-web-assets/builds/*"]
+    maxTtl: 15m
+`;
+  // Records every call; answers Prepare with "invalid" so an allowed request stops there.
+  function recordingWorker(calls: string[]): PluginClient {
+    const refuse = (step: string) => async (): Promise<never> => {
+      calls.push(step);
+      throw new Error(`${step} was not expected`);
+    };
+    return {
+      name: "aws-recorder",
+      describe: refuse("Describe"),
+      vend: refuse("Vend"),
+      revoke: refuse("Revoke"),
+      prepare: async (request) => {
+        calls.push("Prepare");
+        return { validations: request.scopes.map((scope) => ({ scope, valid: false, error: "recorder" })), analyses: [] };
+      },
+    };
+  }
+
+  it("action wildcard does not cross ':' into the resource (victim-bucket): 403, audited, no worker call", async () => {
+    const calls: string[] = [];
+    const fixture = await createVendFixture({ policy: POLICY, otherWorkers: [{ client: recordingWorker(calls), providers: ["aws"] }] });
+    const smuggled = "aws:s3-write:victim-bucket/x:acme-web-assets/builds/*";
+    const response = await fixture.vend({ scopes: [smuggled] });
+    expect(response.status).toBe(403);
+    const body = await json(response);
+    expect(body.error).toMatchObject({ code: "scope_denied" });
+    expect(body.error?.message).toContain(smuggled);
+    expect(calls).toEqual([]);
+    const events = await fixture.ledger.auditByTime(ALL_TIME);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "deny", reason: "scope_denied", repository: "acme/web", scopes: [smuggled], details: { denied: smuggled } });
+
+    // The same pattern still lets the intended request through to the worker.
+    const allowed = await fixture.vend({ scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"] });
+    expect(allowed.status).toBe(400);
+    expect(calls).toEqual(["Prepare"]);
   });
 });
 

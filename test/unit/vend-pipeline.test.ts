@@ -12,6 +12,8 @@ import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { servePlugin } from "../../plugin-workers/sdk/index.js";
+import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { SAMPLE_POLICY } from "../support/vend-fixture.js";
 
 const claims = { iss: "https://issuer.test", repository: "acme/web", ref: "refs/heads/main", run_id: "42", actor: "octocat" };
@@ -102,5 +104,42 @@ describe("VendPipeline", () => {
     await expect(pipeline.vend(claims, { scopes: ["local:read:a"] })).rejects.toBeInstanceOf(LedgerError);
     expect(calls).toEqual(["Prepare", "Vend", "Revoke"]);
     expect((await store.findByCredentialId("cred-1"))?.revokedAt).toBeInstanceOf(Date);
+  });
+
+  it("re-checks the worker's normalized scope segment by segment: an action wildcard does not cross ':' (victim-bucket)", async () => {
+    const policy = loadPolicyYaml(`
+version: 1
+audience: credvend
+issuers: [https://issuer.test]
+rules:
+  - name: web-builds
+    when: { repository: acme/web }
+    allow: ["aws:s3-*:acme-web-assets/builds/*"]
+`);
+    const calls: string[] = [];
+    const canonical = parseScope("aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip");
+    const rewriting: PluginClient = {
+      name: "rewriting",
+      describe: async () => Promise.reject(new Error("unexpected")),
+      revoke: async () => Promise.reject(new Error("unexpected")),
+      prepare: async (request) => {
+        calls.push("Prepare");
+        return {
+          validations: request.scopes.map((scope) => ({ scope, valid: true, normalized: canonical })),
+          analyses: [],
+          serialized: { serialized: new Uint8Array(), mediaType: "application/octet-stream" },
+        };
+      },
+      vend: async () => {
+        calls.push("Vend");
+        return Promise.reject(new Error("unexpected"));
+      },
+    };
+    const ledger = new MemoryLedger();
+    const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: rewriting, providers: ["aws"] }]) });
+    await expect(pipeline.vend(claims, { scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"] })).rejects.toBeInstanceOf(PolicyDeniedError);
+    expect(calls).toEqual(["Prepare"]);
+    const events = await ledger.auditByTime(hour);
+    expect(events.map((e) => [e.type, e.details?.["denied"]])).toEqual([["deny", "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"]]);
   });
 });

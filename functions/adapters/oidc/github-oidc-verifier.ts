@@ -3,6 +3,7 @@ import type { Claims } from "../../../plugin-protocol/claims.js";
 import { systemClock, type Clock } from "../../core/ports/clock.js";
 import type { IdentityVerifier } from "../../core/ports/identity-verifier.js";
 import { CredvendError } from "../../core/errors.js";
+import { httpsUrlProblem } from "../../core/https-url.js";
 import { JwksCache } from "./jwks-cache.js";
 
 // Verifies GitHub Actions OIDC tokens (or any RS256 OIDC issuer on the allowlist). Cheap checks
@@ -15,7 +16,7 @@ export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.co
 export const MAX_TOKEN_BYTES = 16 * 1024;
 
 export interface OidcVerifierOptions {
-  /** Accepted `iss` values, compared exactly. */
+  /** Accepted `iss` values, compared exactly; https (http only for loopback). */
   readonly issuers: readonly string[];
   /** Required `aud`. */
   readonly audience: string;
@@ -43,7 +44,8 @@ export class OidcVerifier implements IdentityVerifier {
   constructor(options: OidcVerifierOptions) {
     if (options.issuers.length === 0) throw new TypeError("OidcVerifier needs at least one issuer");
     for (const issuer of options.issuers) {
-      if (!URL.canParse(issuer)) throw new TypeError(`OidcVerifier issuer is not a URL: ${issuer}`);
+      const problem = httpsUrlProblem(issuer);
+      if (problem) throw new TypeError(`OidcVerifier issuer ${issuer}: ${problem}`);
     }
     if (options.audience === "") throw new TypeError("OidcVerifier needs an audience");
     this.#issuers = new Set(options.issuers);

@@ -1,6 +1,7 @@
 import { importJWK, type CryptoKey } from "jose";
 import type { Clock } from "../../core/ports/clock.js";
 import { CredvendError } from "../../core/errors.js";
+import { httpsUrlProblem } from "../../core/https-url.js";
 import { fetchJsonBounded } from "../../http/bounded-json-fetch.js";
 
 // Signing keys per issuer, found through OIDC discovery (or a given URL), cached for a while and
@@ -85,13 +86,16 @@ export class JwksCache {
     // OIDC Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
     if (document["issuer"] !== issuer) throw new Error(`discovery document at ${url} names another issuer`);
     const jwksUri = document["jwks_uri"];
-    if (typeof jwksUri !== "string" || !/^https?:$/.test(safeProtocol(jwksUri))) {
-      throw new Error(`discovery document at ${url} has no usable jwks_uri`);
-    }
+    if (typeof jwksUri !== "string") throw new Error(`discovery document at ${url} has no jwks_uri`);
+    const problem = httpsUrlProblem(jwksUri);
+    if (problem) throw new Error(`discovery document at ${url}: jwks_uri ${jwksUri} ${problem}`);
     return jwksUri;
   }
 
+  // Keys come only over https (or from this machine): every URL is checked, whoever chose it.
   #fetchJson(url: string): Promise<unknown> {
+    const problem = httpsUrlProblem(url);
+    if (problem) return Promise.reject(new Error(`refusing to fetch keys from ${url}: ${problem}`));
     const { fetch, timeoutMs, maxBytes } = this.#options;
     return fetchJsonBounded(url, { fetch, timeoutMs, maxBytes });
   }
@@ -121,12 +125,4 @@ async function importKeySet(document: unknown, url: string): Promise<ReadonlyMap
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function safeProtocol(url: string): string {
-  try {
-    return new URL(url).protocol;
-  } catch {
-    return "";
-  }
 }

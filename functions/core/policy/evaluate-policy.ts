@@ -1,6 +1,6 @@
 import type { Claims } from "../../../plugin-protocol/claims.js";
 import { formatScope, type Scope } from "../../../plugin-protocol/scope.js";
-import type { Policy, PolicyRule } from "./policy.js";
+import type { AllowPattern, Policy, PolicyRule } from "./policy.js";
 
 export type PolicyDecision =
   | {
@@ -21,8 +21,9 @@ export type PolicyDecision =
 
 /**
  * Deny by default: every scope must be allowed by some rule whose `when` matches the caller's
- * claims. A requested `*` is covered only where the allowing pattern has a `*` at that place, so
- * a wildcard request never widens past what the policy grants.
+ * claims. Provider, action and resource are matched separately, so no `*` reaches from one into
+ * the next. A requested `*` is covered only where the allowing pattern has a `*` at that place,
+ * so a wildcard request never widens past what the policy grants.
  */
 export function evaluatePolicy(
   policy: Policy,
@@ -35,9 +36,7 @@ export function evaluatePolicy(
   const used = new Set<PolicyRule>();
   for (const scope of scopes) {
     const text = formatScope(scope);
-    const covering = matching.filter((rule) =>
-      rule.allow.some((pattern) => pattern.provider === scope.provider && pattern.glob.matches(text)),
-    );
+    const covering = matching.filter((rule) => rule.allow.some((pattern) => covers(pattern, scope)));
     if (covering.length === 0) denied.push(text);
     // Of several covering rules, the most generous TTL is the one the policy author granted.
     else used.add(covering.reduce((a, b) => (b.maxTtlSeconds > a.maxTtlSeconds ? b : a)));
@@ -54,6 +53,10 @@ export function evaluatePolicy(
     ttlNarrowed: wanted > maxTtl,
     rules: [...used].map((rule) => rule.name),
   };
+}
+
+function covers(pattern: AllowPattern, scope: Scope): boolean {
+  return pattern.provider === scope.provider && pattern.action.matches(scope.action) && pattern.resource.matches(scope.resource);
 }
 
 function ruleMatches(rule: PolicyRule, claims: Claims): boolean {

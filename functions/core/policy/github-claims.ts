@@ -33,11 +33,16 @@ export const GITHUB_CLAIM_NAMES = new Set([
   "enterprise_id",
 ]);
 
-/** A rule must pin at least one of these, or it would match every repository on GitHub. */
-export const ANCHOR_CLAIMS = [
-  "repository",
-  "repository_id",
-  "repository_owner",
-  "repository_owner_id",
-  "job_workflow_ref",
-] as const;
+/**
+ * A rule must pin at least one of these, or it would match every repository on GitHub; and each
+ * one it names must be literal, because a glob here (`acme*`) matches names anyone can register
+ * (`acme-evil`). The ids survive renames and cannot be taken over by re-registering a freed name,
+ * so GitHub recommends them over the names.
+ */
+export const ANCHOR_CLAIMS = ["repository", "repository_id", "repository_owner", "repository_owner_id"] as const;
+
+/**
+ * Not an anchor on its own: a public reusable workflow can be called from any repository, so
+ * `job_workflow_ref` narrows a rule only beside one of ANCHOR_CLAIMS.
+ */
+export const REUSABLE_WORKFLOW_CLAIM = "job_workflow_ref";

@@ -1,5 +1,7 @@
 // Policy globs: `*` matches any run of characters (`/` included); everything else is literal.
 // Patterns are compiled once, anchored at both ends, so `acme/*` never matches `evil/acme/x`.
+// A glob for one segment of a larger string (the action of a scope) names its separator, which
+// its `*` then never matches.
 // Other glob syntax (`?`, `[...]`, `{a,b}`, `**`) is refused at load time rather than read
 // differently from what its author meant.
 
@@ -19,11 +21,16 @@ export function globProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-export function compileGlob(pattern: string): Glob {
+export function compileGlob(pattern: string, options: { readonly separator?: string } = {}): Glob {
   const problem = globProblem(pattern);
   if (problem) throw new Error(problem);
   if (!pattern.includes("*")) return { source: pattern, matches: (value) => value === pattern };
-  const escaped = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-  const regex = new RegExp(`^${escaped.join(".*")}$`, "s");
+  const escaped = pattern.split("*").map(escapeRegex);
+  const star = options.separator === undefined ? ".*" : `[^${escapeRegex(options.separator)}]*`;
+  const regex = new RegExp(`^${escaped.join(star)}$`, "s");
   return { source: pattern, matches: (value) => regex.test(value) };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }

@@ -1,7 +1,8 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { compileGlob, globProblem } from "./glob.js";
+import { httpsUrlProblem } from "../https-url.js";
+import { compileGlob, globProblem, type Glob } from "./glob.js";
 import { formatDuration, parseDuration } from "./duration.js";
-import { ANCHOR_CLAIMS, GITHUB_CLAIM_NAMES } from "./github-claims.js";
+import { ANCHOR_CLAIMS, GITHUB_CLAIM_NAMES, REUSABLE_WORKFLOW_CLAIM } from "./github-claims.js";
 import {
   DEFAULT_MAX_TTL_SECONDS,
   DEFAULT_TTL_SECONDS,
@@ -44,7 +45,8 @@ export function compilePolicy(document: unknown): Policy {
   const audience = nonEmptyString(document.audience, "audience", problems);
   const issuers = stringList(document.issuers, "issuers", problems);
   issuers.forEach((issuer, i) => {
-    if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`issuers[${i}]: must be an http(s) URL`);
+    const problem = httpsUrlProblem(issuer);
+    if (problem) problems.push(`issuers[${i}]: ${problem}`);
   });
   const defaultTtlSeconds =
     document.defaultTtl === undefined ? DEFAULT_TTL_SECONDS : ttl(document.defaultTtl, "defaultTtl", problems);
@@ -52,7 +54,7 @@ export function compilePolicy(document: unknown): Policy {
   const rules: PolicyRule[] = [];
   if (!Array.isArray(document.rules)) problems.push("rules: must be a list (it may be empty, which denies everything)");
   else document.rules.forEach((raw, i) => {
-    const rule = compileRule(raw, `rules[${i}]`, problems);
+    const rule = compileRule(raw, `rules[${i}]`, issuers, problems);
     if (rule) rules.push(rule);
   });
   const names = rules.map((r) => r.name);
@@ -64,7 +66,7 @@ export function compilePolicy(document: unknown): Policy {
   return { version: 1, audience, issuers, defaultTtlSeconds, rules };
 }
 
-function compileRule(raw: unknown, at: string, problems: string[]): PolicyRule | undefined {
+function compileRule(raw: unknown, at: string, issuers: readonly string[], problems: string[]): PolicyRule | undefined {
   if (!isFields(raw)) {
     problems.push(`${at}: must be a mapping with name, when, allow`);
     return undefined;
@@ -72,23 +74,7 @@ function compileRule(raw: unknown, at: string, problems: string[]): PolicyRule |
   const before = problems.length;
   unknownFields(raw, RULE_FIELDS, `${at}.`, problems);
   const name = nonEmptyString(raw.name, `${at}.name`, problems);
-  const when = new Map<string, ReturnType<typeof compileGlob>>();
-  if (!isFields(raw.when)) problems.push(`${at}.when: must be a mapping of claim name to glob`);
-  else {
-    for (const [claim, pattern] of Object.entries(raw.when)) {
-      const where = `${at}.when.${claim}`;
-      if (!GITHUB_CLAIM_NAMES.has(claim)) problems.push(`${where}: unknown claim "${claim}"`);
-      else if (typeof pattern !== "string" && typeof pattern !== "number" && typeof pattern !== "boolean")
-        problems.push(`${where}: must be a string`);
-      else {
-        const problem = globProblem(String(pattern));
-        if (problem) problems.push(`${where}: ${problem}`);
-        else when.set(claim, compileGlob(String(pattern)));
-      }
-    }
-    if (!ANCHOR_CLAIMS.some((claim) => claim in (raw.when as Fields)))
-      problems.push(`${at}.when: must pin one of ${ANCHOR_CLAIMS.join(", ")}, or the rule would match any repository`);
-  }
+  const when = compileWhen(raw.when, `${at}.when`, issuers, problems);
   const allow = stringList(raw.allow, `${at}.allow`, problems).flatMap((source, i) => {
     const pattern = compileAllow(source, `${at}.allow[${i}]`, problems);
     return pattern ? [pattern] : [];
@@ -98,9 +84,51 @@ function compileRule(raw: unknown, at: string, problems: string[]): PolicyRule |
   return { name, when, allow, maxTtlSeconds };
 }
 
+function compileWhen(raw: unknown, at: string, issuers: readonly string[], problems: string[]): Map<string, Glob> {
+  const when = new Map<string, Glob>();
+  if (!isFields(raw)) {
+    problems.push(`${at}: must be a mapping of claim name to glob`);
+    return when;
+  }
+  for (const [claim, pattern] of Object.entries(raw)) {
+    const where = `${at}.${claim}`;
+    if (!GITHUB_CLAIM_NAMES.has(claim)) problems.push(`${where}: unknown claim "${claim}"`);
+    else if (typeof pattern !== "string" && typeof pattern !== "number" && typeof pattern !== "boolean")
+      problems.push(`${where}: must be a string`);
+    else {
+      const text = String(pattern);
+      const problem = globProblem(text) ?? pinnedClaimProblem(claim, text, issuers);
+      if (problem) problems.push(`${where}: ${problem}`);
+      else when.set(claim, compileGlob(text));
+    }
+  }
+  // Which repositories a rule can match at all: a literal owner or repository, by name or id.
+  if (!ANCHOR_CLAIMS.some((claim) => claim in raw)) {
+    if (REUSABLE_WORKFLOW_CLAIM in raw)
+      problems.push(
+        `${at}.${REUSABLE_WORKFLOW_CLAIM}: not an anchor on its own (a public reusable workflow can be called from any repository); also pin repository_owner_id, repository_id, repository_owner or repository`,
+      );
+    else problems.push(`${at}: must pin one of ${ANCHOR_CLAIMS.join(", ")}, or the rule would match any repository`);
+  }
+  // With several issuers, a rule that does not name one would take the same claims from any of them.
+  if (issuers.length > 1 && !("iss" in raw))
+    problems.push(`${at}.iss: required when the policy trusts more than one issuer (one of ${issuers.join(", ")})`);
+  return when;
+}
+
+/** Claims whose value must be written out, not globbed: the anchors, and the issuer. */
+function pinnedClaimProblem(claim: string, value: string, issuers: readonly string[]): string | undefined {
+  if ((ANCHOR_CLAIMS as readonly string[]).includes(claim) && value.includes("*")) return "an anchor must be literal, not a glob";
+  if (claim === "iss" && !issuers.includes(value)) return `must be one of the policy's issuers, written out (${issuers.join(", ")})`;
+  return undefined;
+}
+
+// Split as the scope grammar splits a scope (plugin-protocol/scope.ts): at the first two colons,
+// the resource keeping any further ones. Each part is then matched on its own.
 function compileAllow(source: string, at: string, problems: string[]): AllowPattern | undefined {
-  const [provider, action, ...rest] = source.split(":");
-  const resource = rest.join(":");
+  const first = source.indexOf(":");
+  const second = first < 0 ? -1 : source.indexOf(":", first + 1);
+  const [provider, action, resource] = second < 0 ? ["", "", ""] : [source.slice(0, first), source.slice(first + 1, second), source.slice(second + 1)];
   if (!provider || !action || !resource) {
     problems.push(`${at}: "${source}" must look like provider:action:resource`);
     return undefined;
@@ -109,12 +137,16 @@ function compileAllow(source: string, at: string, problems: string[]): AllowPatt
     problems.push(`${at}: provider "${provider}" must be lower-case letters, digits and dashes, without '*'`);
     return undefined;
   }
-  const problem = globProblem(source);
+  if (!/^[a-z0-9*-]+$/.test(action)) {
+    problems.push(`${at}: action "${action}" must be lower-case letters, digits, dashes and '*'`);
+    return undefined;
+  }
+  const problem = globProblem(action) ?? globProblem(resource);
   if (problem) {
     problems.push(`${at}: ${problem}`);
     return undefined;
   }
-  return { provider, source, glob: compileGlob(source) };
+  return { source, provider, action: compileGlob(action, { separator: ":" }), resource: compileGlob(resource) };
 }
 
 function ttl(value: unknown, at: string, problems: string[]): number {

@@ -21,11 +21,18 @@ export interface PolicyRule {
   readonly maxTtlSeconds: number;
 }
 
+/**
+ * An allow pattern split as the scope grammar splits a scope (at its first two colons), each
+ * part matched on its own: a `*` in the action never reaches into the resource.
+ */
 export interface AllowPattern {
-  readonly provider: string;
   readonly source: string;
-  /** Matches the formatted scope (`provider:action:resource`). */
-  readonly glob: Glob;
+  /** Literal: a pattern never spans providers. */
+  readonly provider: string;
+  /** Matches the action alone; its `*` never matches ':'. */
+  readonly action: Glob;
+  /** Matches the resource alone, which may contain ':' (ARNs, S3 keys). */
+  readonly resource: Glob;
 }
 
 export const DEFAULT_MAX_TTL_SECONDS = 3600;
