@@ -251,6 +251,7 @@ export function vendResultToProto(result: VendResult): pb.VendResponse {
     revocable: result.revocable,
     upstreamRef: result.upstreamRef,
     notes: [...result.notes],
+    manualRevocationUrl: result.manualRevocationUrl ?? "",
   });
 }
 
@@ -263,6 +264,8 @@ export function vendResultFromProto(response: pb.VendResponse): VendResult {
     revocable: response.revocable,
     upstreamRef: response.upstreamRef,
     notes: [...response.notes],
+    // proto3 cannot tell "" from absent: an empty URL means the worker has none.
+    ...(response.manualRevocationUrl ? { manualRevocationUrl: response.manualRevocationUrl } : {}),
   };
 }
 

@@ -61,6 +61,11 @@ export interface VendResult {
   readonly revocable: boolean;
   readonly upstreamRef: string;
   readonly notes: readonly string[];
+  /**
+   * Where a human revokes this credential by hand (a console page), shown in leak alerts when it
+   * cannot be revoked automatically; absent when the worker has none. Not a secret.
+   */
+  readonly manualRevocationUrl?: string;
 }
 
 export interface RevokeRequest {

@@ -41,6 +41,11 @@ export interface CredentialRecord {
   readonly revocable: boolean;
   /** Non-secret upstream reference (session ARN, installation id, token id). */
   readonly upstreamRef: string;
+  /**
+   * Where a human revokes it by hand, as its worker said at vend time; absent when the worker has
+   * none (and on records written before workers said so).
+   */
+  readonly manualRevocationUrl?: string;
   /** Lower-case hex SHA-256 of every leakable part, one per credential field. */
   readonly tokenHashes: readonly string[];
   readonly state: CredentialState;

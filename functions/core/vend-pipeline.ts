@@ -80,6 +80,7 @@ export class VendPipeline {
       expiresAt: vended.expiresAt.toISOString(),
       revocable: vended.revocable,
       upstreamRef: vended.upstreamRef,
+      ...(vended.manualRevocationUrl ? { manualRevocationUrl: vended.manualRevocationUrl } : {}),
       tokenHashes: Object.values(vended.credential).map(tokenHash),
       state: "active",
     };

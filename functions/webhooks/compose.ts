@@ -11,7 +11,6 @@ import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "..
 import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
-import { providerManualRevocation } from "./manual-revocation-urls.js";
 import { composePluginDirectory } from "../adapters/plugins/compose-plugin-directory.js";
 import { createWebhooksApp } from "./app.js";
 
@@ -65,7 +64,6 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
     ledger: options.ledger,
     plugins,
     notifier: options.notifier,
-    manualRevocation: providerManualRevocation,
     logger: options.logger,
     leaseMs,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -12,6 +12,7 @@ import { stsFailure } from "./sts-errors.js";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { awsSessionRevoke } from "./revoke.js";
 import type { AwsSessionRef } from "./session-ref.js";
+import { revokeSessionsUrl } from "./console-url.js";
 
 export const AWS_STS_NAME = "aws-sts";
 export const AWS_STS_VERSION = "0.1.0";
@@ -75,6 +76,7 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
       revocable: options.iam !== undefined && roleArn === config.defaultRoleArn && ref.assumedRoleId !== "",
       upstreamRef: JSON.stringify(ref),
       notes,
+      manualRevocationUrl: revokeSessionsUrl(ref),
     };
   }
 

@@ -15,10 +15,23 @@ export interface GitHubAppCredentials {
   readonly apiUrl: string;
 }
 
+/** Who the App is installed on, as GitHub says (`type` is "Organization" or "User"). */
+export interface InstallationAccount {
+  readonly login: string;
+  readonly type: string;
+}
+
 export interface InstallationToken {
   readonly token: string;
   readonly expiresAt: Date;
   readonly installationId: number;
+  /** Absent when GitHub's installation answer named no user or organization. */
+  readonly account?: InstallationAccount;
+}
+
+interface Installation {
+  readonly id: number;
+  readonly account?: InstallationAccount;
 }
 
 export interface GitHubAppOptions {
@@ -37,7 +50,7 @@ export class GitHubApp {
   private readonly octokit: Octokit;
   private readonly clock: Clock;
   private readonly cacheMs: number;
-  private readonly installations = new Map<string, { id: number; at: number }>();
+  private readonly installations = new Map<string, Installation & { at: number }>();
 
   constructor(credentials: GitHubAppCredentials, options: GitHubAppOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -55,14 +68,19 @@ export class GitHubApp {
 
   /** One token for the whole request. Throws PluginError with a caller-safe message. */
   async createToken(request: TokenRequest): Promise<InstallationToken> {
-    const installationId = await this.installationFor(request.owner, request.repositories[0]!);
+    const installation = await this.installationFor(request.owner, request.repositories[0]!);
     try {
       const { data } = await this.octokit.rest.apps.createInstallationAccessToken({
-        installation_id: installationId,
+        installation_id: installation.id,
         repositories: [...request.repositories],
         permissions: { ...request.permissions },
       });
-      return { token: data.token, expiresAt: new Date(data.expires_at), installationId };
+      return {
+        token: data.token,
+        expiresAt: new Date(data.expires_at),
+        installationId: installation.id,
+        ...(installation.account ? { account: installation.account } : {}),
+      };
     } catch (error) {
       // An uninstalled or suspended App: look the installation up again next time.
       if (statusOf(error) === 404 || statusOf(error) === 403) this.installations.delete(request.owner.toLowerCase());
@@ -70,20 +88,28 @@ export class GitHubApp {
     }
   }
 
-  private async installationFor(owner: string, repo: string): Promise<number> {
+  private async installationFor(owner: string, repo: string): Promise<Installation> {
     const key = owner.toLowerCase();
     const now = this.clock.now().getTime();
     const cached = this.installations.get(key);
-    if (cached && now - cached.at < this.cacheMs) return cached.id;
+    if (cached && now - cached.at < this.cacheMs) return cached;
     try {
       const { data } = await this.octokit.rest.apps.getRepoInstallation({ owner, repo });
+      const account = accountOf(data.account);
+      const installation: Installation = { id: data.id, ...(account ? { account } : {}) };
       if (this.installations.size >= MAX_CACHED_OWNERS) this.installations.clear();
-      this.installations.set(key, { id: data.id, at: now });
-      return data.id;
+      this.installations.set(key, { ...installation, at: now });
+      return installation;
     } catch (error) {
       throw gitHubFailure(error, "installation", `${owner}/${repo}`);
     }
   }
+}
+
+/** A user or an organization (an enterprise account has neither login nor type). */
+function accountOf(account: unknown): InstallationAccount | undefined {
+  const { login, type } = (account ?? {}) as { login?: unknown; type?: unknown };
+  return typeof login === "string" && typeof type === "string" ? { login, type } : undefined;
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -7,6 +7,7 @@ import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin 
 import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
 import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";
+import { installationSettingsUrl } from "./installation-url.js";
 import { TOKEN_REQUEST_MEDIA_TYPE, encodeTokenRequest, matchesTokenRequest, toTokenRequest, type TokenRequest } from "./token-request.js";
 
 export const GITHUB_WORKER_NAME = "github";
@@ -60,7 +61,14 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
       });
     }
     const revocable = options.revocation !== undefined;
-    return { credential: { token: minted.token }, expiresAt: minted.expiresAt, revocable, upstreamRef: JSON.stringify(ref), notes };
+    return {
+      credential: { token: minted.token },
+      expiresAt: minted.expiresAt,
+      revocable,
+      upstreamRef: JSON.stringify(ref),
+      notes,
+      manualRevocationUrl: installationSettingsUrl(minted.installationId, minted.account),
+    };
   }
 
   return {

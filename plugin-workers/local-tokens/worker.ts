@@ -76,6 +76,8 @@ export function createLocalTokensWorker(options: LocalTokensWorkerOptions): Loca
       }
       throw new PluginError("unavailable", "token store unavailable", { cause: error });
     }
+    // No manualRevocationUrl: this worker revokes every token itself, so a leak never needs a human
+    // to find a console page (if Revoke fails, the store is this worker's own table).
     return { credential: { token }, expiresAt, revocable: true, upstreamRef: request.credentialId, notes };
   }
 

@@ -43,6 +43,9 @@ export function createWorker(): PluginImplementation {
         revocable: false,
         upstreamRef: request.credentialId,
         notes: [],
+        // Not revocable here, so a leak alert asks a human to revoke it by hand: give them the page
+        // where that is done (your service's admin console), or leave the field out if there is none.
+        // manualRevocationUrl: `https://tokens.example.internal/admin/credentials/${request.credentialId}`,
       };
     },
   };

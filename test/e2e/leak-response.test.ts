@@ -1,6 +1,7 @@
 // Leak response end to end over the local stack (loopback HTTP, dynalite, the local-tokens worker,
-// the dev GitHub stand-in): vend → leak → revoked → a second delivery does nothing; each branch,
-// with the console line and the SNS Publish (aws-sdk-client-mock at the SDK boundary) it causes.
+// the aws-sts worker against a local STS, the dev GitHub stand-in): vend → leak → revoked → a second
+// delivery does nothing; each branch, with the console line and the SNS Publish (aws-sdk-client-mock
+// at the SDK boundary) it causes.
 import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -21,18 +22,31 @@ import { deliverDevLeak } from "../../cli/dev-leak-command.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 import { listenOnLoopback } from "../../plugin-workers/sdk/index.js";
 import { makeRecord } from "../integration/ledger-contract.js";
+import { startFakeSts, type FakeSts } from "../support/fake-sts.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";
 
 describe("leak response over the local stack", () => {
   let stack: LocalStack;
+  let sts: FakeSts;
   let dataDir: string;
+  const savedEnv = { ...process.env };
   const consoleLines: string[] = [];
   const snsClient = new SNSClient({ region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
   const sns = mockClient(snsClient);
   sns.on(PublishCommand).resolves({ MessageId: "m" });
   beforeAll(async () => {
+    // aws-sts configured as a developer would (see local-stack-configured.test.ts), without IAM
+    // access: its sessions are not revocable, so a leak takes the manual branch.
+    sts = await startFakeSts();
+    Object.assign(process.env, {
+      CREDVEND_AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/credvend-ci",
+      AWS_ENDPOINT_URL_STS: sts.url,
+      AWS_ACCESS_KEY_ID: "AKIDDEVELOPER",
+      AWS_SECRET_ACCESS_KEY: "developer-secret",
+      AWS_REGION: "eu-west-1",
+    });
     dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-"));
     const notifier = new FanOutNotifier(
       [
@@ -43,14 +57,20 @@ describe("leak response over the local stack", () => {
     );
     stack = await startLocalStack({ dataDir, port: 0, policyYaml, logger: silentLogger, notifier, githubApiUrl: undefined });
   });
-  afterAll(async () => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await sts?.close();
+    process.env = { ...savedEnv };
+  });
 
+  const devToken = () =>
+    stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
   const leak = (secret: string, partner = false) => deliverDevLeak({ url: stack.url, dataDir, secret, repository: "acme/web", partner });
   const lastAlert = () => JSON.parse(consoleLines.at(-1)!) as { alert: string; urgency: string; details: Record<string, string> };
   const lastPublish = () => sns.commandCalls(PublishCommand).at(-1)!.args[0].input;
 
   it("vend → leak → revoked (introspection says inactive) → a second delivery does nothing", async () => {
-    const jwt = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+    const jwt = await devToken();
     const vended = await fetch(`${stack.url}/v1/vend`, {
       method: "POST",
       headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
@@ -101,18 +121,29 @@ describe("leak response over the local stack", () => {
     expect(lastPublish().MessageAttributes).toEqual({ urgency: { DataType: "String", StringValue: "low" }, tag: { DataType: "String", StringValue: "detected_after_expiry" } });
   });
 
-  it("live, not revocable: manual_revoke_required, high alert with the manual URL, nothing pretended", async () => {
-    const secret = `ghs_${randomUUID()}`;
-    const record = makeRecord({ provider: "github", worker: "github", revocable: false, upstreamRef: "installation:4242", tokenHashes: [tokenHash(secret)], expiresAt: new Date(Date.now() + 600_000).toISOString() });
-    await stack.ledger.recordIssued(record);
-    expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "manual_revoke_required" } });
+  it("live, not revocable: manual_revoke_required, high alert with the worker's manual URL, nothing pretended", async () => {
+    const vended = await fetch(`${stack.url}/v1/vend`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await devToken()}`, "content-type": "application/json" },
+      body: JSON.stringify({ scopes: ["aws:s3-read:acme-web-assets"], ttlSeconds: 900 }),
+    });
+    expect(vended.status).toBe(200);
+    const { credentialId, credential } = (await vended.json()) as { credentialId: string; credential: { secretAccessKey: string } };
+    expect(await leak(credential.secretAccessKey)).toMatchObject({ status: 200, body: { outcome: "manual_revoke_required" } });
     expect(lastAlert()).toMatchObject({
       alert: "manual_revoke_required",
       urgency: "high",
-      details: { credentialId: record.credentialId, manualRevocationUrl: "https://github.com/settings/installations/4242", "subject.run_id": "4242", "subject.actor": "octocat", "leak.repository": "acme/web" },
+      details: {
+        credentialId,
+        provider: "aws",
+        worker: "aws-sts",
+        manualRevocationUrl: "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend-ci?section=revoke_sessions",
+        "subject.repository": "acme/web",
+        "leak.repository": "acme/web",
+      },
     });
     expect(lastPublish().Subject).toMatch(/^\[credvend high\] ACTION REQUIRED/);
-    expect((await stack.ledger.getCredential(record.credentialId))?.state).toBe("active");
+    expect((await stack.ledger.getCredential(credentialId))?.state).toBe("active");
   });
 
   it("unknown token: audited, no alert; the partner route labels it false_positive", async () => {

@@ -100,6 +100,26 @@ describe("github vend", () => {
     expect(tokenCalls()).toHaveLength(2);
   });
 
+  const manualUrls = [
+    { name: "an organization's installation: its settings page under the organization", scope: "github:contents-read:acme/web", url: "https://github.com/organizations/acme/settings/installations/77" },
+    { name: "a user's installation: the user's installation settings page", scope: "github:contents-read:octocat/dotfiles", url: "https://github.com/settings/installations/78" },
+    { name: "an installation answer without an account: the installation settings page", scope: "github:contents-read:ghost/web", url: "https://github.com/settings/installations/79" },
+  ];
+  for (const { name, scope, url } of manualUrls) {
+    it(`manual revocation URL of ${name}`, async () => {
+      github.installations.set("ghost", { id: 79, repositories: ["web"] });
+      try {
+        const { vend } = setup();
+        expect((await vend([scope])).manualRevocationUrl).toBe(url);
+        // The second vend reads the cached installation: the account type survives the cache.
+        expect((await vend([scope])).manualRevocationUrl).toBe(url);
+        expect(github.requests.filter((r) => r.path.endsWith("/installation"))).toHaveLength(1);
+      } finally {
+        github.installations.delete("ghost");
+      }
+    });
+  }
+
   const refusals: { name: string; scopes: string[]; ttl?: number; error: RegExp; kind: WorkerError["kind"]; calls: number }[] = [
     { name: "a repository outside the installation", scopes: ["github:contents-read:acme/secret-repo"], error: /outside the App's installation.*not accessible to the parent installation/, kind: "invalid_request", calls: 1 },
     { name: "an owner without the App", scopes: ["github:contents-read:other/web"], error: /not installed on other\/web/, kind: "invalid_request", calls: 0 },

@@ -75,6 +75,10 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         },
         { case: "revoked, no scopes, empty subject", record: makeRecord({ state: "revoked", scopes: [], subject: {} }) },
         {
+          case: "with the worker's manual revocation URL",
+          record: makeRecord({ manualRevocationUrl: "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend?section=revoke_sessions" }),
+        },
+        {
           case: "empty upstream ref, non-ASCII claim",
           record: makeRecord({ upstreamRef: "", subject: { actor: "Zoë 🚀", repository: "acme/ünïcode" } }),
         },

@@ -18,8 +18,11 @@ export interface FakeGitHubApi {
   /** PKCS#1 PEM, as GitHub hands App keys out. */
   readonly privateKey: string;
   readonly requests: FakeGitHubRequest[];
-  /** owner (lower-case) → installation id and the repositories it covers. */
-  readonly installations: Map<string, { id: number; repositories: string[] }>;
+  /**
+   * owner (lower-case) → installation id, the repositories it covers and the account's type
+   * ("Organization" or "User"; without one the installation answer names no account).
+   */
+  readonly installations: Map<string, FakeInstallation>;
   /** Next answers of the token endpoint, consumed in order: a status and optional body. */
   readonly tokenFailures: { status: number; body?: unknown; headers?: Record<string, string> }[];
   /** When true, the token endpoint never answers (a hung GitHub). */
@@ -29,12 +32,21 @@ export interface FakeGitHubApi {
   close(): Promise<void>;
 }
 
+export interface FakeInstallation {
+  id: number;
+  repositories: string[];
+  accountType?: "Organization" | "User";
+}
+
 export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubApi> {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
   const publicKey = createPublicKey(privateKey);
   const state = {
     requests: [] as FakeGitHubRequest[],
-    installations: new Map([["acme", { id: 77, repositories: ["web", "api"] }]]),
+    installations: new Map<string, FakeInstallation>([
+      ["acme", { id: 77, repositories: ["web", "api"], accountType: "Organization" }],
+      ["octocat", { id: 78, repositories: ["dotfiles"], accountType: "User" }],
+    ]),
     tokenFailures: [] as FakeGitHubApi["tokenFailures"],
     // GitHub's newer stateless tokens are ~520 characters: nothing may assume 40.
     nextToken: `ghs_${"A1b2C3d4".repeat(64)}`,
@@ -62,7 +74,8 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
     if (req.method === "GET" && installation) {
       const found = state.installations.get(installation[1]!.toLowerCase());
-      return found ? send(200, { id: found.id, account: { login: installation[1] } }) : send(404, { message: "Not Found" });
+      const account = found?.accountType ? { login: installation[1], type: found.accountType } : null;
+      return found ? send(200, { id: found.id, account }) : send(404, { message: "Not Found" });
     }
     const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
     if (req.method === "POST" && token) {

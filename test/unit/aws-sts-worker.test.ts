@@ -21,10 +21,11 @@ const EXPIRATION = new Date("2030-01-01T01:00:00Z");
 const stsMock = mockClient(STSClient);
 afterEach(() => stsMock.reset());
 
-function answerAssumeRole() {
+/** STS's answer; `assumedRoleArn: null` leaves AssumedRoleUser out. */
+function answerAssumeRole(assumedRoleArn: string | null = `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`) {
   stsMock.on(AssumeRoleCommand).resolves({
     Credentials: { AccessKeyId: "ASIAEXAMPLEKEY000001", SecretAccessKey: "secret/EXAMPLE+key", SessionToken: "FwoGZXIvYXdzEXAMPLE", Expiration: EXPIRATION },
-    AssumedRoleUser: { Arn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`, AssumedRoleId: `AROAEXAMPLE:${CREDENTIAL_ID}` },
+    ...(assumedRoleArn === null ? {} : { AssumedRoleUser: { Arn: assumedRoleArn, AssumedRoleId: `AROAEXAMPLE:${CREDENTIAL_ID}` } }),
   });
 }
 
@@ -229,6 +230,47 @@ describe("aws-sts vend", () => {
     const result = await setup().vend(["aws:s3-read:bucket"]);
     expect(Object.values(result.credential).map(tokenHash)).toHaveLength(3);
   });
+});
+
+describe("aws-sts manual revocation URL (the role's Revoke active sessions tab)", () => {
+  const revokeSessions = (account: string, role: string) =>
+    `https://console.aws.amazon.com/iam/home?account=${account}#/roles/details/${role}?section=revoke_sessions`;
+  const PATH_ROLE = "arn:aws:iam::210987654321:role/ci/deploy/credvend-ci";
+  const cases: { name: string; config?: AwsStsConfig; scope?: string; assumedRoleArn: string | null; url: string }[] = [
+    { name: "a role without a path: account and role from the assumed-role ARN", assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`, url: revokeSessions("123456789012", "credvend-ci") },
+    {
+      name: "a role with a path: the role name, not its path",
+      config: { ...CONFIG, defaultRoleArn: PATH_ROLE },
+      assumedRoleArn: `arn:aws:sts::210987654321:assumed-role/credvend-ci/${CREDENTIAL_ID}`,
+      url: revokeSessions("210987654321", "credvend-ci"),
+    },
+    {
+      name: "no assumed-role ARN from STS: the role ARN's account and last path segment",
+      config: { ...CONFIG, defaultRoleArn: PATH_ROLE },
+      assumedRoleArn: null,
+      url: revokeSessions("210987654321", "credvend-ci"),
+    },
+    { name: "a configured role granted as is (aws:role:<name>)", scope: "aws:role:deployer", assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/deployer/${CREDENTIAL_ID}`, url: revokeSessions("123456789012", "deployer") },
+    {
+      name: "a role name with IAM's + = , @ characters: percent-encoded",
+      config: { ...CONFIG, defaultRoleArn: "arn:aws:iam::123456789012:role/ci+deploy=web,x@acme" },
+      assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/ci+deploy=web,x@acme/${CREDENTIAL_ID}`,
+      url: revokeSessions("123456789012", "ci%2Bdeploy%3Dweb%2Cx%40acme"),
+    },
+    {
+      name: "neither ARN readable: the IAM console's roles list",
+      config: { ...CONFIG, defaultRoleArn: "arn:aws:iam::123456789012:user/not-a-role" },
+      assumedRoleArn: "weird",
+      url: "https://console.aws.amazon.com/iam/home#/roles",
+    },
+  ];
+  for (const { name, config, scope, assumedRoleArn, url } of cases) {
+    it(name, async () => {
+      answerAssumeRole(assumedRoleArn);
+      const result = await setup(config).vend([scope ?? "aws:s3-read:acme-web-assets"]);
+      expect(result.manualRevocationUrl).toBe(url);
+    });
+  }
 });
 
 describe("aws-sts config", () => {

@@ -96,6 +96,8 @@ describe("local-tokens vend, introspect, revoke", () => {
     const result = await vend(["local:read:billing", "local:write:billing"], 600);
     expect(result.revocable).toBe(true);
     expect(result.upstreamRef).toBe("cred-1");
+    // Every token is revoked by the worker itself: there is no page to revoke one by hand.
+    expect(result).not.toHaveProperty("manualRevocationUrl");
     expect(result.expiresAt).toEqual(new Date(T0 + 600_000));
     const token = result.credential.token!;
     const answer = await introspect({ token });

@@ -10,6 +10,7 @@ import {
   revokeResultFromProto,
   subjectToClaims,
   vendResultFromProto,
+  vendResultToProto,
 } from "../../plugin-protocol/convert.js";
 import * as pb from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 
@@ -32,6 +33,16 @@ describe("plugin protocol conversion", () => {
   it("reads an unspecified risk as high", () => {
     const analysis = create(pb.ScopeAnalysisSchema, { scope: { provider: "p", action: "a", resource: "r" } });
     expect(analysisFromProto(analysis).risk).toBe("high");
+  });
+
+  it("carries the manual revocation URL of a vend, an empty one read as none", () => {
+    const result = { credential: { token: "t" }, expiresAt: new Date("2030-01-01T00:00:00Z"), revocable: false, upstreamRef: "r", notes: [] };
+    const url = "https://github.com/settings/installations/7";
+    expect(vendResultToProto({ ...result, manualRevocationUrl: url }).manualRevocationUrl).toBe(url);
+    expect(vendResultFromProto(vendResultToProto({ ...result, manualRevocationUrl: url }))).toEqual({ ...result, manualRevocationUrl: url });
+    expect(vendResultToProto(result).manualRevocationUrl).toBe("");
+    expect(vendResultFromProto(vendResultToProto(result))).toEqual(result);
+    expect(vendResultFromProto(vendResultToProto(result))).not.toHaveProperty("manualRevocationUrl");
   });
 
   it("rejects answers that leave out required parts", () => {

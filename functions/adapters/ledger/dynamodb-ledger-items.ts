@@ -56,6 +56,8 @@ export function credentialItem(record: CredentialRecord, retentionDays: number):
     expiresAt: { S: record.expiresAt },
     revocable: { BOOL: record.revocable },
     upstreamRef: { S: record.upstreamRef },
+    // Absent on records of workers without one (and on every record written before it existed).
+    ...(record.manualRevocationUrl === undefined ? {} : { manualRevocationUrl: { S: record.manualRevocationUrl } }),
     tokenHashes: stringList(record.tokenHashes),
     state: { S: record.state },
     [KEY.ttl]: { N: String(ttlSeconds(record.expiresAt, retentionDays)) },
@@ -109,6 +111,7 @@ export function recordFromItem(item: Item): CredentialRecord {
     expiresAt: str(item, "expiresAt"),
     revocable: bool(item, "revocable"),
     upstreamRef: str(item, "upstreamRef"),
+    ...(item.manualRevocationUrl ? { manualRevocationUrl: str(item, "manualRevocationUrl") } : {}),
     tokenHashes: list(item, "tokenHashes"),
     state: str(item, "state") as CredentialState,
     ...invalidationFieldsFromItem(item),

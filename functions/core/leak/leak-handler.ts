@@ -6,6 +6,8 @@
 //   live, worker advertises Revoke       → claim → worker.Revoke → revoked (+tag) → escalate
 //                                            └ upstream fails → failed, attempts+1 → high alert on the first
 //   live, not revocable                  → tag manual_revoke_required (once) → high alert + manual URL
+// The manual URL is the one the worker returned at vend time (record.manualRevocationUrl); the core
+// never derives it. A record without one alerts without a URL.
 // The ledger's conditional writes decide who acts (ports/credential-ledger.ts); a loser does nothing.
 import { CredvendError } from "../errors.js";
 import { randomIds, type IdSource } from "../ids.js";
@@ -18,14 +20,12 @@ import type { AuditEvent, CredentialRecord } from "../records.js";
 import { parseScope } from "../../../plugin-protocol/scope.js";
 import type { LeakDetection, LeakOutcome, LeakResult } from "./leak-detection.js";
 import { leakNotification } from "./leak-notifications.js";
-import { noManualRevocationGuide, type ManualRevocationGuide } from "./manual-revocation.js";
 import { mapBounded } from "./map-bounded.js";
 
 export interface LeakHandlerDeps {
   readonly ledger: CredentialLedger;
   readonly plugins: PluginDirectory;
   readonly notifier: Notifier;
-  readonly manualRevocation?: ManualRevocationGuide;
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly ids?: IdSource;
@@ -119,7 +119,7 @@ export class LeakHandler {
   async #manual(detection: LeakDetection, record: CredentialRecord): Promise<LeakOutcome> {
     // The state stays as it is: nothing was invalidated, and the record must not say otherwise.
     if (!(await this.#tag(record, "manual_revoke_required"))) return "already_handled";
-    const url = (this.#deps.manualRevocation ?? noManualRevocationGuide).urlFor(record);
+    const url = record.manualRevocationUrl;
     await this.#audit("manual", record, detection, "manual_revoke_required", url ? { manualRevocationUrl: url } : {});
     await this.#notify(leakNotification("manual_revoke_required", "high", record, detection, { manualRevocationUrl: url }));
     return "manual_revoke_required";
@@ -164,8 +164,7 @@ export class LeakHandler {
     await this.#audit("failure", record, detection, "revoke_failed", { error: code, attempts: String(attempts) });
     // One alert per credential, not per retry: the first failure is what a human must hear about.
     if (attempts === 1) {
-      const url = (this.#deps.manualRevocation ?? noManualRevocationGuide).urlFor(record);
-      await this.#notify(leakNotification("revoke_failed", "high", record, detection, { error: code, manualRevocationUrl: url }));
+      await this.#notify(leakNotification("revoke_failed", "high", record, detection, { error: code, manualRevocationUrl: record.manualRevocationUrl }));
     }
     return "revoke_failed";
   }
