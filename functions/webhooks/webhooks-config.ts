@@ -1,7 +1,7 @@
 // The webhooks function's configuration, read once at cold start by the SDK's reader
 // (plugin-workers/sdk/env.ts); every problem names its variable.
 import * as z from "zod/mini";
-import { ConfigError, parsedBy, readEnv, together, type Env } from "../../plugin-workers/sdk/env.js";
+import { ConfigError, parsedBy, readEnv, required, together, type Env } from "../../plugin-workers/sdk/env.js";
 import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
@@ -26,10 +26,9 @@ const webhooksEnv = z.pipe(
     .object({
       ...BROKER_VARIABLES,
       // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
-      CREDVEND_WEBHOOK_SECRETS: z.pipe(
-        z.string().check(z.refine((value) => value.trim() !== "", "is not set")),
-        z.transform((value) => value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)),
-      ).check(z.refine((secrets) => secrets.every((secret) => secret.length >= 16), "each secret must be at least 16 characters")),
+      CREDVEND_WEBHOOK_SECRETS: z
+        .pipe(required(), z.transform((value) => value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)))
+        .check(z.refine((secrets) => secrets.every((secret) => secret.length >= 16), "each secret must be at least 16 characters")),
       GITHUB_API_URL: z._default(z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL")), "https://api.github.com"),
       CREDVEND_GITHUB_APP_ID: z.optional(z.string()),
       CREDVEND_GITHUB_APP_PRIVATE_KEY: z.optional(z.string()),

@@ -35,7 +35,7 @@ export interface FunctionConfig {
 export const BROKER_VARIABLES = {
   CREDVEND_LEDGER_TABLE: required(),
   CREDVEND_WORKERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseWorkers)),
-  CREDVEND_TRUSTED_KEYS: z.pipe(z._default(z.string(), "[]"), parsedBy((text: string) => parseTrustedKeys(text))),
+  CREDVEND_TRUSTED_KEYS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseTrustedKeys)),
   CREDVEND_WORKER_TIMEOUT_MS: wholeNumber({ fallback: 5000, min: 100, max: 60_000 }, "must be a whole number of milliseconds from 100 to 60000"),
   CREDVEND_SNS_TOPIC_ARN: z.optional(z.string()),
   AWS_REGION: z._default(z.string(), "us-east-1"),
