@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { ConfigError } from "../functions/adapters/config/config-error.js";
+import { ConfigError } from "../plugin-workers/sdk/env.js";
 import { parseWorkers, type WorkerRegistration } from "../functions/adapters/config/function-config.js";
 import { LambdaCodeHash } from "../functions/adapters/plugins/lambda-code-hash.js";
 import { parseTrustedKeys } from "../functions/adapters/config/worker-trust-config.js";

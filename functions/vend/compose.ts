@@ -6,6 +6,8 @@ import { VendPipeline } from "../core/vend-pipeline.js";
 import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
 import { composePluginDirectory, type PluginDirectoryComposition } from "../adapters/plugins/compose-plugin-directory.js";
 import type { VerifiedPluginDirectory } from "../core/plugin-trust/verified-plugin-directory.js";
+import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
+import type { FunctionConfig } from "../adapters/config/function-config.js";
 import { createVendApp } from "./app.js";
 
 export interface VendComposition extends PluginDirectoryComposition {
@@ -25,4 +27,16 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
   });
   const pipeline = new VendPipeline({ policy, plugins, ledger: options.ledger });
   return { app: createVendApp({ pipeline, verifier, logger: options.logger }), policy, plugins };
+}
+
+/** The vend function on AWS: every adapter built from its configuration (lambda.ts reads it). */
+export function composeVendFunction(config: FunctionConfig, clients: AwsClients = {}): Hono {
+  const { app } = composeVendApp({
+    ...awsFunctionAdapters("credvend-vend", config, clients),
+    policyYaml: config.policyYaml,
+    workers: config.workers,
+    workerTimeoutMs: config.workerTimeoutMs,
+    trustedKeys: config.trustedKeys,
+  });
+  return app;
 }

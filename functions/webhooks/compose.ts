@@ -12,7 +12,9 @@ import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
 import { composePluginDirectory } from "../adapters/plugins/compose-plugin-directory.js";
+import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
 import { createWebhooksApp } from "./app.js";
+import type { WebhooksConfig } from "./webhooks-config.js";
 
 export interface WebhooksComposition {
   readonly ledger: CredentialLedger;
@@ -82,4 +84,19 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return { app, handler };
+}
+
+/** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */
+export function composeWebhooksFunction(config: WebhooksConfig, clients: AwsClients = {}): OpenAPIHono {
+  const { app } = composeWebhooksApp({
+    ...awsFunctionAdapters("credvend-webhooks", config, clients),
+    workers: config.workers,
+    trustedKeys: config.trustedKeys,
+    workerTimeoutMs: config.workerTimeoutMs,
+    webhookSecrets: config.webhookSecrets,
+    githubApiUrl: config.githubApiUrl,
+    ...(config.githubAuth ? { githubAuth: config.githubAuth } : {}),
+    ...(config.watchesRepository ? { watchesRepository: config.watchesRepository } : {}),
+  });
+  return app;
 }

@@ -2,17 +2,15 @@
 // their ARNs); this reads them once at cold start into the variables webhooks-config.ts reads,
 // so the config has one shape whatever the source. A key secret still holding the placeholder
 // (no PEM yet) is left unset: alerts then cannot be read, and the webhook answers 502 until it is.
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ConfigError } from "../adapters/config/config-error.js";
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ConfigError, type Env } from "../../plugin-workers/sdk/env.js";
 
 const FROM_ARN = [
   { arn: "CREDVEND_WEBHOOK_SECRETS_ARN", into: "CREDVEND_WEBHOOK_SECRETS", accept: (value: string) => value.trim() !== "" },
   { arn: "CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN", into: "CREDVEND_GITHUB_APP_PRIVATE_KEY", accept: (value: string) => value.includes("-----BEGIN") },
 ] as const;
 
-export async function resolveSecretEnv(env: Env, client: SecretsManagerClient): Promise<Env> {
+export async function resolveSecretEnv(env: Env, client = new SecretsManagerClient({})): Promise<Env> {
   const resolved: Record<string, string | undefined> = { ...env };
   for (const { arn, into, accept } of FROM_ARN) {
     const id = env[arn];

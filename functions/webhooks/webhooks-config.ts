@@ -1,8 +1,9 @@
-// The webhooks function's configuration, read once at cold start; every problem names its variable.
-import { ConfigError } from "../adapters/config/config-error.js";
-import { parseWorkers, type WorkerRegistration } from "../adapters/config/function-config.js";
+// The webhooks function's configuration, read once at cold start by the SDK's reader
+// (plugin-workers/sdk/env.ts); every problem names its variable.
+import * as z from "zod/mini";
+import { ConfigError, parsedBy, readEnv, required, together, type Env } from "../../plugin-workers/sdk/env.js";
+import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
-import { parseTrustedKeys } from "../adapters/config/worker-trust-config.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 import { compileGlob } from "../core/policy/glob.js";
 
@@ -16,38 +17,50 @@ export interface WebhooksConfig {
   readonly githubAuth?: GitHubAuth;
   readonly snsTopicArn?: string;
   readonly watchesRepository?: (repository: string) => boolean;
+  /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
+  readonly awsRegion: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+const webhooksEnv = z.pipe(
+  z
+    .object({
+      ...BROKER_VARIABLES,
+      // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
+      CREDVEND_WEBHOOK_SECRETS: z
+        .pipe(required(), z.transform((value) => value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)))
+        .check(z.refine((secrets) => secrets.every((secret) => secret.length >= 16), "each secret must be at least 16 characters")),
+      GITHUB_API_URL: z._default(z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL")), "https://api.github.com"),
+      CREDVEND_GITHUB_APP_ID: z.optional(z.string()),
+      CREDVEND_GITHUB_APP_PRIVATE_KEY: z.optional(z.string()),
+      CREDVEND_GITHUB_TOKEN: z.optional(z.string()),
+      CREDVEND_WATCHED_REPOSITORIES: z.pipe(z.optional(z.string()), parsedBy((list?: string) => (list ? watched(list) : undefined))),
+    })
+    .check(together("CREDVEND_GITHUB_APP_ID", "CREDVEND_GITHUB_APP_PRIVATE_KEY")),
+  z.transform((env): WebhooksConfig => {
+    const githubAuth = gitHubAuth(env);
+    return {
+      ledgerTable: env.CREDVEND_LEDGER_TABLE,
+      workers: env.CREDVEND_WORKERS,
+      trustedKeys: env.CREDVEND_TRUSTED_KEYS,
+      workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
+      webhookSecrets: env.CREDVEND_WEBHOOK_SECRETS,
+      githubApiUrl: env.GITHUB_API_URL,
+      ...(githubAuth ? { githubAuth } : {}),
+      ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+      ...(env.CREDVEND_WATCHED_REPOSITORIES ? { watchesRepository: env.CREDVEND_WATCHED_REPOSITORIES } : {}),
+      awsRegion: env.AWS_REGION,
+    };
+  }),
+);
 
 export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
-  const ledgerTable = required(env, "CREDVEND_LEDGER_TABLE");
-  // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
-  const webhookSecrets = required(env, "CREDVEND_WEBHOOK_SECRETS").split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
-  if (webhookSecrets.some((secret) => secret.length < 16)) throw new ConfigError("CREDVEND_WEBHOOK_SECRETS: each secret must be at least 16 characters");
-  const timeout = Number(env.CREDVEND_WORKER_TIMEOUT_MS ?? "5000");
-  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000)
-    throw new ConfigError("CREDVEND_WORKER_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000");
-  const githubApiUrl = env.GITHUB_API_URL ?? "https://api.github.com";
-  if (!/^https?:\/\//.test(githubApiUrl)) throw new ConfigError("GITHUB_API_URL: must be an http(s) URL");
-  const config: { -readonly [K in keyof WebhooksConfig]: WebhooksConfig[K] } = {
-    ledgerTable,
-    workers: parseWorkers(env.CREDVEND_WORKERS ?? "[]"),
-    trustedKeys: parseTrustedKeys(env.CREDVEND_TRUSTED_KEYS ?? "[]"),
-    workerTimeoutMs: timeout,
-    webhookSecrets,
-    githubApiUrl,
-  };
-  const auth = githubAuth(env);
-  if (auth) config.githubAuth = auth;
-  if (env.CREDVEND_SNS_TOPIC_ARN) config.snsTopicArn = env.CREDVEND_SNS_TOPIC_ARN;
-  if (env.CREDVEND_WATCHED_REPOSITORIES) config.watchesRepository = watched(env.CREDVEND_WATCHED_REPOSITORIES);
-  return config;
+  return readEnv(webhooksEnv, env);
 }
 
-function githubAuth(env: Env): GitHubAuth | undefined {
-  if (env.CREDVEND_GITHUB_APP_ID || env.CREDVEND_GITHUB_APP_PRIVATE_KEY) {
-    return { kind: "app", appId: required(env, "CREDVEND_GITHUB_APP_ID"), privateKey: required(env, "CREDVEND_GITHUB_APP_PRIVATE_KEY") };
+/** The App (id and key come together) over a token. */
+function gitHubAuth(env: { CREDVEND_GITHUB_APP_ID?: string; CREDVEND_GITHUB_APP_PRIVATE_KEY?: string; CREDVEND_GITHUB_TOKEN?: string }): GitHubAuth | undefined {
+  if (env.CREDVEND_GITHUB_APP_ID && env.CREDVEND_GITHUB_APP_PRIVATE_KEY) {
+    return { kind: "app", appId: env.CREDVEND_GITHUB_APP_ID, privateKey: env.CREDVEND_GITHUB_APP_PRIVATE_KEY };
   }
   return env.CREDVEND_GITHUB_TOKEN ? { kind: "token", token: env.CREDVEND_GITHUB_TOKEN } : undefined;
 }
@@ -62,10 +75,4 @@ export function watched(list: string): (repository: string) => boolean {
     }
   });
   return (repository) => globs.some((glob) => glob.matches(repository));
-}
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === "") throw new ConfigError(`${name} is not set`);
-  return value;
 }

@@ -1,6 +1,8 @@
-// The aws-sts worker's configuration, read from the environment. Everything is optional so the
-// worker starts unconfigured (the local stack): it still describes and validates, and Vend
-// answers "not configured".
+// The aws-sts worker's configuration, read from the environment by the SDK's reader. Everything is
+// optional so the worker starts unconfigured (the local stack): it still describes and validates,
+// and Vend answers "not configured".
+import * as z from "zod/mini";
+import { ConfigError, parsedBy, readEnv, wholeNumber, type Env } from "../sdk/index.js";
 import type { ArnContext } from "./session-policy.js";
 
 export interface AwsStsConfig {
@@ -14,6 +16,13 @@ export interface AwsStsConfig {
   readonly region: string;
 }
 
+/** On AWS: the worker's configuration, and whether it may revoke single sessions early. */
+export interface AwsStsLambdaConfig {
+  readonly worker: AwsStsConfig;
+  /** CREDVEND_AWS_REVOKE_SESSIONS=1: needs iam:GetRolePolicy/PutRolePolicy on the roles. */
+  readonly revokeSessions: boolean;
+}
+
 /** STS: DurationSeconds from 900 s; role chaining caps a session at one hour. */
 export const MIN_SESSION_SECONDS = 900;
 export const CHAINED_MAX_SESSION_SECONDS = 3600;
@@ -21,21 +30,48 @@ export const CHAINED_MAX_SESSION_SECONDS = 3600;
 export const STS_REQUEST_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true } as const;
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,512}\/)?[A-Za-z0-9+=,.@_-]{1,64}$/;
 
-export class AwsStsConfigError extends Error {
-  override readonly name = "AwsStsConfigError";
+const AWS_STS_VARIABLES = {
+  CREDVEND_AWS_ROLE_ARN: z.pipe(
+    z.optional(z.string()),
+    parsedBy((text?: string) => {
+      const arn = text?.trim() || undefined;
+      if (arn !== undefined) checkRoleArn("CREDVEND_AWS_ROLE_ARN", arn);
+      return arn;
+    }),
+  ),
+  CREDVEND_AWS_ROLES: z.pipe(z.optional(z.string()), parsedBy(parseRoles)),
+  CREDVEND_AWS_MAX_SESSION_SECONDS: wholeNumber(
+    { fallback: CHAINED_MAX_SESSION_SECONDS, min: MIN_SESSION_SECONDS, max: 43_200 },
+    "a whole number of seconds from 900 to 43200",
+  ),
+  AWS_REGION: z.optional(z.string()),
+};
+
+type AwsStsVariables = z.output<z.ZodMiniObject<typeof AWS_STS_VARIABLES>>;
+
+function toConfig(env: AwsStsVariables): AwsStsConfig {
+  const defaultRoleArn = env.CREDVEND_AWS_ROLE_ARN;
+  return {
+    ...(defaultRoleArn ? { defaultRoleArn } : {}),
+    roles: env.CREDVEND_AWS_ROLES,
+    maxSessionSeconds: env.CREDVEND_AWS_MAX_SESSION_SECONDS,
+    region: env.AWS_REGION?.trim() || "*",
+  };
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+const awsStsEnv = z.pipe(z.object(AWS_STS_VARIABLES), z.transform(toConfig));
+
+const awsStsLambdaEnv = z.pipe(
+  z.object({ ...AWS_STS_VARIABLES, CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()) }),
+  z.transform((env): AwsStsLambdaConfig => ({ worker: toConfig(env), revokeSessions: env.CREDVEND_AWS_REVOKE_SESSIONS === "1" })),
+);
 
 export function loadAwsStsConfig(env: Env = process.env): AwsStsConfig {
-  const defaultRoleArn = env.CREDVEND_AWS_ROLE_ARN?.trim() || undefined;
-  if (defaultRoleArn !== undefined) checkRoleArn("CREDVEND_AWS_ROLE_ARN", defaultRoleArn);
-  const roles = parseRoles(env.CREDVEND_AWS_ROLES);
-  const max = Number(env.CREDVEND_AWS_MAX_SESSION_SECONDS ?? CHAINED_MAX_SESSION_SECONDS);
-  if (!Number.isInteger(max) || max < MIN_SESSION_SECONDS || max > 43_200) {
-    throw new AwsStsConfigError("CREDVEND_AWS_MAX_SESSION_SECONDS: a whole number of seconds from 900 to 43200");
-  }
-  return { ...(defaultRoleArn ? { defaultRoleArn } : {}), roles, maxSessionSeconds: max, region: env.AWS_REGION?.trim() || "*" };
+  return readEnv(awsStsEnv, env);
+}
+
+export function loadAwsStsLambdaConfig(env: Env = process.env): AwsStsLambdaConfig {
+  return readEnv(awsStsLambdaEnv, env);
 }
 
 function parseRoles(text: string | undefined): Record<string, string> {
@@ -44,14 +80,14 @@ function parseRoles(text: string | undefined): Record<string, string> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new AwsStsConfigError('CREDVEND_AWS_ROLES: not valid JSON (expected {"name":"arn:aws:iam::…:role/…"})');
+    throw new ConfigError('CREDVEND_AWS_ROLES: not valid JSON (expected {"name":"arn:aws:iam::…:role/…"})');
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AwsStsConfigError('CREDVEND_AWS_ROLES: must be a JSON object {"name":"role ARN"}');
+    throw new ConfigError('CREDVEND_AWS_ROLES: must be a JSON object {"name":"role ARN"}');
   }
   const roles: Record<string, string> = {};
   for (const [name, arn] of Object.entries(value)) {
-    if (typeof arn !== "string") throw new AwsStsConfigError(`CREDVEND_AWS_ROLES.${name}: must be a role ARN`);
+    if (typeof arn !== "string") throw new ConfigError(`CREDVEND_AWS_ROLES.${name}: must be a role ARN`);
     checkRoleArn(`CREDVEND_AWS_ROLES.${name}`, arn);
     roles[name] = arn;
   }
@@ -59,7 +95,7 @@ function parseRoles(text: string | undefined): Record<string, string> {
 }
 
 function checkRoleArn(name: string, arn: string): void {
-  if (!ROLE_ARN.test(arn)) throw new AwsStsConfigError(`${name}: "${arn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+  if (!ROLE_ARN.test(arn)) throw new ConfigError(`${name}: "${arn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
 }
 
 /** Partition and account from the default role's ARN; "*" where it cannot say. */

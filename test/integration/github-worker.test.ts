@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
-import { GitHubConfigError, loadGitHubAppCredentials } from "../../plugin-workers/github/config.js";
+import { loadGitHubAppCredentials } from "../../plugin-workers/github/config.js";
+import { ConfigError } from "../../plugin-workers/sdk/index.js";
 import { GitHubApp } from "../../plugin-workers/github/github-app.js";
 import { createGitHubWorker } from "../../plugin-workers/github/worker.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
@@ -192,7 +193,7 @@ describe("github vend", () => {
 describe("github config", () => {
   it("is undefined when nothing is set, and refuses half a configuration", () => {
     expect(loadGitHubAppCredentials({})).toBeUndefined();
-    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1" })).toThrow(GitHubConfigError);
+    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1" })).toThrow(ConfigError);
     expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "not a key" })).toThrow(/expected a PEM private key/);
     expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "k", GITHUB_API_URL: "ftp://x" })).toThrow(/GITHUB_API_URL/);
   });

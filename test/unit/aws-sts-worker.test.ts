@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
-import { AwsStsConfigError, loadAwsStsConfig, type AwsStsConfig } from "../../plugin-workers/aws-sts/config.js";
+import { loadAwsStsConfig, type AwsStsConfig } from "../../plugin-workers/aws-sts/config.js";
+import { ConfigError } from "../../plugin-workers/sdk/index.js";
 import { MAX_SESSION_POLICY_CHARS } from "../../plugin-workers/aws-sts/session-policy.js";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
@@ -285,7 +286,7 @@ describe("aws-sts config", () => {
     [{ CREDVEND_AWS_ROLES: '{"x":1}' }, /CREDVEND_AWS_ROLES.x: must be a role ARN/],
     [{ CREDVEND_AWS_MAX_SESSION_SECONDS: "60" }, /CREDVEND_AWS_MAX_SESSION_SECONDS/],
   ])("refuses %j", (env, message) => {
-    expect(() => loadAwsStsConfig(env)).toThrow(AwsStsConfigError);
+    expect(() => loadAwsStsConfig(env)).toThrow(ConfigError);
     expect(() => loadAwsStsConfig(env)).toThrow(message);
   });
 });

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../functions/adapters/config/config-error.js";
+import { ConfigError } from "../../plugin-workers/sdk/env.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
@@ -39,6 +39,22 @@ describe("loadWebhooksConfig", () => {
   ])("$case: a ConfigError naming $error", ({ env, error }) => {
     expect(() => loadWebhooksConfig(env)).toThrow(ConfigError);
     expect(() => loadWebhooksConfig(env)).toThrow(error);
+  });
+
+  it("a short webhook secret is refused by name and never printed", () => {
+    const short = "fifteen-chars-x";
+    expect(() => loadWebhooksConfig({ ...BASE, CREDVEND_WEBHOOK_SECRETS: `first-secret-0123456789\n${short}` })).toThrow(
+      new ConfigError("CREDVEND_WEBHOOK_SECRETS: each secret must be at least 16 characters"),
+    );
+  });
+
+  it("sends alerts to the SNS topic when one is set, and signs worker calls for AWS_REGION (default us-east-1)", () => {
+    expect(loadWebhooksConfig(BASE)).toMatchObject({ awsRegion: "us-east-1" });
+    expect(loadWebhooksConfig(BASE).snsTopicArn).toBeUndefined();
+    expect(loadWebhooksConfig({ ...BASE, CREDVEND_SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:alerts", AWS_REGION: "eu-west-1" })).toMatchObject({
+      snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts",
+      awsRegion: "eu-west-1",
+    });
   });
 });
 

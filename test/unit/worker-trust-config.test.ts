@@ -3,7 +3,7 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../functions/adapters/config/config-error.js";
+import { ConfigError } from "../../plugin-workers/sdk/env.js";
 import { loadFunctionConfig, parseWorkers } from "../../functions/adapters/config/function-config.js";
 import { LambdaCodeHash } from "../../functions/adapters/plugins/lambda-code-hash.js";
 import { publicKeyConfig } from "../../cli/publisher-key-files.js";

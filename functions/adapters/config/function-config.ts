@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import * as z from "zod/mini";
+import { ConfigError, parsedBy, readEnv, required, wholeNumber, type Env } from "../../../plugin-workers/sdk/env.js";
 import type { TrustStore } from "../../core/plugin-trust/trust-store.js";
-import { ConfigError } from "./config-error.js";
 import { parseTrustedKeys, parseWorkerTrustFields, type WorkerTrustFields } from "./worker-trust-config.js";
 
-// The functions' configuration, read once from the environment at cold start. Every problem is
-// reported with the variable's name, so a misdeployed function fails loudly and clearly.
+// The vend function's configuration, read once from the environment at cold start by the SDK's
+// reader (plugin-workers/sdk/env.ts). Every problem is reported with the variable's name, so a
+// misdeployed function fails loudly and clearly.
 
 export interface WorkerRegistration extends WorkerTrustFields {
   /** Registration name, e.g. `local-tokens`. */
@@ -23,19 +25,41 @@ export interface FunctionConfig {
   readonly workerTimeoutMs: number;
   /** Publisher keys trusted to sign workers (CREDVEND_TRUSTED_KEYS). */
   readonly trustedKeys: TrustStore;
+  /** Alerts also go to this topic. */
+  readonly snsTopicArn?: string;
+  /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
+  readonly awsRegion: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The variables both broker functions (vend and webhooks) read, each the same way. */
+export const BROKER_VARIABLES = {
+  CREDVEND_LEDGER_TABLE: required(),
+  CREDVEND_WORKERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseWorkers)),
+  CREDVEND_TRUSTED_KEYS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseTrustedKeys)),
+  CREDVEND_WORKER_TIMEOUT_MS: wholeNumber({ fallback: 5000, min: 100, max: 60_000 }, "must be a whole number of milliseconds from 100 to 60000"),
+  CREDVEND_SNS_TOPIC_ARN: z.optional(z.string()),
+  AWS_REGION: z._default(z.string(), "us-east-1"),
+};
+
+const vendEnv = z.pipe(
+  z.object({
+    ...BROKER_VARIABLES,
+    CREDVEND_POLICY: z.optional(z.string()),
+    CREDVEND_POLICY_FILE: z.optional(z.string()),
+  }),
+  parsedBy((env): FunctionConfig => ({
+    ledgerTable: env.CREDVEND_LEDGER_TABLE,
+    policyYaml: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
+    workers: env.CREDVEND_WORKERS,
+    workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
+    trustedKeys: env.CREDVEND_TRUSTED_KEYS,
+    ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+    awsRegion: env.AWS_REGION,
+  })),
+);
 
 export function loadFunctionConfig(env: Env = process.env): FunctionConfig {
-  const ledgerTable = required(env, "CREDVEND_LEDGER_TABLE");
-  const policyYaml = env.CREDVEND_POLICY ?? readPolicyFile(required(env, "CREDVEND_POLICY_FILE", "or CREDVEND_POLICY"));
-  const workers = parseWorkers(env.CREDVEND_WORKERS ?? "[]");
-  const timeout = Number(env.CREDVEND_WORKER_TIMEOUT_MS ?? "5000");
-  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000)
-    throw new ConfigError("CREDVEND_WORKER_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000");
-  const trustedKeys = parseTrustedKeys(env.CREDVEND_TRUSTED_KEYS ?? "[]");
-  return { ledgerTable, policyYaml, workers, workerTimeoutMs: timeout, trustedKeys };
+  return readEnv(vendEnv, env);
 }
 
 export function parseWorkers(text: string): WorkerRegistration[] {
@@ -59,14 +83,8 @@ export function parseWorkers(text: string): WorkerRegistration[] {
   });
 }
 
-function required(env: Env, name: string, alternative?: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === "")
-    throw new ConfigError(`${name} is not set${alternative ? ` (${alternative})` : ""}`);
-  return value;
-}
-
-function readPolicyFile(path: string): string {
+function readPolicyFile(path: string | undefined): string {
+  if (path === undefined || path.trim() === "") throw new ConfigError("CREDVEND_POLICY_FILE is not set (or CREDVEND_POLICY)");
   try {
     return readFileSync(path, "utf8");
   } catch (err) {

@@ -2,7 +2,7 @@
 // and, per worker registration, its signed manifest and where its deployed code is found.
 import { TrustStore, TrustStoreError, type TrustedKeyConfig } from "../../core/plugin-trust/trust-store.js";
 import type { SignedManifest } from "../../core/plugin-trust/sign-manifest.js";
-import { ConfigError } from "./config-error.js";
+import { ConfigError } from "../../../plugin-workers/sdk/env.js";
 
 export interface WorkerTrustFields {
   /** manifest.json (parsed) and manifest.sig (base64) as `plugin sign` wrote them. */

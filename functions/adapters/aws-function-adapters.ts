@@ -1,0 +1,56 @@
+// The adapters both functions build the same way on AWS: the DynamoDB ledger, workers reached
+// through their Function URLs (AWS_IAM auth: every call SigV4-signed with the function's role,
+// each signed worker's code checked against Lambda's CodeSha256), and alerts to stderr and SNS.
+// The SDK clients are built with the SDK's defaults unless the caller passes its own (tests).
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { CredentialLedger } from "../core/ports/credential-ledger.js";
+import type { Logger } from "../core/ports/logger.js";
+import type { Notifier } from "../core/ports/notifier.js";
+import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
+import type { WorkerRegistration } from "./config/function-config.js";
+import { DynamoDbLedger } from "./ledger/dynamodb-ledger.js";
+import { ConsoleNotifier } from "./notify/console-notifier.js";
+import { FanOutNotifier } from "./notify/fan-out-notifier.js";
+import { JsonLogger } from "./notify/json-logger.js";
+import { SnsNotifier } from "./notify/sns-notifier.js";
+import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
+import { sigV4Fetch } from "./plugins/sigv4-fetch.js";
+
+export interface AwsClients {
+  readonly dynamodb?: DynamoDBClient;
+  readonly lambda?: LambdaClient;
+  /** Built only when alerts go to a topic. */
+  readonly sns?: SNSClient;
+}
+
+export interface AwsFunctionSettings {
+  readonly ledgerTable: string;
+  readonly awsRegion: string;
+  readonly snsTopicArn?: string;
+}
+
+export interface AwsFunctionAdapters {
+  readonly ledger: CredentialLedger;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly deployedCode: (worker: WorkerRegistration) => DeployedCode | undefined;
+  readonly workerFetch: typeof fetch;
+}
+
+export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
+  const logger = new JsonLogger({ service });
+  const lambda = clients.lambda ?? new LambdaClient({});
+  const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];
+  if (settings.snsTopicArn) {
+    notifiers.push({ name: "sns", notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }) });
+  }
+  return {
+    ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable }),
+    logger,
+    notifier: new FanOutNotifier(notifiers, logger),
+    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
+    workerFetch: sigV4Fetch({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
+  };
+}
