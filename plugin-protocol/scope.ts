@@ -40,10 +40,6 @@ export function formatScope(scope: Scope): string {
   return `${scope.provider}:${scope.action}:${scope.resource}`;
 }
 
-export function sameScope(a: Scope, b: Scope): boolean {
-  return a.provider === b.provider && a.action === b.action && a.resource === b.resource;
-}
-
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -4,7 +4,3 @@ import { createHash } from "node:crypto";
 export function tokenHash(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
-
-export function isTokenHash(value: string): boolean {
-  return /^[0-9a-f]{64}$/.test(value);
-}

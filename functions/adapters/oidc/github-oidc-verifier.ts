@@ -10,8 +10,6 @@ import { JwksCache } from "./jwks-cache.js";
 // come first and need no network: size, header shape, algorithm, `kid`, issuer allowlist. Only a
 // token that passes them can make us fetch keys, and only from an allowlisted issuer.
 
-export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
-
 /** Larger than any real GitHub token (about 1-2 KiB), small enough to refuse before parsing. */
 export const MAX_TOKEN_BYTES = 16 * 1024;
 
