@@ -26,13 +26,13 @@ export interface VaultStore {
 }
 
 export class TokenVault {
-  readonly #clock: Clock;
+  private readonly clock: Clock;
   constructor(
     private readonly sealer: Sealer,
     private readonly store: VaultStore,
     clock?: Clock,
   ) {
-    this.#clock = clock ?? systemClock;
+    this.clock = clock ?? systemClock;
   }
 
   async keep(credentialId: string, token: string, expiresAt: Date): Promise<void> {
@@ -42,7 +42,7 @@ export class TokenVault {
   /** The token, unless unknown or expired (stores expire items lazily). */
   async take(credentialId: string): Promise<string | undefined> {
     const item = await this.store.get(credentialId);
-    if (!item || item.expiresAt.getTime() <= this.#clock.now().getTime()) return undefined;
+    if (!item || item.expiresAt.getTime() <= this.clock.now().getTime()) return undefined;
     return new TextDecoder().decode(await this.sealer.open(item.sealed, credentialId));
   }
 
@@ -73,14 +73,14 @@ export class AesGcmSealer implements Sealer {
 }
 
 export class MemoryVaultStore implements VaultStore {
-  readonly #items = new Map<string, { sealed: Uint8Array; expiresAt: Date }>();
+  private readonly items = new Map<string, { sealed: Uint8Array; expiresAt: Date }>();
   async put(credentialId: string, sealed: Uint8Array, expiresAt: Date): Promise<void> {
-    this.#items.set(credentialId, { sealed: Uint8Array.from(sealed), expiresAt });
+    this.items.set(credentialId, { sealed: Uint8Array.from(sealed), expiresAt });
   }
   async get(credentialId: string) {
-    return this.#items.get(credentialId);
+    return this.items.get(credentialId);
   }
   async delete(credentialId: string): Promise<void> {
-    this.#items.delete(credentialId);
+    this.items.delete(credentialId);
   }
 }

@@ -35,21 +35,21 @@ export interface OctokitAlertSecretsOptions {
 const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 export class OctokitAlertSecrets implements AlertSecretSource {
-  readonly #options: OctokitAlertSecretsOptions;
-  readonly #clients = new Map<string, Octokit>();
+  private readonly options: OctokitAlertSecretsOptions;
+  private readonly clients = new Map<string, Octokit>();
 
   constructor(options: OctokitAlertSecretsOptions) {
-    this.#options = options;
+    this.options = options;
   }
 
   async secretOf(alert: AlertRef): Promise<string> {
     let secret: unknown;
     try {
-      const { data } = await this.#client(alert.installationId).rest.secretScanning.getAlert({
+      const { data } = await this.client(alert.installationId).rest.secretScanning.getAlert({
         owner: alert.owner,
         repo: alert.repo,
         alert_number: alert.number,
-        request: { signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000) },
+        request: { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) },
       });
       secret = data.secret;
     } catch (error) {
@@ -61,18 +61,18 @@ export class OctokitAlertSecrets implements AlertSecretSource {
     return secret;
   }
 
-  #client(installationId: number | undefined): Octokit {
+  private client(installationId: number | undefined): Octokit {
     const key = String(installationId ?? "default");
-    let client = this.#clients.get(key);
+    let client = this.clients.get(key);
     if (!client) {
-      client = new Octokit({ baseUrl: this.#options.apiUrl, request: { fetch: this.#options.fetch ?? fetch }, log: QUIET, ...this.#auth(installationId) });
-      this.#clients.set(key, client);
+      client = new Octokit({ baseUrl: this.options.apiUrl, request: { fetch: this.options.fetch ?? fetch }, log: QUIET, ...this.auth(installationId) });
+      this.clients.set(key, client);
     }
     return client;
   }
 
-  #auth(installationId: number | undefined): ConstructorParameters<typeof Octokit>[0] {
-    const auth = this.#options.auth;
+  private auth(installationId: number | undefined): ConstructorParameters<typeof Octokit>[0] {
+    const auth = this.options.auth;
     if (!auth) return {};
     if (auth.kind === "token") return { auth: auth.token };
     if (installationId === undefined) {

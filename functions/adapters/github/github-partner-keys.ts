@@ -22,39 +22,39 @@ interface Fetched {
 }
 
 export class GitHubPartnerKeys {
-  readonly #options: PartnerKeysOptions;
-  readonly #clock: Clock;
-  #cached: Fetched | undefined;
-  #inflight: Promise<Fetched> | undefined;
+  private readonly options: PartnerKeysOptions;
+  private readonly clock: Clock;
+  private cached: Fetched | undefined;
+  private inflight: Promise<Fetched> | undefined;
 
   constructor(options: PartnerKeysOptions) {
-    this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The key, or undefined when GitHub does not publish it. CredvendError `github_keys_unavailable`
    *  when the keys cannot be fetched. */
   async key(identifier: string): Promise<KeyObject | undefined> {
-    const now = this.#clock.now().getTime();
-    let fetched = this.#cached;
-    if (!fetched || now - fetched.atMs > (this.#options.cacheMs ?? 3_600_000)) fetched = await this.#fetch();
+    const now = this.clock.now().getTime();
+    let fetched = this.cached;
+    if (!fetched || now - fetched.atMs > (this.options.cacheMs ?? 3_600_000)) fetched = await this.fetch();
     const known = fetched.keys.get(identifier);
-    if (known || now - fetched.atMs < (this.#options.minRefetchMs ?? 60_000)) return known;
-    return (await this.#fetch()).keys.get(identifier);
+    if (known || now - fetched.atMs < (this.options.minRefetchMs ?? 60_000)) return known;
+    return (await this.fetch()).keys.get(identifier);
   }
 
-  #fetch(): Promise<Fetched> {
-    this.#inflight ??= this.#load().finally(() => {
-      this.#inflight = undefined;
+  private fetch(): Promise<Fetched> {
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
     });
-    return this.#inflight;
+    return this.inflight;
   }
 
-  async #load(): Promise<Fetched> {
-    const url = `${this.#options.apiUrl.replace(/\/+$/, "")}/meta/public_keys/secret_scanning`;
+  private async load(): Promise<Fetched> {
+    const url = `${this.options.apiUrl.replace(/\/+$/, "")}/meta/public_keys/secret_scanning`;
     let document: unknown;
     try {
-      document = await fetchJsonBounded(url, { fetch: this.#options.fetch ?? fetch, timeoutMs: this.#options.timeoutMs ?? 5_000, maxBytes: 256 * 1024 });
+      document = await fetchJsonBounded(url, { fetch: this.options.fetch ?? fetch, timeoutMs: this.options.timeoutMs ?? 5_000, maxBytes: 256 * 1024 });
     } catch (error) {
       throw new CredvendError("unavailable", "github_keys_unavailable", "GitHub's secret scanning keys could not be fetched", { cause: error });
     }
@@ -69,7 +69,7 @@ export class GitHubPartnerKeys {
         // One unreadable key must not hide the others.
       }
     }
-    this.#cached = { keys, atMs: this.#clock.now().getTime() };
-    return this.#cached;
+    this.cached = { keys, atMs: this.clock.now().getTime() };
+    return this.cached;
   }
 }

@@ -8,12 +8,12 @@ const HEADER = /^sha256=([0-9a-f]{64})$/;
 export type WebhookSignatureCheck = "valid" | "missing" | "malformed" | "mismatch";
 
 export class GitHubWebhookSignature {
-  readonly #secrets: readonly Buffer[];
+  private readonly secrets: readonly Buffer[];
 
   constructor(secrets: readonly string[]) {
     const usable = secrets.filter((secret) => secret.length > 0);
     if (usable.length === 0) throw new Error("at least one webhook secret is required");
-    this.#secrets = usable.map((secret) => Buffer.from(secret, "utf8"));
+    this.secrets = usable.map((secret) => Buffer.from(secret, "utf8"));
   }
 
   check(body: Uint8Array, header: string | undefined): WebhookSignatureCheck {
@@ -22,7 +22,7 @@ export class GitHubWebhookSignature {
     if (!match) return "malformed";
     const given = Buffer.from(match[1]!, "hex");
     let valid = false;
-    for (const secret of this.#secrets) {
+    for (const secret of this.secrets) {
       const expected = createHmac("sha256", secret).update(body).digest();
       valid = timingSafeEqual(expected, given) || valid;
     }

@@ -33,11 +33,11 @@ export interface OidcVerifierOptions {
 const ALGORITHM = "RS256";
 
 export class OidcVerifier implements IdentityVerifier {
-  readonly #issuers: ReadonlySet<string>;
-  readonly #audience: string;
-  readonly #toleranceSeconds: number;
-  readonly #clock: Clock;
-  readonly #keys: JwksCache;
+  private readonly issuers: ReadonlySet<string>;
+  private readonly audience: string;
+  private readonly toleranceSeconds: number;
+  private readonly clock: Clock;
+  private readonly keys: JwksCache;
 
   constructor(options: OidcVerifierOptions) {
     if (options.issuers.length === 0) throw new TypeError("OidcVerifier needs at least one issuer");
@@ -46,13 +46,13 @@ export class OidcVerifier implements IdentityVerifier {
       if (problem) throw new TypeError(`OidcVerifier issuer ${issuer}: ${problem}`);
     }
     if (options.audience === "") throw new TypeError("OidcVerifier needs an audience");
-    this.#issuers = new Set(options.issuers);
-    this.#audience = options.audience;
-    this.#toleranceSeconds = nonNegative("clockToleranceSeconds", options.clockToleranceSeconds ?? 60);
-    this.#clock = options.clock ?? systemClock;
-    this.#keys = new JwksCache({
+    this.issuers = new Set(options.issuers);
+    this.audience = options.audience;
+    this.toleranceSeconds = nonNegative("clockToleranceSeconds", options.clockToleranceSeconds ?? 60);
+    this.clock = options.clock ?? systemClock;
+    this.keys = new JwksCache({
       fetch: options.fetch ?? globalThis.fetch,
-      clock: this.#clock,
+      clock: this.clock,
       cacheSeconds: nonNegative("jwksCacheSeconds", options.jwksCacheSeconds ?? 600),
       minRefetchSeconds: nonNegative("jwksRefetchCooldownSeconds", options.jwksRefetchCooldownSeconds ?? 30),
       maxBytes: positive("maxJwksBytes", options.maxJwksBytes ?? 64 * 1024),
@@ -62,25 +62,25 @@ export class OidcVerifier implements IdentityVerifier {
   }
 
   async verify(token: string): Promise<Claims> {
-    const { issuer, kid } = this.#preflight(token);
-    const key = await this.#keys.keyFor(issuer, kid);
+    const { issuer, kid } = this.preflight(token);
+    const key = await this.keys.keyFor(issuer, kid);
     if (!key) throw invalidToken(new Error(`issuer publishes no RS256 key with the token's kid`));
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key, {
         algorithms: [ALGORITHM],
         issuer,
-        audience: this.#audience,
+        audience: this.audience,
         requiredClaims: ["exp"],
-        clockTolerance: this.#toleranceSeconds,
-        currentDate: this.#clock.now(),
+        clockTolerance: this.toleranceSeconds,
+        currentDate: this.clock.now(),
       }));
     } catch (error) {
       throw invalidToken(error);
     }
     // jose checks `iat` only when a maximum token age is set; a token from the future is refused.
-    const nowSeconds = Math.floor(this.#clock.now().getTime() / 1000);
-    if (payload.iat !== undefined && payload.iat > nowSeconds + this.#toleranceSeconds) {
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+    if (payload.iat !== undefined && payload.iat > nowSeconds + this.toleranceSeconds) {
       throw invalidToken(new Error(`"iat" is in the future`));
     }
     return toClaims(payload);
@@ -88,7 +88,7 @@ export class OidcVerifier implements IdentityVerifier {
 
   // Everything we can refuse without a key. The payload is read unverified here only to choose
   // which issuer's keys to use; jwtVerify checks it again against the signature.
-  #preflight(token: string): { issuer: string; kid: string } {
+  private preflight(token: string): { issuer: string; kid: string } {
     if (typeof token !== "string" || token === "") throw invalidToken(new Error("no token"));
     if (token.length > MAX_TOKEN_BYTES) throw invalidToken(new Error(`token over ${MAX_TOKEN_BYTES} bytes`));
     let alg: unknown;
@@ -102,7 +102,7 @@ export class OidcVerifier implements IdentityVerifier {
     }
     if (alg !== ALGORITHM) throw invalidToken(new Error(`algorithm ${String(alg)} is not allowed`));
     if (typeof kid !== "string" || kid === "") throw invalidToken(new Error("token header has no kid"));
-    if (typeof issuer !== "string" || !this.#issuers.has(issuer)) {
+    if (typeof issuer !== "string" || !this.issuers.has(issuer)) {
       throw invalidToken(new Error("token issuer is not on the allowlist"));
     }
     return { issuer, kid };

@@ -26,13 +26,13 @@ interface IssuerKeys {
 }
 
 export class JwksCache {
-  readonly #options: JwksCacheOptions;
-  readonly #entries = new Map<string, IssuerKeys>();
+  private readonly options: JwksCacheOptions;
+  private readonly entries = new Map<string, IssuerKeys>();
   // Concurrent verifications for one issuer share a single fetch.
-  readonly #inflight = new Map<string, Promise<IssuerKeys>>();
+  private readonly inflight = new Map<string, Promise<IssuerKeys>>();
 
   constructor(options: JwksCacheOptions) {
-    this.#options = options;
+    this.options = options;
   }
 
   /**
@@ -40,38 +40,38 @@ export class JwksCache {
    * it. Raises CredvendError `jwks_unavailable` when the keys cannot be fetched.
    */
   async keyFor(issuer: string, kid: string): Promise<CryptoKey | undefined> {
-    let entry = this.#entries.get(issuer);
-    if (!entry || this.#ageMs(entry) >= this.#options.cacheSeconds * 1000) {
-      entry = await this.#refresh(issuer);
+    let entry = this.entries.get(issuer);
+    if (!entry || this.ageMs(entry) >= this.options.cacheSeconds * 1000) {
+      entry = await this.refresh(issuer);
     }
     const key = entry.keys.get(kid);
-    if (key || this.#ageMs(entry) < this.#options.minRefetchSeconds * 1000) return key;
-    entry = await this.#refresh(issuer);
+    if (key || this.ageMs(entry) < this.options.minRefetchSeconds * 1000) return key;
+    entry = await this.refresh(issuer);
     return entry.keys.get(kid);
   }
 
-  #ageMs(entry: IssuerKeys): number {
-    return this.#options.clock.now().getTime() - entry.fetchedAtMs;
+  private ageMs(entry: IssuerKeys): number {
+    return this.options.clock.now().getTime() - entry.fetchedAtMs;
   }
 
-  #refresh(issuer: string): Promise<IssuerKeys> {
-    const pending = this.#inflight.get(issuer);
+  private refresh(issuer: string): Promise<IssuerKeys> {
+    const pending = this.inflight.get(issuer);
     if (pending) return pending;
-    const started = this.#load(issuer)
+    const started = this.load(issuer)
       .then((entry) => {
-        this.#entries.set(issuer, entry);
+        this.entries.set(issuer, entry);
         return entry;
       })
-      .finally(() => this.#inflight.delete(issuer));
-    this.#inflight.set(issuer, started);
+      .finally(() => this.inflight.delete(issuer));
+    this.inflight.set(issuer, started);
     return started;
   }
 
-  async #load(issuer: string): Promise<IssuerKeys> {
+  private async load(issuer: string): Promise<IssuerKeys> {
     try {
-      const jwksUrl = this.#options.jwksUrlFor?.(issuer) ?? (await this.#discoverJwksUrl(issuer));
-      const keys = await importKeySet(await this.#fetchJson(jwksUrl), jwksUrl);
-      return { keys, fetchedAtMs: this.#options.clock.now().getTime() };
+      const jwksUrl = this.options.jwksUrlFor?.(issuer) ?? (await this.discoverJwksUrl(issuer));
+      const keys = await importKeySet(await this.fetchJson(jwksUrl), jwksUrl);
+      return { keys, fetchedAtMs: this.options.clock.now().getTime() };
     } catch (error) {
       throw new CredvendError("unavailable", "jwks_unavailable", "identity provider keys unavailable", {
         cause: error,
@@ -79,9 +79,9 @@ export class JwksCache {
     }
   }
 
-  async #discoverJwksUrl(issuer: string): Promise<string> {
+  private async discoverJwksUrl(issuer: string): Promise<string> {
     const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-    const document = await this.#fetchJson(url);
+    const document = await this.fetchJson(url);
     if (!isRecord(document)) throw new Error(`discovery document at ${url} is not a JSON object`);
     // OIDC Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
     if (document["issuer"] !== issuer) throw new Error(`discovery document at ${url} names another issuer`);
@@ -93,10 +93,10 @@ export class JwksCache {
   }
 
   // Keys come only over https (or from this machine): every URL is checked, whoever chose it.
-  #fetchJson(url: string): Promise<unknown> {
+  private fetchJson(url: string): Promise<unknown> {
     const problem = httpsUrlProblem(url);
     if (problem) return Promise.reject(new Error(`refusing to fetch keys from ${url}: ${problem}`));
-    const { fetch, timeoutMs, maxBytes } = this.#options;
+    const { fetch, timeoutMs, maxBytes } = this.options;
     return fetchJsonBounded(url, { fetch, timeoutMs, maxBytes });
   }
 }

@@ -41,23 +41,23 @@ export interface LeakHandlerDeps {
 export const DEFAULT_LEASE_MS = 120_000;
 
 export class LeakHandler {
-  readonly #deps: LeakHandlerDeps;
-  readonly #clock: Clock;
-  readonly #ids: IdSource;
-  readonly #logger: Logger;
-  readonly #leaseMs: number;
+  private readonly deps: LeakHandlerDeps;
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly logger: Logger;
+  private readonly leaseMs: number;
 
   constructor(deps: LeakHandlerDeps) {
-    this.#deps = deps;
-    this.#clock = deps.clock ?? systemClock;
-    this.#ids = deps.ids ?? randomIds;
-    this.#logger = deps.logger ?? silentLogger;
-    this.#leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.ids = deps.ids ?? randomIds;
+    this.logger = deps.logger ?? silentLogger;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   async handle(detection: LeakDetection): Promise<LeakResult> {
-    const record = await this.#deps.ledger.findByTokenHash(detection.tokenHash);
-    return this.#act(detection, record);
+    const record = await this.deps.ledger.findByTokenHash(detection.tokenHash);
+    return this.act(detection, record);
   }
 
   /**
@@ -65,27 +65,27 @@ export class LeakHandler {
    * bounded parallelism, and the unknown ones audited together as one `detected_unknown` event.
    */
   async handleMany(detections: readonly LeakDetection[]): Promise<LeakResult[]> {
-    const found = await this.#deps.ledger.findByTokenHashes(detections.map((d) => d.tokenHash));
+    const found = await this.deps.ledger.findByTokenHashes(detections.map((d) => d.tokenHash));
     const unknown = detections.filter((d) => !found.has(d.tokenHash));
     if (unknown.length > 0) {
       const hashes = [...new Set(unknown.map((d) => d.tokenHash))];
-      await this.#deps.ledger.appendAudit({
-        eventId: this.#ids.eventId(),
+      await this.deps.ledger.appendAudit({
+        eventId: this.ids.eventId(),
         type: "detect",
-        at: this.#clock.now().toISOString(),
+        at: this.clock.now().toISOString(),
         reason: "detected_unknown",
         details: { channel: unknown[0]!.source.channel, count: String(hashes.length), tokenHashes: hashes.join(" ") },
       });
     }
-    return mapBounded(detections, this.#deps.concurrency ?? 32, async (d) => {
+    return mapBounded(detections, this.deps.concurrency ?? 32, async (d) => {
       const record = found.get(d.tokenHash);
-      return record ? this.#act(d, record) : { tokenHash: d.tokenHash, outcome: "unknown" as const };
+      return record ? this.act(d, record) : { tokenHash: d.tokenHash, outcome: "unknown" as const };
     });
   }
 
-  async #act(detection: LeakDetection, record: CredentialRecord | undefined): Promise<LeakResult> {
-    const outcome = await this.#branch(detection, record);
-    this.#logger.log("info", "leak detection handled", {
+  private async act(detection: LeakDetection, record: CredentialRecord | undefined): Promise<LeakResult> {
+    const outcome = await this.branch(detection, record);
+    this.logger.log("info", "leak detection handled", {
       outcome,
       tokenHash: detection.tokenHash,
       credentialId: record?.credentialId,
@@ -95,46 +95,46 @@ export class LeakHandler {
     return { tokenHash: detection.tokenHash, outcome, ...(record ? { credentialId: record.credentialId } : {}) };
   }
 
-  async #branch(detection: LeakDetection, record: CredentialRecord | undefined): Promise<LeakOutcome> {
+  private async branch(detection: LeakDetection, record: CredentialRecord | undefined): Promise<LeakOutcome> {
     if (!record) {
-      await this.#audit("detect", undefined, detection, "detected_unknown");
+      await this.audit("detect", undefined, detection, "detected_unknown");
       return "unknown";
     }
     if (record.state === "revoked" && record.tags?.revoked_on_detection !== undefined) return "already_handled";
     // Expiry first: an expired credential needs no upstream call, whatever its state says.
-    const now = this.#clock.now();
-    if (record.state === "revoked" || Date.parse(record.expiresAt) <= now.getTime()) return this.#afterExpiry(detection, record);
-    const worker = await this.#revoker(record);
-    if (!worker) return this.#manual(detection, record);
-    return this.#revoke(detection, record, worker);
+    const now = this.clock.now();
+    if (record.state === "revoked" || Date.parse(record.expiresAt) <= now.getTime()) return this.afterExpiry(detection, record);
+    const worker = await this.revoker(record);
+    if (!worker) return this.manual(detection, record);
+    return this.revoke(detection, record, worker);
   }
 
-  async #afterExpiry(detection: LeakDetection, record: CredentialRecord): Promise<LeakOutcome> {
-    if (!(await this.#tag(record, "detected_after_expiry"))) return "already_handled";
-    await this.#audit("detect", record, detection, "detected_after_expiry");
-    await this.#notify(leakNotification("detected_after_expiry", "low", record, detection, { state: record.state }));
+  private async afterExpiry(detection: LeakDetection, record: CredentialRecord): Promise<LeakOutcome> {
+    if (!(await this.tag(record, "detected_after_expiry"))) return "already_handled";
+    await this.audit("detect", record, detection, "detected_after_expiry");
+    await this.notify(leakNotification("detected_after_expiry", "low", record, detection, { state: record.state }));
     return "detected_after_expiry";
   }
 
-  async #manual(detection: LeakDetection, record: CredentialRecord): Promise<LeakOutcome> {
+  private async manual(detection: LeakDetection, record: CredentialRecord): Promise<LeakOutcome> {
     // The state stays as it is: nothing was invalidated, and the record must not say otherwise.
-    if (!(await this.#tag(record, "manual_revoke_required"))) return "already_handled";
+    if (!(await this.tag(record, "manual_revoke_required"))) return "already_handled";
     const url = record.manualRevocationUrl;
-    await this.#audit("manual", record, detection, "manual_revoke_required", url ? { manualRevocationUrl: url } : {});
-    await this.#notify(leakNotification("manual_revoke_required", "high", record, detection, { manualRevocationUrl: url }));
+    await this.audit("manual", record, detection, "manual_revoke_required", url ? { manualRevocationUrl: url } : {});
+    await this.notify(leakNotification("manual_revoke_required", "high", record, detection, { manualRevocationUrl: url }));
     return "manual_revoke_required";
   }
 
-  async #revoke(detection: LeakDetection, record: CredentialRecord, worker: PluginClient): Promise<LeakOutcome> {
-    const now = this.#clock.now();
+  private async revoke(detection: LeakDetection, record: CredentialRecord, worker: PluginClient): Promise<LeakOutcome> {
+    const now = this.clock.now();
     const held = record.invalidation;
     // A claim in progress belongs to someone else until its lease runs out; then it is taken over.
     if (record.state === "revoking" && (held?.leaseUntil ?? 0) >= now.getTime()) return "in_progress";
     const staleClaimId = record.state === "revoking" ? held?.claimId : undefined;
-    const claimId = this.#ids.eventId();
+    const claimId = this.ids.eventId();
     const { credentialId } = record;
-    const won = await this.#deps.ledger.claimInvalidation({
-      credentialId, claimId, now, leaseUntil: new Date(now.getTime() + this.#leaseMs), ...(staleClaimId ? { staleClaimId } : {}),
+    const won = await this.deps.ledger.claimInvalidation({
+      credentialId, claimId, now, leaseUntil: new Date(now.getTime() + this.leaseMs), ...(staleClaimId ? { staleClaimId } : {}),
     });
     if (!won) return "in_progress";
 
@@ -145,44 +145,44 @@ export class LeakHandler {
       });
       detail = `${result.outcome}: ${result.detail}`;
     } catch (error) {
-      return this.#revokeFailed(detection, record, claimId, error);
+      return this.revokeFailed(detection, record, claimId, error);
     }
-    if (!(await this.#deps.ledger.completeInvalidation(credentialId, claimId, this.#clock.now().toISOString()))) {
+    if (!(await this.deps.ledger.completeInvalidation(credentialId, claimId, this.clock.now().toISOString()))) {
       // Our lease ran out and someone took over: the upstream call was harmless, the taker reports.
       return "in_progress";
     }
-    await this.#audit("revoke", record, detection, "revoked_on_detection", { upstream: detail });
-    await this.#notify(leakNotification("revoked_on_detection", "high", record, detection, { upstream: detail }));
+    await this.audit("revoke", record, detection, "revoked_on_detection", { upstream: detail });
+    await this.notify(leakNotification("revoked_on_detection", "high", record, detection, { upstream: detail }));
     return "revoked_on_detection";
   }
 
-  async #revokeFailed(detection: LeakDetection, record: CredentialRecord, claimId: string, error: unknown): Promise<LeakOutcome> {
+  private async revokeFailed(detection: LeakDetection, record: CredentialRecord, claimId: string, error: unknown): Promise<LeakOutcome> {
     const code = error instanceof CredvendError ? error.code : "internal_error";
-    this.#logger.log("warn", "revocation failed", { credentialId: record.credentialId, code, error: error instanceof Error ? error : undefined });
-    const attempts = await this.#deps.ledger.failInvalidation(record.credentialId, claimId, code);
+    this.logger.log("warn", "revocation failed", { credentialId: record.credentialId, code, error: error instanceof Error ? error : undefined });
+    const attempts = await this.deps.ledger.failInvalidation(record.credentialId, claimId, code);
     if (attempts === undefined) return "in_progress";
-    await this.#audit("failure", record, detection, "revoke_failed", { error: code, attempts: String(attempts) });
+    await this.audit("failure", record, detection, "revoke_failed", { error: code, attempts: String(attempts) });
     // One alert per credential, not per retry: the first failure is what a human must hear about.
     if (attempts === 1) {
-      await this.#notify(leakNotification("revoke_failed", "high", record, detection, { error: code, manualRevocationUrl: record.manualRevocationUrl }));
+      await this.notify(leakNotification("revoke_failed", "high", record, detection, { error: code, manualRevocationUrl: record.manualRevocationUrl }));
     }
     return "revoke_failed";
   }
 
   /** The worker that can revoke this credential now, or undefined for the manual branch. */
-  async #revoker(record: CredentialRecord): Promise<PluginClient | undefined> {
+  private async revoker(record: CredentialRecord): Promise<PluginClient | undefined> {
     if (!record.revocable) return undefined;
-    const worker = await this.#deps.plugins.forProvider(record.provider);
+    const worker = await this.deps.plugins.forProvider(record.provider);
     if (!worker) return undefined;
     const description = await worker.describe();
     return description.capabilities.includes("revoke") ? worker : undefined;
   }
 
-  #tag(record: CredentialRecord, tag: "detected_after_expiry" | "manual_revoke_required"): Promise<boolean> {
-    return this.#deps.ledger.tagCredential(record.credentialId, tag, this.#clock.now().toISOString());
+  private tag(record: CredentialRecord, tag: "detected_after_expiry" | "manual_revoke_required"): Promise<boolean> {
+    return this.deps.ledger.tagCredential(record.credentialId, tag, this.clock.now().toISOString());
   }
 
-  async #audit(
+  private async audit(
     type: AuditEvent["type"],
     record: CredentialRecord | undefined,
     detection: LeakDetection,
@@ -196,10 +196,10 @@ export class LeakHandler {
       if (value) details[`leak.${name}`] = value;
     }
     const repository = record?.subject.repository;
-    await this.#deps.ledger.appendAudit({
-      eventId: this.#ids.eventId(),
+    await this.deps.ledger.appendAudit({
+      eventId: this.ids.eventId(),
       type,
-      at: this.#clock.now().toISOString(),
+      at: this.clock.now().toISOString(),
       reason,
       details,
       ...(record ? { credentialId: record.credentialId, scopes: record.scopes, subject: record.subject } : {}),
@@ -207,12 +207,12 @@ export class LeakHandler {
     });
   }
 
-  async #notify(notification: Notification): Promise<void> {
+  private async notify(notification: Notification): Promise<void> {
     try {
-      await this.#deps.notifier.notify(notification);
+      await this.deps.notifier.notify(notification);
     } catch (error) {
       // The state is already recorded; a lost alert must not turn into a retried revocation.
-      this.#logger.log("error", "notifier failed", { kind: notification.kind, error: error instanceof Error ? error : undefined });
+      this.logger.log("error", "notifier failed", { kind: notification.kind, error: error instanceof Error ? error : undefined });
     }
   }
 }
