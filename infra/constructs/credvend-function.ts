@@ -1,6 +1,7 @@
 // One credvend Lambda: its own role (no managed policies; each grant is added by whoever wires
 // it), its own log group with retention, arm64 on the newest Node runtime, bundled and minified
-// with source maps — or, for a signed worker, the signed zip uploaded byte for byte.
+// — or, for a signed worker, the signed zip uploaded byte for byte. No NODE_OPTIONS: it can make
+// Node load code the worker's signature does not cover, so no function sets it.
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Code, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
@@ -54,7 +55,7 @@ export class CredvendFunction extends Construct {
       ...(props.settings.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.settings.reservedConcurrency }
         : {}),
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      environment: { ...props.environment },
     };
     this.function =
       "entry" in props.code

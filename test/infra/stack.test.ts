@@ -206,14 +206,19 @@ describe("functions", () => {
 });
 
 describe("environment wiring", () => {
-  test("vend: ledger table, the policy file shipped in its code, timeout, trusted keys, alert topic, source maps", () => {
+  test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
+    const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
+  });
+
+  test("vend: ledger table, the policy file shipped in its code, timeout, trusted keys, alert topic", () => {
     expect(envOf(s.stack.vend.function)).toMatchObject({
       CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
       CREDVEND_POLICY_FILE: POLICY_FILE,
       CREDVEND_WORKER_TIMEOUT_MS: "5000",
       CREDVEND_TRUSTED_KEYS: JSON.stringify([PUBLISHER_KEY]),
       CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
-      NODE_OPTIONS: "--enable-source-maps",
     });
     expect(envOf(s.stack.vend.function)).not.toHaveProperty("CREDVEND_POLICY");
   });
