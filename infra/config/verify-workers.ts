@@ -23,7 +23,7 @@ export async function verifyWorkersAtSynth(
     const verdict = await verifyWorker(
       { name: worker.name, providers: worker.providers, allowUnsigned: worker.allowUnsigned, ...(signed ? { signed } : {}) },
       trust,
-      { deployedCodeSha256: async () => signed?.codeSha256 ?? "" },
+      { deployedConfiguration: async () => ({ codeSha256: signed?.codeSha256 ?? "" }) },
     );
     if (verdict.status !== "refused") continue;
     const field = verdict.reason === "unsigned" ? `workers[${i}]` : `workers[${i}].package`;

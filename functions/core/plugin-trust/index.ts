@@ -9,3 +9,11 @@ export {
   type WorkerEvidence,
   type WorkerVerdict,
 } from "./verify-worker.js";
+export {
+  FORBIDDEN_ENVIRONMENT,
+  configurationDifferences,
+  isForbiddenEnvironmentName,
+  type ConfigurationDifference,
+  type DeployedConfiguration,
+  type LambdaConfiguration,
+} from "./worker-configuration.js";
