@@ -9,6 +9,7 @@ import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
+import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
@@ -279,6 +280,17 @@ describe("environment wiring", () => {
 });
 
 describe("signed workers", () => {
+  test("each worker gets exactly the variable names synth checks against its manifest", () => {
+    for (const w of s.stack.workers)
+      expect(Object.keys(envOf(w.lambda.function)).sort(), w.worker.name).toEqual(workerEnvironmentNames(w.worker, s.config));
+  });
+
+  test("a signed worker's function refuses a variable its manifest does not allow, so the wiring cannot drift", () => {
+    expect(() => worker("local-tokens").lambda.addEnvironment("NODE_OPTIONS", "--import=x")).toThrow(/NODE_OPTIONS is not in the worker's manifest allowlist/);
+    expect(() => worker("local-tokens").lambda.addEnvironment("EXTRA", "x")).toThrow(/EXTRA is not in the worker's manifest allowlist/);
+    expect(envOf(worker("local-tokens").lambda.function)).not.toHaveProperty("EXTRA");
+  });
+
   test("a signed worker deploys its zip byte for byte, so Lambda's CodeSha256 is the manifest's codeSha256", () => {
     const directory = s.app.synth().directory;
     const manifest = JSON.parse(readFileSync(join(directory, `${s.stack.artifactId}.assets.json`), "utf8")) as {
