@@ -7,7 +7,13 @@ import type { ParsedDeploymentConfig, WorkerConfig, WorkerKind } from "./schema.
 export const KIND_ENVIRONMENT: Readonly<Record<WorkerKind, readonly string[]>> = {
   "local-tokens": ["LOCAL_TOKENS_TABLE"],
   "aws-sts": ["CREDVEND_AWS_ROLE_ARN", "CREDVEND_AWS_MAX_SESSION_SECONDS", "CREDVEND_AWS_ROLES", "CREDVEND_AWS_REVOKE_SESSIONS"],
-  github: ["GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_SECRET_ARN", "GITHUB_API_URL", "GITHUB_TOKEN_VAULT_TABLE", "GITHUB_TOKEN_VAULT_KMS_KEY_ID"],
+  github: [
+    "GITHUB_APP_ID",
+    "GITHUB_APP_PRIVATE_KEY_SECRET_ARN",
+    "GITHUB_API_URL",
+    "GITHUB_TOKEN_VAULT_TABLE",
+    "GITHUB_TOKEN_VAULT_KMS_KEY_ID",
+  ],
   custom: [],
 };
 

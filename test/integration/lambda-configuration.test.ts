@@ -12,14 +12,23 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
 import { LambdaCodeHash } from "../../functions/adapters/plugins/lambda-code-hash.js";
-import { CAPABILITIES, TrustStore, generateKeyPair, signManifest, verifyWorker, type WorkerVerdict } from "../../functions/core/plugin-trust/index.js";
+import {
+  CAPABILITIES,
+  TrustStore,
+  generateKeyPair,
+  signManifest,
+  verifyWorker,
+  type WorkerVerdict,
+} from "../../functions/core/plugin-trust/index.js";
 import { deterministicZip } from "../../infra/deterministic-zip.js";
 import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
 import { findMotoServer, startMotoServer, type MotoServer } from "../support/moto-server.js";
 
 const moto = findMotoServer();
 const skip = "missing" in moto ? moto.missing : undefined;
-const ZIP = deterministicZip([{ name: "index.mjs", data: new TextEncoder().encode("export const handler = async () => ({ statusCode: 200 });\n") }]);
+const ZIP = deterministicZip([
+  { name: "index.mjs", data: new TextEncoder().encode("export const handler = async () => ({ statusCode: 200 });\n") },
+]);
 
 const key = await generateKeyPair();
 const signed = await signManifest(
@@ -74,7 +83,9 @@ describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (ski
     if (Object.keys(update).length > 0) await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...update }));
     const code = new LambdaCodeHash(lambda, name);
     expect((await code.configuration()).codeSha256).toBe(signed.manifest.codeSha256); // the code is untouched
-    return verifyWorker({ name: "local-tokens", providers: ["local"], signed }, new TrustStore([key]), { deployedConfiguration: () => code.configuration() });
+    return verifyWorker({ name: "local-tokens", providers: ["local"], signed }, new TrustStore([key]), {
+      deployedConfiguration: () => code.configuration(),
+    });
   }
 
   it("verifies a worker deployed as signed", async () => {
@@ -83,9 +94,15 @@ describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (ski
 
   it("NODE_OPTIONS injected by UpdateFunctionConfiguration refuses the worker", async () => {
     const verdict = await deployThenUpdate({
-      Environment: { Variables: { LOCAL_TOKENS_TABLE: "credvend-tokens", NODE_OPTIONS: "--import=data:text/javascript,globalThis.stolen=1" } },
+      Environment: {
+        Variables: { LOCAL_TOKENS_TABLE: "credvend-tokens", NODE_OPTIONS: "--import=data:text/javascript,globalThis.stolen=1" },
+      },
     });
-    expect(verdict).toEqual({ status: "refused", reason: "configuration_mismatch", detail: "environment variable NODE_OPTIONS is set, which no worker may have" });
+    expect(verdict).toEqual({
+      status: "refused",
+      reason: "configuration_mismatch",
+      detail: "environment variable NODE_OPTIONS is set, which no worker may have",
+    });
   });
 
   it("a layer attached by UpdateFunctionConfiguration refuses the worker", async () => {
@@ -100,7 +117,8 @@ describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (ski
     expect(verdict).toMatchObject({
       status: "refused",
       reason: "configuration_mismatch",
-      detail: "environment variable AWS_LAMBDA_EXEC_WRAPPER is set, which no worker may have; environment variable DEBUG is not in the manifest's allowlist",
+      detail:
+        "environment variable AWS_LAMBDA_EXEC_WRAPPER is set, which no worker may have; environment variable DEBUG is not in the manifest's allowlist",
     });
   });
 

@@ -20,8 +20,12 @@ const WATCHDOG = ["exec 3<&0", '"$@" </dev/null 3<&- & pid=$!', "(cat <&3 >/dev/
 /** Where moto_server is, or why it is not there. */
 export function findMotoServer(): { path: string } | { missing: string } {
   const configured = process.env.CREDVEND_MOTO_SERVER;
-  if (configured) return executable(configured) ? { path: configured } : { missing: `CREDVEND_MOTO_SERVER=${configured} is not executable` };
-  const found = (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "moto_server")).find(executable);
+  if (configured)
+    return executable(configured) ? { path: configured } : { missing: `CREDVEND_MOTO_SERVER=${configured} is not executable` };
+  const found = (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((dir) => join(dir, "moto_server"))
+    .find(executable);
   return found ? { path: found } : { missing: "moto_server is not on PATH (pip install 'moto[server]')" };
 }
 
@@ -35,7 +39,12 @@ export async function startMotoServer(path: string): Promise<MotoServer> {
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve(void (exited = true))));
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const close = async () => {
     child.stdin.end();
     if (exited) return;
@@ -47,7 +56,10 @@ export async function startMotoServer(path: string): Promise<MotoServer> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) throw new Error(`moto_server exited:\n${output}`);
-    const ready = await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${endpoint}/moto-api/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { endpoint, close };
     if (Date.now() > deadline) {
       await close();

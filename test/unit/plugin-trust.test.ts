@@ -335,7 +335,7 @@ describe("manifests that would allow foreign code", () => {
 
   it("refuses a manifest missing one of the configuration fields, naming it", () => {
     const valid = {
-      name: "x", version: "1", protocol: "credvend.plugin.v1", providers: ["x"], capabilities: ["vend"], codeSha256: "A".repeat(43) + "=",
+      name: "x", version: "1", protocol: "credvend.plugin.v1", providers: ["x"], capabilities: ["vend"], codeSha256: `${"A".repeat(43)}=`,
       publisherKeyId: "0123456789abcdef", signedAt: "2026-01-01T00:00:00Z", handler: "index.handler", runtime: "nodejs", environment: [],
     };
     expect(parseManifest(valid).environment).toEqual([]);

@@ -10,7 +10,6 @@ export {
   type WorkerVerdict,
 } from "./verify-worker.js";
 export {
-  FORBIDDEN_ENVIRONMENT,
   configurationDifferences,
   isForbiddenEnvironmentName,
   type ConfigurationDifference,

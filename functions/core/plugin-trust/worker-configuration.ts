@@ -80,13 +80,19 @@ export interface ConfigurationDifference {
 export function configurationDifferences(signed: SignedConfiguration, deployed: LambdaConfiguration): ConfigurationDifference[] {
   const differences: ConfigurationDifference[] = [];
   if (deployed.layers.length > 0)
-    differences.push({ field: "layers", detail: `layers ${deployed.layers.join(", ")} are attached (a signed worker runs without layers)` });
+    differences.push({
+      field: "layers",
+      detail: `layers ${deployed.layers.join(", ")} are attached (a signed worker runs without layers)`,
+    });
   if (deployed.handler !== signed.handler)
     differences.push({ field: "handler", detail: `handler "${deployed.handler}" is not the signed "${signed.handler}"` });
   if (!runtimeMatches(signed.runtime, deployed.runtime))
     differences.push({ field: "runtime", detail: `runtime "${deployed.runtime}" is not the signed "${signed.runtime}"` });
   if (deployed.environmentError !== undefined)
-    differences.push({ field: "environment", detail: `the environment variables cannot be read (${deployed.environmentError}), so they cannot be checked` });
+    differences.push({
+      field: "environment",
+      detail: `the environment variables cannot be read (${deployed.environmentError}), so they cannot be checked`,
+    });
   const names = [...deployed.environmentNames].sort();
   const forbidden = names.filter(isForbiddenEnvironmentName);
   if (forbidden.length > 0)
