@@ -21,8 +21,10 @@ Usage: credvend plugin sign --key <publisher.key> <worker-dir | code.zip>
 worker's source folder (plugin-workers/<name>/ with plugin.json), which is built first into
 --out/<name>/ (deterministic zip). A zip must have its plugin.json beside it.
 Writes manifest.json (name, version, protocol, providers, capabilities, codeSha256 of the zip,
-publisherKeyId, signedAt) and manifest.sig (base64 Ed25519 signature over the manifest's
-canonical bytes) next to the zip.
+handler, runtime and environment — the variable names the worker may be deployed with — from
+plugin.json, publisherKeyId, signedAt) and manifest.sig (base64 Ed25519 signature over the
+manifest's canonical bytes) next to the zip. An allowlist naming NODE_OPTIONS,
+AWS_LAMBDA_EXEC_WRAPPER, LD_PRELOAD, NODE_PATH, NODE_EXTRA_CA_CERTS (or the like) is refused.
 
 Options:
   --key FILE    The publisher's private key (credvend keys generate)
@@ -35,9 +37,10 @@ export const PLUGIN_VERIFY_USAGE = `credvend plugin verify — check a signed wo
 Usage: credvend plugin verify --trust <publisher.pub.json> [--zip code.zip] [--url URL] <dir>
 
 Reads <dir>/manifest.json and manifest.sig, checks the signature against the trusted keys and
-that the zip's SHA-256 is the manifest's codeSha256. With --url, also calls the running worker's
-Describe and checks it agrees with the manifest (name, version, protocol, providers,
-capabilities). Exit 0 when verified, 1 with the reason when refused.
+that the zip's SHA-256 is the manifest's codeSha256 (the Lambda configuration — handler,
+runtime, layers, variable names — is checked by the core and at synth). With --url, also calls
+the running worker's Describe and checks it agrees with the manifest (name, version, protocol,
+providers, capabilities). Exit 0 when verified, 1 with the reason when refused.
 
 Options:
   --trust FILE  A trusted key (publisher.pub.json) or a JSON array of them; repeatable
@@ -85,6 +88,7 @@ export async function runPluginSign(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     `signed ${m.name} ${m.version} with key ${m.publisherKeyId}\n` +
       `  codeSha256  ${m.codeSha256}\n  providers   ${m.providers.join(", ")}\n  capabilities ${m.capabilities.join(", ")}\n` +
+      `  handler     ${m.handler} (runtime ${m.runtime})\n  environment ${m.environment.join(", ") || "(none)"}\n` +
       `  wrote       ${signed.manifestPath}\n              ${signed.signaturePath}\n`,
   );
   return 0;
@@ -120,7 +124,7 @@ export async function runPluginVerify(argv: readonly string[]): Promise<number> 
   const name = String(manifest.name ?? "worker");
   const url = values.url;
   const evidence: WorkerEvidence = {
-    deployedCodeSha256: () => new FileCodeHash(zip).codeSha256(),
+    deployedConfiguration: () => new FileCodeHash(zip).configuration(),
     ...(url ? { describe: () => new GrpcWebPluginClient({ name, baseUrl: url, maxRetries: 0 }).describe() } : {}),
   };
   const verdict = await verifyWorker({ name, providers, signed }, trust, evidence).catch((error: unknown) => {

@@ -17,7 +17,11 @@ export interface SignedWorker {
   readonly signaturePath: string;
 }
 
-/** `dir` holds the zip (code.zip) and plugin.json; the manifest binds the zip's SHA-256 to the key. */
+/**
+ * `dir` holds the zip (code.zip) and plugin.json; the manifest binds the zip's SHA-256, the handler,
+ * runtime and environment allowlist of plugin.json to the key. A plugin.json allowing a forbidden
+ * variable (NODE_OPTIONS, …) is refused.
+ */
 export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Date = new Date(), zipName = "code.zip"): Promise<SignedWorker> {
   const info = readWorkerPackage(dir);
   const zipPath = join(dir, zipName);
@@ -34,6 +38,9 @@ export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Dat
       protocol: PLUGIN_PROTOCOL,
       providers: info.providers,
       capabilities: info.capabilities,
+      handler: info.handler,
+      runtime: info.runtime,
+      environment: info.environment,
       codeSha256: codeSha256Of(zip),
       signedAt: now.toISOString(),
     },

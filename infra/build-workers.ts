@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
+import { environmentNames, HANDLER, RUNTIME } from "../functions/core/plugin-trust/manifest.js";
 import type { Capability } from "../plugin-protocol/types.js";
 import { BUNDLE_OPTIONS } from "./bundles.js";
 import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
@@ -20,6 +21,12 @@ export interface WorkerPackage {
   readonly version: string;
   readonly providers: readonly string[];
   readonly capabilities: readonly Capability[];
+  /** The Lambda handler (`index.handler` for a TypeScript worker: the bundle is index.mjs). */
+  readonly handler: string;
+  /** The Lambda runtime it is signed for: exact (`nodejs24.x`) or a family (`nodejs`). */
+  readonly runtime: string;
+  /** The environment variable names it may be deployed with (its allowlist; [] for none). */
+  readonly environment: readonly string[];
   /** TypeScript Lambda entry, relative to the worker's folder. */
   readonly entry?: string;
   /** Files zipped as they are (another language), relative to the worker's folder. */
@@ -49,6 +56,10 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   if (!strings(value.capabilities) || !(value.capabilities as string[]).every((c) => (CAPABILITIES as string[]).includes(c)))
     throw new Error(`${path}: capabilities must be some of ${CAPABILITIES.join(", ")}`);
   if ((typeof value.entry === "string") === strings(value.files)) throw new Error(`${path}: give either "entry" (TypeScript) or "files"`);
+  if (typeof value.handler !== "string" || !HANDLER.test(value.handler)) throw new Error(`${path}: handler must be the Lambda handler, e.g. "index.handler"`);
+  if (typeof value.entry === "string" && !value.handler.startsWith("index.")) throw new Error(`${path}: handler must be index.<export>: the bundle is index.mjs`);
+  if (typeof value.runtime !== "string" || !RUNTIME.test(value.runtime)) throw new Error(`${path}: runtime must be a Lambda runtime family such as "nodejs" or an exact one such as "nodejs24.x"`);
+  environmentNames(value.environment, `${path}: environment`);
   return value as unknown as WorkerPackage;
 }
 

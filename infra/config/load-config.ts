@@ -64,7 +64,7 @@ export async function parseDeploymentConfig(document: unknown, source: string): 
   if (config.webhooks.enabled && !existsSync(resolve(REPO_ROOT, WEBHOOKS_ENTRY)))
     problems.push(`webhooks.enabled: ${WEBHOOKS_ENTRY} does not exist in this checkout (set it to false)`);
 
-  if (problems.length === 0) await verifyWorkersAtSynth(workers, config.trustedKeys, problems);
+  if (problems.length === 0) await verifyWorkersAtSynth(workers, config, problems);
   if (problems.length === 0) checkEnvironmentBudget(workers, config, problems);
   if (problems.length > 0) throw new DeploymentConfigError(source, problems);
   return { ...config, source, policyPath, policyYaml: policyYaml ?? "", workers };

@@ -115,3 +115,4 @@ export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 export type ParsedDeploymentConfig = z.output<typeof deploymentConfigSchema>;
 export type WorkerConfig = ParsedDeploymentConfig["workers"][number];
 export type FunctionSettings = z.output<typeof functionSettings>;
+export type WorkerKind = (typeof WORKER_KINDS)[number];

@@ -1,6 +1,7 @@
 // One credvend Lambda: its own role (no managed policies; each grant is added by whoever wires
 // it), its own log group with retention, arm64 on the newest Node runtime, bundled and minified
-// with source maps — or, for a signed worker, the signed zip uploaded byte for byte.
+// — or, for a signed worker, the signed zip uploaded byte for byte, with only the environment
+// variable names its manifest allows. No NODE_OPTIONS: a signed worker may not have it at all.
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Code, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
@@ -23,15 +24,20 @@ export interface CredvendFunctionProps {
   readonly settings: FunctionSettings;
   readonly logRetention: RetentionDays;
   readonly environment?: Readonly<Record<string, string>>;
+  /** The only variable names this function may get (a signed worker's manifest allowlist). */
+  readonly allowedEnvironment?: readonly string[];
 }
 
 export class CredvendFunction extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
+  private readonly allowedEnvironment: readonly string[] | undefined;
 
   constructor(scope: Construct, id: string, props: CredvendFunctionProps) {
     super(scope, id);
+    this.allowedEnvironment = props.allowedEnvironment;
+    for (const name of Object.keys(props.environment ?? {})) this.checkAllowed(name);
     this.logGroup = new LogGroup(this, "Logs", {
       retention: props.logRetention,
       // Audit trails outlive the stack; the operator deletes them deliberately.
@@ -54,7 +60,7 @@ export class CredvendFunction extends Construct {
       ...(props.settings.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.settings.reservedConcurrency }
         : {}),
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      environment: { ...props.environment },
     };
     this.function =
       "entry" in props.code
@@ -71,6 +77,13 @@ export class CredvendFunction extends Construct {
 
   /** Adds one environment variable after construction (wiring that depends on other resources). */
   addEnvironment(name: string, value: string): void {
+    this.checkAllowed(name);
     this.function.addEnvironment(name, value);
+  }
+
+  /** Synth already refused such a config (verify-workers.ts); reaching this is a bug in the wiring. */
+  private checkAllowed(name: string): void {
+    if (this.allowedEnvironment && !this.allowedEnvironment.includes(name))
+      throw new Error(`${this.node.path}: environment variable ${name} is not in the worker's manifest allowlist (workerEnvironmentNames is out of date)`);
   }
 }

@@ -6,6 +6,7 @@ import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { ResolvedWorker } from "../config/resolved-worker.js";
+import { parseManifest } from "../../functions/core/plugin-trust/index.js";
 import { CredvendFunction } from "./credvend-function.js";
 
 export interface PluginWorkerProps {
@@ -18,7 +19,7 @@ export interface WorkerRegistrationJson {
   readonly name: string;
   readonly url: string;
   readonly providers: readonly string[];
-  /** For the code-hash check (GetFunctionConfiguration → CodeSha256). */
+  /** For the code and configuration check (GetFunctionConfiguration). */
   readonly functionName: string;
   readonly allowUnsigned: boolean;
   /** manifest.json (parsed) and manifest.sig (base64), when the worker is signed. */
@@ -41,13 +42,15 @@ export class PluginWorker extends Construct {
       settings: props.worker.settings,
       logRetention: props.logRetention,
       environment: props.worker.environment,
+      // Verified at synth, so it parses; the function refuses any variable the manifest does not allow.
+      ...(signed ? { allowedEnvironment: parseManifest(signed.manifest).environment } : {}),
     });
     this.url = this.lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     // Outside callers get a resource policy for the URL (SigV4-signed calls) and nothing else.
     for (const arn of props.worker.invokers) this.lambda.function.grantInvokeUrl(new ArnPrincipal(arn));
   }
 
-  /** Lets a function call this worker (SigV4-signed requests to the Function URL) and check its code hash. */
+  /** Lets a function call this worker (SigV4-signed requests to the Function URL) and check its code and configuration. */
   grantCaller(caller: IGrantable): void {
     this.lambda.function.grantInvokeUrl(caller);
     caller.grantPrincipal.addToPrincipalPolicy(

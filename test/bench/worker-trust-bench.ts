@@ -48,7 +48,7 @@ export async function benchWorkerTrust(): Promise<void> {
       const zip = randomBytes(256 * 1024);
       const codeZip = join(dir, `w${i}.zip`);
       writeFileSync(codeZip, zip);
-      const fields = { name: plugin.name, version: plugin.version, protocol: PLUGIN_PROTOCOL, providers: [...plugin.providers], capabilities: capabilitiesOf(plugin), codeSha256: codeSha256Of(zip), signedAt: new Date().toISOString() };
+      const fields = { name: plugin.name, version: plugin.version, protocol: PLUGIN_PROTOCOL, providers: [...plugin.providers], capabilities: capabilitiesOf(plugin), handler: "index.handler", runtime: "nodejs", environment: [], codeSha256: codeSha256Of(zip), signedAt: new Date().toISOString() };
       const signed = await signManifest(fields, key.privateKey, key.publicKey);
       workers.push({ name: plugin.name, url: server.url, providers: [...plugin.providers], signed, codeZip });
     }

@@ -138,6 +138,23 @@ describe("credvend keys + plugin", () => {
     }
   });
 
+  it("plugin sign refuses a plugin.json whose allowlist names NODE_OPTIONS, and signs the configuration it names", async () => {
+    const { tmp, io, dir } = await signedLocalTokens();
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ handler: "index.handler", runtime: "nodejs", environment: ["LOCAL_TOKENS_TABLE"] });
+    expect(io.out()).toContain("environment LOCAL_TOKENS_TABLE");
+
+    const loose = join(tmp, "tampered");
+    mkdirSync(loose);
+    copyFileSync(join(dir, "code.zip"), join(loose, "code.zip"));
+    const info = JSON.parse(readFileSync(join(dir, "plugin.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(loose, "plugin.json"), JSON.stringify({ ...info, environment: ["LOCAL_TOKENS_TABLE", "NODE_OPTIONS"] }));
+    io.reset();
+    expect(await main(["plugin", "sign", "--key", join(tmp, "keys", "publisher.key"), loose])).toBe(1);
+    expect(io.err()).toContain("NODE_OPTIONS is never allowed");
+    expect(existsSync(join(loose, "manifest.json"))).toBe(false);
+  });
+
   it("gives clear usage errors", async () => {
     const io = capture();
     expect(await main(["plugin", "sign", "plugin-workers/local-tokens"])).toBe(2);

@@ -18,8 +18,8 @@ const withWorker = (i: number, patch: Config): Config => {
   return { ...config, workers };
 };
 
-async function problemsOf(config: Config, policy?: string): Promise<string[]> {
-  const folder = await writeConfig(config, policy);
+async function problemsOf(config: Config, policy?: string, signed?: Parameters<typeof writeConfig>[2]): Promise<string[]> {
+  const folder = await writeConfig(config, policy, signed);
   try {
     await loadDeploymentConfig(folder.path);
   } catch (error) {
@@ -112,6 +112,51 @@ describe("bad configs name the field", () => {
     writeFileSync(folder.path, "version: [1\n");
     await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/not valid YAML/);
     await expect(loadDeploymentConfig(join(folder.dir, "none.yaml"))).rejects.toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});
+
+describe("a signed worker's configuration is checked at synth against its manifest", () => {
+  const refusal = "the core would refuse this worker: configuration_mismatch:";
+
+  test("a handler other than the signed one fails synth, naming package.handler", async () => {
+    const problems = await problemsOf(withWorker(0, { package: { zip: "local-tokens/code.zip", handler: "main.handler" } }));
+    expect(problems).toEqual([`workers[0].package.handler: ${refusal} handler "main.handler" is not the signed "index.handler" (set package.handler to the manifest's)`]);
+  });
+
+  test("a runtime other than the signed one fails synth, naming the package", async () => {
+    const problems = await problemsOf(base(), undefined, { runtime: "python" });
+    expect(problems).toEqual([`workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x)`]);
+  });
+
+  test("a variable the manifest does not allow fails synth, naming environment", async () => {
+    const problems = await problemsOf(withWorker(0, { environment: { LOG_LEVEL: "debug" } }));
+    expect(problems).toEqual([
+      `workers[0].environment: ${refusal} environment variable LOG_LEVEL is not in the manifest's allowlist (what kind local-tokens and its environment set: sign the worker with those names allowed, or set fewer)`,
+    ]);
+  });
+
+  test("a variable the worker's kind sets must be allowed too", async () => {
+    expect((await problemsOf(base(), undefined, { environment: [] })).join("\n")).toContain(
+      `workers[0].environment: ${refusal} environment variable LOCAL_TOKENS_TABLE is not in the manifest's allowlist`,
+    );
+  });
+
+  test("NODE_OPTIONS in any worker's environment fails synth, signed or not", async () => {
+    expect(await problemsOf(withWorker(1, { environment: { NODE_OPTIONS: "--import=data:text/javascript,x" } }))).toEqual([
+      "workers[1].environment.NODE_OPTIONS: never allowed on a worker (it makes the runtime load code the signature does not cover)",
+    ]);
+    expect((await problemsOf(withWorker(0, { environment: { AWS_LAMBDA_EXEC_WRAPPER: "/opt/w" } }))).join("\n")).toMatch(
+      /^workers\[0\]\.environment\.AWS_LAMBDA_EXEC_WRAPPER: never allowed on a worker .*\n.*environment variable AWS_LAMBDA_EXEC_WRAPPER is set, which no worker may have/,
+    );
+  });
+
+  test("a manifest signed before configuration binding (no handler, runtime, environment) fails synth: sign it again", async () => {
+    const folder = await writeConfig(base());
+    const { handler: _h, runtime: _r, environment: _e, ...old } = folder.manifest as Record<string, unknown>;
+    writeFileSync(join(folder.dir, "local-tokens", "manifest.json"), JSON.stringify(old));
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(
+      /workers\[0\]\.package: the core would refuse this worker: malformed_manifest: manifest: no handler, runtime or environment: .* sign the worker again/,
+    );
   });
 });
 

@@ -62,15 +62,32 @@ export interface ConfigFolder {
   readonly manifest: unknown;
 }
 
+/** What the fixture's local-tokens manifest signs about its configuration (as its plugin.json says). */
+export const LOCAL_TOKENS_CONFIGURATION = { handler: "index.handler", runtime: "nodejs", environment: ["LOCAL_TOKENS_TABLE"] };
+
 /** Writes the config, its policy, and local-tokens/code.zip signed by PUBLISHER (as `plugin sign` does). */
-export async function writeConfig(config: DeploymentConfigInput | Record<string, unknown>, policy = FIXTURE_POLICY): Promise<ConfigFolder> {
+export async function writeConfig(
+  config: DeploymentConfigInput | Record<string, unknown>,
+  policy = FIXTURE_POLICY,
+  signedConfiguration: Partial<typeof LOCAL_TOKENS_CONFIGURATION> = {},
+): Promise<ConfigFolder> {
   const dir = mkdtempSync(join(tmpdir(), "credvend-infra-"));
   writeFileSync(join(dir, "policy.yaml"), policy);
   mkdirSync(join(dir, "local-tokens"));
   const zip = randomBytes(512);
   const codeSha256 = createHash("sha256").update(zip).digest("base64");
   const { manifest, signature } = await signManifest(
-    { name: "local-tokens", version: "0.1.0", protocol: PLUGIN_PROTOCOL, providers: ["local"], capabilities: [...CAPABILITIES], codeSha256, signedAt: "2026-11-23T00:00:00.000Z" },
+    {
+      name: "local-tokens",
+      version: "0.1.0",
+      protocol: PLUGIN_PROTOCOL,
+      providers: ["local"],
+      capabilities: [...CAPABILITIES],
+      ...LOCAL_TOKENS_CONFIGURATION,
+      ...signedConfiguration,
+      codeSha256,
+      signedAt: "2026-11-23T00:00:00.000Z",
+    },
     PUBLISHER.privateKey,
     PUBLISHER.publicKey,
   );

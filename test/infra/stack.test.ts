@@ -9,6 +9,7 @@ import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
+import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
@@ -206,14 +207,19 @@ describe("functions", () => {
 });
 
 describe("environment wiring", () => {
-  test("vend: ledger table, the policy file shipped in its code, timeout, trusted keys, alert topic, source maps", () => {
+  test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
+    const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
+  });
+
+  test("vend: ledger table, the policy file shipped in its code, timeout, trusted keys, alert topic", () => {
     expect(envOf(s.stack.vend.function)).toMatchObject({
       CREDVEND_LEDGER_TABLE: s.stack.resolve(s.stack.ledger.table.tableName),
       CREDVEND_POLICY_FILE: POLICY_FILE,
       CREDVEND_WORKER_TIMEOUT_MS: "5000",
       CREDVEND_TRUSTED_KEYS: JSON.stringify([PUBLISHER_KEY]),
       CREDVEND_SNS_TOPIC_ARN: s.stack.resolve(s.stack.alerts.topic.topicArn),
-      NODE_OPTIONS: "--enable-source-maps",
     });
     expect(envOf(s.stack.vend.function)).not.toHaveProperty("CREDVEND_POLICY");
   });
@@ -274,6 +280,17 @@ describe("environment wiring", () => {
 });
 
 describe("signed workers", () => {
+  test("each worker gets exactly the variable names synth checks against its manifest", () => {
+    for (const w of s.stack.workers)
+      expect(Object.keys(envOf(w.lambda.function)).sort(), w.worker.name).toEqual(workerEnvironmentNames(w.worker, s.config));
+  });
+
+  test("a signed worker's function refuses a variable its manifest does not allow, so the wiring cannot drift", () => {
+    expect(() => worker("local-tokens").lambda.addEnvironment("NODE_OPTIONS", "--import=x")).toThrow(/NODE_OPTIONS is not in the worker's manifest allowlist/);
+    expect(() => worker("local-tokens").lambda.addEnvironment("EXTRA", "x")).toThrow(/EXTRA is not in the worker's manifest allowlist/);
+    expect(envOf(worker("local-tokens").lambda.function)).not.toHaveProperty("EXTRA");
+  });
+
   test("a signed worker deploys its zip byte for byte, so Lambda's CodeSha256 is the manifest's codeSha256", () => {
     const directory = s.app.synth().directory;
     const manifest = JSON.parse(readFileSync(join(directory, `${s.stack.artifactId}.assets.json`), "utf8")) as {

@@ -7,12 +7,20 @@ import {
   generateKeyPair,
   signManifest,
   type Ed25519KeyPair,
+  type LambdaConfiguration,
   type PluginManifest,
 } from "../../functions/core/plugin-trust/index.js";
 import type { Capability } from "../../plugin-protocol/types.js";
 
 export const DEMO_CAPABILITIES: Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
 export const DEMO_CODE = new TextEncoder().encode("PK demo worker code");
+/** The variable names the demo manifest allows. */
+export const DEMO_ENVIRONMENT = ["DEMO_TABLE"];
+
+/** The demo worker as Lambda runs it, conforming to its manifest (each test changes one thing). */
+export function demoLambda(overrides: Partial<LambdaConfiguration> = {}): LambdaConfiguration {
+  return { handler: "index.handler", runtime: "nodejs24.x", layers: [], environmentNames: ["DEMO_TABLE"], ...overrides };
+}
 
 export function sha256Base64(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("base64");
@@ -33,6 +41,9 @@ export async function signDemo(
     protocol: PLUGIN_PROTOCOL,
     providers: ["demo"],
     capabilities: DEMO_CAPABILITIES,
+    handler: "index.handler",
+    runtime: "nodejs",
+    environment: DEMO_ENVIRONMENT,
     codeSha256: sha256Base64(DEMO_CODE),
     signedAt: "2026-11-23T12:00:00.000Z",
     ...overrides,

@@ -9,11 +9,15 @@ import {
   keyIdOf,
   parseManifest,
   verifyWorker,
+  type LambdaConfiguration,
   type TrustedRegistration,
   type WorkerEvidence,
 } from "../../functions/core/plugin-trust/index.js";
 import type { WorkerDescription } from "../../plugin-protocol/types.js";
-import { DEMO_CAPABILITIES, DEMO_CODE, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
+import { canonicalManifestBytes as canonicalBytesOf, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
+import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
+import { FORBIDDEN_ENVIRONMENT, runtimeMatches } from "../../functions/core/plugin-trust/worker-configuration.js";
+import { DEMO_CAPABILITIES, DEMO_CODE, demoLambda, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
 
 const description: WorkerDescription = {
   name: "demo",
@@ -23,10 +27,12 @@ const description: WorkerDescription = {
   capabilities: DEMO_CAPABILITIES,
 };
 
-function evidence(overrides: { code?: Uint8Array; describe?: Partial<WorkerDescription> } = {}): WorkerEvidence & { describeCalls: number } {
+function evidence(
+  overrides: { code?: Uint8Array; describe?: Partial<WorkerDescription>; lambda?: LambdaConfiguration } = {},
+): WorkerEvidence & { describeCalls: number } {
   const result = {
     describeCalls: 0,
-    deployedCodeSha256: async () => sha256Base64(overrides.code ?? DEMO_CODE),
+    deployedConfiguration: async () => ({ codeSha256: sha256Base64(overrides.code ?? DEMO_CODE), lambda: overrides.lambda ?? demoLambda() }),
     describe: async () => {
       result.describeCalls++;
       return { ...description, ...overrides.describe };
@@ -65,13 +71,17 @@ describe("manifest signatures", () => {
       providers: ["b", "a"],
       protocol: "credvend.plugin.v1",
       capabilities: ["vend", "prepare"],
+      environment: ["X_TABLE", "X_KEY"],
+      runtime: "nodejs",
+      handler: "index.handler",
       codeSha256: "A".repeat(43) + "=",
       publisherKeyId: "0123456789abcdef",
       signedAt: "2026-01-01T00:00:00Z",
     });
     expect(new TextDecoder().decode(canonicalManifestBytes(manifest))).toBe(
-      `{"capabilities":["prepare","vend"],"codeSha256":"${"A".repeat(43)}=","name":"x","protocol":"credvend.plugin.v1",` +
-        `"providers":["a","b"],"publisherKeyId":"0123456789abcdef","signedAt":"2026-01-01T00:00:00Z","version":"1.0.0"}`,
+      `{"capabilities":["prepare","vend"],"codeSha256":"${"A".repeat(43)}=","environment":["X_KEY","X_TABLE"],"handler":"index.handler",` +
+        `"name":"x","protocol":"credvend.plugin.v1","providers":["a","b"],"publisherKeyId":"0123456789abcdef","runtime":"nodejs",` +
+        `"signedAt":"2026-01-01T00:00:00Z","version":"1.0.0"}`,
     );
   });
 
@@ -82,6 +92,9 @@ describe("manifest signatures", () => {
     { name: "an unknown field", tamper: (s) => (s.manifest.extra = "x"), reason: "malformed_manifest" },
     { name: "another protocol", tamper: (s) => (s.manifest.protocol = "credvend.plugin.v2"), reason: "malformed_manifest" },
     { name: "an unknown key id", tamper: (s) => (s.manifest.publisherKeyId = "0000000000000000"), reason: "unknown_key" },
+    { name: "another handler in the manifest", tamper: (s) => (s.manifest.handler = "evil.handler"), reason: "bad_signature" },
+    { name: "another runtime in the manifest", tamper: (s) => (s.manifest.runtime = "python"), reason: "bad_signature" },
+    { name: "a variable added to the manifest's allowlist", tamper: (s) => (s.manifest.environment = ["DEMO_TABLE", "EXTRA"]), reason: "bad_signature" },
   ];
   for (const { name, tamper, reason } of refusals) {
     it(`refuses ${name}`, async () => {
@@ -189,7 +202,146 @@ describe("verifyWorker", () => {
 
   it("rejects (no verdict) when the evidence cannot be fetched", async () => {
     const key = await generateKeyPair();
-    const failing = { ...evidence(), deployedCodeSha256: () => Promise.reject(new Error("throttled")) };
+    const failing = { ...evidence(), deployedConfiguration: () => Promise.reject(new Error("throttled")) };
     await expect(verifyWorker(registration(await signDemo(key)), trustOf(key), failing)).rejects.toThrow("throttled");
+  });
+});
+
+describe("configuration binding: lambda:UpdateFunctionConfiguration cannot run foreign code beside the signed zip", () => {
+  async function verdictFor(lambda: LambdaConfiguration) {
+    const key = await generateKeyPair();
+    return verifyWorker({ name: "demo", providers: ["demo"], signed: await signDemo(key) }, trustOf(key), evidence({ lambda }));
+  }
+
+  it("verifies a worker deployed as signed, with fewer variables than its allowlist permits", async () => {
+    expect((await verdictFor(demoLambda())).status).toBe("verified");
+    expect((await verdictFor(demoLambda({ environmentNames: [] }))).status).toBe("verified");
+  });
+
+  it("NODE_OPTIONS injected by UpdateFunctionConfiguration refuses the worker", async () => {
+    const verdict = await verdictFor(demoLambda({ environmentNames: ["DEMO_TABLE", "NODE_OPTIONS"] }));
+    expect(verdict).toEqual({
+      status: "refused",
+      reason: "configuration_mismatch",
+      detail: "environment variable NODE_OPTIONS is set, which no worker may have",
+    });
+  });
+
+  it.each(["AWS_LAMBDA_EXEC_WRAPPER", "LD_PRELOAD", "NODE_PATH", "NODE_EXTRA_CA_CERTS", "PYTHONPATH"])(
+    "%s set by UpdateFunctionConfiguration refuses the worker",
+    async (name) => {
+      const verdict = await verdictFor(demoLambda({ environmentNames: ["DEMO_TABLE", name] }));
+      expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch" });
+      expect((verdict as { detail: string }).detail).toContain(name);
+    },
+  );
+
+  it("a layer attached by UpdateFunctionConfiguration refuses the worker", async () => {
+    const layer = "arn:aws:lambda:eu-west-1:123456789012:layer:wrapper:3";
+    const verdict = await verdictFor(demoLambda({ layers: [layer] }));
+    expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch" });
+    expect((verdict as { detail: string }).detail).toBe(`layers ${layer} are attached (a signed worker runs without layers)`);
+  });
+
+  it("an environment variable outside the manifest's allowlist refuses the worker, naming the variable only", async () => {
+    const verdict = await verdictFor(demoLambda({ environmentNames: ["DEMO_TABLE", "HTTPS_PROXY"] }));
+    expect(verdict).toEqual({
+      status: "refused",
+      reason: "configuration_mismatch",
+      detail: "environment variable HTTPS_PROXY is not in the manifest's allowlist",
+    });
+  });
+
+  it("a handler other than the signed one refuses the worker", async () => {
+    const verdict = await verdictFor(demoLambda({ handler: "node_modules/evil.handler" }));
+    expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch", detail: 'handler "node_modules/evil.handler" is not the signed "index.handler"' });
+  });
+
+  it("a runtime other than the signed one refuses the worker; a family accepts its own versions only", async () => {
+    expect(await verdictFor(demoLambda({ runtime: "python3.13" }))).toMatchObject({
+      status: "refused",
+      reason: "configuration_mismatch",
+      detail: 'runtime "python3.13" is not the signed "nodejs"',
+    });
+    expect((await verdictFor(demoLambda({ runtime: "nodejs22.x" }))).status).toBe("verified");
+    expect(runtimeMatches("nodejs", "nodejs24.x")).toBe(true);
+    expect(runtimeMatches("nodejs24.x", "nodejs22.x")).toBe(false);
+    expect(runtimeMatches("node", "nodejs24.x")).toBe(false);
+    expect(runtimeMatches("provided", "provided.al2023")).toBe(true);
+    expect(runtimeMatches("python", "")).toBe(false);
+  });
+
+  it("a container image (no handler, no runtime) refuses the worker", async () => {
+    const verdict = await verdictFor(demoLambda({ handler: "", runtime: "" }));
+    expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch" });
+  });
+
+  it("variables Lambda cannot show (a KMS key the core may not use) refuse the worker", async () => {
+    const verdict = await verdictFor(demoLambda({ environmentNames: [], environmentError: "KMSAccessDeniedException" }));
+    expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch" });
+    expect((verdict as { detail: string }).detail).toContain("KMSAccessDeniedException");
+  });
+
+  it("names every difference at once", async () => {
+    const verdict = await verdictFor({ handler: "x.y", runtime: "python3.13", layers: ["arn:l"], environmentNames: ["NODE_OPTIONS", "OTHER"] });
+    expect((verdict as { detail: string }).detail.split("; ")).toEqual([
+      "layers arn:l are attached (a signed worker runs without layers)",
+      'handler "x.y" is not the signed "index.handler"',
+      'runtime "python3.13" is not the signed "nodejs"',
+      "environment variable NODE_OPTIONS is set, which no worker may have",
+      "environment variable OTHER is not in the manifest's allowlist",
+    ]);
+  });
+
+  it("checks only the code hash for a worker run from a local zip (no Lambda configuration)", async () => {
+    const key = await generateKeyPair();
+    const local: WorkerEvidence = { deployedConfiguration: async () => ({ codeSha256: sha256Base64(DEMO_CODE) }) };
+    expect((await verifyWorker({ name: "demo", providers: ["demo"], signed: await signDemo(key) }, trustOf(key), local)).status).toBe("verified");
+  });
+});
+
+describe("manifests that would allow foreign code", () => {
+  const demoManifest = async (key: Awaited<ReturnType<typeof generateKeyPair>>, environment: string[]): Promise<PluginManifest> => ({
+    ...(await signDemo(key)).manifest,
+    environment,
+  });
+
+  it.each(["NODE_OPTIONS", "AWS_LAMBDA_EXEC_WRAPPER", "LD_PRELOAD", "NODE_PATH", "NODE_EXTRA_CA_CERTS", "node_options"])(
+    "a manifest allowing %s is refused even with a valid signature",
+    async (name) => {
+      const key = await generateKeyPair();
+      // Signed by hand: signManifest would refuse to sign it.
+      const manifest = await demoManifest(key, ["DEMO_TABLE", name]);
+      const signature = Buffer.from(await signBytes(key.privateKey, canonicalBytesOf(manifest))).toString("base64");
+      const checked = await checkManifestSignature({ manifest, signature }, trustOf(key));
+      expect(checked).toMatchObject({ ok: false, reason: "malformed_manifest" });
+      expect((checked as { detail: string }).detail).toContain(`${name} is never allowed`);
+    },
+  );
+
+  it("signManifest refuses to sign a manifest allowing any forbidden variable", async () => {
+    const key = await generateKeyPair();
+    for (const name of FORBIDDEN_ENVIRONMENT)
+      await expect(signDemo(key, { environment: [name] })).rejects.toThrow(`manifest.environment: ${name} is never allowed`);
+  });
+
+  it("an old manifest without handler, runtime and environment is refused: sign it again", async () => {
+    const key = await generateKeyPair();
+    const { handler: _h, runtime: _r, environment: _e, ...old } = (await signDemo(key)).manifest;
+    const checked = await checkManifestSignature({ manifest: old, signature: "AAAA" }, trustOf(key));
+    expect(checked).toMatchObject({ ok: false, reason: "malformed_manifest" });
+    expect((checked as { detail: string }).detail).toContain("sign the worker again");
+  });
+
+  it("refuses a manifest missing one of the configuration fields, naming it", () => {
+    const valid = {
+      name: "x", version: "1", protocol: "credvend.plugin.v1", providers: ["x"], capabilities: ["vend"], codeSha256: `${"A".repeat(43)}=`,
+      publisherKeyId: "0123456789abcdef", signedAt: "2026-01-01T00:00:00Z", handler: "index.handler", runtime: "nodejs", environment: [],
+    };
+    expect(parseManifest(valid).environment).toEqual([]);
+    expect(() => parseManifest({ ...valid, handler: undefined })).toThrow(/manifest\.handler:/);
+    expect(() => parseManifest({ ...valid, runtime: "Node JS" })).toThrow(/manifest\.runtime:/);
+    expect(() => parseManifest({ ...valid, environment: "DEMO_TABLE" })).toThrow(/manifest\.environment:/);
+    expect(() => parseManifest({ ...valid, environment: ["BAD-NAME"] })).toThrow(/manifest\.environment:/);
   });
 });

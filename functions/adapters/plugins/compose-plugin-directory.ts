@@ -21,14 +21,14 @@ export interface PluginDirectoryComposition {
   readonly trustedKeys?: TrustStore;
   /** Where a refused worker is reported (high urgency); the logger when absent. */
   readonly notifier?: Notifier;
-  /** The deployed code of a signed worker (Lambda CodeSha256 on AWS); `codeZip` is read locally. */
+  /** The deployed code and configuration of a signed worker (Lambda GetFunctionConfiguration on AWS); `codeZip` is read locally. */
   readonly deployedCode?: (worker: WorkerRegistration) => DeployedCode | undefined;
   /** How long a worker's verification holds before it is re-checked. Default 5 minutes. */
   readonly recheckIntervalMs?: number;
   readonly ledger: Pick<CredentialLedger, "appendAudit">;
 }
 
-/** Every worker behind verification: signature, deployed code and Describe, before first use. */
+/** Every worker behind verification: signature, deployed code and configuration, and Describe, before first use. */
 export function composePluginDirectory(options: PluginDirectoryComposition): VerifiedPluginDirectory {
   const { logger } = options;
   return new VerifiedPluginDirectory({

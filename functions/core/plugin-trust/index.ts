@@ -9,3 +9,10 @@ export {
   type WorkerEvidence,
   type WorkerVerdict,
 } from "./verify-worker.js";
+export {
+  configurationDifferences,
+  isForbiddenEnvironmentName,
+  type ConfigurationDifference,
+  type DeployedConfiguration,
+  type LambdaConfiguration,
+} from "./worker-configuration.js";

@@ -1,20 +1,27 @@
 // The signed manifest of a plugin worker and its canonical bytes (what the signature covers).
 //
-// Canonical form: the eight fields below as one JSON object with the keys in ascending code-point
-// order, `providers` and `capabilities` sorted ascending and without duplicates, no whitespace,
+// Canonical form: the eleven fields below as one JSON object with the keys in ascending code-point
+// order, `providers`, `capabilities` and `environment` sorted ascending and without duplicates, no whitespace,
 // strings escaped as JSON.stringify does, encoded as UTF-8. With only strings and arrays of
 // strings this is exactly RFC 8785 (JCS), so the signature does not depend on how manifest.json
 // is indented or ordered, and any other language can rebuild the bytes.
 import type { Capability, WorkerDescription } from "../../../plugin-protocol/types.js";
 
 import { PLUGIN_PROTOCOL } from "../../../plugin-protocol/protocol-version.js";
+import { isForbiddenEnvironmentName } from "./worker-configuration.js";
 
 export const CAPABILITIES: readonly Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
 
-/** What `Describe` answers, bound to the deployed code and the publisher's key. */
+/** What `Describe` answers, bound to the deployed code, how Lambda runs it, and the publisher's key. */
 export interface PluginManifest extends WorkerDescription {
   /** Base64 of the SHA-256 of the deployment zip: Lambda's `CodeSha256` format. */
   readonly codeSha256: string;
+  /** The Lambda handler the code runs with, e.g. `index.handler`. */
+  readonly handler: string;
+  /** Lambda runtime: exact (`nodejs24.x`) or a family (`nodejs`: any `nodejsNN.x`). */
+  readonly runtime: string;
+  /** Allowlist of the environment variable NAMES the worker may be deployed with (values are not signed). */
+  readonly environment: readonly string[];
   readonly publisherKeyId: string;
   /** ISO 8601. */
   readonly signedAt: string;
@@ -24,12 +31,31 @@ export class ManifestError extends Error {
   override readonly name = "ManifestError";
 }
 
-const FIELDS = ["capabilities", "codeSha256", "name", "protocol", "providers", "publisherKeyId", "signedAt", "version"] as const;
+const FIELDS = [
+  "capabilities",
+  "codeSha256",
+  "environment",
+  "handler",
+  "name",
+  "protocol",
+  "providers",
+  "publisherKeyId",
+  "runtime",
+  "signedAt",
+  "version",
+] as const;
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const VERSION = /^[\x21-\x7e]{1,64}$/;
 const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 const KEY_ID = /^[0-9a-f]{16}$/;
+/** Lambda's handler syntax: a module path, a dot, an export name. */
+export const HANDLER = /^[\w./-]{1,100}\.[A-Za-z_$][\w$]{0,27}$/;
+/** A runtime family (`nodejs`) or an exact Lambda runtime (`nodejs24.x`, `python3.13`, `provided.al2023`). */
+export const RUNTIME = /^[a-z]{1,16}(?:[0-9][a-z0-9.]{0,15}|\.[a-z0-9.]{1,15})?$/;
+/** Lambda's environment variable key syntax. */
+const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
+const CONFIGURATION_FIELDS = ["handler", "runtime", "environment"];
 
 /** Checks every field of an untrusted value; the error names the field. */
 export function parseManifest(value: unknown): PluginManifest {
@@ -37,6 +63,8 @@ export function parseManifest(value: unknown): PluginManifest {
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).filter((key) => !(FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) throw new ManifestError(`manifest: unknown field ${unknown.map((k) => `"${k}"`).join(", ")}`);
+  if (CONFIGURATION_FIELDS.every((field) => !(field in record)))
+    throw new ManifestError("manifest: no handler, runtime or environment: it was signed before workers were bound to their configuration; sign the worker again");
   const manifest: PluginManifest = {
     name: text(record, "name", NAME, "lower-case letters, digits and dashes"),
     version: text(record, "version", VERSION, "1 to 64 printable characters"),
@@ -44,6 +72,9 @@ export function parseManifest(value: unknown): PluginManifest {
     providers: list(record, "providers", (p) => PROVIDER.test(p), "provider names"),
     capabilities: list(record, "capabilities", (c) => (CAPABILITIES as readonly string[]).includes(c), CAPABILITIES.join(", ")) as Capability[],
     codeSha256: text(record, "codeSha256", SHA256_BASE64, "base64 of a SHA-256 (44 characters)"),
+    handler: text(record, "handler", HANDLER, "a Lambda handler such as index.handler"),
+    runtime: text(record, "runtime", RUNTIME, "a Lambda runtime such as nodejs24.x, or a family such as nodejs"),
+    environment: environmentNames(record.environment, "manifest.environment"),
     publisherKeyId: text(record, "publisherKeyId", KEY_ID, "16 hex digits"),
     signedAt: text(record, "signedAt", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, "an ISO 8601 UTC time"),
   };
@@ -55,14 +86,30 @@ export function canonicalManifestBytes(manifest: PluginManifest): Uint8Array {
   const normalized: Record<string, string | string[]> = {
     capabilities: sortedUnique(manifest.capabilities),
     codeSha256: manifest.codeSha256,
+    environment: sortedUnique(manifest.environment),
+    handler: manifest.handler,
     name: manifest.name,
     protocol: manifest.protocol,
     providers: sortedUnique(manifest.providers),
     publisherKeyId: manifest.publisherKeyId,
+    runtime: manifest.runtime,
     signedAt: manifest.signedAt,
     version: manifest.version,
   };
   return new TextEncoder().encode(JSON.stringify(normalized, FIELDS as unknown as string[]));
+}
+
+/**
+ * An allowlist of environment variable names: possibly empty, each a Lambda key, none of the
+ * FORBIDDEN_ENVIRONMENT (refused even in a signed manifest). Shared with plugin.json's check.
+ */
+export function environmentNames(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || !ENVIRONMENT_NAME.test(item)))
+    throw new ManifestError(`${field}: must be an array of environment variable names (letters, digits and _), [] for none`);
+  const forbidden = (value as string[]).filter(isForbiddenEnvironmentName);
+  if (forbidden.length > 0)
+    throw new ManifestError(`${field}: ${forbidden.join(", ")} is never allowed (it makes the runtime load code the signature does not cover)`);
+  return sortedUnique(value as string[]);
 }
 
 function sortedUnique(values: readonly string[]): string[] {

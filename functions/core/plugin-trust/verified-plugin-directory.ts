@@ -1,20 +1,21 @@
 // A PluginDirectory that hands out a worker only after verifying it: signed manifest by a trusted
-// key, deployed code = the signed code hash, Describe = the manifest. Verdicts are cached for this
+// key, deployed code = the signed code hash, deployed configuration = the signed one, Describe =
+// the manifest. Verdicts are cached for this
 // cold start and re-checked every `recheckIntervalMs`, so a redeployed worker is noticed. A refused
 // worker makes its requests fail 503 — never a fallback — with one high-urgency alert and one
 // audit event each time a worker becomes refused.
 import { CredvendError, WorkerError } from "../errors.js";
 import { randomIds, type IdSource } from "../ids.js";
-import { verifyWorker, type TrustStore, type TrustedRegistration, type WorkerVerdict } from "./index.js";
+import { verifyWorker, type DeployedConfiguration, type TrustStore, type TrustedRegistration, type WorkerVerdict } from "./index.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { PluginClient, PluginDirectory } from "../ports/plugin-client.js";
 import type { AuditEvent } from "../records.js";
 
-/** Where the hash of a worker's deployed code comes from (Lambda, or a local zip). */
+/** Where a worker's deployed code and configuration come from (Lambda, or a local zip: hash only). */
 export interface DeployedCode {
-  codeSha256(): Promise<string>;
+  configuration(): Promise<DeployedConfiguration>;
 }
 
 export interface VerifiedWorkerEntry {
@@ -140,7 +141,7 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     let verdict: WorkerVerdict;
     try {
       verdict = await verifyWorker(registration, this.options.trust, {
-        deployedCodeSha256: () => code!.codeSha256(),
+        deployedConfiguration: () => code!.configuration(),
         describe: () => client.describe(),
       });
     } catch (error) {

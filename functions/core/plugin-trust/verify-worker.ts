@@ -1,9 +1,11 @@
 // The rules that decide whether the core may call a worker. Pure apart from the evidence it is
-// handed: the deployed code's hash and the worker's own Describe answer come in through ports.
+// handed: the deployed configuration (code hash, layers, handler, runtime, variable names) and the
+// worker's own Describe answer come in through ports.
 import type { WorkerDescription } from "../../../plugin-protocol/types.js";
 import type { PluginManifest } from "./manifest.js";
 import { checkManifestSignature, type SignedManifest } from "./sign-manifest.js";
 import type { TrustStore } from "./trust-store.js";
+import { configurationDifferences, type DeployedConfiguration } from "./worker-configuration.js";
 
 /** What the operator registered for one worker. */
 export interface TrustedRegistration {
@@ -15,10 +17,10 @@ export interface TrustedRegistration {
   readonly allowUnsigned?: boolean;
 }
 
-/** Where the evidence comes from (Lambda GetFunction and the worker itself, on AWS). */
+/** Where the evidence comes from (Lambda GetFunctionConfiguration and the worker itself, on AWS). */
 export interface WorkerEvidence {
-  /** Base64 SHA-256 of the deployed zip, as Lambda's `Configuration.CodeSha256`. */
-  deployedCodeSha256(): Promise<string>;
+  /** The deployed code's hash and, on Lambda, how it is run: from one GetFunctionConfiguration. */
+  deployedConfiguration(): Promise<DeployedConfiguration>;
   /** Absent only for an offline check of a package (`credvend plugin verify` without --url). */
   describe?(): Promise<WorkerDescription>;
 }
@@ -29,6 +31,7 @@ export type RefusalReason =
   | "unknown_key"
   | "bad_signature"
   | "code_mismatch"
+  | "configuration_mismatch"
   | "describe_mismatch"
   | "provider_not_declared";
 
@@ -38,8 +41,9 @@ export type WorkerVerdict =
   | { readonly status: "refused"; readonly reason: RefusalReason; readonly detail: string };
 
 /**
- * Signature first (no I/O, so a forged manifest costs nothing), then the deployed code, then
- * Describe. An evidence call that fails (network, throttling) rejects: that is not a verdict, the
+ * Signature first (no I/O, so a forged manifest costs nothing), then the deployed code and its
+ * configuration (no layers; the signed handler and runtime; variable names in the allowlist),
+ * then Describe. An evidence call that fails (network, throttling) rejects: that is not a verdict, the
  * caller retries later. Everything definite is a verdict; a refusal is never downgraded.
  */
 export async function verifyWorker(registration: TrustedRegistration, trust: TrustStore, evidence: WorkerEvidence): Promise<WorkerVerdict> {
@@ -57,9 +61,11 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   if (undeclared.length > 0)
     return refused("provider_not_declared", `the manifest does not declare provider ${undeclared.join(", ")}`);
 
-  const deployed = await evidence.deployedCodeSha256();
-  if (deployed !== manifest.codeSha256)
-    return refused("code_mismatch", `deployed code ${deployed} is not the signed code ${manifest.codeSha256}`);
+  const deployed = await evidence.deployedConfiguration();
+  if (deployed.codeSha256 !== manifest.codeSha256)
+    return refused("code_mismatch", `deployed code ${deployed.codeSha256} is not the signed code ${manifest.codeSha256}`);
+  const differences = deployed.lambda ? configurationDifferences(manifest, deployed.lambda) : [];
+  if (differences.length > 0) return refused("configuration_mismatch", differences.map((d) => d.detail).join("; "));
 
   const disagreement = evidence.describe ? describeDisagreement(manifest, await evidence.describe()) : undefined;
   if (disagreement) return refused("describe_mismatch", disagreement);
