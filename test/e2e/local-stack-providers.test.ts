@@ -4,11 +4,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
+import { runCli } from "../support/capture-output.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
 const ALL_TIME = { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString() };
@@ -79,23 +79,7 @@ describe("local stack without AWS or GitHub credentials", () => {
 });
 
 describe("cli/README.md against the local stack", () => {
-  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err += String(chunk);
-      return true;
-    });
-    try {
-      return { code: await main(argv), out, err };
-    } finally {
-      vi.restoreAllMocks();
-    }
-  }
+  const cli = runCli;
 
   it("credvend vend --format env with a dev token prints CREDVEND_TOKEN; an aws scope exits 5 not configured", async () => {
     process.env.CREDVEND_OIDC_TOKEN = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });

@@ -11,25 +11,11 @@ import { main } from "../../cli/main.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";
+import { captureOutput } from "../support/capture-output.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 
-function capture() {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err += String(chunk);
-      return true;
-    });
-  return { out: () => out, err: () => err, reset: () => {
-      out = "";
-      err = "";
-    } };
-}
+const capture = captureOutput;
 
 async function signedLocalTokens() {
   const tmp = mkdtempSync(join(tmpdir(), "credvend-plugin-cli-"));

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromProcess } from "@aws-sdk/credential-providers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
 import { startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
 import { startFakeActionsOidc, type FakeActionsOidc } from "../support/fake-actions-oidc.js";
 import { parseGitHubFile } from "../support/github-files.js";
+import { runCli } from "../support/capture-output.js";
 
 const SCOPE = "aws:s3-read:acme-web-assets";
 const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
@@ -39,21 +39,7 @@ function inActionsJob(): void {
   delete process.env.CREDVEND_OIDC_TOKEN;
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err += String(chunk);
-      return true;
-    });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const run = runCli;
 
 const secretsOf = (stack: AwsVendServer) => {
   const issued = stack.sts.issued.at(-1)!;

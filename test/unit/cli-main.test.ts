@@ -1,21 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main, usage } from "../../cli/main.js";
+import { captureOutput } from "../support/capture-output.js";
 
 describe("credvend CLI dispatch", () => {
   afterEach(() => vi.restoreAllMocks());
-  function capture() {
-    let out = "";
-    let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err += String(chunk);
-      return true;
-    });
-    return { out: () => out, err: () => err };
-  }
+  const capture = captureOutput;
 
   it("prints usage and exits 2 with no command, 0 with --help", async () => {
     const io = capture();
