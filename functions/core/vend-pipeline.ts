@@ -1,7 +1,10 @@
 import type { Claims } from "../../plugin-protocol/claims.js";
+import { auditedScopes } from "./denials/audited-scopes.js";
+import { ForeignDenials } from "./denials/foreign-denials.js";
 import { forensicClaims } from "./forensic-claims.js";
 import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
+import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluatePolicy } from "./policy/evaluate-policy.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
@@ -37,18 +40,26 @@ export interface VendedCredential {
  * validate → narrow → analyze → serialize → vend → audit.
  * The policy is checked before any worker sees the request, so a denial costs no round trip; a
  * permitted vend costs two (Prepare, Vend). Nothing is handed out unless the ledger holds it.
+ * A token from a repository no rule names is refused first, audited once per owner and hour.
  */
 export class VendPipeline {
   private readonly clock: Clock;
   private readonly ids: IdSource;
+  private readonly foreign: ForeignDenials;
 
   constructor(private readonly deps: VendPipelineDeps) {
     this.clock = deps.clock ?? systemClock;
     this.ids = deps.ids ?? randomIds;
+    this.foreign = new ForeignDenials({ ledger: deps.ledger, clock: this.clock });
   }
 
   async vend(claims: Claims, input: VendInput): Promise<VendedCredential> {
     const { provider, scopes } = parseVendScopes(input);
+    if (!matchesSomeAnchor(this.deps.policy, claims)) {
+      const requested = scopes.map(formatScope);
+      await this.recorded(() => this.foreign.record(claims, requested), "could not write the audit event");
+      throw new PolicyDeniedError(requested, "no rule names this repository or its owner", "no_matching_rule");
+    }
     const worker = await this.deps.plugins.forProvider(provider);
     if (!worker) {
       const known = this.deps.plugins.providers().join(", ") || "none";
@@ -66,7 +77,7 @@ export class VendPipeline {
     const vended = await worker
       .vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedTtl, serialized: prepared.serialized!.serialized })
       .catch(async (err: unknown) => {
-        await this.auditQuietly(this.event("failure", claims, granted, { credentialId, reason: errorCode(err) }));
+        await this.auditQuietly(this.event("failure", claims, granted.map(formatScope), { credentialId, reason: errorCode(err) }));
         throw err;
       });
 
@@ -84,7 +95,7 @@ export class VendPipeline {
       tokenHashes: Object.values(vended.credential).map(tokenHash),
       state: "active",
     };
-    await this.persist(worker, record, this.event("vend", claims, granted, {
+    await this.persist(worker, record, this.event("vend", claims, record.scopes, {
       credentialId,
       details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
     }));
@@ -101,11 +112,24 @@ export class VendPipeline {
     };
   }
 
-  /** Step "narrow": deny by default; on a denial the audit event is written before the 403. */
+  /**
+   * Step "narrow": deny by default; on a denial the audit event is written before the 403. The
+   * caller chose the scopes, so the event keeps a capped part of them (denials/audited-scopes.ts).
+   */
   private async narrow(claims: Claims, scopes: readonly Scope[], requestedTtl: number | undefined): Promise<number> {
     const decision = evaluatePolicy(this.deps.policy, claims, scopes, requestedTtl);
     if (decision.allowed) return decision.ttlSeconds;
-    await this.audit(this.event("deny", claims, scopes, { reason: "scope_denied", details: { denied: decision.denied.join(" "), why: decision.reason } }));
+    const requested = auditedScopes(scopes.map(formatScope));
+    // The denied scopes are among the requested ones: a note about those covers both lists.
+    const denied = auditedScopes(decision.denied);
+    const truncated = requested.truncated ?? denied.truncated;
+    await this.recorded(
+      () => this.deps.ledger.appendAudit(this.event("deny", claims, requested.scopes, {
+        reason: "scope_denied",
+        details: { denied: denied.scopes.join(" "), why: decision.reason, ...(truncated ? { truncated } : {}) },
+      })),
+      "could not write the audit event",
+    );
     throw new PolicyDeniedError(decision.denied, decision.reason);
   }
 
@@ -143,11 +167,12 @@ export class VendPipeline {
     }
   }
 
-  private async audit(event: AuditEvent): Promise<void> {
+  /** A ledger write the answer depends on: its failure is a LedgerError (503). */
+  private async recorded(write: () => Promise<void>, failure: string): Promise<void> {
     try {
-      await this.deps.ledger.appendAudit(event);
+      await write();
     } catch (err) {
-      throw err instanceof LedgerError ? err : new LedgerError("could not write the audit event", { cause: err });
+      throw err instanceof LedgerError ? err : new LedgerError(failure, { cause: err });
     }
   }
 
@@ -159,7 +184,7 @@ export class VendPipeline {
   private event(
     type: AuditEvent["type"],
     claims: Claims,
-    scopes: readonly Scope[],
+    scopes: readonly string[],
     extra: Pick<AuditEvent, "credentialId" | "reason" | "details">,
   ): AuditEvent {
     const subject = forensicClaims(claims);
@@ -168,7 +193,7 @@ export class VendPipeline {
       type,
       at: this.clock.now().toISOString(),
       ...(subject.repository ? { repository: subject.repository } : {}),
-      scopes: scopes.map(formatScope),
+      scopes: [...scopes],
       subject,
       ...extra,
     };

@@ -1,6 +1,7 @@
 // A vend app built from real parts, in one process: the dev OIDC issuer (keys in a temp dir, its
 // JWKS served through the verifier's fetch), the OIDC verifier, the local-tokens worker behind the
-// real gRPC-web client, and the in-memory ledger. Only the network is left out.
+// real gRPC-web client, and the in-memory ledger (or one the test brings). Only the network is
+// left out.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../c
 import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
 import { MemoryLedger } from "./memory-ledger.js";
+import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
@@ -31,7 +33,7 @@ rules:
 
 export interface VendFixture {
   readonly app: ReturnType<typeof createVendApp>;
-  readonly ledger: MemoryLedger;
+  readonly ledger: CredentialLedger;
   readonly issuer: DevIssuer;
   /** Where the dev issuer's private key is, for tests that sign odd tokens with it. */
   readonly keyDir: string;
@@ -43,7 +45,13 @@ export interface VendFixture {
 }
 
 export async function createVendFixture(
-  options: { worker?: PluginClient; policy?: string; issuerFetch?: typeof fetch; otherWorkers?: readonly { client: PluginClient; providers: readonly string[] }[] } = {},
+  options: {
+    worker?: PluginClient;
+    policy?: string;
+    issuerFetch?: typeof fetch;
+    otherWorkers?: readonly { client: PluginClient; providers: readonly string[] }[];
+    ledger?: CredentialLedger;
+  } = {},
 ): Promise<VendFixture> {
   const keyDir = mkdtempSync(join(tmpdir(), "credvend-issuer-"));
   const issuer = await loadOrCreateDevIssuer({ dir: keyDir, issuerUrl: ISSUER });
@@ -51,7 +59,7 @@ export async function createVendFixture(
   const store = new MemoryLocalTokenStore();
   const localTokens = createLocalTokensWorker({ store });
   const worker = options.worker ?? inMemoryWorkerClient(localTokens, { routes: localTokens.routes });
-  const ledger = new MemoryLedger();
+  const ledger = options.ledger ?? new MemoryLedger();
   const logs: string[] = [];
   const policy = loadPolicyYaml(options.policy ?? SAMPLE_POLICY);
   const verifier = new OidcVerifier({
