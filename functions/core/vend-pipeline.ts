@@ -9,17 +9,21 @@ import { evaluatePolicy } from "./policy/evaluate-policy.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
+import type { Notifier } from "./ports/notifier.js";
 import type { PrepareResult } from "../../plugin-protocol/types.js";
 import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
 export interface VendPipelineDeps {
   readonly policy: Policy;
   readonly plugins: PluginDirectory;
   readonly ledger: CredentialLedger;
+  /** Where a credential left live but unrecorded is reported (high urgency). */
+  readonly notifier: Notifier;
   readonly clock?: Clock;
   readonly ids?: IdSource;
 }
@@ -55,11 +59,7 @@ export class VendPipeline {
 
   async vend(claims: Claims, input: VendInput): Promise<VendedCredential> {
     const { provider, scopes } = parseVendScopes(input);
-    if (!matchesSomeAnchor(this.deps.policy, claims)) {
-      const requested = scopes.map(formatScope);
-      await this.recorded(() => this.foreign.record(claims, requested), "could not write the audit event");
-      throw new PolicyDeniedError(requested, "no rule names this repository or its owner", "no_matching_rule");
-    }
+    if (!matchesSomeAnchor(this.deps.policy, claims)) return this.refuseForeign(claims, scopes);
     const worker = await this.deps.plugins.forProvider(provider);
     if (!worker) {
       const known = this.deps.plugins.providers().join(", ") || "none";
@@ -112,6 +112,13 @@ export class VendPipeline {
     };
   }
 
+  /** A repository no rule names: 403 before any worker, audited once per owner and hour. */
+  private async refuseForeign(claims: Claims, scopes: readonly Scope[]): Promise<never> {
+    const requested = scopes.map(formatScope);
+    await this.recorded(() => this.foreign.record(claims, requested), "could not write the audit event");
+    throw new PolicyDeniedError(requested, "no rule names this repository or its owner", "no_matching_rule");
+  }
+
   /**
    * Step "narrow": deny by default; on a denial the audit event is written before the 403. The
    * caller chose the scopes, so the event keeps a capped part of them (denials/audited-scopes.ts).
@@ -152,19 +159,35 @@ export class VendPipeline {
     // less on every vend). Both must land before the credential is handed out.
     const [recorded, audited] = await Promise.allSettled([this.deps.ledger.recordIssued(record), this.deps.ledger.appendAudit(event)]);
     const failure = recorded.status === "rejected" ? recorded : audited.status === "rejected" ? audited : undefined;
-    if (failure) {
-      const err: unknown = failure.reason;
-      // A vend event may have landed for a credential that is not handed out: say so beside it.
-      if (audited.status === "fulfilled") {
-        await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
-      }
-      if (record.revocable) {
-        await worker
-          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
-          .catch(() => undefined);
-      }
-      throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
+    if (!failure) return;
+    const err: unknown = failure.reason;
+    // A vend event may have landed for a credential that is not handed out: say so beside it.
+    if (audited.status === "fulfilled") {
+      await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
     }
+    await this.compensate(worker, record, event);
+    throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
+  }
+
+  /**
+   * Revokes a credential the ledger could not hold. If that fails too, or the worker cannot revoke
+   * it, a live credential exists that nothing records and leak response would not find: a high
+   * alert says what a human needs to revoke it by hand, and a `failure` event tries to keep the
+   * same in the ledger. Neither carries the secret.
+   */
+  private async compensate(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
+    const revokeError = !record.revocable
+      ? "not_revocable"
+      : await worker
+          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
+          .then(() => undefined, errorCode);
+    if (revokeError === undefined) return;
+    const alert = unrecordedCredentialAlert(record, revokeError);
+    await Promise.all([
+      this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: alert.kind, details: alert.details }),
+      // The notifier reports its own channels' failures (FanOutNotifier); the caller's 503 stands.
+      this.deps.notifier.notify(alert).catch(() => undefined),
+    ]);
   }
 
   /** A ledger write the answer depends on: its failure is a LedgerError (503). */

@@ -10,6 +10,7 @@ import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier
 import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
 import { MemoryLedger } from "./memory-ledger.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
+import type { Notification } from "../../functions/core/ports/notifier.js";
 import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
@@ -40,6 +41,8 @@ export interface VendFixture {
   readonly store: MemoryLocalTokenStore;
   /** Every log line the app wrote. */
   readonly logs: string[];
+  /** Every alert the pipeline raised. */
+  readonly alerts: Notification[];
   token(overrides?: { repository?: string; ref?: string; audience?: string; ttlSeconds?: number }): Promise<string>;
   vend(body: unknown, token?: string): Promise<Response>;
 }
@@ -67,7 +70,13 @@ export async function createVendFixture(
     audience: policy.audience,
     fetch: options.issuerFetch ?? (async (input, init) => routes.fetch(new Request(input, init))),
   });
-  const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]) });
+  const alerts: Notification[] = [];
+  const pipeline = new VendPipeline({
+    policy,
+    ledger,
+    plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]),
+    notifier: { notify: async (alert) => void alerts.push(alert) },
+  });
   const app = createVendApp({ pipeline, verifier, logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }) });
 
   const token: VendFixture["token"] = async (overrides = {}) => {
@@ -87,7 +96,7 @@ export async function createVendFixture(
       headers: { "content-type": "application/json", authorization: `Bearer ${bearer ?? (await token())}` },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-  return { app, ledger, issuer, keyDir, store, logs, token, vend };
+  return { app, ledger, issuer, keyDir, store, logs, alerts, token, vend };
 }
 
 export // The hours around the test run: audit queries by time walk day buckets, so keep ranges real.

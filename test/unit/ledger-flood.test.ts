@@ -79,7 +79,7 @@ const largest = (n: number) =>
   Array.from({ length: 20 }, (_, i) => `local:read:${String(n).padStart(6, "0")}-${i}-`.padEnd(512, "x"));
 
 function pipelineOn(ledger: CredentialLedger, clock: Clock, plugins: PluginDirectory): VendPipeline {
-  return new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins, clock });
+  return new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins, clock, notifier: { notify: async () => {} } });
 }
 
 describe("ledger flood: any GitHub repository can flood the ledger", () => {
