@@ -23,11 +23,18 @@ export class CredvendError extends Error {
   }
 }
 
-/** The policy denied a scope: a 403 that names it, audited as a denial. */
+/**
+ * The policy denied a scope: a 403 that names it, audited as a denial. `no_matching_rule` when no
+ * rule names the caller's repository or owner at all (audited once per owner and hour).
+ */
 export class PolicyDeniedError extends CredvendError {
   override readonly name = "PolicyDeniedError";
-  constructor(readonly deniedScopes: readonly string[], reason: string) {
-    super("forbidden", "scope_denied", `denied by policy: ${deniedScopes.join(", ")} (${reason})`);
+  constructor(
+    readonly deniedScopes: readonly string[],
+    reason: string,
+    code: "scope_denied" | "no_matching_rule" = "scope_denied",
+  ) {
+    super("forbidden", code, `denied by policy: ${deniedScopes.join(", ")} (${reason})`);
   }
 }
 

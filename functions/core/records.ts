@@ -58,6 +58,8 @@ export interface CredentialRecord {
 export type AuditEventType =
   | "vend"
   | "deny"
+  /** The denials of one foreign owner in one hour, summarized once (foreign-denials.ts). */
+  | "deny_flood"
   | "detect"
   | "revoke"
   | "manual"

@@ -1,22 +1,29 @@
 import type { Claims } from "../../plugin-protocol/claims.js";
+import { auditedScopes } from "./denials/audited-scopes.js";
+import { ForeignDenials } from "./denials/foreign-denials.js";
 import { forensicClaims } from "./forensic-claims.js";
 import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
+import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluatePolicy } from "./policy/evaluate-policy.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
+import type { Notifier } from "./ports/notifier.js";
 import type { PrepareResult } from "../../plugin-protocol/types.js";
 import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
 export interface VendPipelineDeps {
   readonly policy: Policy;
   readonly plugins: PluginDirectory;
   readonly ledger: CredentialLedger;
+  /** Where a credential left live but unrecorded is reported (high urgency). */
+  readonly notifier: Notifier;
   readonly clock?: Clock;
   readonly ids?: IdSource;
 }
@@ -37,18 +44,22 @@ export interface VendedCredential {
  * validate → narrow → analyze → serialize → vend → audit.
  * The policy is checked before any worker sees the request, so a denial costs no round trip; a
  * permitted vend costs two (Prepare, Vend). Nothing is handed out unless the ledger holds it.
+ * A token from a repository no rule names is refused first, audited once per owner and hour.
  */
 export class VendPipeline {
   private readonly clock: Clock;
   private readonly ids: IdSource;
+  private readonly foreign: ForeignDenials;
 
   constructor(private readonly deps: VendPipelineDeps) {
     this.clock = deps.clock ?? systemClock;
     this.ids = deps.ids ?? randomIds;
+    this.foreign = new ForeignDenials({ ledger: deps.ledger, clock: this.clock });
   }
 
   async vend(claims: Claims, input: VendInput): Promise<VendedCredential> {
     const { provider, scopes } = parseVendScopes(input);
+    if (!matchesSomeAnchor(this.deps.policy, claims)) return this.refuseForeign(claims, scopes);
     const worker = await this.deps.plugins.forProvider(provider);
     if (!worker) {
       const known = this.deps.plugins.providers().join(", ") || "none";
@@ -66,7 +77,7 @@ export class VendPipeline {
     const vended = await worker
       .vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedTtl, serialized: prepared.serialized!.serialized })
       .catch(async (err: unknown) => {
-        await this.auditQuietly(this.event("failure", claims, granted, { credentialId, reason: errorCode(err) }));
+        await this.auditQuietly(this.event("failure", claims, granted.map(formatScope), { credentialId, reason: errorCode(err) }));
         throw err;
       });
 
@@ -84,7 +95,7 @@ export class VendPipeline {
       tokenHashes: Object.values(vended.credential).map(tokenHash),
       state: "active",
     };
-    await this.persist(worker, record, this.event("vend", claims, granted, {
+    await this.persist(worker, record, this.event("vend", claims, record.scopes, {
       credentialId,
       details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
     }));
@@ -101,11 +112,31 @@ export class VendPipeline {
     };
   }
 
-  /** Step "narrow": deny by default; on a denial the audit event is written before the 403. */
+  /** A repository no rule names: 403 before any worker, audited once per owner and hour. */
+  private async refuseForeign(claims: Claims, scopes: readonly Scope[]): Promise<never> {
+    const requested = scopes.map(formatScope);
+    await this.recorded(() => this.foreign.record(claims, requested), "could not write the audit event");
+    throw new PolicyDeniedError(requested, "no rule names this repository or its owner", "no_matching_rule");
+  }
+
+  /**
+   * Step "narrow": deny by default; on a denial the audit event is written before the 403. The
+   * caller chose the scopes, so the event keeps a capped part of them (denials/audited-scopes.ts).
+   */
   private async narrow(claims: Claims, scopes: readonly Scope[], requestedTtl: number | undefined): Promise<number> {
     const decision = evaluatePolicy(this.deps.policy, claims, scopes, requestedTtl);
     if (decision.allowed) return decision.ttlSeconds;
-    await this.audit(this.event("deny", claims, scopes, { reason: "scope_denied", details: { denied: decision.denied.join(" "), why: decision.reason } }));
+    const requested = auditedScopes(scopes.map(formatScope));
+    // The denied scopes are among the requested ones: a note about those covers both lists.
+    const denied = auditedScopes(decision.denied);
+    const truncated = requested.truncated ?? denied.truncated;
+    await this.recorded(
+      () => this.deps.ledger.appendAudit(this.event("deny", claims, requested.scopes, {
+        reason: "scope_denied",
+        details: { denied: denied.scopes.join(" "), why: decision.reason, ...(truncated ? { truncated } : {}) },
+      })),
+      "could not write the audit event",
+    );
     throw new PolicyDeniedError(decision.denied, decision.reason);
   }
 
@@ -128,26 +159,43 @@ export class VendPipeline {
     // less on every vend). Both must land before the credential is handed out.
     const [recorded, audited] = await Promise.allSettled([this.deps.ledger.recordIssued(record), this.deps.ledger.appendAudit(event)]);
     const failure = recorded.status === "rejected" ? recorded : audited.status === "rejected" ? audited : undefined;
-    if (failure) {
-      const err: unknown = failure.reason;
-      // A vend event may have landed for a credential that is not handed out: say so beside it.
-      if (audited.status === "fulfilled") {
-        await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
-      }
-      if (record.revocable) {
-        await worker
-          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
-          .catch(() => undefined);
-      }
-      throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
+    if (!failure) return;
+    const err: unknown = failure.reason;
+    // A vend event may have landed for a credential that is not handed out: say so beside it.
+    if (audited.status === "fulfilled") {
+      await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
     }
+    await this.compensate(worker, record, event);
+    throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
   }
 
-  private async audit(event: AuditEvent): Promise<void> {
+  /**
+   * Revokes a credential the ledger could not hold. If that fails too, or the worker cannot revoke
+   * it, a live credential exists that nothing records and leak response would not find: a high
+   * alert says what a human needs to revoke it by hand, and a `failure` event tries to keep the
+   * same in the ledger. Neither carries the secret.
+   */
+  private async compensate(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
+    const revokeError = !record.revocable
+      ? "not_revocable"
+      : await worker
+          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
+          .then(() => undefined, errorCode);
+    if (revokeError === undefined) return;
+    const alert = unrecordedCredentialAlert(record, revokeError);
+    await Promise.all([
+      this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: alert.kind, details: alert.details }),
+      // The notifier reports its own channels' failures (FanOutNotifier); the caller's 503 stands.
+      this.deps.notifier.notify(alert).catch(() => undefined),
+    ]);
+  }
+
+  /** A ledger write the answer depends on: its failure is a LedgerError (503). */
+  private async recorded(write: () => Promise<void>, failure: string): Promise<void> {
     try {
-      await this.deps.ledger.appendAudit(event);
+      await write();
     } catch (err) {
-      throw err instanceof LedgerError ? err : new LedgerError("could not write the audit event", { cause: err });
+      throw err instanceof LedgerError ? err : new LedgerError(failure, { cause: err });
     }
   }
 
@@ -159,7 +207,7 @@ export class VendPipeline {
   private event(
     type: AuditEvent["type"],
     claims: Claims,
-    scopes: readonly Scope[],
+    scopes: readonly string[],
     extra: Pick<AuditEvent, "credentialId" | "reason" | "details">,
   ): AuditEvent {
     const subject = forensicClaims(claims);
@@ -168,7 +216,7 @@ export class VendPipeline {
       type,
       at: this.clock.now().toISOString(),
       ...(subject.repository ? { repository: subject.repository } : {}),
-      scopes: scopes.map(formatScope),
+      scopes: [...scopes],
       subject,
       ...extra,
     };

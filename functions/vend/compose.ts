@@ -4,6 +4,7 @@ import { loadPolicyYaml } from "../core/policy/load-policy.js";
 import type { Policy } from "../core/policy/policy.js";
 import { VendPipeline } from "../core/vend-pipeline.js";
 import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
+import { loggerNotifier } from "../adapters/notify/logger-notifier.js";
 import { composePluginDirectory, type PluginDirectoryComposition } from "../adapters/plugins/compose-plugin-directory.js";
 import type { VerifiedPluginDirectory } from "../core/plugin-trust/verified-plugin-directory.js";
 import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
@@ -25,7 +26,7 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
     issuers: [...policy.issuers, ...(options.extraIssuers ?? [])],
     audience: policy.audience,
   });
-  const pipeline = new VendPipeline({ policy, plugins, ledger: options.ledger });
+  const pipeline = new VendPipeline({ policy, plugins, ledger: options.ledger, notifier: options.notifier ?? loggerNotifier(options.logger) });
   return { app: createVendApp({ pipeline, verifier, logger: options.logger }), policy, plugins };
 }
 

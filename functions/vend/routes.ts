@@ -77,7 +77,7 @@ export const AwsContainerCredentials = z
 const VEND_ERRORS = {
   400: "Bad body or query, invalid scope, unknown or mixed providers",
   401: "Missing or invalid OIDC token",
-  403: "The policy does not allow a scope (named in the message); audited",
+  403: "The policy does not allow a scope, named in the message (scope_denied; audited), or no rule names the repository or its owner (no_matching_rule; audited once per owner and hour)",
   502: "The worker or its upstream failed",
   503: "A dependency is down (JWKS, worker, ledger); nothing vended",
   504: "The worker did not answer in time; nothing vended",

@@ -4,7 +4,8 @@ import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 
 export const LEDGER_ACTIONS = {
-  /** recordIssued (BatchWriteItem of lookups, conditional PutItem) and appendAudit (PutItem). No reads. */
+  /** recordIssued (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce
+   *  (conditional PutItem; a refused condition needs no other action). No reads. */
   vend: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
   /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],

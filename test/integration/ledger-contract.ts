@@ -290,6 +290,44 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         expect(await ledger.auditByTime(range)).toStrictEqual([deny]);
       });
 
+      it("auditByTime merges a busy day's events in time order, however they are spread", async () => {
+        const t0 = newWindow();
+        const written = Array.from({ length: 64 }, (_, i) =>
+          event({ at: iso(t0 + ((i * 7_919) % 64) * 60_000 + (i % 3)), repository: newRepository() }),
+        );
+        for (const e of written) await ledger.appendAudit(e);
+        const want = [...written].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.eventId < b.eventId ? -1 : 1));
+        expect(ids(await ledger.auditByTime({ from: iso(t0), to: iso(t0 + DAY) }))).toEqual(ids(want));
+        expect(ids(await ledger.auditByTime({ from: iso(t0 + 10 * 60_000), to: iso(t0 + 20 * 60_000) }))).toEqual(
+          ids(want.filter((e) => Date.parse(e.at) >= t0 + 10 * 60_000 && Date.parse(e.at) < t0 + 20 * 60_000)),
+        );
+      });
+
+      describe("appendAuditOnce", () => {
+        it("stores the first of any number of concurrent repeats, and says which call wrote it", async () => {
+          const t0 = newWindow();
+          const summary = event({ type: "deny_flood", at: iso(t0), eventId: `deny_flood-${randomUUID()}`, repository: newRepository(), details: { n: "0" } });
+          const repeats = Array.from({ length: 10 }, (_, i) => ({ ...summary, details: { n: String(i) } }));
+          const wrote = await Promise.all(repeats.map((e) => ledger.appendAuditOnce(e)));
+          expect(wrote.filter(Boolean)).toHaveLength(1);
+          const stored = await ledger.auditByTime({ from: iso(t0), to: iso(t0 + 1) });
+          expect(stored).toStrictEqual([repeats[wrote.indexOf(true)]]);
+          expect(await ledger.appendAuditOnce(summary)).toBe(false);
+          expect(await ledger.auditByRepository(summary.repository!, { from: iso(t0), to: iso(t0 + 1) })).toStrictEqual(stored);
+        });
+
+        it("neither replaces an event appendAudit wrote nor lets appendAudit replace its own", async () => {
+          const first = event({ at: iso(newWindow()), credentialId: randomUUID(), reason: "original" });
+          await ledger.appendAudit(first);
+          expect(await ledger.appendAuditOnce({ ...first, reason: "rewritten" })).toBe(false);
+          const once = event({ at: iso(newWindow()), credentialId: randomUUID(), reason: "once" });
+          expect(await ledger.appendAuditOnce(once)).toBe(true);
+          await expect(ledger.appendAudit({ ...once, reason: "rewritten" })).rejects.toBeInstanceOf(LedgerError);
+          expect(await ledger.auditByCredential(first.credentialId!)).toStrictEqual([first]);
+          expect(await ledger.auditByCredential(once.credentialId!)).toStrictEqual([once]);
+        });
+      });
+
       it("rejects a second event with the same id and keeps the first", async () => {
         const first = event({ at: iso(newWindow()), credentialId: randomUUID(), reason: "original" });
         await ledger.appendAudit(first);

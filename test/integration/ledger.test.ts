@@ -11,13 +11,16 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  ConditionalCheckFailedException,
   type BatchWriteItemCommandInput,
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoDbLedger, ensureLedgerTable, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger.js";
-import { credentialItem, lookupItem } from "../../functions/adapters/ledger/dynamodb-ledger-items.js";
+import { credentialItem, eventItem, lookupItem } from "../../functions/adapters/ledger/dynamodb-ledger-items.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { LedgerError } from "../../functions/core/errors.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
@@ -152,6 +155,27 @@ for (const server of servers) {
       expect((await ledger.findByTokenHashes([hash])).size).toBe(0);
     });
 
+    it("spreads a day's events over the byDay shards, and still reads events written before sharding", async () => {
+      const { client, tableName, ledger } = await setUp();
+      const day = "2031-06-01";
+      const events = Array.from({ length: 48 }, (_, i) => ({
+        eventId: randomUUID(), type: "deny" as const, at: `${day}T10:${String(i).padStart(2, "0")}:00.000Z`, reason: "scope_denied",
+      }));
+      for (const event of events) await ledger.appendAudit(event);
+      // What the ledger wrote before sharding: the day alone as the byDay partition.
+      const legacy = { eventId: randomUUID(), type: "vend" as const, at: `${day}T10:30:30.000Z`, credentialId: randomUUID() };
+      await client.send(new PutItemCommand({ TableName: tableName, Item: { ...eventItem(legacy, 90), dayKey: { S: day } } }));
+
+      const scan = await client.send(new ScanCommand({ TableName: tableName }));
+      const dayKeys = new Set((scan.Items ?? []).map((item) => item.dayKey?.S).filter((key) => key !== undefined));
+      for (const key of dayKeys) expect(key).toMatch(new RegExp(`^${day}(#([0-9]|1[0-5]))?$`));
+      expect(dayKeys.size).toBeGreaterThan(8);
+
+      const found = await ledger.auditByTime({ from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z` });
+      const all = [...events, legacy].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      expect(found.map((e) => e.eventId)).toEqual(all.map((e) => e.eventId));
+    });
+
     it("turns SDK failures into LedgerError naming the operation and no data values", async () => {
       const { client } = await setUp();
       const tableName = freshTableName(); // never created
@@ -166,6 +190,7 @@ for (const server of servers) {
         ["findByTokenHash", () => ledger.findByTokenHash(record.tokenHashes[0]!)],
         ["findByTokenHashes", () => ledger.findByTokenHashes(record.tokenHashes)],
         ["appendAudit", () => ledger.appendAudit(event)],
+        ["appendAuditOnce", () => ledger.appendAuditOnce(event)],
         ["auditByCredential", () => ledger.auditByCredential(record.credentialId)],
         ["auditByRepository", () => ledger.auditByRepository(repository, range)],
         ["auditByTime", () => ledger.auditByTime(range)],
@@ -265,6 +290,38 @@ describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
     mock.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { [tableName]: leftOver } });
     await expect(ledger.recordIssued(record)).rejects.toBeInstanceOf(LedgerError);
     expect(sent()).toEqual(["BatchWriteItem", "BatchWriteItem"]);
+  });
+
+  it("auditByTime queries the 16 shards and the unsharded partition of each day, and merges them in time order", async () => {
+    const { mock, ledger } = setUp();
+    const at = (time: string, eventId: string) => eventItem({ eventId, type: "deny", at: `2031-01-01T${time}Z` }, 90);
+    mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, { S: string }> }) => {
+      const partition = input.ExpressionAttributeValues[":value"]!.S;
+      if (partition === "2031-01-01#3") return { Items: [at("01:00:00.000", "b"), at("03:00:00.000", "d")] };
+      if (partition === "2031-01-01#12") return { Items: [at("00:30:00.000", "a")] };
+      if (partition === "2031-01-01") return { Items: [at("02:00:00.000", "c")] };
+      return {};
+    });
+    const found = await ledger.auditByTime({ from: "2031-01-01T00:00:00.000Z", to: "2031-01-01T12:00:00.000Z" });
+
+    expect(found.map((e) => e.eventId)).toEqual(["a", "b", "c", "d"]);
+    const partitions = mock.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues![":value"]!.S);
+    expect([...partitions].sort()).toEqual(["2031-01-01", ...Array.from({ length: 16 }, (_, i) => `2031-01-01#${i}`)].sort());
+    expect(mock.commandCalls(QueryCommand).every((call) => call.args[0].input.IndexName === "byDay")).toBe(true);
+  });
+
+  it("appendAuditOnce puts conditionally, and a refused condition is a repeat, not an error", async () => {
+    const { mock, ledger } = setUp();
+    const event = { eventId: "deny_flood-2031-01-01T10-id-4242", type: "deny_flood", at: "2031-01-01T10:00:00.000Z" } as const;
+    mock.on(PutItemCommand).resolvesOnce({}).rejects(new ConditionalCheckFailedException({ message: "condition", $metadata: {} }));
+    expect(await ledger.appendAuditOnce(event)).toBe(true);
+    expect(await ledger.appendAuditOnce(event)).toBe(false);
+    const puts = mock.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+    expect(puts).toHaveLength(2);
+    for (const put of puts) {
+      expect(put.ConditionExpression).toBe("attribute_not_exists(#pk)");
+      expect(put.Item?.pk).toEqual({ S: `EVENT#${event.eventId}` });
+    }
   });
 
   it("findByTokenHashes reads consistently in chunks of 100 and retries unprocessed keys", async () => {

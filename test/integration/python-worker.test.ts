@@ -83,7 +83,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     });
     const routes = fixture.issuer.routes();
     const verifier = new OidcVerifier({ issuers: [ISSUER], audience: "credvend", fetch: async (i, init) => routes.fetch(new Request(i, init)) });
-    const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(POLICY), ledger, plugins }), verifier });
+    const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(POLICY), ledger, plugins, notifier: { notify: async (n) => void alerts.push(n) } }), verifier });
     const vend = async (scopes: string[]) =>
       app.request("/v1/vend", {
         method: "POST",

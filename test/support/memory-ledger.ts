@@ -55,6 +55,13 @@ export class MemoryLedger implements CredentialLedger {
     this.#events.set(event.eventId, { orderKey, event: structuredClone(event) });
   }
 
+  async appendAuditOnce(event: AuditEvent): Promise<boolean> {
+    const orderKey = eventOrderKey(event);
+    if (this.#events.has(event.eventId)) return false;
+    this.#events.set(event.eventId, { orderKey, event: structuredClone(event) });
+    return true;
+  }
+
   async auditByCredential(credentialId: string): Promise<AuditEvent[]> {
     return this.#select((event) => event.credentialId === credentialId);
   }

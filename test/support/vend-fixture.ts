@@ -1,6 +1,7 @@
 // A vend app built from real parts, in one process: the dev OIDC issuer (keys in a temp dir, its
 // JWKS served through the verifier's fetch), the OIDC verifier, the local-tokens worker behind the
-// real gRPC-web client, and the in-memory ledger. Only the network is left out.
+// real gRPC-web client, and the in-memory ledger (or one the test brings). Only the network is
+// left out.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,8 @@ import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../c
 import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
 import { MemoryLedger } from "./memory-ledger.js";
+import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
+import type { Notification } from "../../functions/core/ports/notifier.js";
 import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
@@ -31,19 +34,27 @@ rules:
 
 export interface VendFixture {
   readonly app: ReturnType<typeof createVendApp>;
-  readonly ledger: MemoryLedger;
+  readonly ledger: CredentialLedger;
   readonly issuer: DevIssuer;
   /** Where the dev issuer's private key is, for tests that sign odd tokens with it. */
   readonly keyDir: string;
   readonly store: MemoryLocalTokenStore;
   /** Every log line the app wrote. */
   readonly logs: string[];
+  /** Every alert the pipeline raised. */
+  readonly alerts: Notification[];
   token(overrides?: { repository?: string; ref?: string; audience?: string; ttlSeconds?: number }): Promise<string>;
   vend(body: unknown, token?: string): Promise<Response>;
 }
 
 export async function createVendFixture(
-  options: { worker?: PluginClient; policy?: string; issuerFetch?: typeof fetch; otherWorkers?: readonly { client: PluginClient; providers: readonly string[] }[] } = {},
+  options: {
+    worker?: PluginClient;
+    policy?: string;
+    issuerFetch?: typeof fetch;
+    otherWorkers?: readonly { client: PluginClient; providers: readonly string[] }[];
+    ledger?: CredentialLedger;
+  } = {},
 ): Promise<VendFixture> {
   const keyDir = mkdtempSync(join(tmpdir(), "credvend-issuer-"));
   const issuer = await loadOrCreateDevIssuer({ dir: keyDir, issuerUrl: ISSUER });
@@ -51,7 +62,7 @@ export async function createVendFixture(
   const store = new MemoryLocalTokenStore();
   const localTokens = createLocalTokensWorker({ store });
   const worker = options.worker ?? inMemoryWorkerClient(localTokens, { routes: localTokens.routes });
-  const ledger = new MemoryLedger();
+  const ledger = options.ledger ?? new MemoryLedger();
   const logs: string[] = [];
   const policy = loadPolicyYaml(options.policy ?? SAMPLE_POLICY);
   const verifier = new OidcVerifier({
@@ -59,7 +70,13 @@ export async function createVendFixture(
     audience: policy.audience,
     fetch: options.issuerFetch ?? (async (input, init) => routes.fetch(new Request(input, init))),
   });
-  const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]) });
+  const alerts: Notification[] = [];
+  const pipeline = new VendPipeline({
+    policy,
+    ledger,
+    plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]),
+    notifier: { notify: async (alert) => void alerts.push(alert) },
+  });
   const app = createVendApp({ pipeline, verifier, logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }) });
 
   const token: VendFixture["token"] = async (overrides = {}) => {
@@ -79,7 +96,7 @@ export async function createVendFixture(
       headers: { "content-type": "application/json", authorization: `Bearer ${bearer ?? (await token())}` },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-  return { app, ledger, issuer, keyDir, store, logs, token, vend };
+  return { app, ledger, issuer, keyDir, store, logs, alerts, token, vend };
 }
 
 export // The hours around the test run: audit queries by time walk day buckets, so keep ranges real.

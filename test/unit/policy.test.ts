@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
+import { matchesSomeAnchor } from "../../functions/core/policy/anchors.js";
 import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
 import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
@@ -261,5 +262,37 @@ describe("parseDuration", () => {
     ["", undefined],
   ])("%j → %j", (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds);
+  });
+});
+
+// Review finding "any GitHub repository can flood the ledger": a token that no rule's anchors
+// match is refused before anything else and audited once per owner and hour.
+describe("matchesSomeAnchor: which tokens the policy could ever serve", () => {
+  const GITHUB = "https://token.actions.githubusercontent.com";
+  const GHES = "https://ghes.acme.example/_services/token";
+  const policy = loadPolicyYaml(`
+version: 1
+audience: credvend
+issuers: [${GITHUB}, ${GHES}]
+rules:
+  - { name: by-ids, when: { iss: ${GITHUB}, repository_owner_id: "1001", repository_id: "2002", ref: refs/heads/main }, allow: [local:read:x] }
+  - { name: by-owner, when: { iss: ${GITHUB}, repository_owner: tools }, allow: [local:read:x] }
+  - { name: on-ghes, when: { iss: ${GHES}, repository: corp/app }, allow: [local:read:x] }
+`);
+  it.each([
+    { name: "the anchored repository, by ids (any ref: the ref is not an anchor)", claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "2002", ref: "refs/heads/feature" }, want: true },
+    { name: "another repository of the owner pinned with a repository", claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "3003" }, want: false },
+    { name: "any repository of an owner pinned alone", claims: { iss: GITHUB, repository_owner: "tools", repository: "tools/x" }, want: true },
+    { name: "a look-alike owner", claims: { iss: GITHUB, repository_owner: "tools-evil", repository: "tools-evil/x" }, want: false },
+    { name: "a repository pinned on another issuer", claims: { iss: GITHUB, repository: "corp/app" }, want: false },
+    { name: "that repository on its issuer", claims: { iss: GHES, repository: "corp/app" }, want: true },
+    { name: "a token without the anchor claims", claims: { iss: GITHUB }, want: false },
+  ] as { name: string; claims: Record<string, string>; want: boolean }[])("$name → $want", ({ claims, want }) => {
+    expect(matchesSomeAnchor(policy, claims)).toBe(want);
+  });
+
+  it("a policy without rules serves nobody", () => {
+    const empty = loadPolicyYaml(`version: 1\naudience: credvend\nissuers: [${GITHUB}]\nrules: []\n`);
+    expect(matchesSomeAnchor(empty, defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }))).toBe(false);
   });
 });

@@ -66,11 +66,24 @@ describe("POST /v1/vend", () => {
     expect(events[0]).toMatchObject({ type: "deny", reason: "scope_denied", details: { denied: "local:admin:billing" } });
   });
 
-  it("denies another repository's workflow", async () => {
+  it("denies a repository no rule names: 403 no_matching_rule, audited as the hour's summary of its owner", async () => {
     const fixture = await createVendFixture();
     const response = await fixture.vend({ scopes: ["local:read:billing"] }, await fixture.token({ repository: "acme/api" }));
     expect(response.status).toBe(403);
-    expect((await json(response)).error?.message).toContain("no rule matches this workflow");
+    const { error } = await json(response);
+    expect(error).toMatchObject({ code: "no_matching_rule", message: expect.stringContaining("local:read:billing") });
+    expect(error?.message).toContain("no rule names this repository or its owner");
+    const events = await fixture.ledger.auditByTime(ALL_TIME);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "deny_flood", reason: "no_matching_rule", repository: "acme/api", scopes: ["local:read:billing"] });
+  });
+
+  it("denies another workflow of a repository a rule names: 403 scope_denied, audited in full", async () => {
+    const fixture = await createVendFixture();
+    const response = await fixture.vend({ scopes: ["local:read:billing"] }, await fixture.token({ ref: "refs/heads/feature" }));
+    expect(response.status).toBe(403);
+    expect((await json(response)).error).toMatchObject({ code: "scope_denied", message: expect.stringContaining("no rule matches this workflow") });
+    expect((await fixture.ledger.auditByTime(ALL_TIME)).map((e) => e.type)).toEqual(["deny"]);
   });
 
   it.each([

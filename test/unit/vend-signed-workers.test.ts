@@ -55,7 +55,7 @@ async function signedVendApp(options: { lambda?: LambdaConfiguration } = {}) {
   });
   const routes = fixture.issuer.routes();
   const verifier = new OidcVerifier({ issuers: [ISSUER], audience: "credvend", fetch: async (input, init) => routes.fetch(new Request(input, init)) });
-  const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins }), verifier });
+  const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins, notifier: { notify: async (n) => void alerts.push(n) } }), verifier });
   const vend = async () =>
     app.request("/v1/vend", {
       method: "POST",

@@ -1,5 +1,6 @@
 // Marshalling between ledger domain objects and DynamoDB items, by hand (low-level client only).
 // The table layout these keys implement is described in dynamodb-ledger.ts.
+import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { LedgerError } from "../../core/errors.js";
 import type { AuditEvent, AuditEventType, CredentialRecord, CredentialState } from "../../core/records.js";
@@ -32,9 +33,28 @@ export function lookupKey(hash: string): Item {
   return { [KEY.pk]: { S: `HASH#${hash}` }, [KEY.sk]: { S: LOOKUP_SK } };
 }
 
-/** The UTC day of a normalized timestamp: the partition of the byDay index. */
+/** The UTC day of a normalized timestamp. */
 export function dayOf(sortable: string): string {
   return sortable.slice(0, 10);
+}
+
+/**
+ * Partitions per day in the byDay index, so one day's events spread over this many partitions
+ * instead of one hot one. Readers query shards 0 … DAY_SHARDS-1: raising it is safe, lowering it
+ * hides the events of the shards dropped.
+ */
+export const DAY_SHARDS = 16;
+
+/** The byDay partition of an event: `YYYY-MM-DD#<shard>`, the shard from a hash of its id. */
+export function dayKeyOf(sortable: string, eventId: string): string {
+  const shard = createHash("sha256").update(eventId).digest().readUInt16BE(0) % DAY_SHARDS;
+  return `${dayOf(sortable)}#${shard}`;
+}
+
+/** Every byDay partition of a day: its shards, then the unsharded `YYYY-MM-DD` that events
+ *  written before sharding carry (empty once they have expired). */
+export function dayPartitions(day: string): string[] {
+  return [...Array.from({ length: DAY_SHARDS }, (_, shard) => `${day}#${shard}`), day];
 }
 
 /** Epoch seconds for the TTL attribute: `iso` plus the retention period. */
@@ -81,7 +101,7 @@ export function eventItem(event: AuditEvent, retentionDays: number): Item {
     // Events of a credential share its partition (one consistent Query); others stand alone.
     [KEY.pk]: { S: event.credentialId === undefined ? `EVENT#${event.eventId}` : `CRED#${event.credentialId}` },
     [KEY.sk]: { S: `${EVENT_SK_PREFIX}${orderKey}` },
-    [KEY.day]: { S: dayOf(orderKey) },
+    [KEY.day]: { S: dayKeyOf(orderKey, event.eventId) },
     [KEY.time]: { S: orderKey },
     [KEY.ttl]: { N: String(ttlSeconds(event.at, retentionDays)) },
     kind: { S: "event" },

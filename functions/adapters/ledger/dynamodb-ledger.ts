@@ -8,12 +8,18 @@
 //   audit event        CRED#<credentialId>    EVENT#<time>#<eventId>      repoKey, dayKey, timeKey
 //   (no credential)    EVENT#<eventId>        EVENT#<time>#<eventId>      repoKey, dayKey, timeKey
 //
-//   GSI byRepository   repoKey = owner/name,  timeKey = <time>#<eventId>   (events with a repository)
-//   GSI byDay          dayKey = YYYY-MM-DD,   timeKey = <time>#<eventId>   (every event)
+//   GSI byRepository   repoKey = owner/name,          timeKey = <time>#<eventId>   (events with a repository)
+//   GSI byDay          dayKey = YYYY-MM-DD#<shard>,   timeKey = <time>#<eventId>   (every event)
 //
 // <time> is the event's `at` normalized to `YYYY-MM-DDTHH:mm:ss.sssZ` so keys sort as times
 // (ledger-time.ts); the original string is stored as `at`. Both GSIs project ALL and are sparse:
-// only events carry their keys. A time range spanning several days queries each day's bucket.
+// only events carry their keys. The byDay index is sharded: <shard> (0 … DAY_SHARDS-1, from a
+// hash of the event id) spreads one day's events over 16 partitions, so a burst of events cannot
+// throttle one index partition (and, through back-pressure, every write to the table).
+// auditByTime queries every shard of every day in the range and merges them in time order.
+// Events written before sharding carry dayKey = YYYY-MM-DD: auditByTime queries that partition
+// too, so nothing needs migrating; once they have expired (the retention period after the
+// upgrade) it is one empty query per day. The key's attribute and index are unchanged.
 // An event's credential partition also holds the record, so auditByCredential is one consistent
 // Query. Every item has a numeric `ttl` (epoch seconds) = expiresAt (records, lookups) or `at`
 // (events) + a retention period, for the table's TTL setting: records outlive the credential
@@ -23,7 +29,8 @@
 // ReturnValuesOnConditionCheckFailure), so the embedded local default works. Without
 // transactions, recordIssued writes the lookups first and the record last, conditionally: a
 // lookup whose record is missing (a crash between the two) or does not list the hash (a rejected
-// duplicate id) finds nothing.
+// duplicate id) finds nothing. Events are append-only: appendAudit and appendAuditOnce put them
+// conditionally (attribute_not_exists), the first failing a repeat and the second ignoring it.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
 import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../../core/records.js";
@@ -35,15 +42,20 @@ import {
   credentialItem,
   credentialKey,
   dayOf,
+  dayPartitions,
   eventFromItem,
   eventItem,
   lookupFromItem,
   lookupItem,
   lookupKey,
   recordFromItem,
+  type Item,
 } from "./dynamodb-ledger-items.js";
-import { batchGetAll, batchWriteAll, getItem, inParallel, putNew, queryAll, type Table } from "./dynamodb-requests.js";
+import { batchGetAll, batchWriteAll, getItem, inParallel, putIfAbsent, putNew, queryAll, type Table } from "./dynamodb-requests.js";
 import { normalizeRange } from "./ledger-time.js";
+
+/** byDay partitions queried at once by auditByTime (17 per day: 16 shards and the unsharded one). */
+const DAY_QUERIES_AT_ONCE = 8;
 
 export { ensureLedgerTable, ledgerTableDefinition, LEDGER_TTL_ATTRIBUTE } from "./dynamodb-ledger-table.js";
 
@@ -110,6 +122,10 @@ export class DynamoDbLedger implements CredentialLedger {
     await putNew(this.#table, "appendAudit", item, "an event with this id already exists");
   }
 
+  async appendAuditOnce(event: AuditEvent): Promise<boolean> {
+    return putIfAbsent(this.#table, "appendAuditOnce", eventItem(event, this.#retentionDays));
+  }
+
   async auditByCredential(credentialId: string): Promise<AuditEvent[]> {
     const items = await queryAll(this.#table, "auditByCredential", {
       KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :events)",
@@ -133,10 +149,13 @@ export class DynamoDbLedger implements CredentialLedger {
   async auditByTime(range: TimeRange): Promise<AuditEvent[]> {
     const bounds = normalizeRange(range);
     if (!bounds) return [];
-    const perDay = await inParallel(daysCovering(bounds), (day) =>
-      queryAll(this.#table, "auditByTime", { IndexName: INDEX.byDay, ...timeRangeCondition(KEY.day, day, bounds) }),
+    const partitions = daysCovering(bounds).flatMap(dayPartitions);
+    const perPartition = await inParallel(
+      partitions,
+      (partition) => queryAll(this.#table, "auditByTime", { IndexName: INDEX.byDay, ...timeRangeCondition(KEY.day, partition, bounds) }),
+      DAY_QUERIES_AT_ONCE,
     );
-    return perDay.flat().map(eventFromItem);
+    return mergeByTime(perPartition).map(eventFromItem);
   }
 
   // Leak response: conditional writes, in dynamodb-ledger-claims.ts.
@@ -175,7 +194,13 @@ function timeRangeCondition(partition: string, value: string, bounds: { from: st
   };
 }
 
-/** The UTC days whose bucket may hold events in [from, to). */
+/** One list in time order from per-partition lists (each already in order, as Query returns them). */
+function mergeByTime(lists: readonly Item[][]): Item[] {
+  const time = (item: Item) => item[KEY.time]?.S ?? "";
+  return lists.flat().sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
+}
+
+/** The UTC days whose partitions may hold events in [from, to). */
 function daysCovering(bounds: { from: string; to: string }): string[] {
   const last = dayOf(new Date(Date.parse(bounds.to) - 1).toISOString());
   const days: string[] = [];

@@ -26,7 +26,7 @@ export interface Table {
 
 const BATCH_WRITE_LIMIT = 25;
 const BATCH_GET_LIMIT = 100;
-/** Batch chunks (and day buckets) requested at once. */
+/** Batch chunks requested at once. */
 const PARALLEL_REQUESTS = 4;
 
 /** Names the operation and the SDK error type only: SDK messages may quote keys or values. */
@@ -52,6 +52,14 @@ export async function getItem(table: Table, operation: string, key: Item): Promi
 
 /** Puts an item whose key must not exist yet; if it does, a LedgerError saying `duplicate`. */
 export async function putNew(table: Table, operation: string, item: Item, duplicate: string): Promise<void> {
+  if (!(await putIfAbsent(table, operation, item))) throw new LedgerError(`${operation}: ${duplicate}`);
+}
+
+/**
+ * Puts an item whose key must not exist yet: false, and nothing written, if it does. The refused
+ * write still costs write capacity on the item's partition, but nothing on the indexes.
+ */
+export async function putIfAbsent(table: Table, operation: string, item: Item): Promise<boolean> {
   try {
     await table.client.send(
       new PutItemCommand({
@@ -61,10 +69,9 @@ export async function putNew(table: Table, operation: string, item: Item, duplic
         ExpressionAttributeNames: { "#pk": KEY.pk },
       }),
     );
+    return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      throw new LedgerError(`${operation}: ${duplicate}`, { cause: error });
-    }
+    if (error instanceof ConditionalCheckFailedException) return false;
     throw sdkError(operation, error);
   }
 }
@@ -126,11 +133,11 @@ export async function batchGetAll(table: Table, operation: string, keys: Item[])
   return perChunk.flat();
 }
 
-/** Maps in order, at most PARALLEL_REQUESTS at a time. */
-export async function inParallel<T, R>(values: readonly T[], run: (value: T) => Promise<R>): Promise<R[]> {
+/** Maps in order, at most `limit` (default PARALLEL_REQUESTS) at a time. */
+export async function inParallel<T, R>(values: readonly T[], run: (value: T) => Promise<R>, limit = PARALLEL_REQUESTS): Promise<R[]> {
   const results: R[] = [];
-  for (let i = 0; i < values.length; i += PARALLEL_REQUESTS) {
-    results.push(...(await Promise.all(values.slice(i, i + PARALLEL_REQUESTS).map(run))));
+  for (let i = 0; i < values.length; i += limit) {
+    results.push(...(await Promise.all(values.slice(i, i + limit).map(run))));
   }
   return results;
 }

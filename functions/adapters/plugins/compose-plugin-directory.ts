@@ -4,6 +4,7 @@
 import type { CredentialLedger } from "../../core/ports/credential-ledger.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { Notifier } from "../../core/ports/notifier.js";
+import { loggerNotifier } from "../notify/logger-notifier.js";
 import { TrustStore } from "../../core/plugin-trust/trust-store.js";
 import type { WorkerRegistration } from "../config/function-config.js";
 import { FileCodeHash } from "./file-code-hash.js";
@@ -33,7 +34,7 @@ export function composePluginDirectory(options: PluginDirectoryComposition): Ver
   const { logger } = options;
   return new VerifiedPluginDirectory({
     trust: options.trustedKeys ?? new TrustStore(),
-    notifier: options.notifier ?? { notify: async (n) => logger.log(n.urgency === "high" ? "error" : "warn", n.title, { alert: n.kind, ...n.details }) },
+    notifier: options.notifier ?? loggerNotifier(logger),
     audit: (event) => options.ledger.appendAudit(event),
     logger,
     ...(options.recheckIntervalMs ? { recheckIntervalMs: options.recheckIntervalMs } : {}),

@@ -23,13 +23,20 @@ export interface CredentialLedger {
 
   appendAudit(event: AuditEvent): Promise<void>;
 
+  /**
+   * Appends an event unless one with its id and time is there already: one conditional write, and
+   * a repeat is no error but `false`. For summaries whose id and time derive from what they
+   * summarize, so that any number of writers store one (functions/core/foreign-denials.ts).
+   */
+  appendAuditOnce(event: AuditEvent): Promise<boolean>;
+
   /** Events of one credential, oldest first. */
   auditByCredential(credentialId: string): Promise<AuditEvent[]>;
 
   /** Events of one repository (`owner/name`) in a time range, oldest first. */
   auditByRepository(repository: string, range: TimeRange): Promise<AuditEvent[]>;
 
-  /** Every event in a time range, oldest first. */
+  /** Every event in a time range, oldest first (on DynamoDB: every shard of every day, merged). */
   auditByTime(range: TimeRange): Promise<AuditEvent[]>;
 
   // Leak response: each write below is one conditional write, so exactly one of any number of
