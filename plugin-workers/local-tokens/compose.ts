@@ -7,5 +7,5 @@ import { serveLocalTokens } from "./worker.js";
 
 export function composeLocalTokensWorker(config: LocalTokensConfig, dynamodb = new DynamoDBClient({})): ServedPlugin {
   // The table is created by the infrastructure; this function only reads and writes items.
-  return serveLocalTokens({ store: new DynamoDbLocalTokenStore(dynamodb, config.tableName) });
+  return serveLocalTokens({ store: new DynamoDbLocalTokenStore(dynamodb, config.tableName) }, { allowedCallers: config.allowedCallers });
 }

@@ -6,7 +6,7 @@ import { systemClock } from "../sdk/index.js";
 import type { RevokeRequest, RevokeResult, VendRequest, VendResult } from "../../plugin-protocol/types.js";
 import { formatScope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
-import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { introspectionRoutes } from "./introspect.js";
 import {
   LOCAL_PROVIDER,
@@ -107,8 +107,8 @@ export function createLocalTokensWorker(options: LocalTokensWorkerOptions): Loca
   };
 }
 
-/** The worker's app and Lambda handler, introspection included. */
-export function serveLocalTokens(options: LocalTokensWorkerOptions): ServedPlugin {
+/** The worker's app and Lambda handler, introspection included; `callers`: who may call the gRPC service. */
+export function serveLocalTokens(options: LocalTokensWorkerOptions, callers: CallerAuthentication = {}): ServedPlugin {
   const worker = createLocalTokensWorker(options);
-  return servePlugin(worker, { routes: worker.routes });
+  return servePlugin(worker, { ...callers, routes: worker.routes });
 }

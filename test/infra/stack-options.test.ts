@@ -48,6 +48,15 @@ test("without webhooks: no webhooks function, no webhook outputs, only the vend 
   expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "AWS_IAM", "NONE"]);
 });
 
+test("without webhooks the workers accept the vend role only", () => {
+  const resources = s.template.toJSON().Resources;
+  const vendRole = cfnText(s.stack.resolve(s.stack.vend.role.roleArn));
+  for (const w of s.stack.workers) {
+    const env = resources[s.stack.getLogicalId(w.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(JSON.parse(cfnText(env.CREDVEND_ALLOWED_CALLERS))).toEqual([vendRole]);
+  }
+});
+
 test("without an email there is no subscription; without a ceiling the vended role has no permissions", () => {
   s.template.resourceCountIs("AWS::SNS::Subscription", 0);
   const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;

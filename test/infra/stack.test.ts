@@ -13,6 +13,7 @@ import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
+import { dependencyCycles } from "./template-dependencies.js";
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -180,6 +181,19 @@ describe("front doors", () => {
       { Action: "lambda:InvokeFunctionUrl", FunctionName: localTokens, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
       { Action: "lambda:InvokeFunction", FunctionName: localTokens, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
     ]);
+  });
+
+  test("workers mint credentials for any caller: each worker accepts exactly the vend and webhooks roles (CREDVEND_ALLOWED_CALLERS)", () => {
+    const roleArn = (role: { roleArn: string }) => cfnText(s.stack.resolve(role.roleArn));
+    for (const w of s.stack.workers) {
+      const allowed = JSON.parse(cfnText(envOf(w.lambda.function).CREDVEND_ALLOWED_CALLERS)) as string[];
+      expect([w.worker.name, allowed]).toEqual([w.worker.name, [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role)]]);
+    }
+  });
+
+  test("the workers naming the core's roles and the core naming the workers' URLs form no dependency cycle", () => {
+    expect(dependencyCycles(s.template.toJSON() as never)).toEqual([]);
+    expect(dependencyCycles({ Resources: { A: { Properties: { X: { "Fn::GetAtt": ["B", "Arn"] } } }, B: { DependsOn: "A" } } })).toEqual([["A", "B", "A"]]);
   });
 });
 

@@ -5,7 +5,7 @@ import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-p
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { ensureLocalTokensTable } from "../../plugin-workers/local-tokens/dynamodb-store.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
-import { viaLambda } from "../unit/plugin-sdk-lambda-fetch.js";
+import { VEND_ROLE_ARN, viaLambda } from "../unit/plugin-sdk-lambda-fetch.js";
 
 let dynamo: LocalDynamo;
 
@@ -15,6 +15,7 @@ beforeAll(async () => {
   await ensureLocalTokensTable(client, "lambda-tokens");
   client.destroy();
   vi.stubEnv("LOCAL_TOKENS_TABLE", "lambda-tokens");
+  vi.stubEnv("CREDVEND_ALLOWED_CALLERS", JSON.stringify([VEND_ROLE_ARN]));
   vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
   vi.stubEnv("AWS_REGION", "us-east-1");
   vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
