@@ -3,13 +3,13 @@
 // the worker's CREDVEND_ALLOWED_CALLERS: anyone else who can invoke it (an admin, a deploy role,
 // a configured invoker) is refused by the worker itself before any gRPC step runs.
 import { Lazy, Stack } from "aws-cdk-lib";
-import { ArnPrincipal, PolicyStatement, type IRole } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, type IRole } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ALLOWED_CALLERS_VARIABLE } from "../../plugin-workers/sdk/allowed-callers.js";
 import type { ResolvedWorker } from "../config/resolved-worker.js";
-import { CredvendFunction } from "./credvend-function.js";
+import { CredvendFunction, type FunctionCode } from "./credvend-function.js";
 
 export interface PluginWorkerProps {
   readonly worker: ResolvedWorker;
@@ -33,23 +33,23 @@ export class PluginWorker extends Construct {
   public readonly worker: ResolvedWorker;
   public readonly lambda: CredvendFunction;
   public readonly url: FunctionUrl;
+  /** The worker's code, for another function running the same bytes (local-tokens' introspection). */
+  public readonly code: FunctionCode;
   private readonly callers: IRole[] = [];
 
   constructor(scope: Construct, id: string, props: PluginWorkerProps) {
     super(scope, id);
     this.worker = props.worker;
     const { signed, entryPath } = props.worker;
+    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! };
     this.lambda = new CredvendFunction(this, "Worker", {
       description: `plugin worker ${props.worker.name} (${props.worker.providers.join(", ")})`,
-      code: signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! },
+      code: this.code,
       settings: props.worker.settings,
       logRetention: props.logRetention,
       environment: props.worker.environment,
     });
     this.url = this.lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
-    // Outside callers get a resource policy for the URL (SigV4-signed calls): the worker's own
-    // routes (local-tokens' /introspect), never its gRPC service (refused by the worker).
-    for (const arn of props.worker.invokers) this.lambda.function.grantInvokeUrl(new ArnPrincipal(arn));
     // Exactly the roles granted below; none (fail closed) until a function is. The roles are
     // resources of their own, so this creates no cycle with the core's CREDVEND_WORKERS.
     this.lambda.addEnvironment(

@@ -11,7 +11,7 @@ export interface StartLocalTokensOptions {
 }
 
 export async function startLocalTokensWorker(options: StartLocalTokensOptions): Promise<LoopbackServer> {
-  const { app } = serveLocalTokens({ store: options.store });
+  const { app } = serveLocalTokens({ store: options.store }, { introspection: true });
   return listenOnLoopback(app, {
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.host === undefined ? {} : { host: options.host }),

@@ -107,8 +107,14 @@ export function createLocalTokensWorker(options: LocalTokensWorkerOptions): Loca
   };
 }
 
-/** The worker's app and Lambda handler, introspection included; `callers`: who may call the gRPC service. */
-export function serveLocalTokens(options: LocalTokensWorkerOptions, callers: CallerAuthentication = {}): ServedPlugin {
+export interface LocalTokensServing extends CallerAuthentication {
+  /** Serve POST /introspect beside the gRPC service (a loopback port); on AWS it has a function of its own. */
+  readonly introspection?: boolean;
+}
+
+/** The worker's app and Lambda handler: the gRPC service for the core, and introspection if asked. */
+export function serveLocalTokens(options: LocalTokensWorkerOptions, serving: LocalTokensServing = {}): ServedPlugin {
   const worker = createLocalTokensWorker(options);
-  return servePlugin(worker, { ...callers, routes: worker.routes });
+  const { introspection, ...callers } = serving;
+  return servePlugin(worker, { ...callers, ...(introspection ? { routes: worker.routes } : {}) });
 }

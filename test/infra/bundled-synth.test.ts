@@ -37,7 +37,7 @@ const template = () => JSON.parse(readFileSync(join(outdir, built.templateFile),
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
-  expect(assets.map((a) => a.name).sort()).toEqual(["Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
+  expect(assets.map((a) => a.name).sort()).toEqual(["Introspection-local-tokens", "Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
     expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));
@@ -157,7 +157,7 @@ process.stdout.write(JSON.stringify(out));`;
     );
   });
 
-  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github"])("%s: starts", async (name) => {
+  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])("%s: starts", async (name) => {
     expect(await start(asset(name))).toEqual({ handler: "function" });
   });
 
@@ -177,4 +177,19 @@ process.stdout.write(JSON.stringify(out));`;
       expect(JSON.parse(refused.body!)).toMatchObject({ error: { code: "permission_denied" } });
     },
   );
+
+  test("Introspection-local-tokens: answers /introspect (a token that was never ours is inactive) and serves no gRPC", async () => {
+    const introspected = await start(asset("Introspection-local-tokens"), {
+      method: "POST",
+      path: "/introspect",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: "cvd_000000000000000000000000000000000000" }),
+      caller: "arn:aws:sts::111122223333:assumed-role/billing-service/billing",
+    });
+    expect(introspected).toMatchObject({ status: 200 });
+    expect(JSON.parse(introspected.body!)).toEqual({ active: false });
+    const allowed = JSON.parse(environmentOf("Worker-local-tokens").CREDVEND_ALLOWED_CALLERS!) as string[];
+    const vendSession = allowed[0]!.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/vend";
+    expect(await start(asset("Introspection-local-tokens"), { ...DESCRIBE, caller: vendSession })).toMatchObject({ status: 404 });
+  });
 });

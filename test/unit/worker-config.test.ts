@@ -10,7 +10,8 @@ const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:credven
 
 describe("local-tokens", () => {
   it("reads its table, and fails the cold start without one", () => {
-    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "credvend-local-tokens" })).toEqual({ tableName: "credvend-local-tokens", allowedCallers: [] });
+    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "credvend-local-tokens" })).toEqual({ tableName: "credvend-local-tokens", mode: "worker", allowedCallers: [] });
+    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "t", LOCAL_TOKENS_MODE: "introspection" }).mode).toBe("introspection");
     expect(() => loadLocalTokensConfig({})).toThrow(new ConfigError("LOCAL_TOKENS_TABLE is not set"));
   });
 });
