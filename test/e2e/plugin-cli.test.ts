@@ -165,6 +165,10 @@ describe("the local stack's signed workers", () => {
       expect(statSync(join(dataDir, "dev-publisher", "publisher.key")).mode & 0o777).toBe(0o600);
       const config = readFileSync(join(dataDir, WORKERS_FILE), "utf8");
       expect(config).not.toContain(JSON.parse(readFileSync(join(dataDir, "dev-publisher", "publisher.key"), "utf8")).privateKey);
+      // The workers' caller secret: beside workers.json, never in it, readable by its owner only.
+      expect(JSON.parse(config)).toMatchObject({ callerSecretFile: "worker-caller-secret" });
+      expect(statSync(join(dataDir, "worker-caller-secret")).mode & 0o777).toBe(0o600);
+      expect(config).not.toContain(readFileSync(join(dataDir, "worker-caller-secret"), "utf8").trim());
 
       const io = capture();
       expect(await main(["plugin", "list", "--config", join(dataDir, WORKERS_FILE)])).toBe(0);
