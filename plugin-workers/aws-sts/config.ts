@@ -64,7 +64,11 @@ function toConfig(env: AwsStsVariables): AwsStsConfig {
 const awsStsEnv = z.pipe(z.object(AWS_STS_VARIABLES), z.transform(toConfig));
 
 const awsStsLambdaEnv = z.pipe(
-  z.object({ ...AWS_STS_VARIABLES, CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()), CREDVEND_ALLOWED_CALLERS: allowedCallersVariable() }),
+  z.object({
+    ...AWS_STS_VARIABLES,
+    CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()),
+    CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
+  }),
   z.transform(
     (env): AwsStsLambdaConfig => ({
       worker: toConfig(env),

@@ -20,7 +20,11 @@ const localTokensEnv = z.pipe(
     CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
   }),
   z.transform(
-    (env): LocalTokensConfig => ({ tableName: env.LOCAL_TOKENS_TABLE, mode: env.LOCAL_TOKENS_MODE, allowedCallers: env.CREDVEND_ALLOWED_CALLERS }),
+    (env): LocalTokensConfig => ({
+      tableName: env.LOCAL_TOKENS_TABLE,
+      mode: env.LOCAL_TOKENS_MODE,
+      allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
+    }),
   ),
 );
 
@@ -30,6 +34,7 @@ export function loadLocalTokensConfig(env: Env = process.env): LocalTokensConfig
 
 function parseMode(text: string | undefined): LocalTokensMode {
   const mode = text?.trim() || "worker";
-  if (mode !== "worker" && mode !== "introspection") throw new ConfigError(`LOCAL_TOKENS_MODE: "${mode}" is neither worker nor introspection`);
+  if (mode !== "worker" && mode !== "introspection")
+    throw new ConfigError(`LOCAL_TOKENS_MODE: "${mode}" is neither worker nor introspection`);
   return mode;
 }

@@ -50,32 +50,59 @@ describe("local-tokens Lambda handler", () => {
 const INVOKER_SESSION = "arn:aws:sts::123456789012:assumed-role/billing-service/billing";
 
 async function post(handler: PluginLambdaHandler, path: string, caller: string, body: string, contentType: string) {
-  const request = new Request(`https://abc.lambda-url.eu-west-1.on.aws${path}`, { method: "POST", headers: { "content-type": contentType }, body });
+  const request = new Request(`https://abc.lambda-url.eu-west-1.on.aws${path}`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body,
+  });
   return handler(await functionUrlEvent(request, caller));
 }
 
 describe("workers mint credentials for any caller: introspection is its own function", () => {
-  const env = (mode: string) => ({ LOCAL_TOKENS_TABLE: "lambda-tokens", LOCAL_TOKENS_MODE: mode, CREDVEND_ALLOWED_CALLERS: JSON.stringify([VEND_ROLE_ARN]) });
+  const env = (mode: string) => ({
+    LOCAL_TOKENS_TABLE: "lambda-tokens",
+    LOCAL_TOKENS_MODE: mode,
+    CREDVEND_ALLOWED_CALLERS: JSON.stringify([VEND_ROLE_ARN]),
+  });
 
   it("the introspection function answers /introspect and serves no gRPC method, whoever calls", async () => {
     const client = localDynamoClient(dynamo.endpoint);
     try {
       const worker = composeLocalTokensLambda(loadLocalTokensConfig(env("worker")), client);
       const introspection = composeLocalTokensLambda(loadLocalTokensConfig(env("introspection")), client);
-      const core = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: "https://abc.lambda-url.eu-west-1.on.aws", fetch: viaLambda(worker, { base64: [] }) });
+      const core = new GrpcWebPluginClient({
+        name: "local-tokens",
+        baseUrl: "https://abc.lambda-url.eu-west-1.on.aws",
+        fetch: viaLambda(worker, { base64: [] }),
+      });
       const request = { scopes: [parseScope("local:read:billing")], subject: { repository: "acme/web" }, ttlSeconds: 60 };
       const prepared = await core.prepare(request);
       const vended = await core.vend({ ...request, credentialId: "introspected-1", serialized: prepared.serialized!.serialized });
 
-      const answer = await post(introspection, "/introspect", INVOKER_SESSION, JSON.stringify({ token: vended.credential.token }), "application/json");
+      const answer = await post(
+        introspection,
+        "/introspect",
+        INVOKER_SESSION,
+        JSON.stringify({ token: vended.credential.token }),
+        "application/json",
+      );
       expect(answer.statusCode).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ active: true, credential_id: "introspected-1" });
       for (const method of ["Describe", "Prepare", "Vend", "Revoke"]) {
-        const grpc = await post(introspection, `/credvend.plugin.v1.PluginService/${method}`, VEND_SESSION_ARN, "", "application/grpc-web+proto");
+        const grpc = await post(
+          introspection,
+          `/credvend.plugin.v1.PluginService/${method}`,
+          VEND_SESSION_ARN,
+          "",
+          "application/grpc-web+proto",
+        );
         expect([method, grpc.statusCode]).toEqual([method, 404]);
       }
       // And the worker's own URL no longer serves /introspect.
-      expect((await post(worker, "/introspect", INVOKER_SESSION, JSON.stringify({ token: vended.credential.token }), "application/json")).statusCode).toBe(404);
+      expect(
+        (await post(worker, "/introspect", INVOKER_SESSION, JSON.stringify({ token: vended.credential.token }), "application/json"))
+          .statusCode,
+      ).toBe(404);
     } finally {
       client.destroy();
     }
@@ -87,7 +114,9 @@ describe("workers mint credentials for any caller: introspection is its own func
       const worker = composeLocalTokensLambda(loadLocalTokensConfig(env("worker")), client);
       vi.spyOn(console, "warn").mockImplementation(() => undefined);
       for (const method of ["Vend", "Revoke"]) {
-        expect((await post(worker, `/credvend.plugin.v1.PluginService/${method}`, INVOKER_SESSION, "", "application/grpc-web+proto")).statusCode).toBe(403);
+        expect(
+          (await post(worker, `/credvend.plugin.v1.PluginService/${method}`, INVOKER_SESSION, "", "application/grpc-web+proto")).statusCode,
+        ).toBe(403);
       }
       expect(console.warn).toHaveBeenCalledWith(`credvend plugin: refused Vend from ${INVOKER_SESSION}: not one of the allowed callers`);
     } finally {
@@ -97,8 +126,12 @@ describe("workers mint credentials for any caller: introspection is its own func
   });
 
   it("an unknown LOCAL_TOKENS_MODE or a malformed CREDVEND_ALLOWED_CALLERS fails the cold start", () => {
-    expect(() => loadLocalTokensConfig({ ...env("both") })).toThrow(new ConfigError('LOCAL_TOKENS_MODE: "both" is neither worker nor introspection'));
-    expect(() => loadLocalTokensConfig({ ...env("worker"), CREDVEND_ALLOWED_CALLERS: "*" })).toThrow(/CREDVEND_ALLOWED_CALLERS: not valid JSON/);
+    expect(() => loadLocalTokensConfig({ ...env("both") })).toThrow(
+      new ConfigError('LOCAL_TOKENS_MODE: "both" is neither worker nor introspection'),
+    );
+    expect(() => loadLocalTokensConfig({ ...env("worker"), CREDVEND_ALLOWED_CALLERS: "*" })).toThrow(
+      /CREDVEND_ALLOWED_CALLERS: not valid JSON/,
+    );
     expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "t" })).toEqual({ tableName: "t", mode: "worker", allowedCallers: [] });
   });
 });

@@ -60,7 +60,11 @@ describe("workers mint credentials for any caller: local-tokens on a loopback po
       const core = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: guarded.url, fetch: withCallerSecret(secret) });
       const prepared = await core.prepare(request);
       const vended = await core.vend({ ...request, credentialId: "guarded-1", serialized: prepared.serialized!.serialized });
-      const answer = await fetch(`${guarded.url}/introspect`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: vended.credential.token }) });
+      const answer = await fetch(`${guarded.url}/introspect`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: vended.credential.token }),
+      });
       expect(await answer.json()).toMatchObject({ active: true, credential_id: "guarded-1" });
       expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
     } finally {

@@ -26,7 +26,16 @@ function served(options: { allowedCallers?: readonly string[]; callerSecret?: st
     new GrpcWebPluginClient({ name: "demo", baseUrl: URL_BASE, fetch: viaLambda(handler, { base64: [] }, caller), maxRetries: 0 });
   /** A raw Vend through the handler: no gRPC-web client, the bytes do not matter. */
   const rawVend = async (caller: string | null) =>
-    handler(await functionUrlEvent(new Request(`${URL_BASE}${VEND_PATH}`, { method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: new Uint8Array([0, 0, 0, 0, 0]) }), caller));
+    handler(
+      await functionUrlEvent(
+        new Request(`${URL_BASE}${VEND_PATH}`, {
+          method: "POST",
+          headers: { "content-type": "application/grpc-web+proto" },
+          body: new Uint8Array([0, 0, 0, 0, 0]),
+        }),
+        caller,
+      ),
+    );
   return { plugin, refused, app, handler, client, rawVend };
 }
 
@@ -37,7 +46,10 @@ async function vendThrough(client: GrpcWebPluginClient) {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<WorkerError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WorkerError);
   return error as WorkerError;
 }
@@ -47,7 +59,9 @@ describe("workers mint credentials for any caller: the Lambda handler checks the
     const { plugin, refused, rawVend } = served();
     const result = await rawVend(STRANGER);
     expect(result.statusCode).toBe(403);
-    expect(JSON.parse(result.body)).toEqual({ error: { code: "permission_denied", message: "this worker accepts calls from the credvend core only" } });
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: "permission_denied", message: "this worker accepts calls from the credvend core only" },
+    });
     expect(result.headers).toMatchObject({ "grpc-status": "7" });
     expect(plugin.calls).toMatchObject({ validate: [], serialize: [], vend: [], revoke: 0 });
     expect(refused).toEqual([{ method: "Vend", caller: STRANGER, reason: "not one of the allowed callers" }]);
@@ -65,7 +79,9 @@ describe("workers mint credentials for any caller: the Lambda handler checks the
     const { client, plugin } = served();
     expect((await vendThrough(client(VEND_SESSION_ARN))).credential).toEqual({ token: "demo-c-1" });
     const webhooksSession = "arn:aws:sts::123456789012:assumed-role/webhooks/credvend-prod-webhooks";
-    expect(await client(webhooksSession).revoke({ credentialId: "c-1", scopes: [], upstreamRef: "ref-c-1", expiresAt: new Date() })).toMatchObject({ outcome: "revoked" });
+    expect(
+      await client(webhooksSession).revoke({ credentialId: "c-1", scopes: [], upstreamRef: "ref-c-1", expiresAt: new Date() }),
+    ).toMatchObject({ outcome: "revoked" });
     expect(plugin.calls.vend).toHaveLength(1);
     expect(plugin.calls.revoke).toBe(1);
   });
@@ -134,11 +150,20 @@ describe("workers mint credentials for any caller: the Lambda handler checks the
 
 describe("workers mint credentials for any caller: a loopback worker checks the core's secret", () => {
   const vend = (app: ReturnType<typeof served>["app"], headers: Record<string, string>) =>
-    app.request(VEND_PATH, { method: "POST", headers: { "content-type": "application/grpc-web+proto", ...headers }, body: new Uint8Array([0, 0, 0, 0, 0]) });
+    app.request(VEND_PATH, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", ...headers },
+      body: new Uint8Array([0, 0, 0, 0, 0]),
+    });
 
   it("without the secret, or with a wrong one (same length or not), a gRPC call is 403 and nothing is vended", async () => {
     const { app, plugin, refused } = served({ callerSecret: SECRET });
-    const attempts: Record<string, string>[] = [{}, { [CALLER_SECRET_HEADER]: SECRET.replace("a", "b") }, { [CALLER_SECRET_HEADER]: "short" }, { authorization: `Bearer ${SECRET}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { [CALLER_SECRET_HEADER]: SECRET.replace("a", "b") },
+      { [CALLER_SECRET_HEADER]: "short" },
+      { authorization: `Bearer ${SECRET}` },
+    ];
     for (const headers of attempts) {
       const response = await vend(app, headers);
       expect(response.status).toBe(403);

@@ -53,7 +53,11 @@ export async function functionUrlEvent(request: Request, caller: string | null =
   return event;
 }
 
-export function viaLambda(handler: PluginLambdaHandler, seen: { base64: boolean[] }, caller: string | null = VEND_SESSION_ARN): typeof fetch {
+export function viaLambda(
+  handler: PluginLambdaHandler,
+  seen: { base64: boolean[] },
+  caller: string | null = VEND_SESSION_ARN,
+): typeof fetch {
   return async (input, init) => {
     const result = await handler(await functionUrlEvent(new Request(input, init), caller));
     seen.base64.push(result.isBase64Encoded);
