@@ -24,6 +24,7 @@ import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
+import { CALLER_SECRET_FILE, createCallerSecret, withCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
@@ -79,16 +80,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureLedgerTable(client, LEDGER_TABLE);
     await ensureLocalTokensTable(client, LOCAL_TOKENS_TABLE);
 
+    // The workers take gRPC calls only with this start's secret, which only the core sends.
+    const callerSecret = createCallerSecret();
     const worker = await startLocalTokensWorker({
       port: 0,
       store: new DynamoDbLocalTokenStore(client, LOCAL_TOKENS_TABLE),
+      callerSecret,
     });
     closers.push(worker.close);
     // Configured from the environment (CREDVEND_AWS_ROLE_ARN, GITHUB_APP_ID, ...); without it they
     // still describe and validate, and a vend answers 503 "not configured".
-    const awsSts = await startAwsStsWorker({ port: 0 });
+    const awsSts = await startAwsStsWorker({ port: 0, callerSecret });
     closers.push(awsSts.close);
-    const github = await startGitHubWorker({ port: 0 });
+    const github = await startGitHubWorker({ port: 0, callerSecret });
     closers.push(github.close);
 
     // The issuer URL contains the vend app's port: bind first, then build the app behind it.
@@ -120,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       policyYaml: options.policyYaml,
       ledger,
       workers: [localTokens, ...providerWorkers],
+      workerFetch: withCallerSecret(callerSecret),
       trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,
@@ -132,9 +137,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}),
     });
     await plugins.verifyAll();
+    writeCallerSecret(join(trustDir, CALLER_SECRET_FILE), callerSecret);
+    const registrations = [localTokens, ...providerWorkers].map(registrationToConfig);
     writeFileSync(
       join(trustDir, WORKERS_FILE),
-      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: [localTokens, ...providerWorkers].map(registrationToConfig) }, null, 2)}\n`,
+      // callerSecretFile: relative to this file, for `credvend plugin list` (its Describe calls).
+      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: registrations, callerSecretFile: CALLER_SECRET_FILE }, null, 2)}\n`,
     );
     handler = app.fetch;
 

@@ -1,6 +1,6 @@
 // `credvend plugin list`: every registered worker, verified now, with its status and why.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { ConfigError } from "../plugin-workers/sdk/env.js";
@@ -12,6 +12,7 @@ import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { composePluginDirectory } from "../functions/adapters/plugins/compose-plugin-directory.js";
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
+import { readCallerSecret, withCallerSecret } from "./dev/worker-caller-secret.js";
 
 export const PLUGIN_LIST_USAGE = `credvend plugin list — the registered workers and whether the core would use them
 
@@ -22,7 +23,8 @@ key, deployed code = the signed codeSha256, Describe = the manifest), and prints
 verified, unsigned (allowUnsigned), refused (with the reason) or unverifiable (no evidence, e.g.
 the worker is down). Nothing is audited or alerted: this is a read-only check.
 
-Configuration, first found: --config FILE (JSON {"trustedKeys":[...],"workers":[...]}); the
+Configuration, first found: --config FILE (JSON {"trustedKeys":[...],"workers":[...]}, and
+"callerSecretFile" when the workers want the local stack's caller secret); the
 environment (CREDVEND_WORKERS, CREDVEND_TRUSTED_KEYS, as the deployed function reads them);
 .credvend/${WORKERS_FILE}, written by a running \`credvend dev\`. Workers with "functionName" are
 checked against Lambda's CodeSha256 (AWS credentials from the usual chain).
@@ -39,7 +41,7 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     process.stdout.write(PLUGIN_LIST_USAGE);
     return 0;
   }
-  const { workers, trustedKeys, source } = loadRegistrations(values.config);
+  const { workers, trustedKeys, source, workerFetch } = loadRegistrations(values.config);
   if (workers.length === 0) {
     process.stdout.write(`no workers registered (${source})\n`);
     return 0;
@@ -58,6 +60,7 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     logger: silentLogger,
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambdaClient(), worker.functionName) : undefined),
     workerTimeoutMs: 3000,
+    ...(workerFetch ? { workerFetch } : {}),
   });
   const rows = await directory.verifyAll();
   lambda?.destroy();
@@ -68,7 +71,15 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
   return rows.every((r) => r.state.status === "verified" || r.state.status === "unsigned") ? 0 : 1;
 }
 
-function loadRegistrations(configPath: string | undefined): { workers: WorkerRegistration[]; trustedKeys: TrustStore; source: string } {
+interface Registrations {
+  readonly workers: WorkerRegistration[];
+  readonly trustedKeys: TrustStore;
+  readonly source: string;
+  /** Sends the local stack's caller secret (workers.json's callerSecretFile). */
+  readonly workerFetch?: typeof fetch;
+}
+
+function loadRegistrations(configPath: string | undefined): Registrations {
   try {
     if (configPath) return fromFile(configPath);
     if (process.env.CREDVEND_WORKERS !== undefined) {
@@ -87,8 +98,8 @@ function loadRegistrations(configPath: string | undefined): { workers: WorkerReg
   throw new CliError(`no registrations: pass --config FILE, set CREDVEND_WORKERS, or start \`credvend dev\` (writes .credvend/${WORKERS_FILE})`);
 }
 
-function fromFile(path: string): { workers: WorkerRegistration[]; trustedKeys: TrustStore; source: string } {
-  let value: { workers?: unknown; trustedKeys?: unknown };
+function fromFile(path: string): Registrations {
+  let value: { workers?: unknown; trustedKeys?: unknown; callerSecretFile?: unknown };
   try {
     value = JSON.parse(readFileSync(path, "utf8")) as typeof value;
   } catch {
@@ -98,5 +109,14 @@ function fromFile(path: string): { workers: WorkerRegistration[]; trustedKeys: T
     workers: parseWorkers(JSON.stringify(value.workers ?? [])),
     trustedKeys: parseTrustedKeys(JSON.stringify(value.trustedKeys ?? []), `${path}: trustedKeys`),
     source: path,
+    ...(typeof value.callerSecretFile === "string" ? { workerFetch: callerSecretFetch(resolve(dirname(path), value.callerSecretFile)) } : {}),
   };
+}
+
+function callerSecretFetch(secretPath: string): typeof fetch {
+  try {
+    return withCallerSecret(readCallerSecret(secretPath));
+  } catch (error) {
+    throw new CliError(`${secretPath}: cannot read the caller secret (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
 }

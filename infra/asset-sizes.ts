@@ -7,7 +7,7 @@ import type { CfnElement } from "aws-cdk-lib";
 import type { CredvendStack } from "./credvend-stack.js";
 
 export interface FunctionAsset {
-  /** Vend, Webhooks or Worker-<name>. */
+  /** Vend, Webhooks, Worker-<name> or Introspection-<name>. */
   readonly name: string;
   /** The staged asset: a directory (bundled) or a zip file (signed worker). */
   readonly path: string;

@@ -47,7 +47,7 @@ export class CredvendStack extends Stack {
   public readonly vendUrl: FunctionUrl;
   public readonly webhooks?: CredvendFunction;
   public readonly webhooksUrl?: FunctionUrl;
-  /** Every Lambda by a short name: Vend, Webhooks, Worker-<name>. */
+  /** Every Lambda by a short name: Vend, Webhooks, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
@@ -98,7 +98,11 @@ export class CredvendStack extends Stack {
       watched.set("Webhooks", this.webhooks.logGroup);
       functions.set("Webhooks", this.webhooks);
     }
-    for (const worker of this.workers) functions.set(`Worker-${worker.worker.name}`, worker.lambda);
+    for (const worker of this.workers) {
+      functions.set(`Worker-${worker.worker.name}`, worker.lambda);
+      const introspection = this.kindResources.get(worker.worker.name)?.introspection;
+      if (introspection) functions.set(`Introspection-${worker.worker.name}`, introspection.lambda);
+    }
 
     this.functions = functions;
     new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, watchedLogs: watched });
@@ -154,9 +158,16 @@ export class CredvendStack extends Stack {
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKey.secretName, description: "put the App's PEM here" });
     new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecret.secretName, description: "the webhook secret to give GitHub" });
     for (const worker of this.workers) {
+      const suffix = worker.worker.name.replace(/[^A-Za-z0-9]/g, "");
+      const introspection = this.kindResources.get(worker.worker.name)?.introspection;
+      if (introspection) {
+        new CfnOutput(this, `IntrospectionUrl${suffix}`, {
+          value: introspection.url.url,
+          description: "internal services POST {IntrospectionUrl}introspect, SigV4-signed (the worker's invokers)",
+        });
+      }
       const vended = this.kindResources.get(worker.worker.name)?.vendedRole;
       if (!vended) continue;
-      const suffix = worker.worker.name.replace(/[^A-Za-z0-9]/g, "");
       new CfnOutput(this, `VendedRoleArn${suffix}`, { value: vended.role.roleArn, description: "the role every vended AWS session comes from" });
       new CfnOutput(this, `AwsStsWorkerRoleArn${suffix}`, { value: worker.lambda.role.roleArn, description: "named roles (awsSts.namedRoles) must trust this role" });
     }

@@ -125,6 +125,8 @@ function checkWorkerSet(config: ParsedDeploymentConfig, problems: string[]): voi
     }
     if (worker.kind === "github" && config.github.appId === undefined)
       problems.push(`github.appId: required by workers[${i}] (kind github)`);
+    if ((worker.kind === "aws-sts" || worker.kind === "github") && worker.invokers.length > 0)
+      problems.push(`workers[${i}].invokers: the ${worker.kind} worker serves only the core; invokers are for local-tokens' introspection URL or a custom worker's own routes`);
   });
   const sts = config.awsSts;
   if (sts.sessionRevocation && !sts.permissionsBoundaryArn && sts.managedPolicyArns.length !== 1)

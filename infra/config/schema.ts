@@ -45,7 +45,7 @@ const worker = z.strictObject({
   package: signedPackage.optional(),
   /** Opt in to calling this worker without a verified manifest (loud warning + audit event). */
   allowUnsigned: z.boolean().default(false),
-  /** Other principals (role ARNs, e.g. internal services using local-tokens' /introspect) allowed to call its Function URL. */
+  /** Other principals (role/user ARNs) granted local-tokens' introspection URL, or a custom worker's URL for its own routes; never the gRPC service. */
   invokers: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\x21-\x7e]{1,576}$/, "must be an IAM role or user ARN")).default([]),
   /** Plain, non-secret settings for the worker. */
   environment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an UPPER_SNAKE_CASE name"), z.string()).default({}),

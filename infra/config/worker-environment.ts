@@ -3,6 +3,9 @@
 // function refuses to be given any other name, so the two cannot drift apart unnoticed.
 import type { ParsedDeploymentConfig, WorkerConfig, WorkerKind } from "./schema.js";
 
+/** Every worker gets it: the roles whose sessions may call it (the vend and webhooks roles). */
+export const EVERY_WORKER_ENVIRONMENT: readonly string[] = ["CREDVEND_ALLOWED_CALLERS"];
+
 /** Every name a kind may set; which of them are set depends on the config (see below). */
 export const KIND_ENVIRONMENT: Readonly<Record<WorkerKind, readonly string[]>> = {
   "local-tokens": ["LOCAL_TOKENS_TABLE"],
@@ -25,5 +28,5 @@ export function workerEnvironmentNames(worker: WorkerConfig, config: Pick<Parsed
     GITHUB_API_URL: config.github.apiUrl !== undefined,
   };
   const kind = KIND_ENVIRONMENT[worker.kind].filter((name) => optional[name] ?? true);
-  return [...new Set([...kind, ...Object.keys(worker.environment)])].sort();
+  return [...new Set([...EVERY_WORKER_ENVIRONMENT, ...kind, ...Object.keys(worker.environment)])].sort();
 }

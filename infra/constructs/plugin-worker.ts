@@ -1,13 +1,16 @@
-// One plugin worker: its Lambda and a Function URL with AWS_IAM auth, so only principals granted
-// here (the vend and webhooks functions, signing with SigV4) can call it.
-import { Stack } from "aws-cdk-lib";
-import { ArnPrincipal, PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
+// One plugin worker: its Lambda and a Function URL with AWS_IAM auth. The principals granted here
+// (the vend and webhooks functions, signing with SigV4) may invoke the URL, and the same roles are
+// the worker's CREDVEND_ALLOWED_CALLERS: anyone else who can invoke it (an admin, a deploy role,
+// a configured invoker) is refused by the worker itself before any gRPC step runs.
+import { Lazy, Stack } from "aws-cdk-lib";
+import { PolicyStatement, type IRole } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { ALLOWED_CALLERS_VARIABLE } from "../../plugin-workers/sdk/allowed-callers.js";
 import type { ResolvedWorker } from "../config/resolved-worker.js";
 import { parseManifest } from "../../functions/core/plugin-trust/index.js";
-import { CredvendFunction } from "./credvend-function.js";
+import { CredvendFunction, type FunctionCode } from "./credvend-function.js";
 
 export interface PluginWorkerProps {
   readonly worker: ResolvedWorker;
@@ -31,14 +34,18 @@ export class PluginWorker extends Construct {
   public readonly worker: ResolvedWorker;
   public readonly lambda: CredvendFunction;
   public readonly url: FunctionUrl;
+  /** The worker's code, for another function running the same bytes (local-tokens' introspection). */
+  public readonly code: FunctionCode;
+  private readonly callers: IRole[] = [];
 
   constructor(scope: Construct, id: string, props: PluginWorkerProps) {
     super(scope, id);
     this.worker = props.worker;
     const { signed, entryPath } = props.worker;
+    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! };
     this.lambda = new CredvendFunction(this, "Worker", {
       description: `plugin worker ${props.worker.name} (${props.worker.providers.join(", ")})`,
-      code: signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! },
+      code: this.code,
       settings: props.worker.settings,
       logRetention: props.logRetention,
       environment: props.worker.environment,
@@ -46,12 +53,20 @@ export class PluginWorker extends Construct {
       ...(signed ? { allowedEnvironment: parseManifest(signed.manifest).environment } : {}),
     });
     this.url = this.lambda.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
-    // Outside callers get a resource policy for the URL (SigV4-signed calls) and nothing else.
-    for (const arn of props.worker.invokers) this.lambda.function.grantInvokeUrl(new ArnPrincipal(arn));
+    // Exactly the roles granted below; none (fail closed) until a function is. The roles are
+    // resources of their own, so this creates no cycle with the core's CREDVEND_WORKERS.
+    this.lambda.addEnvironment(
+      ALLOWED_CALLERS_VARIABLE,
+      Lazy.string({ produce: () => Stack.of(this).toJsonString(this.callers.map((role) => role.roleArn)) }),
+    );
   }
 
-  /** Lets a function call this worker (SigV4-signed requests to the Function URL) and check its code and configuration. */
-  grantCaller(caller: IGrantable): void {
+  /**
+   * Lets a function's role call this worker (SigV4-signed requests to the Function URL), be
+   * accepted by it (CREDVEND_ALLOWED_CALLERS) and check its code and configuration.
+   */
+  grantCaller(caller: IRole): void {
+    this.callers.push(caller);
     this.lambda.function.grantInvokeUrl(caller);
     caller.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["lambda:GetFunctionConfiguration"], resources: [this.lambda.function.functionArn] }),

@@ -1,10 +1,12 @@
 // What each kind of worker needs beyond its Lambda: its resources, environment and grants.
 // Adding a worker of a known kind is a config entry; a new kind is one case here.
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ArnPrincipal, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { DeploymentConfig } from "../config/load-config.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import type { GithubSecrets } from "./github-secrets.js";
 import { GithubTokenVault, TOKEN_VAULT_TABLE_ACTIONS } from "./github-token-vault.js";
+import { LocalTokensIntrospection } from "./local-tokens-introspection.js";
 import { LocalTokensTable } from "./local-tokens-table.js";
 import type { PluginWorker } from "./plugin-worker.js";
 import { ASSUME_ACTIONS, VendedRole } from "./vended-role.js";
@@ -16,6 +18,8 @@ export interface WorkerKindContext {
 
 export interface WorkerKindResources {
   readonly localTokensTable?: LocalTokensTable;
+  /** local-tokens' /introspect, apart from the worker's gRPC URL. */
+  readonly introspection?: LocalTokensIntrospection;
   readonly vendedRole?: VendedRole;
   readonly tokenVault?: GithubTokenVault;
 }
@@ -26,23 +30,26 @@ export const LOCAL_TOKENS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem
 export function wireWorkerKind(worker: PluginWorker, context: WorkerKindContext): WorkerKindResources {
   switch (worker.worker.kind) {
     case "local-tokens":
-      return wireLocalTokens(worker);
+      return wireLocalTokens(worker, context.config.logRetentionDays as RetentionDays);
     case "aws-sts":
       return wireAwsSts(worker, context.config);
     case "github":
       return wireGithub(worker, context);
     case "custom":
+      // Invokers reach the worker's own routes; its SDK refuses them every gRPC call.
+      for (const arn of worker.worker.invokers) worker.lambda.function.grantInvokeUrl(new ArnPrincipal(arn));
       return {};
   }
 }
 
-function wireLocalTokens(worker: PluginWorker): WorkerKindResources {
+function wireLocalTokens(worker: PluginWorker, logRetention: RetentionDays): WorkerKindResources {
   const localTokensTable = new LocalTokensTable(worker, "Tokens");
   worker.lambda.addEnvironment("LOCAL_TOKENS_TABLE", localTokensTable.table.tableName);
   worker.lambda.role.addToPrincipalPolicy(
     new PolicyStatement({ actions: LOCAL_TOKENS_TABLE_ACTIONS, resources: [localTokensTable.table.tableArn] }),
   );
-  return { localTokensTable };
+  const introspection = new LocalTokensIntrospection(worker, "Introspection", { worker, table: localTokensTable.table, logRetention });
+  return { localTokensTable, introspection };
 }
 
 function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindResources {

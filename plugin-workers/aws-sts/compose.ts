@@ -16,5 +16,5 @@ export function composeAwsStsWorker(config: AwsStsLambdaConfig, clients: AwsStsC
   const sts = clients.sts ?? new STSClient({ maxAttempts: 2, requestHandler: STS_REQUEST_TIMEOUTS });
   // Early revocation of single sessions is opt-in: it needs iam:GetRolePolicy/PutRolePolicy on the roles.
   const iam = config.revokeSessions ? (clients.iam ?? new IAMClient({ maxAttempts: 3 })) : undefined;
-  return serveAwsSts({ config: config.worker, sts, ...(iam ? { iam } : {}) });
+  return serveAwsSts({ config: config.worker, sts, ...(iam ? { iam } : {}) }, { allowedCallers: config.allowedCallers });
 }

@@ -2,7 +2,7 @@
 // optional so the worker starts unconfigured (the local stack): it still describes and validates,
 // and Vend answers "not configured".
 import * as z from "zod/mini";
-import { ConfigError, parsedBy, readEnv, wholeNumber, type Env } from "../sdk/index.js";
+import { allowedCallersVariable, ConfigError, parsedBy, readEnv, wholeNumber, type Env } from "../sdk/index.js";
 import type { ArnContext } from "./session-policy.js";
 
 export interface AwsStsConfig {
@@ -21,6 +21,8 @@ export interface AwsStsLambdaConfig {
   readonly worker: AwsStsConfig;
   /** CREDVEND_AWS_REVOKE_SESSIONS=1: needs iam:GetRolePolicy/PutRolePolicy on the roles. */
   readonly revokeSessions: boolean;
+  /** CREDVEND_ALLOWED_CALLERS: the roles whose sessions may call the gRPC service (the core's). */
+  readonly allowedCallers: readonly string[];
 }
 
 /** STS: DurationSeconds from 900 s; role chaining caps a session at one hour. */
@@ -62,8 +64,18 @@ function toConfig(env: AwsStsVariables): AwsStsConfig {
 const awsStsEnv = z.pipe(z.object(AWS_STS_VARIABLES), z.transform(toConfig));
 
 const awsStsLambdaEnv = z.pipe(
-  z.object({ ...AWS_STS_VARIABLES, CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()) }),
-  z.transform((env): AwsStsLambdaConfig => ({ worker: toConfig(env), revokeSessions: env.CREDVEND_AWS_REVOKE_SESSIONS === "1" })),
+  z.object({
+    ...AWS_STS_VARIABLES,
+    CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()),
+    CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
+  }),
+  z.transform(
+    (env): AwsStsLambdaConfig => ({
+      worker: toConfig(env),
+      revokeSessions: env.CREDVEND_AWS_REVOKE_SESSIONS === "1",
+      allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
+    }),
+  ),
 );
 
 export function loadAwsStsConfig(env: Env = process.env): AwsStsConfig {

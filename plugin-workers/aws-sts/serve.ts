@@ -9,6 +9,8 @@ export interface StartAwsStsOptions {
   readonly port?: number;
   /** Default: from the environment (CREDVEND_AWS_ROLE_ARN, CREDVEND_AWS_ROLES, ...). */
   readonly config?: AwsStsConfig;
+  /** The secret the core sends with every gRPC call; without it any local process may call (tests only). */
+  readonly callerSecret?: string;
 }
 
 /** Without a configured role the worker answers Describe and validation, and Vend says "not configured". */
@@ -17,6 +19,6 @@ export async function startAwsStsWorker(options: StartAwsStsOptions = {}): Promi
   const configured = config.defaultRoleArn !== undefined || Object.keys(config.roles).length > 0;
   // The SDK finds credentials itself (env, profile, SSO); AWS_ENDPOINT_URL_STS points it elsewhere.
   const sts = configured ? new STSClient({ maxAttempts: 2, requestHandler: STS_REQUEST_TIMEOUTS, region: process.env.AWS_REGION ?? "us-east-1" }) : undefined;
-  const { app } = serveAwsSts({ config, ...(sts ? { sts } : {}) });
+  const { app } = serveAwsSts({ config, ...(sts ? { sts } : {}) }, options.callerSecret === undefined ? {} : { callerSecret: options.callerSecret });
   return listenOnLoopback(app, options.port === undefined ? {} : { port: options.port });
 }

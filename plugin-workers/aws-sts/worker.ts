@@ -4,7 +4,7 @@
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
 import type { Claims } from "../../plugin-protocol/claims.js";
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
-import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js";
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
 import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumption, toAssumption, type Assumption } from "./session-policy.js";
@@ -98,9 +98,9 @@ function revocationNotConfigured(): never {
   throw new PluginError("unavailable", "session revocation is not enabled on this worker (CREDVEND_AWS_REVOKE_SESSIONS): revoke by hand");
 }
 
-/** The worker's app and Lambda handler. */
-export function serveAwsSts(options: AwsStsWorkerOptions): ServedPlugin {
-  return servePlugin(createAwsStsWorker(options));
+/** The worker's app and Lambda handler; `callers`: who may call it (the core's roles on AWS, its secret on loopback). */
+export function serveAwsSts(options: AwsStsWorkerOptions, callers: CallerAuthentication = {}): ServedPlugin {
+  return servePlugin(createAwsStsWorker(options), callers);
 }
 
 // A session shorter than STS's minimum would outlive what the policy granted: refuse, never widen.

@@ -32,5 +32,8 @@ export async function composeGitHubWorker(config: GitHubLambdaConfig, clients: G
         apiUrl: config.app.apiUrl,
       }
     : undefined;
-  return serveGitHubWorker({ ...(credentials ? { app: new GitHubApp(credentials) } : {}), ...(revocation ? { revocation } : {}) });
+  return serveGitHubWorker(
+    { ...(credentials ? { app: new GitHubApp(credentials) } : {}), ...(revocation ? { revocation } : {}) },
+    { allowedCallers: config.allowedCallers },
+  );
 }

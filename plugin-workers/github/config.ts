@@ -3,7 +3,7 @@
 // and validates, and Vend says "not configured".
 import { readFileSync } from "node:fs";
 import * as z from "zod/mini";
-import { ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/index.js";
+import { allowedCallersVariable, ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/index.js";
 import type { GitHubAppCredentials } from "./github-app.js";
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
@@ -20,6 +20,8 @@ export interface GitHubLambdaConfig {
   readonly app: GitHubAppSettings;
   /** Revocation's token vault: its table and a KMS key only this worker may decrypt with. */
   readonly vault?: { readonly table: string; readonly kmsKeyId: string };
+  /** CREDVEND_ALLOWED_CALLERS: the roles whose sessions may call the gRPC service (the core's). */
+  readonly allowedCallers: readonly string[];
 }
 
 const APP_VARIABLES = {
@@ -44,6 +46,7 @@ const githubLambdaEnv = z.pipe(
     GITHUB_APP_PRIVATE_KEY_SECRET_ARN: required(),
     GITHUB_TOKEN_VAULT_TABLE: z.optional(z.string()),
     GITHUB_TOKEN_VAULT_KMS_KEY_ID: z.optional(z.string()),
+    CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
   }),
   z.transform((env): GitHubLambdaConfig => ({
     privateKeySecretArn: env.GITHUB_APP_PRIVATE_KEY_SECRET_ARN,
@@ -51,6 +54,7 @@ const githubLambdaEnv = z.pipe(
     ...(env.GITHUB_TOKEN_VAULT_TABLE && env.GITHUB_TOKEN_VAULT_KMS_KEY_ID
       ? { vault: { table: env.GITHUB_TOKEN_VAULT_TABLE, kmsKeyId: env.GITHUB_TOKEN_VAULT_KMS_KEY_ID } }
       : {}),
+    allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
   })),
 );
 

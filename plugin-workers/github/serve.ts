@@ -9,11 +9,16 @@ export interface StartGitHubWorkerOptions {
   readonly port?: number;
   /** Default: from the environment (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY(_FILE), GITHUB_API_URL). */
   readonly credentials?: GitHubAppCredentials | null;
+  /** The secret the core sends with every gRPC call; without it any local process may call (tests only). */
+  readonly callerSecret?: string;
 }
 
 /** Without App credentials the worker answers Describe and validation, and Vend says "not configured". */
 export async function startGitHubWorker(options: StartGitHubWorkerOptions = {}): Promise<LoopbackServer> {
   const credentials = options.credentials === undefined ? loadGitHubAppCredentials() : options.credentials;
-  const { app } = serveGitHubWorker(credentials ? { app: new GitHubApp(credentials) } : {});
+  const { app } = serveGitHubWorker(
+    credentials ? { app: new GitHubApp(credentials) } : {},
+    options.callerSecret === undefined ? {} : { callerSecret: options.callerSecret },
+  );
   return listenOnLoopback(app, options.port === undefined ? {} : { port: options.port });
 }

@@ -3,7 +3,7 @@
 // GitHub revokes an installation token only when called with the token itself (DELETE
 // /installation/token), so the worker keeps each token sealed until it expires.
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
-import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
 import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";
@@ -89,9 +89,9 @@ function revocationNotConfigured(): never {
   throw new PluginError("unavailable", "revocation is not configured on this worker (no token vault): revoke the token by hand");
 }
 
-/** The worker's app and Lambda handler. */
-export function serveGitHubWorker(options: GitHubWorkerOptions): ServedPlugin {
-  return servePlugin(createGitHubWorker(options));
+/** The worker's app and Lambda handler; `callers`: who may call it (the core's roles on AWS, its secret on loopback). */
+export function serveGitHubWorker(options: GitHubWorkerOptions, callers: CallerAuthentication = {}): ServedPlugin {
+  return servePlugin(createGitHubWorker(options), callers);
 }
 
 // A token GitHub keeps alive for an hour must not go to a caller the policy granted less: refuse.

@@ -1,11 +1,16 @@
-// The local-tokens worker on AWS, built from its configuration (lambda.ts reads it).
+// The local-tokens Lambdas on AWS, built from their configuration (lambda.ts reads it): the
+// worker (gRPC, for the core's roles only) or, in a function of its own behind its own Function
+// URL, the introspection endpoint for internal services.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ServedPlugin } from "../sdk/index.js";
+import type { PluginLambdaHandler } from "../sdk/index.js";
 import type { LocalTokensConfig } from "./config.js";
 import { DynamoDbLocalTokenStore } from "./dynamodb-store.js";
+import { serveIntrospection } from "./introspect.js";
 import { serveLocalTokens } from "./worker.js";
 
-export function composeLocalTokensWorker(config: LocalTokensConfig, dynamodb = new DynamoDBClient({})): ServedPlugin {
+export function composeLocalTokensLambda(config: LocalTokensConfig, dynamodb = new DynamoDBClient({})): PluginLambdaHandler {
   // The table is created by the infrastructure; this function only reads and writes items.
-  return serveLocalTokens({ store: new DynamoDbLocalTokenStore(dynamodb, config.tableName) });
+  const store = new DynamoDbLocalTokenStore(dynamodb, config.tableName);
+  if (config.mode === "introspection") return serveIntrospection(store).handler;
+  return serveLocalTokens({ store }, { allowedCallers: config.allowedCallers }).handler;
 }

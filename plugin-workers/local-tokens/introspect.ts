@@ -1,10 +1,13 @@
 // POST /introspect: RFC 7662-style token introspection for internal services. Every way a token
 // can fail (bad checksum, unknown, expired, revoked) answers the same {"active":false}, so the
-// endpoint tells a prober nothing; the token itself is never echoed or logged.
-import type { Context, Hono } from "hono";
+// endpoint tells a prober nothing; the token itself is never echoed or logged. On AWS it is served
+// by a function of its own (serveIntrospection), so the services allowed to introspect can never
+// reach the worker's gRPC service.
+import { Hono, type Context } from "hono";
+import { handle } from "hono/aws-lambda";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Clock } from "../sdk/index.js";
+import { systemClock, type Clock, type PluginLambdaHandler } from "../sdk/index.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import type { LocalTokenStore } from "./store.js";
 import { hasValidChecksum } from "./token.js";
@@ -45,6 +48,14 @@ export function introspectionRoutes(store: LocalTokenStore, clock: Clock): (app:
       },
     );
   };
+}
+
+/** Introspection alone, no gRPC service: /introspect and /healthz, and its Lambda handler. */
+export function serveIntrospection(store: LocalTokenStore, clock: Clock = systemClock): { app: Hono; handler: PluginLambdaHandler } {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok", serves: "introspection" }));
+  introspectionRoutes(store, clock)(app);
+  return { app, handler: handle(app) };
 }
 
 export async function introspect(store: LocalTokenStore, clock: Clock, token: string): Promise<IntrospectionAnswer> {

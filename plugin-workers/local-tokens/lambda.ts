@@ -1,5 +1,7 @@
-// Lambda entry (Function URL): the environment read into the worker's configuration, then composed.
-import { composeLocalTokensWorker } from "./compose.js";
+// Lambda entry (Function URL): the environment read into the configuration, then composed. The
+// same code runs as the worker and, with LOCAL_TOKENS_MODE=introspection, as the introspection
+// function.
+import { composeLocalTokensLambda } from "./compose.js";
 import { loadLocalTokensConfig } from "./config.js";
 
-export const handler = composeLocalTokensWorker(loadLocalTokensConfig()).handler;
+export const handler = composeLocalTokensLambda(loadLocalTokensConfig());

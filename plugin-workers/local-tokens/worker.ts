@@ -6,7 +6,7 @@ import { systemClock } from "../sdk/index.js";
 import type { RevokeRequest, RevokeResult, VendRequest, VendResult } from "../../plugin-protocol/types.js";
 import { formatScope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
-import { PluginError, servePlugin, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { introspectionRoutes } from "./introspect.js";
 import {
   LOCAL_PROVIDER,
@@ -107,8 +107,14 @@ export function createLocalTokensWorker(options: LocalTokensWorkerOptions): Loca
   };
 }
 
-/** The worker's app and Lambda handler, introspection included. */
-export function serveLocalTokens(options: LocalTokensWorkerOptions): ServedPlugin {
+export interface LocalTokensServing extends CallerAuthentication {
+  /** Serve POST /introspect beside the gRPC service (a loopback port); on AWS it has a function of its own. */
+  readonly introspection?: boolean;
+}
+
+/** The worker's app and Lambda handler: the gRPC service for the core, and introspection if asked. */
+export function serveLocalTokens(options: LocalTokensWorkerOptions, serving: LocalTokensServing = {}): ServedPlugin {
   const worker = createLocalTokensWorker(options);
-  return servePlugin(worker, { routes: worker.routes });
+  const { introspection, ...callers } = serving;
+  return servePlugin(worker, { ...callers, ...(introspection ? { routes: worker.routes } : {}) });
 }

@@ -11,5 +11,13 @@ export {
 export { createPluginTestClient, type PluginTestClient } from "./test-client.js";
 export { systemClock, type Clock } from "./clock.js";
 export { listenOnLoopback, type LoopbackOptions, type LoopbackServer } from "./listen.js";
+export {
+  ALLOWED_CALLERS_VARIABLE,
+  allowedCallersVariable,
+  loadAllowedCallers,
+  parseAllowedCallers,
+} from "./allowed-callers.js";
+export type { CallerAuthentication, CallerRefusal } from "./caller-check.js";
+export { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
 export { ConfigError, parsedBy, readEnv, required, together, wholeNumber, type Env } from "./env.js";
 export { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";

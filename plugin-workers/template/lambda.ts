@@ -1,5 +1,6 @@
 // Lambda entry (Function URL, AWS_IAM auth): what `npm run build:workers` bundles into code.zip.
-import { servePlugin } from "../sdk/index.js";
+// Only the roles in CREDVEND_ALLOWED_CALLERS (set by the deployment: the core's) may call it.
+import { loadAllowedCallers, servePlugin } from "../sdk/index.js";
 import { createWorker } from "./worker.js";
 
-export const handler = servePlugin(createWorker()).handler;
+export const handler = servePlugin(createWorker(), { allowedCallers: loadAllowedCallers() }).handler;

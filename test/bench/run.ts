@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
+import { CALLER_SECRET_FILE, readCallerSecret, withCallerSecret } from "../../cli/dev/worker-caller-secret.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { buildBundles } from "../../infra/bundles.js";
 import { benchWorkerTrust } from "./worker-trust-bench.js";
@@ -103,7 +104,9 @@ async function main(): Promise<void> {
       if (response.status !== 200) throw new Error(`vend answered ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     };
-    const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl });
+    // The worker serves only the core: the bare call sends the stack's caller secret, as the core does.
+    const fetchAsCore = withCallerSecret(readCallerSecret(join(stack.dataDir, CALLER_SECRET_FILE)));
+    const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl, fetch: fetchAsCore });
     const scopes = [{ provider: "local", action: "read", resource: "bench" }];
     const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds: 600 });
     const workerVendOnce = async () => {

@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
+import type { WorkerError } from "../../functions/core/errors.js";
+import { parseScope } from "../../plugin-protocol/scope.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
@@ -79,6 +82,29 @@ describe("local stack, end to end", () => {
 
   it("an unknown token introspects as inactive", async () => {
     expect(await introspect(stack, "cvd_000000000000000000000000000000000000")).toEqual({ active: false });
+  });
+
+  it("workers mint credentials for any caller: a local process calling a worker's port directly gets 403, the core still vends", async () => {
+    const before = (await stack.ledger.auditByTime(ALL_TIME)).length;
+    const direct = await fetch(`${stack.workerUrl}/credvend.plugin.v1.PluginService/Vend`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto" },
+      body: new Uint8Array([0, 0, 0, 0, 0]),
+    });
+    expect(direct.status).toBe(403);
+    expect(await direct.json()).toMatchObject({ error: { code: "permission_denied" } });
+    // The core's own client, but without the stack's secret: Prepare is refused before any step.
+    const outsider = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl, maxRetries: 0 });
+    const request = { scopes: [parseScope("local:admin:*")], subject: { repository: "acme/web" }, ttlSeconds: 600 };
+    const refused = (await outsider.prepare(request).catch((e: unknown) => e)) as WorkerError;
+    expect(refused.message).toContain("accepts calls from the credvend core only");
+    const forged = await outsider.vend({ ...request, credentialId: "forged-1", serialized: new Uint8Array() }).catch((e: unknown) => e);
+    expect((forged as WorkerError).message).toContain("accepts calls from the credvend core only");
+    await expect(outsider.revoke({ credentialId: "any", scopes: [], upstreamRef: "any", expiresAt: new Date() })).rejects.toThrow(/credvend core only/);
+
+    const { status } = await vend(stack, await devToken(stack), { scopes: ["local:read:billing"] });
+    expect(status).toBe(200);
+    expect((await stack.ledger.auditByTime(ALL_TIME)).length).toBe(before + 1); // the core's vend only
   });
 });
 

@@ -127,8 +127,8 @@ describe("credvend keys + plugin", () => {
   it("plugin sign refuses a plugin.json whose allowlist names NODE_OPTIONS, and signs the configuration it names", async () => {
     const { tmp, io, dir } = await signedLocalTokens();
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ handler: "index.handler", runtime: "nodejs", environment: ["LOCAL_TOKENS_TABLE"] });
-    expect(io.out()).toContain("environment LOCAL_TOKENS_TABLE");
+    expect(manifest).toMatchObject({ handler: "index.handler", runtime: "nodejs", environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"] });
+    expect(io.out()).toContain("environment CREDVEND_ALLOWED_CALLERS, LOCAL_TOKENS_TABLE");
 
     const loose = join(tmp, "tampered");
     mkdirSync(loose);
@@ -168,6 +168,10 @@ describe("the local stack's signed workers", () => {
       expect(statSync(join(dataDir, "dev-publisher", "publisher.key")).mode & 0o777).toBe(0o600);
       const config = readFileSync(join(dataDir, WORKERS_FILE), "utf8");
       expect(config).not.toContain(JSON.parse(readFileSync(join(dataDir, "dev-publisher", "publisher.key"), "utf8")).privateKey);
+      // The workers' caller secret: beside workers.json, never in it, readable by its owner only.
+      expect(JSON.parse(config)).toMatchObject({ callerSecretFile: "worker-caller-secret" });
+      expect(statSync(join(dataDir, "worker-caller-secret")).mode & 0o777).toBe(0o600);
+      expect(config).not.toContain(readFileSync(join(dataDir, "worker-caller-secret"), "utf8").trim());
 
       const io = capture();
       expect(await main(["plugin", "list", "--config", join(dataDir, WORKERS_FILE)])).toBe(0);

@@ -37,7 +37,7 @@ const template = () => JSON.parse(readFileSync(join(outdir, built.templateFile),
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
-  expect(assets.map((a) => a.name).sort()).toEqual(["Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
+  expect(assets.map((a) => a.name).sort()).toEqual(["Introspection-local-tokens", "Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
     expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));
@@ -86,8 +86,18 @@ describe("each bundled function starts with exactly the environment the template
   });
   afterAll(() => new Promise<void>((resolve) => secretsManager.close(() => resolve())));
 
+  interface Invocation {
+    readonly method: string;
+    readonly path: string;
+    readonly headers?: Record<string, string>;
+    readonly body?: string;
+    readonly isBase64Encoded?: boolean;
+    /** The SigV4 signer the Function URL names (requestContext.authorizer.iam.userArn). */
+    readonly caller?: string;
+  }
+
   /** Imports the bundle in a fresh Node process as Lambda would, then optionally invokes it with a Function URL event. */
-  async function start(asset: FunctionAsset, request?: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ handler: string; status?: number; body?: string }> {
+  async function start(asset: FunctionAsset, request?: Invocation): Promise<{ handler: string; status?: number; body?: string; headers?: Record<string, string> }> {
     const resources = template().Resources;
     const id = Object.keys(resources).find((key) => stackOf().getLogicalId(stackOf().functions.get(asset.name)!.function.node.defaultChild as never) === key)!;
     // A Lambda Function URL event (payload 2.0), as AWS delivers it.
@@ -97,14 +107,18 @@ describe("each bundled function starts with exactly the environment the template
           rawPath: request.path,
           rawQueryString: "",
           headers: { host: "x.lambda-url.eu-west-1.on.aws", ...request.headers },
-          requestContext: { http: { method: request.method, path: request.path, sourceIp: "127.0.0.1" }, domainName: "x.lambda-url.eu-west-1.on.aws" },
+          requestContext: {
+            http: { method: request.method, path: request.path, sourceIp: "127.0.0.1" },
+            domainName: "x.lambda-url.eu-west-1.on.aws",
+            ...(request.caller ? { authorizer: { iam: { userArn: request.caller, accountId: request.caller.split(":")[4] } } } : {}),
+          },
           ...(request.body !== undefined ? { body: request.body } : {}),
-          isBase64Encoded: false,
+          isBase64Encoded: request.isBase64Encoded ?? false,
         }
       : undefined;
     const script = `const m = await import(${JSON.stringify(join(asset.path, "index.mjs"))});
 const out = { handler: typeof m.handler };
-if (${JSON.stringify(event ?? null)}) { const r = await m.handler(${JSON.stringify(event ?? null)}, {}); out.status = r.statusCode; out.body = r.body; }
+if (${JSON.stringify(event ?? null)}) { const r = await m.handler(${JSON.stringify(event ?? null)}, {}); out.status = r.statusCode; out.body = r.body; out.headers = r.headers; }
 process.stdout.write(JSON.stringify(out));`;
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
       env: {
@@ -117,8 +131,15 @@ process.stdout.write(JSON.stringify(out));`;
         ...lambdaEnvironment(resources, id, asset.path),
       },
     });
-    return JSON.parse(stdout) as { handler: string; status?: number; body?: string };
+    return JSON.parse(stdout) as { handler: string; status?: number; body?: string; headers?: Record<string, string> };
   }
+
+  /** A template value as Lambda would see it: the function's environment, deploy-time values filled in. */
+  const environmentOf = (name: string) => {
+    const resources = template().Resources;
+    const id = Object.keys(resources).find((key) => stackOf().getLogicalId(stackOf().functions.get(name)!.function.node.defaultChild as never) === key)!;
+    return lambdaEnvironment(resources, id, asset(name).path);
+  };
 
   test("vend: starts and answers /healthz", async () => {
     expect(await start(asset("Vend"), { method: "GET", path: "/healthz" })).toMatchObject({ handler: "function", status: 200 });
@@ -136,7 +157,39 @@ process.stdout.write(JSON.stringify(out));`;
     );
   });
 
-  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github"])("%s: starts", async (name) => {
+  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])("%s: starts", async (name) => {
     expect(await start(asset(name))).toEqual({ handler: "function" });
+  });
+
+  // An empty Describe request, gRPC-web framed: flags 0, length 0.
+  const DESCRIBE = { method: "POST", path: "/credvend.plugin.v1.PluginService/Describe", headers: { "content-type": "application/grpc-web+proto" }, body: "AAAAAAA=", isBase64Encoded: true };
+
+  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github"])(
+    "workers mint credentials for any caller: %s serves the vend role's session and refuses an admin of the same account",
+    async (name) => {
+      const allowed = JSON.parse(environmentOf(name).CREDVEND_ALLOWED_CALLERS!) as string[];
+      expect(allowed).toHaveLength(2); // the vend and webhooks functions' roles
+      const [, account, role] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(allowed[0]!)!;
+      const served = await start(asset(name), { ...DESCRIBE, caller: `arn:aws:sts::${account}:assumed-role/${role}/credvend-prod-vend` });
+      expect(served).toMatchObject({ status: 200, headers: { "content-type": "application/grpc-web+proto" } });
+      const refused = await start(asset(name), { ...DESCRIBE, caller: `arn:aws:sts::${account}:assumed-role/AdministratorAccess/admin` });
+      expect(refused).toMatchObject({ status: 403, headers: { "grpc-status": "7" } });
+      expect(JSON.parse(refused.body!)).toMatchObject({ error: { code: "permission_denied" } });
+    },
+  );
+
+  test("Introspection-local-tokens: answers /introspect (a token that was never ours is inactive) and serves no gRPC", async () => {
+    const introspected = await start(asset("Introspection-local-tokens"), {
+      method: "POST",
+      path: "/introspect",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: "cvd_000000000000000000000000000000000000" }),
+      caller: "arn:aws:sts::111122223333:assumed-role/billing-service/billing",
+    });
+    expect(introspected).toMatchObject({ status: 200 });
+    expect(JSON.parse(introspected.body!)).toEqual({ active: false });
+    const allowed = JSON.parse(environmentOf("Worker-local-tokens").CREDVEND_ALLOWED_CALLERS!) as string[];
+    const vendSession = allowed[0]!.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/vend";
+    expect(await start(asset("Introspection-local-tokens"), { ...DESCRIBE, caller: vendSession })).toMatchObject({ status: 404 });
   });
 });

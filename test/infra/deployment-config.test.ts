@@ -82,6 +82,7 @@ describe("bad configs name the field", () => {
     { name: "worker serving a provider its manifest does not declare", config: () => withWorker(0, { providers: ["local", "extra"] }), want: "workers[0].package: the core would refuse this worker: provider_not_declared" },
     { name: "trusted key whose id is not its key's", config: () => ({ ...base(), trustedKeys: [{ ...PUBLISHER_KEY, keyId: "0123456789abcdef" }] }), want: 'trustedKeys[0].keyId: "0123456789abcdef" is not the id of that key' },
     { name: "invoker that is not an IAM principal ARN", config: () => withWorker(0, { invokers: ["*"] }), want: "workers[0].invokers[0]: must be an IAM role or user ARN" },
+    { name: "invokers on a worker that serves only the core", config: () => withWorker(1, { invokers: ["arn:aws:iam::111122223333:role/billing-service"] }), want: "workers[1].invokers: the aws-sts worker serves only the core; invokers are for local-tokens' introspection URL" },
     { name: "session revocation with several ceilings and no boundary", config: () => ({ ...base(), awsSts: { sessionRevocation: true, managedPolicyArns: ["arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B"] } }), want: "awsSts.permissionsBoundaryArn: required with sessionRevocation" },
     { name: "http issuer", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }), want: "oidc.issuers[0]:" },
   ];
@@ -136,7 +137,7 @@ describe("a signed worker's configuration is checked at synth against its manife
   });
 
   test("a variable the worker's kind sets must be allowed too", async () => {
-    expect((await problemsOf(base(), undefined, { environment: [] })).join("\n")).toContain(
+    expect((await problemsOf(base(), undefined, { environment: ["CREDVEND_ALLOWED_CALLERS"] })).join("\n")).toContain(
       `workers[0].environment: ${refusal} environment variable LOCAL_TOKENS_TABLE is not in the manifest's allowlist`,
     );
   });

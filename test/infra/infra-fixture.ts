@@ -63,7 +63,7 @@ export interface ConfigFolder {
 }
 
 /** What the fixture's local-tokens manifest signs about its configuration (as its plugin.json says). */
-export const LOCAL_TOKENS_CONFIGURATION = { handler: "index.handler", runtime: "nodejs", environment: ["LOCAL_TOKENS_TABLE"] };
+export const LOCAL_TOKENS_CONFIGURATION = { handler: "index.handler", runtime: "nodejs", environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"] };
 
 /** Writes the config, its policy, and local-tokens/code.zip signed by PUBLISHER (as `plugin sign` does). */
 export async function writeConfig(

@@ -42,10 +42,21 @@ test("without sessionRevocation no role may change any IAM policy", () => {
 
 test("without webhooks: no webhooks function, no webhook outputs, only the vend URL is public", () => {
   expect(s.stack.webhooks).toBeUndefined();
-  expect(Object.keys(s.template.findResources("AWS::Lambda::Function"))).toHaveLength(3);
+  expect(Object.keys(s.template.findResources("AWS::Lambda::Function"))).toHaveLength(4); // vend, 2 workers, introspection
   expect(Object.keys(s.template.toJSON().Outputs)).not.toContain("SecretScanningWebhookUrl");
   const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string } }[];
-  expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "AWS_IAM", "NONE"]);
+  expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "AWS_IAM", "AWS_IAM", "NONE"]);
+});
+
+test("without webhooks the workers accept the vend role only; with no invokers nobody else is granted introspection", () => {
+  const resources = s.template.toJSON().Resources;
+  const vendRole = cfnText(s.stack.resolve(s.stack.vend.role.roleArn));
+  for (const w of s.stack.workers) {
+    const env = resources[s.stack.getLogicalId(w.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(JSON.parse(cfnText(env.CREDVEND_ALLOWED_CALLERS))).toEqual([vendRole]);
+  }
+  const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: { FunctionName: unknown } }[];
+  expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([s.stack.resolve(s.stack.vend.function.functionArn), s.stack.resolve(s.stack.vend.function.functionArn)]);
 });
 
 test("without an email there is no subscription; without a ceiling the vended role has no permissions", () => {

@@ -14,6 +14,7 @@ import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
+import { dependencyCycles } from "./template-dependencies.js";
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -21,6 +22,7 @@ beforeAll(async () => {
 });
 
 const worker = (name: string) => s.stack.workers.find((w) => w.worker.name === name)!;
+const introspection = () => s.stack.kindResources.get("local-tokens")!.introspection!;
 const logical = (construct: { node: { defaultChild?: unknown } }) => s.stack.getLogicalId(construct.node.defaultChild as never);
 const envOf = (construct: { node: { defaultChild?: unknown } }) =>
   (s.template.toJSON().Resources[logical(construct)].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
@@ -102,6 +104,14 @@ describe("least privilege: every statement of every role", () => {
     );
   });
 
+  test("local-tokens introspection: reads its worker's token table (GetItem), nothing else", () => {
+    const fn = introspection().lambda;
+    const table = s.stack.kindResources.get("local-tokens")!.localTokensTable!.table;
+    expect(sortStatements(statementsOf(s.template, s.stack, fn.role))).toEqual(
+      sortStatements([logs(fn.logGroup.logGroupArn), statement(s.stack, ["dynamodb:GetItem"], [table.tableArn])]),
+    );
+  });
+
   test("aws-sts worker: assumes the vended and named roles with tags and source identity; Get/PutRolePolicy on the vended role only", () => {
     const w = worker("aws-sts");
     const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
@@ -166,28 +176,45 @@ describe("front doors", () => {
     const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string; TargetFunctionArn: unknown } }[];
     const auth = new Map(urls.map((u) => [JSON.stringify(u.Properties.TargetFunctionArn), u.Properties.AuthType]));
     const arnOf = (fn: { functionArn: string }) => JSON.stringify(s.stack.resolve(fn.functionArn));
-    expect(urls).toHaveLength(s.stack.workers.length + 2);
+    expect(urls).toHaveLength(s.stack.workers.length + 3);
     for (const w of s.stack.workers) expect(auth.get(arnOf(w.lambda.function))).toBe("AWS_IAM");
+    expect(auth.get(arnOf(introspection().lambda.function))).toBe("AWS_IAM");
     expect(auth.get(arnOf(s.stack.vend.function))).toBe("NONE");
     expect(auth.get(arnOf(s.stack.webhooks!.function))).toBe("NONE");
   });
 
-  test("a worker's resource policy admits only its configured invokers, through its IAM-auth URL", () => {
+  test("workers mint credentials for any caller: invokers are granted on the introspection URL only, never on a worker's gRPC URL", () => {
     const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: Record<string, unknown> }[];
+    const target = (p: { Properties: Record<string, unknown> }) => JSON.stringify(p.Properties.FunctionName);
     const workerArns = new Set(s.stack.workers.map((w) => JSON.stringify(s.stack.resolve(w.lambda.function.functionArn))));
-    const onWorkers = permissions.filter((p) => workerArns.has(JSON.stringify(p.Properties.FunctionName))).map((p) => p.Properties);
-    const localTokens = s.stack.resolve(worker("local-tokens").lambda.function.functionArn);
-    expect(onWorkers).toEqual([
-      { Action: "lambda:InvokeFunctionUrl", FunctionName: localTokens, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
-      { Action: "lambda:InvokeFunction", FunctionName: localTokens, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
+    expect(permissions.filter((p) => workerArns.has(target(p)))).toEqual([]);
+    const introspectionArn = s.stack.resolve(introspection().lambda.function.functionArn);
+    const publicDoors = new Set([s.stack.vend, s.stack.webhooks!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))));
+    expect(permissions.filter((p) => !publicDoors.has(target(p))).map((p) => p.Properties)).toEqual([
+      { Action: "lambda:InvokeFunctionUrl", FunctionName: introspectionArn, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
+      { Action: "lambda:InvokeFunction", FunctionName: introspectionArn, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
     ]);
+  });
+
+  test("workers mint credentials for any caller: each worker accepts exactly the vend and webhooks roles (CREDVEND_ALLOWED_CALLERS)", () => {
+    const roleArn = (role: { roleArn: string }) => cfnText(s.stack.resolve(role.roleArn));
+    for (const w of s.stack.workers) {
+      const allowed = JSON.parse(cfnText(envOf(w.lambda.function).CREDVEND_ALLOWED_CALLERS)) as string[];
+      expect([w.worker.name, allowed]).toEqual([w.worker.name, [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role)]]);
+    }
+    expect(envOf(introspection().lambda.function)).not.toHaveProperty("CREDVEND_ALLOWED_CALLERS"); // it serves no gRPC
+  });
+
+  test("the workers naming the core's roles and the core naming the workers' URLs form no dependency cycle", () => {
+    expect(dependencyCycles(s.template.toJSON() as never)).toEqual([]);
+    expect(dependencyCycles({ Resources: { A: { Properties: { X: { "Fn::GetAtt": ["B", "Arn"] } } }, B: { DependsOn: "A" } } })).toEqual([["A", "B", "A"]]);
   });
 });
 
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -197,7 +224,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(5);
+    expect(Object.keys(groups)).toHaveLength(6);
     for (const group of Object.values(groups)) expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: "credvend: vend API",
@@ -209,7 +236,7 @@ describe("functions", () => {
 describe("environment wiring", () => {
   test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -257,6 +284,17 @@ describe("environment wiring", () => {
     expect(env).not.toHaveProperty("CREDVEND_WEBHOOK_SECRETS");
     expect(env).not.toHaveProperty("CREDVEND_POLICY_FILE"); // the webhooks function has no use for the policy
     expect(env).not.toHaveProperty("CREDVEND_GITHUB_APP_PRIVATE_KEY");
+  });
+
+  test("local-tokens' introspection runs the worker's signed zip in introspection mode, reading the same table", () => {
+    const props = s.template.toJSON().Resources[logical(introspection().lambda.function)].Properties;
+    const workerProps = s.template.toJSON().Resources[logical(worker("local-tokens").lambda.function)].Properties;
+    expect(props.Code).toEqual(workerProps.Code);
+    expect(props.Handler).toBe("index.handler");
+    expect(envOf(introspection().lambda.function)).toEqual({
+      LOCAL_TOKENS_TABLE: s.stack.resolve(s.stack.kindResources.get("local-tokens")!.localTokensTable!.table.tableName),
+      LOCAL_TOKENS_MODE: "introspection",
+    });
   });
 
   test("workers get their kind's settings: token table, vended role and session cap, App id, key secret and token vault", () => {
@@ -357,7 +395,7 @@ describe("alerts and alarms", () => {
   test("every function has an errors, a throttles and a Function URL 5xx alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
-    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(5).fill("Errors"), ...Array(5).fill("Throttles"), ...Array(5).fill("Url5xxCount")]);
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(6).fill("Errors"), ...Array(6).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "VendRevocationFailed",
@@ -386,7 +424,8 @@ describe("alerts and alarms", () => {
 test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
   const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ["AlertTopicArn", "AwsStsWorkerRoleArnawssts", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
+    ["AlertTopicArn", "AwsStsWorkerRoleArnawssts", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "IntrospectionUrllocaltokens", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
   );
+  expect(cfnText(outputs.IntrospectionUrllocaltokens!.Value)).toBe(cfnText(s.stack.resolve(introspection().url.url)));
   expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(`${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`);
 });

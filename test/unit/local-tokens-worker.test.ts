@@ -5,7 +5,8 @@ import type { Clock } from "../../functions/core/ports/clock.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
-import { createLocalTokensWorker, serveLocalTokens } from "../../plugin-workers/local-tokens/worker.js";
+import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
+import { serveIntrospection } from "../../plugin-workers/local-tokens/introspect.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 
 const T0 = Date.UTC(2030, 0, 1);
@@ -16,7 +17,7 @@ function setup() {
   const store = new MemoryLocalTokenStore();
   const worker = createLocalTokensWorker({ store, clock });
   const client = inMemoryWorkerClient(worker, { routes: worker.routes });
-  const { app } = serveLocalTokens({ store, clock });
+  const { app } = serveIntrospection(store, clock);
   const introspect = async (body: unknown, contentType = "application/json") => {
     const response = await app.request("/introspect", {
       method: "POST",

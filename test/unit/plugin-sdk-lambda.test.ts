@@ -2,12 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { servePlugin } from "../../plugin-workers/sdk/index.js";
-import { functionUrlEvent, viaLambda } from "./plugin-sdk-lambda-fetch.js";
+import { functionUrlEvent, VEND_ROLE_ARN, viaLambda } from "./plugin-sdk-lambda-fetch.js";
 import { demoClaims, demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
 
 describe("plugin Lambda handler (Function URL)", () => {
   it("round-trips describe, prepare and vend through base64 events", async () => {
-    const { handler } = servePlugin(demoPlugin());
+    const { handler } = servePlugin(demoPlugin(), { allowedCallers: [VEND_ROLE_ARN] });
     const seen = { base64: [] as boolean[] };
     const client = new GrpcWebPluginClient({ name: "demo", baseUrl: "https://abc.lambda-url.eu-west-1.on.aws", fetch: viaLambda(handler, seen) });
     expect((await client.describe()).name).toBe("demo");

@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readWorkerPackage, workerDirs } from "../../infra/build-workers.js";
-import { KIND_ENVIRONMENT } from "../../infra/config/worker-environment.js";
+import { EVERY_WORKER_ENVIRONMENT, KIND_ENVIRONMENT } from "../../infra/config/worker-environment.js";
 import { LAMBDA_RUNTIME } from "../../infra/constructs/function-defaults.js";
 import { runtimeMatches } from "../../functions/core/plugin-trust/worker-configuration.js";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
@@ -40,7 +40,7 @@ describe("plugin.json binds how Lambda runs each worker", () => {
     const info = readWorkerPackage(fileURLToPath(new URL(`../../plugin-workers/${name}`, import.meta.url)));
     expect(info.handler).toBe("index.handler");
     expect(runtimeMatches(info.runtime, LAMBDA_RUNTIME.name)).toBe(true);
-    expect([...info.environment].sort()).toEqual([...names].sort());
+    expect([...info.environment].sort()).toEqual([...EVERY_WORKER_ENVIRONMENT, ...names].sort());
   });
 
   it("python-example is signed for the python runtime, with no variables", () => {

@@ -10,7 +10,8 @@ const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:credven
 
 describe("local-tokens", () => {
   it("reads its table, and fails the cold start without one", () => {
-    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "credvend-local-tokens" })).toEqual({ tableName: "credvend-local-tokens" });
+    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "credvend-local-tokens" })).toEqual({ tableName: "credvend-local-tokens", mode: "worker", allowedCallers: [] });
+    expect(loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "t", LOCAL_TOKENS_MODE: "introspection" }).mode).toBe("introspection");
     expect(() => loadLocalTokensConfig({})).toThrow(new ConfigError("LOCAL_TOKENS_TABLE is not set"));
   });
 });
@@ -21,6 +22,7 @@ describe("aws-sts on Lambda", () => {
     expect(loadAwsStsLambdaConfig({ CREDVEND_AWS_ROLE_ARN: role, CREDVEND_AWS_REVOKE_SESSIONS: "1", AWS_REGION: "eu-west-1" })).toEqual({
       worker: { defaultRoleArn: role, roles: {}, maxSessionSeconds: 3600, region: "eu-west-1" },
       revokeSessions: true,
+      allowedCallers: [],
     });
     expect(loadAwsStsLambdaConfig({ CREDVEND_AWS_REVOKE_SESSIONS: "true" }).revokeSessions).toBe(false);
     expect(() => loadAwsStsLambdaConfig({ CREDVEND_AWS_MAX_SESSION_SECONDS: "43201" })).toThrow(
@@ -35,6 +37,7 @@ describe("github on Lambda", () => {
     expect(loadGitHubLambdaConfig({ GITHUB_APP_ID: " 42 ", GITHUB_APP_PRIVATE_KEY_SECRET_ARN: SECRET_ARN })).toEqual({
       privateKeySecretArn: SECRET_ARN,
       app: { appId: "42", apiUrl: "https://api.github.com" },
+      allowedCallers: [],
     });
     const vault = { GITHUB_TOKEN_VAULT_TABLE: "credvend-vault", GITHUB_TOKEN_VAULT_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/k" };
     expect(loadGitHubLambdaConfig({ GITHUB_APP_PRIVATE_KEY_SECRET_ARN: SECRET_ARN, ...vault }).vault).toEqual({ table: "credvend-vault", kmsKeyId: vault.GITHUB_TOKEN_VAULT_KMS_KEY_ID });
@@ -48,5 +51,20 @@ describe("github on Lambda", () => {
       new ConfigError("GITHUB_APP_ID: the App's numeric id is required with a private key"),
     );
     expect(() => appCredentials({ appId: "42", apiUrl: "ftp://x" }, notAKey)).toThrow(/^GITHUB_API_URL: "ftp:\/\/x" is not an http\(s\) URL$/);
+  });
+});
+
+describe("CREDVEND_ALLOWED_CALLERS on every worker's Lambda (workers mint credentials for any caller)", () => {
+  const CORE = ["arn:aws:iam::123456789012:role/credvend-vend", "arn:aws:iam::123456789012:role/credvend-webhooks"];
+  const loaders = [
+    { name: "local-tokens", load: (env: Record<string, string>) => loadLocalTokensConfig({ LOCAL_TOKENS_TABLE: "t", ...env }).allowedCallers },
+    { name: "aws-sts", load: (env: Record<string, string>) => loadAwsStsLambdaConfig(env).allowedCallers },
+    { name: "github", load: (env: Record<string, string>) => loadGitHubLambdaConfig({ GITHUB_APP_PRIVATE_KEY_SECRET_ARN: SECRET_ARN, ...env }).allowedCallers },
+  ];
+
+  it.each(loaders)("$name reads the core's roles, none when unset (every gRPC call refused), and fails the cold start on a bad value", ({ load }) => {
+    expect(load({ CREDVEND_ALLOWED_CALLERS: JSON.stringify(CORE) })).toEqual(CORE);
+    expect(load({})).toEqual([]);
+    expect(() => load({ CREDVEND_ALLOWED_CALLERS: '["*"]' })).toThrow(new ConfigError("CREDVEND_ALLOWED_CALLERS[0]: not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"));
   });
 });
