@@ -44,6 +44,9 @@ export interface WebhooksComposition {
   readonly logger: Logger;
 }
 
+/** A delivery waits this long for GitHub's alert before leaving it to the sweeper. */
+const ALERT_READ_TIMEOUT_MS = 3_000;
+
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
 export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler } {
   // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
@@ -78,7 +81,7 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
     partnerKeys: new GitHubPartnerKeys({ apiUrl: options.githubApiUrl, ...githubFetch }),
     alertSecrets:
       options.alertSecrets ??
-      new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch }),
+      new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, timeoutMs: ALERT_READ_TIMEOUT_MS, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch }),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: options.logger,
     ...(options.clock ? { clock: options.clock } : {}),
