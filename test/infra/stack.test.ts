@@ -121,7 +121,7 @@ describe("least privilege: every statement of every role", () => {
       sortStatements([
         logs(w.lambda.logGroup.logGroupArn),
         statement(s.stack, ["secretsmanager:GetSecretValue"], [s.stack.secrets.appPrivateKey.secretArn]),
-        statement(s.stack, ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"], [vault.table.tableArn]),
+        statement(s.stack, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [vault.table.tableArn]),
       ]),
     );
   });
@@ -184,10 +184,19 @@ describe("front doors", () => {
   });
 });
 
+describe("sweeper", () => {
+  test("runs every minute from an EventBridge rule, one at a time, and queries only the sparse sweep index", () => {
+    s.template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)", State: "ENABLED" });
+    const props = s.template.toJSON().Resources[logical(s.stack.sweeper!.function)].Properties;
+    expect(props).toMatchObject({ Timeout: 60, ReservedConcurrentExecutions: 1 });
+    expect(JSON.stringify(s.template.toJSON())).toContain("/index/bySweep");
+  });
+});
+
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -197,7 +206,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(5);
+    expect(Object.keys(groups)).toHaveLength(6);
     for (const group of Object.values(groups)) expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: "credvend: vend API",
@@ -209,7 +218,7 @@ describe("functions", () => {
 describe("environment wiring", () => {
   test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -357,9 +366,11 @@ describe("alerts and alarms", () => {
   test("every function has an errors, a throttles and a Function URL 5xx alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
-    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(5).fill("Errors"), ...Array(5).fill("Throttles"), ...Array(5).fill("Url5xxCount")]);
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(6).fill("Errors"), ...Array(6).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      "SweeperRevocationFailed",
+      "SweeperWorkerRefused",
       "VendRevocationFailed",
       "VendWorkerRefused",
       "WebhooksRevocationFailed",
