@@ -89,7 +89,7 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
       ...(alert.secretType ? { secretType: alert.secretType } : {}),
       ...(alert.url ? { url: alert.url } : {}),
     });
-    await options.ledger.recordDelivery(deliveryId, at.toISOString());
+    await rememberDelivery(options, deliveryId, at);
     return { status: "accepted", reason: `alert not readable yet (${error.code}); the sweeper reads it` };
   }
   const result = await options.handler.handle({
@@ -104,8 +104,17 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
     },
   }, { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
   // Remembered once recorded: from here on the sweeper owns whatever is unfinished.
-  await options.ledger.recordDelivery(deliveryId, at.toISOString());
+  await rememberDelivery(options, deliveryId, at);
   return answer(result);
+}
+
+/** Only saves a repeat its REST read: the detection is stored already, so a failure here is no 5xx. */
+async function rememberDelivery(options: WebhooksAppOptions, deliveryId: string, at: Date): Promise<void> {
+  try {
+    await options.ledger.recordDelivery(deliveryId, at.toISOString());
+  } catch (error) {
+    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", { deliveryId, error: error instanceof Error ? error : undefined });
+  }
 }
 
 function answer(result: LeakResult): WebhookAnswerBody {

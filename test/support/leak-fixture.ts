@@ -28,16 +28,20 @@ import { makeRecord } from "../integration/ledger-contract.js";
 
 export const GITHUB_API = "http://github.test";
 
-/** A provider's API: DELETE /tokens/:id answers the scripted statuses (then 204), counted. */
+/** A provider's API: DELETE /tokens/:id answers the scripted statuses (then 204, or 404 for a token
+ *  it revoked before, as GitHub does), counted; `revoked` lists the calls that did revoke. */
 export function createUpstream() {
   const calls: string[] = [];
+  const revoked: string[] = [];
   const script: number[] = [];
   let gate: Promise<void> | undefined;
   const app = new Hono();
   app.delete("/tokens/:id", async (c) => {
     calls.push(c.req.param("id"));
     if (gate) await gate;
-    const status = script.shift() ?? 204;
+    const id = c.req.param("id");
+    const status = script.shift() ?? (revoked.includes(id) ? 404 : 204);
+    if (status === 204) revoked.push(id);
     return status === 204 ? c.body(null, 204) : c.json({ message: "upstream says no" }, status as 404 | 500);
   });
   /** Holds every answer until the returned function is called: a slow upstream. */
@@ -49,7 +53,7 @@ export function createUpstream() {
       release();
     };
   };
-  return { calls, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+  return { calls, revoked, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
 }
 
 export type Upstream = ReturnType<typeof createUpstream>;
