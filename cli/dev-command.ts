@@ -23,6 +23,7 @@ Options:
   --data-dir DIR    Where data and the dev signing key live (default: .credvend)
   --policy FILE     Policy file (default: credvend.policy.yaml)
   --log-level L     debug | info | warn | error (default: info)
+  --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
   -h, --help        Show this help
 `;
 
@@ -34,6 +35,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       "data-dir": { type: "string", default: ".credvend" },
       policy: { type: "string", default: "credvend.policy.yaml" },
       "log-level": { type: "string", default: "info" },
+      "sweep-interval": { type: "string", default: "60s" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -48,6 +50,8 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error")
     throw new CliError(`--log-level: must be debug, info, warn or error`, 2);
 
+  const sweepIntervalMs = parseInterval(values["sweep-interval"]);
+
   let policyYaml: string;
   try {
     policyYaml = readFileSync(values.policy, "utf8");
@@ -58,6 +62,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     dataDir: values["data-dir"],
     port,
     policyYaml,
+    sweepIntervalMs,
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);
@@ -105,4 +110,12 @@ Report its token as leaked, signed like GitHub (revokes it; a second report does
 
 Ctrl-C stops everything.
 `;
+}
+
+/** `500ms`, `2s`, `1m`: the sweep interval in milliseconds (at least 100 ms). */
+export function parseInterval(text: string): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(text);
+  const ms = match ? Number(match[1]) * ({ ms: 1, s: 1_000, m: 60_000 } as const)[match[2] as "ms" | "s" | "m"] : NaN;
+  if (!(ms >= 100)) throw new CliError(`--sweep-interval: "${text}" is not a duration like 2s or 1m (at least 100ms)`, 2);
+  return ms;
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../functions/core/ports/logger.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import type { PluginDirectory } from "../functions/core/ports/plugin-client.js";
 import { composeWebhooksApp } from "../functions/webhooks/compose.js";
+import { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 
 export const DEV_GITHUB_PATH = "/dev-github";
 export const DEV_GITHUB_DIR = "dev-github";
@@ -27,16 +28,21 @@ export interface LocalLeakResponseOptions {
   readonly githubApiUrl?: string;
 }
 
-/** Mounts the webhook routes (and the stand-in) on `app`; the stand-in is undefined with a real GitHub. */
-export async function mountLeakResponse(app: Hono, options: LocalLeakResponseOptions): Promise<{ devGitHub: DevGitHub | undefined; githubApiUrl: string }> {
+/** Mounts the webhook routes (and the stand-in) on `app`; the stand-in is undefined with a real GitHub.
+ *  The sweeper is the one the AWS schedule runs; the caller runs it on a timer. */
+export async function mountLeakResponse(
+  app: Hono,
+  options: LocalLeakResponseOptions,
+): Promise<{ devGitHub: DevGitHub | undefined; githubApiUrl: string; sweeper: LeakSweeper }> {
   const external = options.githubApiUrl ?? process.env.GITHUB_API_URL;
   const devGitHub = await loadOrCreateDevGitHub({ dir: join(options.dir, DEV_GITHUB_DIR) });
   const githubApiUrl = external ?? `${options.url}${DEV_GITHUB_PATH}`;
   const token = process.env.GITHUB_TOKEN;
-  const { app: webhooks } = composeWebhooksApp({
+  const notifier = options.notifier ?? new ConsoleNotifier();
+  const { app: webhooks, handler, alertSecrets } = composeWebhooksApp({
     ledger: options.ledger,
     plugins: options.plugins,
-    notifier: options.notifier ?? new ConsoleNotifier(),
+    notifier,
     // The dev secret is what `credvend dev leak` signs with, also against a real GitHub's API.
     webhookSecrets: [devGitHub.webhookSecret],
     githubApiUrl,
@@ -45,5 +51,8 @@ export async function mountLeakResponse(app: Hono, options: LocalLeakResponseOpt
   });
   app.route("/", webhooks);
   if (!external) app.route(DEV_GITHUB_PATH, devGitHub.routes());
-  return { devGitHub: external ? undefined : devGitHub, githubApiUrl };
+  const sweeper = new LeakSweeper({
+    ledger: options.ledger, handler, notifier, logger: options.logger, readAlert: (alert) => alertSecrets.secretOf(alert),
+  });
+  return { devGitHub: external ? undefined : devGitHub, githubApiUrl, sweeper };
 }

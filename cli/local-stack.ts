@@ -25,6 +25,7 @@ import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
 import { CALLER_SECRET_FILE, createCallerSecret, withCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
+import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
@@ -49,7 +50,11 @@ export interface LocalStackOptions {
   readonly notifier?: Notifier;
   /** GitHub for the webhooks (keys, REST); default $GITHUB_API_URL, else the dev stand-in. */
   readonly githubApiUrl?: string;
+  /** How often the leak sweeper runs (as the AWS schedule does every minute). Default 60 s; 0: never. */
+  readonly sweepIntervalMs?: number;
 }
+
+export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export interface LocalStack {
   /** Base URL of the vend app. */
@@ -63,6 +68,8 @@ export interface LocalStack {
   readonly plugins: VerifiedPluginDirectory;
   /** The dev GitHub stand-in of the webhooks (undefined when a GitHub API URL was given). */
   readonly devGitHub: DevGitHub | undefined;
+  /** The leak sweeper the timer runs (tests may run it by hand). */
+  readonly sweeper: LeakSweeper;
   close(): Promise<void>;
 }
 
@@ -131,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       notifier: options.notifier ?? new ConsoleNotifier(),
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
-    const { devGitHub } = await mountLeakResponse(app, {
+    const { devGitHub, sweeper } = await mountLeakResponse(app, {
       url, ledger, plugins, dir: trustDir, logger: options.logger,
       ...(options.notifier ? { notifier: options.notifier } : {}),
       ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}),
@@ -145,6 +152,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: registrations, callerSecretFile: CALLER_SECRET_FILE }, null, 2)}\n`,
     );
     handler = app.fetch;
+    const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    if (interval > 0) {
+      let running: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        // One sweep at a time; a failed one is logged and the next tick tries again.
+        running = running.then(() => sweeper.sweep()).catch((error: unknown) =>
+          options.logger.log("error", "sweep failed", { error: error instanceof Error ? error : undefined }),
+        );
+      }, interval);
+      timer.unref();
+      closers.push(async () => {
+        clearInterval(timer);
+        await running;
+      });
+    }
 
     if (options.dataDir) {
       writeFileSync(
@@ -152,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url }, null, 2)}\n`,
       );
     }
-    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, devGitHub, close };
+    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, devGitHub, sweeper, close };
   } catch (err) {
     await close();
     throw err;

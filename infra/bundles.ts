@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const LAMBDA_ENTRIES = [
   { name: "vend", entry: "functions/vend/lambda.ts" },
   { name: "webhooks", entry: "functions/webhooks/lambda.ts" },
+  { name: "sweeper", entry: "functions/sweeper/lambda.ts" },
   { name: "worker-local-tokens", entry: "plugin-workers/local-tokens/lambda.ts" },
 ];
 

@@ -1,18 +1,20 @@
 // The whole deployment: ledger, vend and webhooks functions behind Function URLs, one Lambda +
 // IAM-auth Function URL per plugin worker, the alert topic, GitHub secrets, alarms and outputs.
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
 import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
+import { SWEEPER_ENTRY, WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
 import type { FunctionSettings } from "./config/schema.js";
 import { AlertTopic } from "./constructs/alert-topic.js";
 import { CredvendAlarms } from "./constructs/alarms.js";
 import { CredvendFunction } from "./constructs/credvend-function.js";
 import { LAMBDA_TASK_ROOT, type AssetFile } from "./constructs/function-defaults.js";
 import { GithubSecrets } from "./constructs/github-secrets.js";
-import { grantLedger, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
+import { grantLedger, grantSweepIndex, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
 import { LedgerTable } from "./constructs/ledger-table.js";
 import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
 import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
@@ -47,7 +49,9 @@ export class CredvendStack extends Stack {
   public readonly vendUrl: FunctionUrl;
   public readonly webhooks?: CredvendFunction;
   public readonly webhooksUrl?: FunctionUrl;
-  /** Every Lambda by a short name: Vend, Webhooks, Worker-<name>, Introspection-<name>. */
+  /** Finishes what deliveries left unfinished, every minute (functions/sweeper/). */
+  public readonly sweeper?: CredvendFunction;
+  /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
@@ -97,6 +101,9 @@ export class CredvendStack extends Stack {
       );
       watched.set("Webhooks", this.webhooks.logGroup);
       functions.set("Webhooks", this.webhooks);
+      this.sweeper = this.sweeperFunction(config, { ...common, ...this.webhooksEnvironment(config) }, logRetention);
+      watched.set("Sweeper", this.sweeper.logGroup);
+      functions.set("Sweeper", this.sweeper);
     }
     for (const worker of this.workers) {
       functions.set(`Worker-${worker.worker.name}`, worker.lambda);
@@ -107,6 +114,37 @@ export class CredvendStack extends Stack {
     this.functions = functions;
     new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, watchedLogs: watched });
     this.outputs();
+  }
+
+  /**
+   * The leak sweeper: no URL, invoked by an EventBridge rule every minute with the webhooks
+   * function's configuration. Idle, it costs one Query of an empty sparse index per minute.
+   */
+  private sweeperFunction(config: DeploymentConfig, environment: Record<string, string>, logRetention: RetentionDays): CredvendFunction {
+    const lambda = new CredvendFunction(this, "Sweeper", {
+      description: "Leak response sweeper: pending detections, ended leases, retries, unread alerts",
+      code: { entry: `${REPO_ROOT}/${SWEEPER_ENTRY}`, files: [] },
+      // One sweep is bounded to 50 s (functions/core/leak/leak-sweeper.ts); one at a time.
+      settings: { ...config.functions.webhooks, timeoutSeconds: 60, reservedConcurrency: 1 },
+      logRetention,
+      environment,
+    });
+    grantLedger(lambda.role, this.ledger.table, LEDGER_ACTIONS.sweeper);
+    grantSweepIndex(lambda.role, this.ledger.table);
+    for (const worker of this.workers) worker.grantCaller(lambda.role);
+    this.alerts.grantPublish(lambda.role);
+    lambda.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [this.secrets.webhookSecret.secretArn, this.secrets.appPrivateKey.secretArn],
+      }),
+    );
+    new Rule(this, "SweeperSchedule", {
+      description: "Runs the leak sweeper every minute",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(lambda.function, { retryAttempts: 0 })],
+    });
+    return lambda;
   }
 
   /** Vend or webhooks: a public Function URL; the ledger (its own actions), every worker, the alert topic. */

@@ -14,6 +14,17 @@ export type CredentialState =
 /** What a leak detection concluded about a credential (see functions/core/leak/). */
 export type DetectionTag = "detected_after_expiry" | "revoked_on_detection" | "manual_revoke_required";
 
+/** The one terminal outcome of a credential's leak response: the first one set stands. */
+export type TerminalOutcome = DetectionTag | "revoke_failed";
+
+/** The first detection of a credential, kept durably until it reaches its terminal outcome. */
+export interface DetectionRecord {
+  /** ISO 8601: when the first detection was recorded. */
+  readonly detectedAt: string;
+  /** Non-secret context of that detection (channel, repository, alert number, url, ...). */
+  readonly source: Readonly<Record<string, string>>;
+}
+
 /** Progress of invalidating a credential: the claim decides who calls the upstream. */
 export interface InvalidationProgress {
   /** The current holder's claim; absent when nobody holds one. */
@@ -52,7 +63,33 @@ export interface CredentialRecord {
   /** Present once someone tried to invalidate it. */
   readonly invalidation?: InvalidationProgress;
   /** Detection tags, each with the ISO 8601 time it was first set. */
-  readonly tags?: Readonly<Partial<Record<DetectionTag, string>>>;
+  readonly tags?: Readonly<Partial<Record<TerminalOutcome, string>>>;
+  /** The terminal outcome of its leak response, once reached (never changed afterwards). */
+  readonly outcome?: TerminalOutcome;
+  /** ISO 8601: when `outcome` was set. */
+  readonly outcomeAt?: string;
+  /** Present once a leak of it was detected (see functions/core/leak/). */
+  readonly detection?: DetectionRecord;
+  /**
+   * Epoch milliseconds after which the sweeper looks at it again: present while its detection has
+   * no terminal outcome, or its outcome has not been announced (audited and alerted) yet.
+   */
+  readonly sweepDueAt?: number;
+}
+
+/** A `secret_scanning_alert` whose secret could not be read from GitHub yet; the sweeper retries. */
+export interface PendingAlert {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  readonly installationId?: number;
+  readonly secretType?: string;
+  readonly url?: string;
+  readonly deliveryId?: string;
+  /** Reads that failed so far. */
+  readonly attempts: number;
+  /** Epoch milliseconds of the next read. */
+  readonly dueAt: number;
 }
 
 export type AuditEventType =

@@ -3,7 +3,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { LeakHandler } from "../core/leak/leak-handler.js";
-import { needsRetry, type LeakResult } from "../core/leak/leak-detection.js";
+import { isFinished, type LeakResult } from "../core/leak/leak-detection.js";
+import { CredvendError } from "../core/errors.js";
 import { systemClock, type Clock } from "../core/ports/clock.js";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import { silentLogger, type Logger } from "../core/ports/logger.js";
@@ -30,7 +31,12 @@ export interface WebhooksAppOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly maxBodyBytes?: number;
+  /** How long a delivery acts inline before answering and leaving the rest to the sweeper. Default 4 s. */
+  readonly inlineBudgetMs?: number;
 }
+
+/** Well inside GitHub's 10 s: the alert read (≤ 3 s, adapters/github) + the inline attempt + writes. */
+export const INLINE_BUDGET_MS = 4_000;
 
 /** GitHub sends at most 25 MB webhooks, but an alert event is a few KiB and 1,000 partner matches well under 1 MiB. */
 export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
@@ -45,9 +51,14 @@ export function createWebhooksApp(options: WebhooksAppOptions): OpenAPIHono {
   return app;
 }
 
-type WebhookAnswerBody = { status: "pong" | "ignored" | "duplicate" | "processed"; outcome?: string; credentialId?: string; reason?: string };
+type WebhookAnswerBody = { status: "pong" | "ignored" | "duplicate" | "processed" | "accepted"; outcome?: string; credentialId?: string; reason?: string };
 
-/** One `secret_scanning_alert` delivery: verify, filter, deduplicate, read the secret, act. */
+/**
+ * One `secret_scanning_alert` delivery: verify, filter, deduplicate, read the secret, record the
+ * detection durably, act within a budget. GitHub never delivers again, so a 2xx means "recorded":
+ * an alert GitHub cannot serve yet (404 right after `created`, rate limit) is recorded as pending
+ * and read by the sweeper; only a failure to record anything is a 5xx.
+ */
 async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Promise<WebhookAnswerBody> {
   const body = await readJsonBodyBytes(c, options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES);
   const signature = options.webhookSignature.check(body, c.req.header("x-hub-signature-256"));
@@ -66,7 +77,21 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
   if (await options.ledger.hasDelivery(deliveryId)) return { status: "duplicate" };
 
-  const secret = await options.alertSecrets.secretOf(alert);
+  const at = (options.clock ?? systemClock).now();
+  let secret: string;
+  try {
+    secret = await options.alertSecrets.secretOf(alert);
+  } catch (error) {
+    if (!(error instanceof CredvendError)) throw error;
+    await options.ledger.recordPendingAlert({
+      owner: alert.owner, repo: alert.repo, number: alert.number, deliveryId, attempts: 1, dueAt: at.getTime(),
+      ...(alert.installationId !== undefined ? { installationId: alert.installationId } : {}),
+      ...(alert.secretType ? { secretType: alert.secretType } : {}),
+      ...(alert.url ? { url: alert.url } : {}),
+    });
+    await rememberDelivery(options, deliveryId, at);
+    return { status: "accepted", reason: `alert not readable yet (${error.code}); the sweeper reads it` };
+  }
   const result = await options.handler.handle({
     tokenHash: tokenHash(secret),
     source: {
@@ -77,11 +102,23 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
       ...(alert.url ? { url: alert.url } : {}),
       ...(alert.secretType ? { secretType: alert.secretType } : {}),
     },
-  });
-  if (needsRetry(result)) throw retry(result);
-  // Remembered only once handled: a delivery that failed half-way must be processed again.
-  await options.ledger.recordDelivery(deliveryId, (options.clock ?? systemClock).now().toISOString());
-  return { status: "processed", outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) };
+  }, { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
+  // Remembered once recorded: from here on the sweeper owns whatever is unfinished.
+  await rememberDelivery(options, deliveryId, at);
+  return answer(result);
+}
+
+/** Only saves a repeat its REST read: the detection is stored already, so a failure here is no 5xx. */
+async function rememberDelivery(options: WebhooksAppOptions, deliveryId: string, at: Date): Promise<void> {
+  try {
+    await options.ledger.recordDelivery(deliveryId, at.toISOString());
+  } catch (error) {
+    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", { deliveryId, error: error instanceof Error ? error : undefined });
+  }
+}
+
+function answer(result: LeakResult): WebhookAnswerBody {
+  return { status: isFinished(result) ? "processed" : "accepted", outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) };
 }
 
 /** One partner-program batch: verify, hash, act on ours, label each match in order. */
@@ -89,10 +126,8 @@ async function handlePartnerBatch(options: WebhooksAppOptions, c: Context) {
   const body = await readJsonBodyBytes(c, options.maxBodyBytes ?? WEBHOOK_MAX_BODY_BYTES);
   await verifyPartner(options.partnerKeys, body, c);
   const matches = decodePartnerBatch(parseJsonBytes(body));
-  const results = await options.handler.handleMany(matches.map((m) => m.detection));
-  const failed = results.filter(needsRetry);
-  // GitHub delivers the batch again on a 5xx; every other match of it is idempotent.
-  if (failed.length > 0) throw new HttpError(503, "revoke_failed", `${failed.length} revocation(s) failed; deliver again`);
+  // Recorded durably (or a 5xx), then acted on within the budget; the sweeper finishes the rest.
+  const results = await options.handler.handleMany(matches.map((m) => m.detection), { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
   return results.map((result, i) => ({
     token_hash: result.tokenHash,
     token_type: matches[i]!.tokenType,
@@ -109,8 +144,4 @@ async function verifyPartner(keys: GitHubPartnerKeys, body: Uint8Array, c: Conte
 
 function unauthenticated(code: string, message: string): HttpError {
   return new HttpError(401, code, message);
-}
-
-function retry(result: LeakResult): HttpError {
-  return new HttpError(502, "revoke_failed", `revoking credential ${result.credentialId ?? ""} failed upstream; deliver again`);
 }

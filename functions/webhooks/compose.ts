@@ -44,8 +44,11 @@ export interface WebhooksComposition {
   readonly logger: Logger;
 }
 
+/** A delivery waits this long for GitHub's alert before leaving it to the sweeper. */
+const ALERT_READ_TIMEOUT_MS = 3_000;
+
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
-export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler } {
+export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler; alertSecrets: AlertSecretSource } {
   // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   if (options.workerTimeoutMs !== undefined && leaseMs < 2 * options.workerTimeoutMs)
@@ -71,19 +74,20 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const githubFetch = options.githubFetch ? { fetch: options.githubFetch } : {};
+  const alertSecrets =
+    options.alertSecrets ??
+    new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, timeoutMs: ALERT_READ_TIMEOUT_MS, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch });
   const app = createWebhooksApp({
     handler,
     ledger: options.ledger,
     webhookSignature: new GitHubWebhookSignature(options.webhookSecrets),
     partnerKeys: new GitHubPartnerKeys({ apiUrl: options.githubApiUrl, ...githubFetch }),
-    alertSecrets:
-      options.alertSecrets ??
-      new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch }),
+    alertSecrets,
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: options.logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  return { app, handler };
+  return { app, handler, alertSecrets };
 }
 
 /** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */

@@ -11,7 +11,7 @@ const errors = (codes: Record<number, string>) =>
 
 export const WebhookAnswer = z
   .object({
-    status: z.enum(["pong", "ignored", "duplicate", "processed"]),
+    status: z.enum(["pong", "ignored", "duplicate", "processed", "accepted"]),
     outcome: z.string().optional(),
     credentialId: z.string().optional(),
     reason: z.string().optional(),
@@ -24,17 +24,18 @@ export const secretScanningRoute = createRoute({
   summary: "GitHub secret_scanning_alert webhook",
   description:
     "Signed with X-Hub-Signature-256 (HMAC-SHA256 of the raw body). `ping` answers pong; actions created, reopened, " +
-    "publicly_leaked and validated are processed (the secret is read through the REST API, hashed and looked up); others are ignored.",
+    "publicly_leaked and validated are processed (the secret is read through the REST API, hashed and looked up); others are ignored. " +
+    "GitHub does not deliver again, so a 200 means the detection is recorded durably: `processed` when its outcome is final, " +
+    "`accepted` when the sweeper finishes it (an alert not readable yet, a retry, a claim held elsewhere).",
   responses: {
-    200: { description: "Handled, ignored or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
+    200: { description: "Recorded (processed or accepted), ignored or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
     ...errors({
       400: "Malformed JSON or payload, missing X-GitHub-Event / X-GitHub-Delivery",
       401: "Missing or wrong signature",
       403: "A repository this deployment does not watch",
       413: "Body over 1 MiB",
       415: "Not application/json",
-      502: "The alert could not be read from GitHub, or the revocation failed: deliver again",
-      503: "Rate-limited by GitHub or ledger unavailable: deliver again",
+      503: "The ledger is unavailable: nothing was recorded",
     }),
   },
 });
@@ -49,7 +50,8 @@ export const partnerRoute = createRoute({
   summary: "GitHub secret scanning partner program",
   description:
     "A JSON array of {token,type,url,source} signed with ECDSA P-256/SHA-256 (Github-Public-Key-Identifier, " +
-    "Github-Public-Key-Signature). Answers one label per token: true_positive for credentials this deployment issued.",
+    "Github-Public-Key-Signature). Answers one label per token (true_positive for credentials this deployment issued) " +
+    "once every detection is recorded durably; revocations the inline attempt leaves unfinished are finished by the sweeper.",
   responses: {
     200: { description: "One label per match, in order", content: { "application/json": { schema: PartnerLabel } } },
     ...errors({
@@ -57,7 +59,7 @@ export const partnerRoute = createRoute({
       401: "Missing, malformed or wrong signature, or a key identifier GitHub does not publish",
       413: "Body over 1 MiB",
       415: "Not application/json",
-      503: "GitHub's keys or the ledger are unavailable, or a revocation failed: deliver again",
+      503: "GitHub's keys or the ledger are unavailable: nothing was recorded",
     }),
   },
 });

@@ -30,6 +30,7 @@ export interface DeploymentConfig extends Omit<ParsedDeploymentConfig, "workers"
 }
 
 export const WEBHOOKS_ENTRY = "functions/webhooks/lambda.ts";
+export const SWEEPER_ENTRY = "functions/sweeper/lambda.ts";
 
 export async function loadDeploymentConfig(path: string): Promise<DeploymentConfig> {
   const source = resolve(path);

@@ -8,8 +8,8 @@ import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement, ty
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
 
-/** The vault's item calls: seal on vend (PutItem), open on revoke (GetItem), forget (DeleteItem). */
-export const TOKEN_VAULT_TABLE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"];
+/** The vault's item calls: seal on vend (PutItem), open on revoke (GetItem), tombstone once revoked (UpdateItem). */
+export const TOKEN_VAULT_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /** Key administration for the account, without Encrypt/Decrypt/GenerateDataKey/ReEncrypt. */
 const KEY_ADMIN_ACTIONS = [

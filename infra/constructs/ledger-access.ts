@@ -9,9 +9,16 @@ export const LEDGER_ACTIONS = {
   vend: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
   /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  /** As webhooks, plus dropping a pending alert once read (DeleteItem); its Query is on the sweep index. */
+  sweeper: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 } as const;
 
-/** Item-level access to the table itself; no index is queried by a function (forensics run elsewhere). */
+/** Query on the sparse sweep index only (functions/adapters/ledger/dynamodb-ledger-claims.ts dueItems). */
+export function grantSweepIndex(grantee: IGrantable, table: ITable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: [`${table.tableArn}/index/bySweep`] }));
+}
+
+/** Item-level access to the table itself; only the sweeper queries an index (forensics run elsewhere). */
 export function grantLedger(grantee: IGrantable, table: ITable, actions: readonly string[]): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
 }

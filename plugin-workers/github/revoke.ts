@@ -5,7 +5,7 @@
 import { Octokit } from "@octokit/rest";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/index.js";
-import type { TokenVault } from "./token-vault.js";
+import type { TokenVault, VaultEntry } from "./token-vault.js";
 
 export interface GitHubRevokeOptions {
   readonly vault: TokenVault;
@@ -17,12 +17,14 @@ const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 export function gitHubRevoke(options: GitHubRevokeOptions): (request: RevokeRequest) => Promise<RevokeResult> {
   return async (request) => {
-    let token: string | undefined;
+    let entry: VaultEntry | undefined;
     try {
-      token = await options.vault.take(request.credentialId);
+      entry = await options.vault.open(request.credentialId);
     } catch (error) {
       throw new PluginError("unavailable", "the token vault is unavailable", { cause: error });
     }
+    if (entry && "revokedAt" in entry) return { outcome: "already_gone", detail: `revoked by this worker at ${entry.revokedAt.toISOString()}` };
+    const token = entry?.token;
     if (token === undefined) {
       if (request.expiresAt.getTime() <= Date.now()) return { outcome: "already_gone", detail: "expired" };
       throw new PluginError("not_found", "this worker holds no revocable token for the credential: revoke it by hand");
@@ -44,8 +46,8 @@ export function gitHubRevoke(options: GitHubRevokeOptions): (request: RevokeRequ
       }
       result = { outcome: "already_gone", detail: "GitHub no longer accepts the token" };
     }
-    // Revoked or dead either way: the sealed copy has no further use.
-    await options.vault.forget(request.credentialId).catch(() => undefined);
+    // Revoked or dead either way: the sealed copy has no further use; the tombstone answers repeats.
+    await options.vault.markRevoked(request.credentialId).catch(() => undefined);
     return result;
   };
 }

@@ -1,8 +1,8 @@
 // The token vault on AWS: KMS seals (EncryptionContext = the credential id), DynamoDB stores with
 // a TTL at the token's expiry. The key's policy must grant Decrypt to the github worker alone.
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
-import type { Sealer, VaultStore } from "./token-vault.js";
+import type { Sealer, VaultItem, VaultStore } from "./token-vault.js";
 
 export class KmsSealer implements Sealer {
   constructor(private readonly kms: KMSClient, private readonly keyId: string) {}
@@ -34,13 +34,26 @@ export class DynamoDbVaultStore implements VaultStore {
     );
   }
 
-  async get(credentialId: string) {
+  async get(credentialId: string): Promise<VaultItem | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { credentialId: { S: credentialId } }, ConsistentRead: true }));
-    if (!Item?.sealed?.B || !Item.expiresAt?.S) return undefined;
-    return { sealed: Item.sealed.B, expiresAt: new Date(Item.expiresAt.S) };
+    if (!Item?.expiresAt?.S) return undefined;
+    const expiresAt = new Date(Item.expiresAt.S);
+    if (Item.revokedAt?.S) return { expiresAt, revokedAt: new Date(Item.revokedAt.S) };
+    return Item.sealed?.B ? { sealed: Item.sealed.B, expiresAt } : undefined;
   }
 
-  async delete(credentialId: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { credentialId: { S: credentialId } } }));
+  /** The sealed token goes; the item stays (with its TTL) as a tombstone. */
+  async markRevoked(credentialId: string, revokedAt: Date): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { credentialId: { S: credentialId } },
+        UpdateExpression: "SET revokedAt = :at REMOVE sealed",
+        ConditionExpression: "attribute_exists(credentialId)",
+        ExpressionAttributeValues: { ":at": { S: revokedAt.toISOString() } },
+      }),
+    ).catch((error: unknown) => {
+      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+    });
   }
 }

@@ -6,7 +6,9 @@
 //   credential id (KMS EncryptionContext / GCM additional data), so a sealed token cannot be
 //   replayed under another id;
 // - stored apart from the ledger (its own table), with a TTL at the token's expiry and deleted
-//   once revoked: the core (vend, webhooks) never reads it and could not decrypt it;
+//   once revoked: the sealed token is dropped and a tombstone (`revokedAt`) stays until the TTL,
+//   so a retried revoke (the core's deadline ran out while GitHub answered) is `already_gone`
+//   instead of a false failure; the core (vend, webhooks) never reads it and could not decrypt it;
 // - an expired token is never opened: GitHub kills it after an hour anyway.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Clock } from "../sdk/index.js";
@@ -18,12 +20,19 @@ export interface Sealer {
   open(sealed: Uint8Array, context: string): Promise<Uint8Array>;
 }
 
+/** What the vault holds for a credential: the sealed token, or once revoked only when. */
+export type VaultItem = { sealed: Uint8Array; expiresAt: Date; revokedAt?: undefined } | { sealed?: undefined; expiresAt: Date; revokedAt: Date };
+
 /** Stores sealed bytes per credential id until `expiresAt`. */
 export interface VaultStore {
   put(credentialId: string, sealed: Uint8Array, expiresAt: Date): Promise<void>;
-  get(credentialId: string): Promise<{ sealed: Uint8Array; expiresAt: Date } | undefined>;
-  delete(credentialId: string): Promise<void>;
+  get(credentialId: string): Promise<VaultItem | undefined>;
+  /** Drops the sealed bytes and keeps a tombstone saying when it was revoked. */
+  markRevoked(credentialId: string, revokedAt: Date): Promise<void>;
 }
+
+/** What `open` finds: the token, or when this worker revoked it. */
+export type VaultEntry = { readonly token: string } | { readonly revokedAt: Date };
 
 export class TokenVault {
   private readonly clock: Clock;
@@ -39,15 +48,23 @@ export class TokenVault {
     await this.store.put(credentialId, await this.sealer.seal(new TextEncoder().encode(token), credentialId), expiresAt);
   }
 
-  /** The token, unless unknown or expired (stores expire items lazily). */
-  async take(credentialId: string): Promise<string | undefined> {
+  /** The token or its tombstone, unless unknown or expired (stores expire items lazily). */
+  async open(credentialId: string): Promise<VaultEntry | undefined> {
     const item = await this.store.get(credentialId);
-    if (!item || item.expiresAt.getTime() <= this.clock.now().getTime()) return undefined;
-    return new TextDecoder().decode(await this.sealer.open(item.sealed, credentialId));
+    if (item?.revokedAt) return { revokedAt: item.revokedAt };
+    if (!item?.sealed || item.expiresAt.getTime() <= this.clock.now().getTime()) return undefined;
+    return { token: new TextDecoder().decode(await this.sealer.open(item.sealed, credentialId)) };
   }
 
-  forget(credentialId: string): Promise<void> {
-    return this.store.delete(credentialId);
+  /** The token, unless unknown, expired or revoked. */
+  async take(credentialId: string): Promise<string | undefined> {
+    const entry = await this.open(credentialId);
+    return entry && "token" in entry ? entry.token : undefined;
+  }
+
+  /** After GitHub revoked it: the token goes, a tombstone stays. */
+  markRevoked(credentialId: string): Promise<void> {
+    return this.store.markRevoked(credentialId, this.clock.now());
   }
 }
 
@@ -73,14 +90,15 @@ export class AesGcmSealer implements Sealer {
 }
 
 export class MemoryVaultStore implements VaultStore {
-  private readonly items = new Map<string, { sealed: Uint8Array; expiresAt: Date }>();
+  private readonly items = new Map<string, VaultItem>();
   async put(credentialId: string, sealed: Uint8Array, expiresAt: Date): Promise<void> {
     this.items.set(credentialId, { sealed: Uint8Array.from(sealed), expiresAt });
   }
   async get(credentialId: string) {
     return this.items.get(credentialId);
   }
-  async delete(credentialId: string): Promise<void> {
-    this.items.delete(credentialId);
+  async markRevoked(credentialId: string, revokedAt: Date): Promise<void> {
+    const item = this.items.get(credentialId);
+    if (item) this.items.set(credentialId, { expiresAt: item.expiresAt, revokedAt });
   }
 }

@@ -37,7 +37,7 @@ const template = () => JSON.parse(readFileSync(join(outdir, built.templateFile),
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
-  expect(assets.map((a) => a.name).sort()).toEqual(["Introspection-local-tokens", "Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
+  expect(assets.map((a) => a.name).sort()).toEqual(["Introspection-local-tokens", "Sweeper", "Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
     expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));

@@ -29,7 +29,7 @@ test("AwsSolutions: zero unacknowledged findings; every acknowledgement is speci
     "AwsSolutions-SMG4 credvend-test/GithubSecrets/WebhookSecret/Resource",
   ]);
   for (const violation of nag!.suppressedViolations) expect(violation.reason.length).toBeGreaterThan(40);
-});
+}, 60_000); // synthesizes and bundles every function (six since the sweeper)
 
 test("an unacknowledged finding fails synth", async () => {
   const { app, stack } = await buildCredvendApp((await writeConfig(fullConfig())).path, { context: { "aws:cdk:bundling-stacks": [] } });

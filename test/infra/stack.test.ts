@@ -131,7 +131,7 @@ describe("least privilege: every statement of every role", () => {
       sortStatements([
         logs(w.lambda.logGroup.logGroupArn),
         statement(s.stack, ["secretsmanager:GetSecretValue"], [s.stack.secrets.appPrivateKey.secretArn]),
-        statement(s.stack, ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"], [vault.table.tableArn]),
+        statement(s.stack, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [vault.table.tableArn]),
       ]),
     );
   });
@@ -208,6 +208,15 @@ describe("front doors", () => {
   test("the workers naming the core's roles and the core naming the workers' URLs form no dependency cycle", () => {
     expect(dependencyCycles(s.template.toJSON() as never)).toEqual([]);
     expect(dependencyCycles({ Resources: { A: { Properties: { X: { "Fn::GetAtt": ["B", "Arn"] } } }, B: { DependsOn: "A" } } })).toEqual([["A", "B", "A"]]);
+  });
+});
+
+describe("sweeper", () => {
+  test("runs every minute from an EventBridge rule, one at a time, and queries only the sparse sweep index", () => {
+    s.template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)", State: "ENABLED" });
+    const props = s.template.toJSON().Resources[logical(s.stack.sweeper!.function)].Properties;
+    expect(props).toMatchObject({ Timeout: 60, ReservedConcurrentExecutions: 1 });
+    expect(JSON.stringify(s.template.toJSON())).toContain("/index/bySweep");
   });
 });
 
@@ -398,6 +407,8 @@ describe("alerts and alarms", () => {
     expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(6).fill("Errors"), ...Array(6).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      "SweeperRevocationFailed",
+      "SweeperWorkerRefused",
       "VendRevocationFailed",
       "VendWorkerRefused",
       "WebhooksRevocationFailed",

@@ -61,12 +61,20 @@ describe("github worker revocation", () => {
     const vended = await vend();
     expect(vended.revocable).toBe(true);
     const sealed = await store.get(vended.credentialId);
-    expect(Buffer.from(sealed!.sealed).toString("latin1")).not.toContain(vended.credential.token!);
+    expect(Buffer.from(sealed!.sealed!).toString("latin1")).not.toContain(vended.credential.token!);
     expect(vended.upstreamRef).not.toContain(vended.credential.token!);
 
     expect(await revoke(vended)).toEqual({ outcome: "revoked", detail: "GitHub revoked the installation token" });
     expect(endpoint.seen).toEqual([`token ${vended.credential.token}`]);
-    expect(await store.get(vended.credentialId)).toBeUndefined();
+    expect(await store.get(vended.credentialId)).toEqual({ expiresAt: expect.any(Date), revokedAt: expect.any(Date) });
+  });
+
+  it("a repeat after a successful revoke (the core stopped waiting) is already_gone, with no second call to GitHub", async () => {
+    const { endpoint, vend, revoke } = setup();
+    const vended = await vend();
+    expect((await revoke(vended)).outcome).toBe("revoked");
+    expect(await revoke(vended)).toEqual({ outcome: "already_gone", detail: expect.stringContaining("revoked by this worker at ") });
+    expect(endpoint.seen).toHaveLength(1);
   });
 
   it("401 from GitHub (token dead already) is already_gone; a 500 keeps the token for the retry", async () => {
@@ -85,9 +93,9 @@ describe("github worker revocation", () => {
   });
 
   it("without the token it refuses to pretend: not revoked, unless it has expired anyway", async () => {
-    const { vend, revoke, store } = setup();
-    const vended = await vend();
-    await store.delete(vended.credentialId);
+    const { vend, revoke } = setup();
+    // A credential whose token the vault never kept.
+    const vended = { ...(await vend()), credentialId: randomUUID() };
     await expect(revoke(vended)).rejects.toBeInstanceOf(WorkerError);
     expect(await revoke({ ...vended, expiresAt: new Date(Date.now() - 1000) })).toEqual({ outcome: "already_gone", detail: "expired" });
   });
@@ -155,13 +163,16 @@ describe("DynamoDbVaultStore on dynalite", () => {
     await dynamo?.close();
   });
 
-  it("stores, finds, refuses a second put for the same id, and deletes", async () => {
+  it("stores, finds, refuses a second put for the same id, and keeps a tombstone once revoked", async () => {
     const store = new DynamoDbVaultStore(client, table);
     const expiresAt = new Date(Date.now() + 3600_000);
     await store.put("cred-1", Uint8Array.from([9, 8, 7]), expiresAt);
     expect(await store.get("cred-1")).toEqual({ sealed: Uint8Array.from([9, 8, 7]), expiresAt });
     await expect(store.put("cred-1", Uint8Array.from([1]), expiresAt)).rejects.toThrow();
-    await store.delete("cred-1");
-    expect(await store.get("cred-1")).toBeUndefined();
+    const revokedAt = new Date();
+    await store.markRevoked("cred-1", revokedAt);
+    expect(await store.get("cred-1")).toEqual({ expiresAt, revokedAt });
+    await store.markRevoked("cred-never", revokedAt);
+    expect(await store.get("cred-never")).toBeUndefined();
   });
 });

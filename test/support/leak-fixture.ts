@@ -20,21 +20,28 @@ import type { Clock } from "../../functions/core/ports/clock.js";
 import type { CredentialRecord } from "../../functions/core/records.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
+import { OctokitAlertSecrets } from "../../functions/adapters/github/github-alert-secrets.js";
+import { LeakSweeper } from "../../functions/core/leak/leak-sweeper.js";
+import type { LeakHandler } from "../../functions/core/leak/leak-handler.js";
 import { PluginError, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 import { makeRecord } from "../integration/ledger-contract.js";
 
 export const GITHUB_API = "http://github.test";
 
-/** A provider's API: DELETE /tokens/:id answers the scripted statuses (then 204), counted. */
+/** A provider's API: DELETE /tokens/:id answers the scripted statuses (then 204, or 404 for a token
+ *  it revoked before, as GitHub does), counted; `revoked` lists the calls that did revoke. */
 export function createUpstream() {
   const calls: string[] = [];
+  const revoked: string[] = [];
   const script: number[] = [];
   let gate: Promise<void> | undefined;
   const app = new Hono();
   app.delete("/tokens/:id", async (c) => {
     calls.push(c.req.param("id"));
     if (gate) await gate;
-    const status = script.shift() ?? 204;
+    const id = c.req.param("id");
+    const status = script.shift() ?? (revoked.includes(id) ? 404 : 204);
+    if (status === 204) revoked.push(id);
     return status === 204 ? c.body(null, 204) : c.json({ message: "upstream says no" }, status as 404 | 500);
   });
   /** Holds every answer until the returned function is called: a slow upstream. */
@@ -46,7 +53,7 @@ export function createUpstream() {
       release();
     };
   };
-  return { calls, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+  return { calls, revoked, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
 }
 
 export type Upstream = ReturnType<typeof createUpstream>;
@@ -82,6 +89,9 @@ export interface LeakFixture {
   readonly upstream: Upstream;
   readonly notifications: Notification[];
   readonly logs: string[];
+  readonly handler: LeakHandler;
+  /** The sweeper on the same ledger, handler and GitHub (run it by hand). */
+  readonly sweeper: LeakSweeper;
   /** A live credential of provider `test` whose secret is `secret`. */
   issue(overrides?: Partial<CredentialRecord>): Promise<{ secret: string; record: CredentialRecord }>;
   /** Opens a GitHub alert for `secret` and delivers its signed `secret_scanning_alert` event. */
@@ -104,12 +114,14 @@ export async function createLeakFixture(options: {
   const { app: workerApp } = servePlugin(upstreamWorker(upstream, { revocable: options.revocable ?? true }));
   const notifications: Notification[] = [];
   const logs: string[] = [];
-  const { app } = composeWebhooksApp({
+  const notifier: Notifier = options.notifier ?? { notify: async (n) => void notifications.push(n) };
+  const githubFetch = async (input: RequestInfo | URL, init?: RequestInit) => githubApp.fetch(new Request(input, init));
+  const { app, handler } = composeWebhooksApp({
     ledger,
-    notifier: options.notifier ?? { notify: async (n) => void notifications.push(n) },
+    notifier,
     webhookSecrets: [github.webhookSecret],
     githubApiUrl: GITHUB_API,
-    githubFetch: async (input, init) => githubApp.fetch(new Request(input, init)),
+    githubFetch,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
@@ -118,6 +130,11 @@ export async function createLeakFixture(options: {
       client: new GrpcWebPluginClient({ name: "test-worker", baseUrl: "http://worker.test", maxRetries: 0, fetch: async (input, init) => workerApp.fetch(new Request(input, init)) }),
     }]),
     ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  const alertSecrets = new OctokitAlertSecrets({ apiUrl: GITHUB_API, fetch: githubFetch });
+  const sweeper = new LeakSweeper({
+    ledger, handler, notifier, readAlert: (alert) => alertSecrets.secretOf(alert), ...(options.clock ? { clock: options.clock } : {}),
   });
 
   const issue: LeakFixture["issue"] = async (overrides = {}) => {
@@ -173,5 +190,5 @@ export async function createLeakFixture(options: {
     });
   };
 
-  return { app, ledger, github, upstream, notifications, logs, issue, deliverAlert, postPartner };
+  return { app, ledger, github, upstream, notifications, logs, handler, sweeper, issue, deliverAlert, postPartner };
 }

@@ -3,9 +3,9 @@
 // change stored state by mutating an object it passed in or got back.
 import { LedgerError } from "../../functions/core/errors.js";
 import type { CredentialLedger, InvalidationClaim } from "../../functions/core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../../functions/core/records.js";
+import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../../functions/core/records.js";
 import { eventOrderKey, normalizeRange, orderKeyInRange } from "../../functions/adapters/ledger/ledger-time.js";
-import { claimed, completed, failed, tagged } from "../../functions/core/invalidation-transitions.js";
+import { announced, claimed, completed, detected, failed, settled, tagged } from "../../functions/core/invalidation-transitions.js";
 
 interface StoredEvent {
   readonly orderKey: string;
@@ -19,6 +19,7 @@ export class MemoryLedger implements CredentialLedger {
   /** eventId → event; kept unsorted, sorted per query. */
   readonly #events = new Map<string, StoredEvent>();
   readonly #deliveries = new Set<string>();
+  readonly #alerts = new Map<string, PendingAlert>();
 
   async recordIssued(record: CredentialRecord): Promise<void> {
     if (this.#records.has(record.credentialId)) {
@@ -83,12 +84,47 @@ export class MemoryLedger implements CredentialLedger {
     return this.#transition(claim.credentialId, (record) => claimed(record, claim)) !== undefined;
   }
 
-  async completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean> {
-    return this.#transition(credentialId, (record) => completed(record, claimId, at)) !== undefined;
+  async completeInvalidation(credentialId: string, claimId: string, at: string, announceBy?: Date): Promise<boolean> {
+    return this.#transition(credentialId, (record) => completed(record, claimId, at, announceBy)) !== undefined;
   }
 
-  async failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined> {
-    return this.#transition(credentialId, (record) => failed(record, claimId, errorCode))?.invalidation?.attempts;
+  async failInvalidation(credentialId: string, claimId: string, errorCode: string, retryAt?: Date): Promise<number | undefined> {
+    return this.#transition(credentialId, (record) => failed(record, claimId, errorCode, retryAt))?.invalidation?.attempts;
+  }
+
+  async recordDetection(credentialId: string, detection: DetectionRecord, dueAt: Date): Promise<boolean> {
+    return this.#transition(credentialId, (record) => detected(record, detection, dueAt)) !== undefined;
+  }
+
+  async settleOutcome(credentialId: string, outcome: TerminalOutcome, at: Date, announceBy?: Date): Promise<boolean> {
+    return this.#transition(credentialId, (record) => settled(record, outcome, at, announceBy)) !== undefined;
+  }
+
+  async markAnnounced(credentialId: string): Promise<void> {
+    this.#transition(credentialId, announced);
+  }
+
+  async dueDetections(now: Date, limit: number): Promise<string[]> {
+    return [...this.#records.values()]
+      .filter((record) => record.sweepDueAt !== undefined && record.sweepDueAt <= now.getTime())
+      .sort((a, b) => a.sweepDueAt! - b.sweepDueAt!)
+      .slice(0, limit)
+      .map((record) => record.credentialId);
+  }
+
+  async recordPendingAlert(alert: PendingAlert): Promise<void> {
+    const key = alertKey(alert);
+    if (!this.#alerts.has(key)) this.#alerts.set(key, structuredClone(alert));
+  }
+
+  async dueAlerts(now: Date, limit: number): Promise<PendingAlert[]> {
+    return [...this.#alerts.values()].filter((alert) => alert.dueAt <= now.getTime()).slice(0, limit).map((alert) => structuredClone(alert));
+  }
+
+  async rescheduleAlert(alert: PendingAlert, next: { attempts: number; dueAt: number } | undefined): Promise<void> {
+    const key = alertKey(alert);
+    if (next === undefined) this.#alerts.delete(key);
+    else if (this.#alerts.has(key)) this.#alerts.set(key, { ...this.#alerts.get(key)!, ...next });
   }
 
   async tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean> {
@@ -125,6 +161,10 @@ export class MemoryLedger implements CredentialLedger {
       .sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0))
       .map(({ event }) => structuredClone(event));
   }
+}
+
+function alertKey(alert: PendingAlert): string {
+  return `${alert.owner}/${alert.repo}#${alert.number}`;
 }
 
 function copy<T>(value: T | undefined): T | undefined {

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+import { LedgerError } from "../../functions/core/errors.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { ALL_TIME } from "../support/vend-fixture.js";
 import { createLeakFixture, type LeakFixture } from "../support/leak-fixture.js";
@@ -61,12 +62,13 @@ describe("POST /webhooks/github/secret-scanning: the three branches", () => {
     expect(fixture.upstream.calls).toHaveLength(1);
     expect(fixture.notifications).toHaveLength(1);
     const events = await fixture.ledger.auditByCredential(record.credentialId);
-    expect(events.map((e) => [e.type, e.reason])).toEqual([["revoke", "revoked_on_detection"]]);
+    // The repeat is audited, nothing else: the first outcome stands.
+    expect(events.map((e) => [e.type, e.reason])).toEqual([["revoke", "revoked_on_detection"], ["detect", "detected_again"]]);
   });
 
   it("expired: tagged detected_after_expiry, one low note, no provider call, even if its state says active", async () => {
     const fixture = await createLeakFixture();
-    const { secret, record } = await fixture.issue({ expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const { secret, record } = await fixture.issue({ expiresAt: new Date(Date.now() - 120_000).toISOString() });
     expect(await json(await fixture.deliverAlert(secret))).toMatchObject({ outcome: "detected_after_expiry" });
     expect(await json(await fixture.deliverAlert(secret))).toMatchObject({ outcome: "already_handled" });
     expect(fixture.upstream.calls).toEqual([]);
@@ -213,20 +215,37 @@ describe("POST /webhooks/github/secret-scanning: bad input changes nothing", () 
   });
 
   it.each([
-    { case: "404s", fail: 404, status: 502, code: "github_alert_unavailable" },
-    { case: "is rate-limited", fail: 403, status: 503, code: "github_rate_limited" },
-    { case: "fails", fail: 500, status: 502, code: "github_alert_unavailable" },
-  ])("a REST lookup that $case → $status (GitHub delivers again), then the redelivery works", async ({ fail, status, code }) => {
+    { case: "404s (right after created)", fail: 404, code: "github_alert_unavailable" },
+    { case: "is rate-limited", fail: 403, code: "github_rate_limited" },
+    { case: "fails", fail: 500, code: "github_alert_unavailable" },
+  ])("a REST lookup that $case → 200 accepted (GitHub never delivers again), then the sweeper reads it and revokes", async ({ fail, code }) => {
     const fixture = await createLeakFixture();
     const { secret, record } = await fixture.issue();
     fixture.github.failNextLookups(fail);
     const deliveryId = randomUUID();
     const response = await fixture.deliverAlert(secret, { deliveryId });
-    expect(response.status).toBe(status);
-    expect(await json(response)).toEqual({ error: { code, message: expect.any(String) } });
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ status: "accepted", reason: expect.stringContaining(code) });
     expect((await fixture.ledger.getCredential(record.credentialId))?.state).toBe("active");
     expect(fixture.notifications).toEqual([]);
-    expect(await json(await fixture.deliverAlert(secret, { deliveryId }))).toMatchObject({ outcome: "revoked_on_detection" });
+    expect(await json(await fixture.deliverAlert(secret, { deliveryId }))).toEqual({ status: "duplicate" });
+    expect((await fixture.sweeper.sweep()).alertsRead).toBe(1);
+    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "revoked", outcome: "revoked_on_detection" });
+    expect(fixture.upstream.calls).toEqual([record.credentialId]);
+    expect(fixture.notifications.map((n) => n.kind)).toEqual(["revoked_on_detection"]);
+    expect((await fixture.sweeper.sweep()).alertsRead).toBe(0);
+  });
+
+  it("a ledger that cannot record the detection → 503, so nothing is acknowledged that was not stored", async () => {
+    const ledger = new MemoryLedger();
+    const fixture = await createLeakFixture({ ledger });
+    const { secret } = await fixture.issue();
+    ledger.recordDetection = async () => {
+      throw new LedgerError("recordDetection: DynamoDB request failed (InternalServerError)");
+    };
+    const response = await fixture.deliverAlert(secret);
+    expect(response.status).toBe(503);
+    expect(fixture.upstream.calls).toEqual([]);
   });
 });
 
@@ -234,7 +253,7 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
   it("labels our tokens true_positive and others false_positive, in order, hashes only, and acts on ours", async () => {
     const fixture = await createLeakFixture();
     const live = await fixture.issue();
-    const expired = await fixture.issue({ expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const expired = await fixture.issue({ expiresAt: new Date(Date.now() - 120_000).toISOString() });
     const stranger = `ghp_${randomUUID()}`;
     const response = await fixture.postPartner([
       { token: live.secret, type: "credvend_token", url: "https://github.com/acme/web/blob/x", source: "commit" },

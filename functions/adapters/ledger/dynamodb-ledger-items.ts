@@ -19,7 +19,7 @@ export const KEY = {
   ttl: "ttl",
 } as const;
 
-export const INDEX = { byRepository: "byRepository", byDay: "byDay" } as const;
+export const INDEX = { byRepository: "byRepository", byDay: "byDay", bySweep: "bySweep" } as const;
 
 const CREDENTIAL_SK = "CRED";
 const LOOKUP_SK = "HASH";

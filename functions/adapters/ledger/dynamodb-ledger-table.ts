@@ -10,6 +10,7 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import { LedgerError } from "../../core/errors.js";
+import { SWEEP } from "./dynamodb-ledger-claim-items.js";
 import { INDEX, KEY } from "./dynamodb-ledger-items.js";
 import { sdkError } from "./dynamodb-requests.js";
 
@@ -27,6 +28,8 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
       { AttributeName: KEY.repository, AttributeType: "S" },
       { AttributeName: KEY.day, AttributeType: "S" },
       { AttributeName: KEY.time, AttributeType: "S" },
+      { AttributeName: SWEEP.key, AttributeType: "S" },
+      { AttributeName: SWEEP.due, AttributeType: "N" },
     ],
     KeySchema: [
       { AttributeName: KEY.pk, KeyType: "HASH" },
@@ -46,6 +49,16 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
         KeySchema: [
           { AttributeName: KEY.day, KeyType: "HASH" },
           { AttributeName: KEY.time, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+      {
+        // Sparse: only detections without an (announced) outcome and unread alerts carry its
+        // keys, so the sweeper's Query reads nothing when there is nothing to do.
+        IndexName: INDEX.bySweep,
+        KeySchema: [
+          { AttributeName: SWEEP.key, KeyType: "HASH" },
+          { AttributeName: SWEEP.due, KeyType: "RANGE" },
         ],
         Projection: { ProjectionType: "ALL" },
       },

@@ -10,6 +10,9 @@
 //
 //   GSI byRepository   repoKey = owner/name,          timeKey = <time>#<eventId>   (events with a repository)
 //   GSI byDay          dayKey = YYYY-MM-DD#<shard>,   timeKey = <time>#<eventId>   (every event)
+//   pending alert      ALERT#<owner/repo>#<n> ALERT                       sweepKey, sweepDue
+//   GSI bySweep        sweepKey = DETECTION | ALERT, sweepDue = epoch ms  (only what the sweeper must
+//                      look at: pending detections, unannounced outcomes, unread alerts)
 //
 // <time> is the event's `at` normalized to `YYYY-MM-DDTHH:mm:ss.sssZ` so keys sort as times
 // (ledger-time.ts); the original string is stored as `at`. Both GSIs project ALL and are sparse:
@@ -33,7 +36,8 @@
 // conditionally (attribute_not_exists), the first failing a repeat and the second ignoring it.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../../core/records.js";
+import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../../core/records.js";
+import { SWEEP } from "./dynamodb-ledger-claim-items.js";
 import * as claims from "./dynamodb-ledger-claims.js";
 import {
   EVENT_SK_PREFIX,
@@ -163,12 +167,41 @@ export class DynamoDbLedger implements CredentialLedger {
     return claims.claimInvalidation(this.#table, claim);
   }
 
-  completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean> {
-    return claims.completeInvalidation(this.#table, credentialId, claimId, at);
+  completeInvalidation(credentialId: string, claimId: string, at: string, announceBy?: Date): Promise<boolean> {
+    return claims.completeInvalidation(this.#table, credentialId, claimId, at, announceBy);
   }
 
-  failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined> {
-    return claims.failInvalidation(this.#table, credentialId, claimId, errorCode);
+  failInvalidation(credentialId: string, claimId: string, errorCode: string, retryAt?: Date): Promise<number | undefined> {
+    return claims.failInvalidation(this.#table, credentialId, claimId, errorCode, retryAt);
+  }
+
+  recordDetection(credentialId: string, detection: DetectionRecord, dueAt: Date): Promise<boolean> {
+    return claims.recordDetection(this.#table, credentialId, detection, dueAt);
+  }
+
+  settleOutcome(credentialId: string, outcome: TerminalOutcome, at: Date, announceBy?: Date): Promise<boolean> {
+    return claims.settleOutcome(this.#table, credentialId, outcome, at, announceBy);
+  }
+
+  markAnnounced(credentialId: string): Promise<void> {
+    return claims.markAnnounced(this.#table, credentialId);
+  }
+
+  async dueDetections(now: Date, limit: number): Promise<string[]> {
+    const items = await claims.dueItems(this.#table, SWEEP.detection, now, limit);
+    return items.map((item) => (item[KEY.pk]?.S ?? "").replace(/^CRED#/, ""));
+  }
+
+  recordPendingAlert(alert: PendingAlert): Promise<void> {
+    return claims.recordPendingAlert(this.#table, alert, this.#retentionDays);
+  }
+
+  async dueAlerts(now: Date, limit: number): Promise<PendingAlert[]> {
+    return claims.alertsFromItems(await claims.dueItems(this.#table, SWEEP.alert, now, limit));
+  }
+
+  rescheduleAlert(alert: PendingAlert, next: { attempts: number; dueAt: number } | undefined): Promise<void> {
+    return claims.rescheduleAlert(this.#table, alert, next);
   }
 
   tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean> {

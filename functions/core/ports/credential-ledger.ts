@@ -1,4 +1,4 @@
-import type { AuditEvent, CredentialRecord, DetectionTag, TimeRange } from "../records.js";
+import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../records.js";
 
 /**
  * The audit ledger: credential records, lookups by token hash, and audit events.
@@ -43,18 +43,52 @@ export interface CredentialLedger {
   // concurrent callers wins it (see functions/core/leak/ and functions/webhooks/README.md).
 
   /**
-   * Claims the invalidation of a credential. Wins when the credential is `active` or `failed` and
-   * nobody holds a claim, or, with `staleClaimId`, when that claim is still the holder's and its
-   * lease ran out before `now` (its holder died). False when someone else holds it or it is revoked.
+   * Claims the invalidation of a credential. Wins when the credential is `active` or `failed`, has
+   * no terminal outcome and nobody holds a claim, or, with `staleClaimId`, when that claim is still
+   * the holder's and its lease ran out before `now` (its holder died). False when someone else
+   * holds it or it is settled. The sweeper looks at it again when the lease ends.
    */
   claimInvalidation(claim: InvalidationClaim): Promise<boolean>;
 
-  /** The holder of `claimId` marks it `revoked` (upstream confirmed) and tags it `revoked_on_detection`. */
-  completeInvalidation(credentialId: string, claimId: string, at: string): Promise<boolean>;
+  /**
+   * The holder of `claimId` marks it `revoked` (upstream confirmed), outcome and tag
+   * `revoked_on_detection`. With `announceBy` the sweeper announces it from then on unless
+   * `markAnnounced` comes first; without, it leaves the sweep.
+   */
+  completeInvalidation(credentialId: string, claimId: string, at: string, announceBy?: Date): Promise<boolean>;
 
   /** The holder of `claimId` marks it `failed` and releases the claim: the attempts so far, or
-   *  `undefined` when the claim was no longer its own. */
-  failInvalidation(credentialId: string, claimId: string, errorCode: string): Promise<number | undefined>;
+   *  `undefined` when the claim was no longer its own. With `retryAt`, the sweeper retries then. */
+  failInvalidation(credentialId: string, claimId: string, errorCode: string, retryAt?: Date): Promise<number | undefined>;
+
+  /**
+   * Durably records a detection of the credential and puts it on the sweep, due at `dueAt`: true
+   * for the first detection of a credential without an outcome, false for a repeat (already
+   * pending or settled) or an unknown credential. One conditional write, so duplicates collapse.
+   */
+  recordDetection(credentialId: string, detection: DetectionRecord, dueAt: Date): Promise<boolean>;
+
+  /**
+   * Sets the terminal outcome (and its tag) once: true for the caller that set it; false when an
+   * outcome exists or a live claim is held at `at` (a stale claim is dropped). `announceBy` as for
+   * `completeInvalidation`.
+   */
+  settleOutcome(credentialId: string, outcome: TerminalOutcome, at: Date, announceBy?: Date): Promise<boolean>;
+
+  /** Takes a settled credential off the sweep: its outcome was audited and alerted. */
+  markAnnounced(credentialId: string): Promise<void>;
+
+  /** Credentials whose sweep time is at or before `now` (at most `limit`, oldest first). */
+  dueDetections(now: Date, limit: number): Promise<string[]>;
+
+  /** Remembers an alert whose secret could not be read yet (once per alert). */
+  recordPendingAlert(alert: PendingAlert): Promise<void>;
+
+  /** Pending alerts due at or before `now` (at most `limit`). */
+  dueAlerts(now: Date, limit: number): Promise<PendingAlert[]>;
+
+  /** Moves a pending alert to its next read, or (`undefined`) drops it: read, or given up. */
+  rescheduleAlert(alert: PendingAlert, next: { attempts: number; dueAt: number } | undefined): Promise<void>;
 
   /** Sets a detection tag once: true for the caller that set it, false if it was set before. */
   tagCredential(credentialId: string, tag: DetectionTag, at: string): Promise<boolean>;
