@@ -60,8 +60,9 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   if (event !== "secret_scanning_alert") return { status: "ignored", reason: `event ${event}` };
   const alert = decodeAlertEvent(parseJsonBytes(body));
   if (!PROCESSED_ACTIONS.has(alert.action)) return { status: "ignored", reason: `action ${alert.action}` };
+  // Acknowledged, not refused: a 4xx would show as a failed delivery in GitHub's UI.
   if (options.watchesRepository && !options.watchesRepository(alert.repository))
-    throw new HttpError(403, "repository_not_watched", `alerts of ${alert.repository} are not handled by this deployment`);
+    return { status: "ignored", reason: `repository ${alert.repository} is not watched` };
   const deliveryId = c.req.header("x-github-delivery");
   if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
   if (await options.ledger.hasDelivery(deliveryId)) return { status: "duplicate" };

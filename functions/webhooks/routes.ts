@@ -26,11 +26,10 @@ export const secretScanningRoute = createRoute({
     "Signed with X-Hub-Signature-256 (HMAC-SHA256 of the raw body). `ping` answers pong; actions created, reopened, " +
     "publicly_leaked and validated are processed (the secret is read through the REST API, hashed and looked up); others are ignored.",
   responses: {
-    200: { description: "Handled, ignored or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
+    200: { description: "Handled, ignored (another event or action, a repository this deployment does not watch) or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
     ...errors({
       400: "Malformed JSON or payload, missing X-GitHub-Event / X-GitHub-Delivery",
       401: "Missing or wrong signature",
-      403: "A repository this deployment does not watch",
       413: "Body over 1 MiB",
       415: "Not application/json",
       502: "The alert could not be read from GitHub, or the revocation failed: deliver again",
