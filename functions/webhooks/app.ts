@@ -14,13 +14,13 @@ import { checkPartnerSignature } from "../adapters/github/github-partner-signatu
 import type { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import { errorHandler, HttpError, notFound } from "../http/http-error.js";
 import { parseJsonBytes, readJsonBodyBytes } from "../http/json-body.js";
-import { PROCESSED_ACTIONS, decodeAlertEvent } from "./alert-event.js";
+import { PROCESSED_ACTIONS, decodeAlertEvent, signedAlertKey } from "./alert-event.js";
 import { decodePartnerBatch } from "./partner-batch.js";
 import { partnerRoute, secretScanningRoute } from "./routes.js";
 
 export interface WebhooksAppOptions {
   readonly handler: LeakHandler;
-  /** Remembers processed deliveries (X-GitHub-Delivery). */
+  /** Remembers processed deliveries (X-GitHub-Delivery, and the signed alert they carried). */
   readonly ledger: CredentialLedger;
   readonly webhookSignature: GitHubWebhookSignature;
   readonly partnerKeys: GitHubPartnerKeys;
@@ -65,7 +65,9 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
     return { status: "ignored", reason: `repository ${alert.repository} is not watched` };
   const deliveryId = c.req.header("x-github-delivery");
   if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
-  if (await options.ledger.hasDelivery(deliveryId)) return { status: "duplicate" };
+  const alertKey = signedAlertKey(alert);
+  const seen = await Promise.all([options.ledger.hasDelivery(deliveryId), options.ledger.hasDelivery(alertKey)]);
+  if (seen.some(Boolean)) return { status: "duplicate" };
 
   const secret = await options.alertSecrets.secretOf(alert);
   const result = await options.handler.handle({
@@ -81,7 +83,8 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   });
   if (needsRetry(result)) throw retry(result);
   // Remembered only once handled: a delivery that failed half-way must be processed again.
-  await options.ledger.recordDelivery(deliveryId, (options.clock ?? systemClock).now().toISOString());
+  const at = (options.clock ?? systemClock).now().toISOString();
+  await Promise.all([options.ledger.recordDelivery(deliveryId, at), options.ledger.recordDelivery(alertKey, at)]);
   return { status: "processed", outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) };
 }
 
