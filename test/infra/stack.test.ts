@@ -14,6 +14,7 @@ import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
+import { deployTimeValue } from "./lambda-environment.js";
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -324,6 +325,18 @@ describe("secrets", () => {
     }
     const text = JSON.stringify(s.template.toJSON());
     expect(text).not.toMatch(/-----BEGIN|"SecretString"|"CREDVEND_WEBHOOK_SECRETS"|"CREDVEND_GITHUB_APP_PRIVATE_KEY"|"GITHUB_APP_PRIVATE_KEY"/);
+  });
+
+  test("secret names are new each time the stack is created (a redeploy after destroy must not meet its secrets pending deletion); the outputs name them", () => {
+    const resources = s.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const names = Object.values(resources)
+      .filter((r) => r.Type === "AWS::SecretsManager::Secret")
+      .map((r) => deployTimeValue(resources, r.Properties.Name))
+      .sort();
+    expect(names).toEqual(["credvend/test/github-app-private-key-51af3dc0", "credvend/test/github-webhook-secret-51af3dc0"]);
+    const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect([outputs.GithubAppPrivateKeySecret!.Value, outputs.GithubWebhookSecret!.Value].map((v) => deployTimeValue(resources, v)).sort()).toEqual(names);
+    expect(JSON.stringify(outputs.GithubAppPrivateKeySecret!.Value)).toContain("AWS::StackId");
   });
 });
 
