@@ -1,9 +1,12 @@
 // Builds the credvend CDK app from a deployment config file, with cdk-nag's AwsSolutions checks.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { App, Validations, type AppProps } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { loadDeploymentConfig, type DeploymentConfig } from "./config/load-config.js";
 import { CredvendStack } from "./credvend-stack.js";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.js";
+import { REPO_ROOT } from "./paths.js";
 
 export interface CredvendApp {
   readonly app: App;
@@ -27,9 +30,14 @@ export function addCredvendStack(app: App, config: DeploymentConfig): CredvendSt
   return stack;
 }
 
-/** A fresh app from a config file (tests pass context, e.g. to skip bundling). */
+/** cdk.json's context (the feature flags `cdk synth` applies), so an app built here synthesizes the same template. */
+export function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as { context?: Record<string, unknown> }).context ?? {};
+}
+
+/** A fresh app from a config file, with cdk.json's feature flags (tests pass context, e.g. to skip bundling). */
 export async function buildCredvendApp(configPath: string, props: AppProps = {}): Promise<CredvendApp> {
   const config = await loadDeploymentConfig(configPath);
-  const app = new App(props);
+  const app = new App({ ...props, context: { ...cdkJsonContext(), ...props.context } });
   return { app, stack: addCredvendStack(app, config), config };
 }

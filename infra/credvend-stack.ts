@@ -193,8 +193,8 @@ export class CredvendStack extends Stack {
       new CfnOutput(this, "PartnerWebhookUrl", { value: `${this.webhooksUrl.url}webhooks/github/secret-scanning/partner`, description: "secret-scanning partner program endpoint" });
     }
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
-    new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKey.secretName, description: "put the App's PEM here" });
-    new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecret.secretName, description: "the webhook secret to give GitHub" });
+    new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKeyName, description: "put the App's PEM here" });
+    new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecretName, description: "the webhook secret to give GitHub" });
     for (const worker of this.workers) {
       const suffix = worker.worker.name.replace(/[^A-Za-z0-9]/g, "");
       const introspection = this.kindResources.get(worker.worker.name)?.introspection;

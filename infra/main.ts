@@ -7,7 +7,7 @@ import { DeploymentConfigError, loadDeploymentConfig } from "./config/load-confi
 const app = new App();
 const configPath = app.node.tryGetContext("config") as unknown;
 if (typeof configPath !== "string" || configPath === "") {
-  console.error("credvend: name the deployment config: npx cdk deploy -c config=credvend.config.yaml");
+  console.error("credvend: name the deployment config: npx cdk deploy -c config=infra/credvend.config.yaml");
   process.exit(1);
 }
 try {

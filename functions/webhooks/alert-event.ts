@@ -54,3 +54,11 @@ function object(value: unknown, name: string): Record<string, unknown> {
 function invalid(message: string): HttpError {
   return new HttpError(400, "invalid_payload", message);
 }
+
+/**
+ * What the signature covers, as a delivery key: X-GitHub-Delivery is not signed, so a captured
+ * payload replayed under fresh ids is recognised by its alert, action and repository instead.
+ */
+export function signedAlertKey(alert: AlertEvent): string {
+  return `alert:${alert.repository}#${alert.number}:${alert.action}`;
+}

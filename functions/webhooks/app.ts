@@ -15,13 +15,13 @@ import { checkPartnerSignature } from "../adapters/github/github-partner-signatu
 import type { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import { errorHandler, HttpError, notFound } from "../http/http-error.js";
 import { parseJsonBytes, readJsonBodyBytes } from "../http/json-body.js";
-import { PROCESSED_ACTIONS, decodeAlertEvent } from "./alert-event.js";
+import { PROCESSED_ACTIONS, decodeAlertEvent, signedAlertKey } from "./alert-event.js";
 import { decodePartnerBatch } from "./partner-batch.js";
 import { partnerRoute, secretScanningRoute } from "./routes.js";
 
 export interface WebhooksAppOptions {
   readonly handler: LeakHandler;
-  /** Remembers processed deliveries (X-GitHub-Delivery). */
+  /** Remembers processed deliveries (X-GitHub-Delivery, and the signed alert they carried). */
   readonly ledger: CredentialLedger;
   readonly webhookSignature: GitHubWebhookSignature;
   readonly partnerKeys: GitHubPartnerKeys;
@@ -71,11 +71,14 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   if (event !== "secret_scanning_alert") return { status: "ignored", reason: `event ${event}` };
   const alert = decodeAlertEvent(parseJsonBytes(body));
   if (!PROCESSED_ACTIONS.has(alert.action)) return { status: "ignored", reason: `action ${alert.action}` };
+  // Acknowledged, not refused: a 4xx would show as a failed delivery in GitHub's UI.
   if (options.watchesRepository && !options.watchesRepository(alert.repository))
-    throw new HttpError(403, "repository_not_watched", `alerts of ${alert.repository} are not handled by this deployment`);
+    return { status: "ignored", reason: `repository ${alert.repository} is not watched` };
   const deliveryId = c.req.header("x-github-delivery");
   if (!deliveryId || !DELIVERY_ID.test(deliveryId)) throw new HttpError(400, "missing_delivery", "X-GitHub-Delivery is required");
-  if (await options.ledger.hasDelivery(deliveryId)) return { status: "duplicate" };
+  const alertKey = signedAlertKey(alert);
+  const seen = await Promise.all([options.ledger.hasDelivery(deliveryId), options.ledger.hasDelivery(alertKey)]);
+  if (seen.some(Boolean)) return { status: "duplicate" };
 
   const at = (options.clock ?? systemClock).now();
   let secret: string;
@@ -89,7 +92,7 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
       ...(alert.secretType ? { secretType: alert.secretType } : {}),
       ...(alert.url ? { url: alert.url } : {}),
     });
-    await rememberDelivery(options, deliveryId, at);
+    await rememberDelivery(options, { deliveryId, alertKey }, at);
     return { status: "accepted", reason: `alert not readable yet (${error.code}); the sweeper reads it` };
   }
   const result = await options.handler.handle({
@@ -104,16 +107,17 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
     },
   }, { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
   // Remembered once recorded: from here on the sweeper owns whatever is unfinished.
-  await rememberDelivery(options, deliveryId, at);
+  await rememberDelivery(options, { deliveryId, alertKey }, at);
   return answer(result);
 }
 
 /** Only saves a repeat its REST read: the detection is stored already, so a failure here is no 5xx. */
-async function rememberDelivery(options: WebhooksAppOptions, deliveryId: string, at: Date): Promise<void> {
+async function rememberDelivery(options: WebhooksAppOptions, keys: { deliveryId: string; alertKey: string }, at: Date): Promise<void> {
   try {
-    await options.ledger.recordDelivery(deliveryId, at.toISOString());
+    // Under the signed alert too: a captured payload replayed with fresh delivery ids is a repeat.
+    await Promise.all([options.ledger.recordDelivery(keys.deliveryId, at.toISOString()), options.ledger.recordDelivery(keys.alertKey, at.toISOString())]);
   } catch (error) {
-    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", { deliveryId, error: error instanceof Error ? error : undefined });
+    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", { deliveryId: keys.deliveryId, error: error instanceof Error ? error : undefined });
   }
 }
 

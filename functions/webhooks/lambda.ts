@@ -1,9 +1,16 @@
-// The webhooks function's Lambda entry: the environment (its secrets from Secrets Manager) read
-// into its configuration, then composed (compose.ts). Workers are reached and verified exactly as
-// by the vend function.
+// The webhooks function's Lambda entry: the environment (its secrets from Secrets Manager, read
+// again every few minutes: secret-refresh.ts) read into its configuration, then composed
+// (compose.ts). Workers are reached and verified exactly as by the vend function.
 import { handle } from "hono/aws-lambda";
+import { JsonLogger } from "../adapters/notify/json-logger.js";
 import { composeWebhooksFunction } from "./compose.js";
-import { resolveSecretEnv } from "./secret-env.js";
+import { refreshingApp } from "./secret-refresh.js";
 import { loadWebhooksConfig } from "./webhooks-config.js";
 
-export const handler = handle(composeWebhooksFunction(loadWebhooksConfig(await resolveSecretEnv(process.env))));
+type LambdaHandler = ReturnType<typeof handle>;
+
+const current = await refreshingApp(process.env, (env) => handle(composeWebhooksFunction(loadWebhooksConfig(env))), {
+  logger: new JsonLogger({ service: "credvend-webhooks" }),
+});
+
+export const handler: LambdaHandler = async (event, context) => (await current())(event, context);

@@ -17,8 +17,11 @@ export const GITHUB_TOKEN_SECONDS = 3600;
 const CREDENTIAL_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface GitHubWorkerOptions {
-  /** Undefined when no App is configured (local stack): Vend answers "not configured". */
-  readonly app?: GitHubApp;
+  /**
+   * Undefined when no App is configured (local stack): Vend answers "not configured". A function
+   * is asked on every vend (on AWS: the App of the key secret's latest reading, compose.ts).
+   */
+  readonly app?: GitHubApp | (() => Promise<GitHubApp | undefined>);
   /** With a vault, tokens are kept sealed until expiry and the worker serves Revoke (revoke.ts). */
   readonly revocation?: GitHubRevokeOptions;
 }
@@ -43,10 +46,11 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     if (!matchesTokenRequest(request.serialized, tokenRequest)) {
       throw new PluginError("invalid_argument", "serialized token request does not match the requested scopes");
     }
-    if (!options.app) {
+    const app = typeof options.app === "function" ? await options.app() : options.app;
+    if (!app) {
       throw new PluginError("unavailable", "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)");
     }
-    const minted = await options.app.createToken(tokenRequest);
+    const minted = await app.createToken(tokenRequest);
     const ref: GitHubTokenRef = {
       installationId: minted.installationId,
       owner: tokenRequest.owner,

@@ -10,6 +10,7 @@ export {
 } from "./serve-plugin.js";
 export { createPluginTestClient, type PluginTestClient } from "./test-client.js";
 export { systemClock, type Clock } from "./clock.js";
+export { Refreshing, SECRET_TTL_MS, type RefreshingOptions } from "./refreshing.js";
 export { listenOnLoopback, type LoopbackOptions, type LoopbackServer } from "./listen.js";
 export {
   ALLOWED_CALLERS_VARIABLE,

@@ -153,7 +153,7 @@ process.stdout.write(JSON.stringify(out));`;
     expect(await start(asset("Webhooks"), { method: "POST", path, headers, body })).toMatchObject({ handler: "function", status: 200 });
     expect(await start(asset("Webhooks"), { method: "POST", path, headers: { ...headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body })).toMatchObject({ status: 401 });
     expect(asked.filter((a) => a.startsWith("secretsmanager.GetSecretValue")).map((a) => a.replace(/^.*secret:credvend\/prod\//, ""))).toEqual(
-      expect.arrayContaining(["github-webhook-secret-AbCdEf", "github-app-private-key-AbCdEf"]),
+      expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]),
     );
   });
 

@@ -1,8 +1,8 @@
 // The deployment config: every bad field fails with a message naming it, before any synth; the
 // CDK entry prints those problems and exits 1. No template is synthesized in this file.
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
@@ -30,6 +30,24 @@ async function problemsOf(config: Config, policy?: string, signed?: Parameters<t
 }
 
 describe("valid configs", () => {
+  test.each(["README.md", "infra/README.md"])("the deploy steps of %s work as written: the copied example loads and deploy names the copy", async (doc) => {
+    const text = readFileSync(join(REPO_ROOT, doc), "utf8");
+    const copy = /^cp infra\/credvend\.config\.example\.yaml (\S+)/m.exec(text)?.[1];
+    expect(copy).toBeDefined();
+    expect(text).toMatch(new RegExp(`^npx cdk deploy -c config=${copy!.replaceAll(".", "\\.")}\\s`, "m"));
+    // The copy itself, under a name of its own (the real one may be an operator's), in its folder.
+    const path = join(REPO_ROOT, dirname(copy!), `credvend.config.test-${process.pid}-${Date.now()}.yaml`);
+    copyFileSync(join(REPO_ROOT, "infra/credvend.config.example.yaml"), path);
+    try {
+      const config = await loadDeploymentConfig(path);
+      expect(config.policyPath).toBe(join(REPO_ROOT, "credvend.policy.yaml"));
+      expect(config.functions.vend.reservedConcurrency).toBeUndefined();
+      expect(config.functions.webhooks.reservedConcurrency).toBeUndefined();
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+
   test("the full fixture loads, with defaults filled in and paths resolved", async () => {
     const folder = await writeConfig(base());
     const config = await loadDeploymentConfig(folder.path);

@@ -1,5 +1,6 @@
 // Reads the IAM statements a template grants to one role, normalized for exact comparison:
-// actions sorted, single values as lists, tokens in their CloudFormation form (stack.resolve).
+// actions sorted, single values as lists, tokens in their CloudFormation form (stack.resolve);
+// sortStatements compares what is granted, however the statements are grouped.
 import type { Stack } from "aws-cdk-lib";
 import type { Template } from "aws-cdk-lib/assertions";
 import type { CfnRole, IRole } from "aws-cdk-lib/aws-iam";
@@ -41,9 +42,16 @@ function normalize(s: Statement): Statement {
   return { actions: [...s.actions].sort(), resources: s.resources, ...(s.condition === undefined ? {} : { condition: s.condition }) };
 }
 
-/** Order-independent comparison key. */
+/**
+ * The permissions a list grants, one statement per action and resource, sorted and without
+ * repeats: the same whether CDK merges statements (`@aws-cdk/aws-iam:minimizePolicies`) or not.
+ */
 export function sortStatements(list: readonly Statement[]): Statement[] {
-  return [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const atoms = list.flatMap((s) =>
+    s.actions.flatMap((action) => s.resources.map((resource) => normalize({ actions: [action], resources: [resource], condition: s.condition }))),
+  );
+  const unique = new Map(atoms.map((atom) => [JSON.stringify(atom), atom]));
+  return [...unique.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, atom]) => atom);
 }
 
 /** A CloudFormation string (literal or Fn::Join) with each Ref/GetAtt shown as {{Ref:X}} or {{X.Attr}}. */

@@ -1,10 +1,11 @@
 // A function's environment as Lambda would give it, from a synthesized template: each Ref/GetAtt
-// becomes a plausible deploy-time value (ARNs, names, Function URLs) and /var/task becomes the
-// staged asset folder (where Lambda unpacks the code).
+// (and the stack id, through Fn::Select/Fn::Split) becomes a plausible deploy-time value (ARNs,
+// names, Function URLs) and /var/task becomes the staged asset folder (where Lambda unpacks the code).
 import { LAMBDA_TASK_ROOT } from "../../infra/constructs/function-defaults.js";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111122223333";
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/credvend-prod/51af3dc0-da77-11e4-872e-1234567db123`;
 
 interface Resource {
   Type: string;
@@ -18,6 +19,11 @@ export function deployTimeValue(resources: Record<string, Resource>, value: unkn
     const [separator, parts] = record["Fn::Join"] as [string, unknown[]];
     return parts.map((part) => deployTimeValue(resources, part)).join(separator);
   }
+  if ("Fn::Select" in record) {
+    const [index, list] = record["Fn::Select"] as [number, unknown];
+    return deployTimeValues(resources, list)[index]!;
+  }
+  if (record.Ref === "AWS::StackId") return STACK_ID;
   const [id, attribute] = "Ref" in record ? [String(record.Ref), "Ref"] : (record["Fn::GetAtt"] as [string, string]);
   const type = resources[id]?.Type;
   const name = id.toLowerCase();
@@ -26,7 +32,7 @@ export function deployTimeValue(resources: Record<string, Resource>, value: unkn
     case "AWS::DynamoDB::Table":
       return attribute === "Ref" ? `credvend-${name}` : `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/credvend-${name}`;
     case "AWS::SecretsManager::Secret":
-      return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${String(resources[id]!.Properties.Name)}-AbCdEf`;
+      return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${deployTimeValue(resources, resources[id]!.Properties.Name)}-AbCdEf`;
     case "AWS::SNS::Topic":
       return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
     case "AWS::Lambda::Function":
@@ -37,6 +43,12 @@ export function deployTimeValue(resources: Record<string, Resource>, value: unkn
       return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`;
   }
   throw new Error(`no deploy-time value for ${JSON.stringify(value)} (${type ?? "unknown resource"})`);
+}
+
+function deployTimeValues(resources: Record<string, Resource>, value: unknown): string[] {
+  const split = (value as Record<string, unknown>)["Fn::Split"] as [string, unknown] | undefined;
+  if (!split) throw new Error(`no deploy-time list for ${JSON.stringify(value)}`);
+  return deployTimeValue(resources, split[1]).split(split[0]);
 }
 
 export function lambdaEnvironment(resources: Record<string, Resource>, functionId: string, taskRoot: string): Record<string, string> {

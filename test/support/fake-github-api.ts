@@ -1,6 +1,7 @@
 // A local stand-in for api.github.com (reached through GITHUB_API_URL): the two endpoints a
-// GitHub App uses to mint installation tokens. It checks the App JWT's RS256 signature and issuer
-// like GitHub does, records every request, and can be told to fail.
+// GitHub App uses to mint installation tokens, and the secret-scanning alert an installation
+// token reads. It checks the App JWT's RS256 signature and issuer like GitHub does, records every
+// request, and can be told to fail.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { jwtVerify } from "jose";
@@ -29,6 +30,8 @@ export interface FakeGitHubApi {
   hang: boolean;
   /** The token the next mint returns (default: a long `ghs_` token). */
   nextToken: string;
+  /** Opens a secret-scanning alert on `owner/name` for `secret`; returns its number. */
+  openAlert(repository: string, secret: string): number;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,9 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     hang: false,
   };
 
+  const issued = new Set<string>();
+  const alerts = new Map<string, string>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await new Promise<string>((resolve) => {
       let data = "";
@@ -64,6 +70,13 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
     };
+    const alert = /^\/repos\/([^/]+\/[^/]+)\/secret-scanning\/alerts\/(\d+)$/.exec(path);
+    if (req.method === "GET" && alert) {
+      // Read with an installation token this stand-in minted, as GitHub requires.
+      if (!issued.has((req.headers.authorization ?? "").replace(/^token /i, ""))) return send(401, { message: "Requires authentication" });
+      const secret = alerts.get(`${alert[1]!.toLowerCase()}#${alert[2]}`);
+      return secret === undefined ? send(404, { message: "Not Found" }) : send(200, { number: Number(alert[2]), state: "open", secret });
+    }
     try {
       const jwt = (req.headers.authorization ?? "").replace(/^bearer /i, "");
       const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ["RS256"] });
@@ -88,6 +101,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
       if ((body.repositories ?? []).some((r) => !owned.repositories.includes(r))) {
         return send(422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation." });
       }
+      issued.add(state.nextToken);
       return send(201, {
         token: state.nextToken,
         expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
@@ -117,6 +131,11 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     },
     set hang(value: boolean) {
       state.hang = value;
+    },
+    openAlert(repository, secret) {
+      const number = alerts.size + 1;
+      alerts.set(`${repository.toLowerCase()}#${number}`, secret);
+      return number;
     },
     close: listening.close,
   };

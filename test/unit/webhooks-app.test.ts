@@ -205,13 +205,15 @@ describe("POST /webhooks/github/secret-scanning: bad input changes nothing", () 
     expect(await json(response)).toMatchObject({ error: { code: "payload_too_large" } });
   });
 
-  it("an event for a repository this deployment does not watch → 403, nothing looked up", async () => {
+  it("an event for a repository this deployment does not watch → 200 ignored (not a failed delivery in GitHub's UI), nothing looked up", async () => {
     const fixture = await createLeakFixture({ watchesRepository: (repo) => repo.startsWith("acme/") });
     const { secret, record } = await fixture.issue();
+    fixture.github.failNextLookups(500); // would fail if the alert were read
     const response = await fixture.deliverAlert(secret, { repository: "evil/web" });
-    expect(response.status).toBe(403);
-    expect(await json(response)).toMatchObject({ error: { code: "repository_not_watched" } });
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ status: "ignored", reason: "repository evil/web is not watched" });
     expect((await fixture.ledger.getCredential(record.credentialId))?.state).toBe("active");
+    expect(fixture.notifications).toEqual([]);
   });
 
   it.each([
