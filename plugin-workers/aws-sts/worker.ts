@@ -20,7 +20,7 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 export interface AwsStsWorkerOptions {
   readonly config: AwsStsConfig;
-  /** Undefined when the worker has no AWS access (local stack): Vend answers "not configured". */
+  /** Undefined when the worker has no AWS access (tests of validation): Vend answers "not configured". */
   readonly sts?: STSClient;
   /** IAM and the lock table, when the operator enabled early revocation of single sessions (revoke.ts). */
   readonly revocation?: SessionRevocationOptions;
