@@ -13,6 +13,8 @@ import { composeVendApp } from "../functions/vend/compose.js";
 import { DynamoDbLocalTokenStore, ensureLocalTokensTable } from "../plugin-workers/local-tokens/dynamodb-store.js";
 import { startLocalTokensWorker } from "../plugin-workers/local-tokens/serve.js";
 import { startAwsStsWorker } from "../plugin-workers/aws-sts/serve.js";
+import { loadAwsStsLambdaConfig } from "../plugin-workers/aws-sts/config.js";
+import { ensureRevocationTable } from "../plugin-workers/aws-sts/dynamodb-revocation-store.js";
 import { startGitHubWorker } from "../plugin-workers/github/serve.js";
 import { startDynalite } from "./embedded-dynamodb.js";
 import { loadOrCreateKeyFiles, publicKeyConfig } from "./publisher-key-files.js";
@@ -29,6 +31,8 @@ import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
+/** aws-sts' lock table (role locks and recorded sessions) when CREDVEND_AWS_REVOKE_SESSIONS=1. */
+export const AWS_STS_LOCK_TABLE = "credvend-aws-sts-locks";
 export const DEV_ISSUER_PATH = "/dev-oidc";
 export const STATE_FILE = "dev-server.json";
 /** The local stack's trust configuration, for `credvend plugin list --config`. */
@@ -96,8 +100,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(worker.close);
     // Configured from the environment (CREDVEND_AWS_ROLE_ARN, GITHUB_APP_ID, ...); without it they
-    // still describe and validate, and a vend answers 503 "not configured".
-    const awsSts = await startAwsStsWorker({ port: 0, callerSecret });
+    // still describe and validate, and a vend answers 503 "not configured". aws-sts gets its lock
+    // table in the embedded DynamoDB, as the infra gives it one on AWS.
+    const awsStsConfig = loadAwsStsLambdaConfig({ ...process.env, CREDVEND_AWS_LOCK_TABLE: AWS_STS_LOCK_TABLE });
+    if (awsStsConfig.revocation) await ensureRevocationTable(client, AWS_STS_LOCK_TABLE);
+    const awsSts = await startAwsStsWorker({ port: 0, config: awsStsConfig, clients: { dynamodb: client }, callerSecret });
     closers.push(awsSts.close);
     const github = await startGitHubWorker({ port: 0, callerSecret });
     closers.push(github.close);

@@ -9,7 +9,7 @@ export const EVERY_WORKER_ENVIRONMENT: readonly string[] = ["CREDVEND_ALLOWED_CA
 /** Every name a kind may set; which of them are set depends on the config (see below). */
 export const KIND_ENVIRONMENT: Readonly<Record<WorkerKind, readonly string[]>> = {
   "local-tokens": ["LOCAL_TOKENS_TABLE"],
-  "aws-sts": ["CREDVEND_AWS_ROLE_ARN", "CREDVEND_AWS_MAX_SESSION_SECONDS", "CREDVEND_AWS_ROLES", "CREDVEND_AWS_REVOKE_SESSIONS"],
+  "aws-sts": ["CREDVEND_AWS_ROLE_ARN", "CREDVEND_AWS_MAX_SESSION_SECONDS", "CREDVEND_AWS_ROLES", "CREDVEND_AWS_REVOKE_SESSIONS", "CREDVEND_AWS_LOCK_TABLE"],
   github: [
     "GITHUB_APP_ID",
     "GITHUB_APP_PRIVATE_KEY_SECRET_ARN",
@@ -25,6 +25,7 @@ export function workerEnvironmentNames(worker: WorkerConfig, config: Pick<Parsed
   const optional: Record<string, boolean> = {
     CREDVEND_AWS_ROLES: Object.keys(config.awsSts.namedRoles).length > 0,
     CREDVEND_AWS_REVOKE_SESSIONS: config.awsSts.sessionRevocation,
+    CREDVEND_AWS_LOCK_TABLE: config.awsSts.sessionRevocation,
     GITHUB_API_URL: config.github.apiUrl !== undefined,
   };
   const kind = KIND_ENVIRONMENT[worker.kind].filter((name) => optional[name] ?? true);

@@ -4,6 +4,8 @@ import { ArnPrincipal, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { DeploymentConfig } from "../config/load-config.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
+import { REVOCATION_TABLE_ACTIONS } from "../../plugin-workers/aws-sts/dynamodb-revocation-store.js";
+import { AwsStsLockTable } from "./aws-sts-lock-table.js";
 import type { GithubSecrets } from "./github-secrets.js";
 import { GithubTokenVault, TOKEN_VAULT_TABLE_ACTIONS } from "./github-token-vault.js";
 import { LocalTokensIntrospection } from "./local-tokens-introspection.js";
@@ -21,6 +23,7 @@ export interface WorkerKindResources {
   /** local-tokens' /introspect, apart from the worker's gRPC URL. */
   readonly introspection?: LocalTokensIntrospection;
   readonly vendedRole?: VendedRole;
+  readonly awsStsLockTable?: AwsStsLockTable;
   readonly tokenVault?: GithubTokenVault;
 }
 
@@ -68,15 +71,18 @@ function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindR
   worker.lambda.role.addToPrincipalPolicy(
     new PolicyStatement({ actions: [...ASSUME_ACTIONS], resources: [vendedRole.role.roleArn, ...named] }),
   );
-  if (settings.sessionRevocation) {
-    // Early revocation of one session (plugin-workers/aws-sts/revoke.ts): read, extend and write
-    // back the Deny inline policy on the vended role, and on no other role.
-    worker.lambda.addEnvironment("CREDVEND_AWS_REVOKE_SESSIONS", "1");
-    worker.lambda.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["iam:GetRolePolicy", "iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
-    );
-  }
-  return { vendedRole };
+  if (!settings.sessionRevocation) return { vendedRole };
+  // Early revocation of one session (plugin-workers/aws-sts/revoke.ts): read, extend and write
+  // back the Deny inline policy on the vended role, and on no other role; under the role's lock,
+  // in the worker's own table, the only table it may touch.
+  const awsStsLockTable = new AwsStsLockTable(worker, "LockTable");
+  worker.lambda.addEnvironment("CREDVEND_AWS_REVOKE_SESSIONS", "1");
+  worker.lambda.addEnvironment("CREDVEND_AWS_LOCK_TABLE", awsStsLockTable.table.tableName);
+  worker.lambda.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ["iam:GetRolePolicy", "iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
+  );
+  worker.lambda.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REVOCATION_TABLE_ACTIONS], resources: [awsStsLockTable.table.tableArn] }));
+  return { vendedRole, awsStsLockTable };
 }
 
 function wireGithub(worker: PluginWorker, { config, githubSecrets }: WorkerKindContext): WorkerKindResources {

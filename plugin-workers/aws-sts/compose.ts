@@ -1,20 +1,43 @@
-// The aws-sts worker on AWS, built from its configuration (lambda.ts reads it).
+// The aws-sts worker built from its configuration: on AWS (lambda.ts reads it) and under
+// `npm start` (serve.ts), which hands in the embedded DynamoDB's client and a default region.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { ServedPlugin } from "../sdk/index.js";
-import { STS_REQUEST_TIMEOUTS, type AwsStsLambdaConfig } from "./config.js";
+import type { CallerAuthentication, ServedPlugin } from "../sdk/index.js";
+import { IAM_REQUEST_TIMEOUTS, LOCK_TABLE_REQUEST_TIMEOUTS, STS_REQUEST_TIMEOUTS, type AwsStsLambdaConfig } from "./config.js";
+import { DynamoDbRevocationStore } from "./dynamodb-revocation-store.js";
 import { serveAwsSts } from "./worker.js";
 
 export interface AwsStsClients {
   readonly sts?: STSClient;
   readonly iam?: IAMClient;
+  /** The lock table's DynamoDB. */
+  readonly dynamodb?: DynamoDBClient;
 }
 
-export function composeAwsStsWorker(config: AwsStsLambdaConfig, clients: AwsStsClients = {}): ServedPlugin {
+export interface ComposeAwsStsOptions {
+  /** The clients to use instead of building them. */
+  readonly clients?: AwsStsClients;
+  /** The built clients' region when the environment names none (locally); on Lambda AWS_REGION is set. */
+  readonly region?: string;
+  /** Who may call: on Lambda the config's allowed roles (the default); locally the stack's secret. */
+  readonly callers?: CallerAuthentication;
+}
+
+export function composeAwsStsWorker(config: AwsStsLambdaConfig, options: ComposeAwsStsOptions = {}): ServedPlugin {
+  const { clients = {} } = options;
+  const region = options.region ? { region: options.region } : {};
   // Two attempts of at most 1.5 s each: the SDK's own retry covers a blip, and the vend API's
   // deadline for the whole Vend (5 s by default) is kept even when STS hangs.
-  const sts = clients.sts ?? new STSClient({ maxAttempts: 2, requestHandler: STS_REQUEST_TIMEOUTS });
-  // Early revocation of single sessions is opt-in: it needs iam:GetRolePolicy/PutRolePolicy on the roles.
-  const iam = config.revokeSessions ? (clients.iam ?? new IAMClient({ maxAttempts: 3 })) : undefined;
-  return serveAwsSts({ config: config.worker, sts, ...(iam ? { iam } : {}) }, { allowedCallers: config.allowedCallers });
+  const sts = clients.sts ?? new STSClient({ maxAttempts: 2, requestHandler: STS_REQUEST_TIMEOUTS, ...region });
+  // Early revocation of single sessions is opt-in: it needs iam:GetRolePolicy/PutRolePolicy on the
+  // default role, and the lock table (revoke.ts). Bounded calls, so a holder of a role's lock
+  // finishes well within its lease.
+  const { revocation } = config;
+  const callers = options.callers ?? { allowedCallers: config.allowedCallers };
+  if (!revocation) return serveAwsSts({ config: config.worker, sts }, callers);
+  const iam = clients.iam ?? new IAMClient({ maxAttempts: 2, requestHandler: IAM_REQUEST_TIMEOUTS, ...region });
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({ maxAttempts: 2, requestHandler: LOCK_TABLE_REQUEST_TIMEOUTS, ...region });
+  const store = new DynamoDbRevocationStore(dynamodb, revocation.lockTable);
+  return serveAwsSts({ config: config.worker, sts, revocation: { iam, store } }, callers);
 }

@@ -16,11 +16,14 @@ export interface AwsStsConfig {
   readonly region: string;
 }
 
-/** On AWS: the worker's configuration, and whether it may revoke single sessions early. */
+/** On AWS (and under `npm start`): the worker's configuration, and whether it may revoke single sessions early. */
 export interface AwsStsLambdaConfig {
   readonly worker: AwsStsConfig;
-  /** CREDVEND_AWS_REVOKE_SESSIONS=1: needs iam:GetRolePolicy/PutRolePolicy on the roles. */
-  readonly revokeSessions: boolean;
+  /**
+   * CREDVEND_AWS_REVOKE_SESSIONS=1 with CREDVEND_AWS_LOCK_TABLE, the worker's table of role locks and
+   * recorded sessions (revoke.ts): needs iam:GetRolePolicy/PutRolePolicy on the default role.
+   */
+  readonly revocation?: { readonly lockTable: string };
   /** CREDVEND_ALLOWED_CALLERS: the roles whose sessions may call the gRPC service (the core's). */
   readonly allowedCallers: readonly string[];
 }
@@ -30,6 +33,9 @@ export const MIN_SESSION_SECONDS = 900;
 export const CHAINED_MAX_SESSION_SECONDS = 3600;
 /** Per-attempt limits of the STS client (milliseconds); without `throwOnRequestTimeout` the SDK only warns. */
 export const STS_REQUEST_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true } as const;
+/** IAM's and the lock table's, for revocation: one call's worst case stays far inside a lock's lease (revoke.ts). */
+export const IAM_REQUEST_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2500, throwOnRequestTimeout: true } as const;
+export const LOCK_TABLE_REQUEST_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 1000, throwOnRequestTimeout: true } as const;
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,512}\/)?[A-Za-z0-9+=,.@_-]{1,64}$/;
 
 const AWS_STS_VARIABLES = {
@@ -67,15 +73,17 @@ const awsStsLambdaEnv = z.pipe(
   z.object({
     ...AWS_STS_VARIABLES,
     CREDVEND_AWS_REVOKE_SESSIONS: z.optional(z.string()),
+    CREDVEND_AWS_LOCK_TABLE: z.optional(z.string()),
     CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
   }),
-  z.transform(
-    (env): AwsStsLambdaConfig => ({
-      worker: toConfig(env),
-      revokeSessions: env.CREDVEND_AWS_REVOKE_SESSIONS === "1",
-      allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
-    }),
-  ),
+  parsedBy((env): AwsStsLambdaConfig => {
+    const base = { worker: toConfig(env), allowedCallers: env.CREDVEND_ALLOWED_CALLERS };
+    if (env.CREDVEND_AWS_REVOKE_SESSIONS !== "1") return base;
+    // Writes to a role's deny policy are safe across environments only under its lock (revoke.ts).
+    const lockTable = env.CREDVEND_AWS_LOCK_TABLE?.trim();
+    if (!lockTable) throw new ConfigError("CREDVEND_AWS_LOCK_TABLE is not set (required with CREDVEND_AWS_REVOKE_SESSIONS=1)");
+    return { ...base, revocation: { lockTable } };
+  }),
 );
 
 export function loadAwsStsConfig(env: Env = process.env): AwsStsConfig {

@@ -1,6 +1,6 @@
 // aws-sts: short-lived AWS credentials from STS AssumeRole, narrowed by an IAM session policy
-// built from the requested scopes. With `iam` (opt-in), Revoke denies one session early through an
-// inline policy on its role (revoke.ts), found by the upstreamRef written below.
+// built from the requested scopes. With `revocation` (opt-in), Revoke denies one session early through
+// an inline policy on its role (revoke.ts), found by the upstreamRef written below.
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
 import type { Claims } from "../../plugin-protocol/claims.js";
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
@@ -9,8 +9,7 @@ import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js"
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
 import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumption, toAssumption, type Assumption } from "./session-policy.js";
 import { stsFailure } from "./sts-errors.js";
-import type { IAMClient } from "@aws-sdk/client-iam";
-import { awsSessionRevoke } from "./revoke.js";
+import { awsSessionRevoke, type SessionRevocationOptions } from "./revoke.js";
 import type { AwsSessionRef } from "./session-ref.js";
 import { revokeSessionsUrl } from "./console-url.js";
 
@@ -21,10 +20,10 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 export interface AwsStsWorkerOptions {
   readonly config: AwsStsConfig;
-  /** Undefined when the worker has no AWS access (local stack): Vend answers "not configured". */
+  /** Undefined when the worker has no AWS access (tests of validation): Vend answers "not configured". */
   readonly sts?: STSClient;
-  /** Set when the operator enabled early revocation of single sessions (revoke.ts). */
-  readonly iam?: IAMClient;
+  /** IAM and the lock table, when the operator enabled early revocation of single sessions (revoke.ts). */
+  readonly revocation?: SessionRevocationOptions;
 }
 
 /** What a later `revoke` needs to find the session: never a key or token. */
@@ -73,7 +72,7 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
       credential: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
       expiresAt: c.Expiration,
       // Early revocation writes a policy on the default role only (the one the worker may change).
-      revocable: options.iam !== undefined && roleArn === config.defaultRoleArn && ref.assumedRoleId !== "",
+      revocable: options.revocation !== undefined && roleArn === config.defaultRoleArn && ref.assumedRoleId !== "",
       upstreamRef: JSON.stringify(ref),
       notes,
       manualRevocationUrl: revokeSessionsUrl(ref),
@@ -90,7 +89,7 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     vend,
     // Always advertised, so the signed manifest is the same whether or not session revocation is
     // enabled; when it is off every credential is vended with `revocable: false` (manual branch).
-    revoke: options.iam ? awsSessionRevoke(options.iam) : revocationNotConfigured,
+    revoke: options.revocation ? awsSessionRevoke(options.revocation) : revocationNotConfigured,
   };
 }
 

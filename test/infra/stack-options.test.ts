@@ -36,8 +36,9 @@ const allActions = () =>
     (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement.flatMap((st) => [st.Action].flat()),
   );
 
-test("without sessionRevocation no role may change any IAM policy", () => {
+test("without sessionRevocation no role may change any IAM policy, and the aws-sts worker has no lock table", () => {
   expect(allActions().filter((action) => action.startsWith("iam:"))).toEqual([]);
+  expect(s.stack.kindResources.get("aws-sts")!.awsStsLockTable).toBeUndefined();
 });
 
 test("without webhooks: no webhooks function, no webhook outputs, only the vend URL is public", () => {
@@ -78,6 +79,7 @@ test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the defa
   expect(env.CREDVEND_AWS_MAX_SESSION_SECONDS).toBe("3600");
   expect(env.CREDVEND_AWS_ROLES).toBeUndefined();
   expect(env.CREDVEND_AWS_REVOKE_SESSIONS).toBeUndefined();
+  expect(env.CREDVEND_AWS_LOCK_TABLE).toBeUndefined();
 });
 
 test("unsigned workers are registered without a manifest, with allowUnsigned as configured", () => {

@@ -9,6 +9,7 @@ import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
+import { REVOCATION_TABLE_KEY } from "../../plugin-workers/aws-sts/dynamodb-revocation-store.js";
 import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
@@ -53,6 +54,24 @@ describe("ledger table", () => {
 
   test("is retained when the stack is deleted", () => {
     expect(s.template.toJSON().Resources[logical(s.stack.ledger.table)]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+});
+
+describe("aws-sts lock table (sessionRevocation)", () => {
+  test("its own table, keyed as the worker's store writes it: pay-per-request, point-in-time recoverable, encrypted", () => {
+    const table = s.template.toJSON().Resources[logical(s.stack.kindResources.get("aws-sts")!.awsStsLockTable!.table)];
+    expect(table).toMatchObject({
+      Type: "AWS::DynamoDB::Table",
+      DeletionPolicy: "Delete",
+      Properties: {
+        KeySchema: [{ AttributeName: REVOCATION_TABLE_KEY, KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: REVOCATION_TABLE_KEY, AttributeType: "S" }],
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+    expect(logical(s.stack.kindResources.get("aws-sts")!.awsStsLockTable!.table)).not.toBe(logical(s.stack.ledger.table));
   });
 });
 
@@ -113,16 +132,31 @@ describe("least privilege: every statement of every role", () => {
     );
   });
 
-  test("aws-sts worker: assumes the vended and named roles with tags and source identity; Get/PutRolePolicy on the vended role only", () => {
+  test("aws-sts worker: assumes the vended and named roles with tags and source identity; Get/PutRolePolicy on the vended role only; item access to its lock table only", () => {
     const w = worker("aws-sts");
-    const vended = s.stack.kindResources.get("aws-sts")!.vendedRole!.role;
+    const { vendedRole, awsStsLockTable } = s.stack.kindResources.get("aws-sts")!;
+    const vended = vendedRole!.role;
     expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
       sortStatements([
         logs(w.lambda.logGroup.logGroupArn),
         statement(s.stack, ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], [vended.roleArn, NAMED_ROLE_ARN]),
         statement(s.stack, ["iam:GetRolePolicy", "iam:PutRolePolicy"], [vended.roleArn]),
+        // The lock (PutItem/DeleteItem) and the recorded sessions (UpdateItem/GetItem); no Scan, Query or index.
+        statement(s.stack, ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [awsStsLockTable!.table.tableArn]),
       ]),
     );
+  });
+
+  test("the aws-sts lock table: no other role may touch it, and the aws-sts worker may touch no other table", () => {
+    const lockTable = s.stack.resolve(s.stack.kindResources.get("aws-sts")!.awsStsLockTable!.table.tableArn);
+    const awsSts = worker("aws-sts").lambda.role;
+    const roles = [s.stack.vend.role, s.stack.webhooks!.role, ...s.stack.workers.map((w) => w.lambda.role)];
+    for (const role of roles) {
+      const onLockTable = statementsOf(s.template, s.stack, role).filter((st) => JSON.stringify(st.resources).includes(JSON.stringify(lockTable)));
+      expect(onLockTable.length > 0, role.node.path).toBe(role === awsSts);
+    }
+    const tables = statementsOf(s.template, s.stack, awsSts).filter((st) => st.actions.some((a) => a.startsWith("dynamodb:")));
+    expect(tables.map((st) => st.resources)).toEqual([[lockTable]]);
   });
 
   test("github worker: reads the App key secret; item access to its token vault only", () => {
@@ -310,7 +344,7 @@ describe("environment wiring", () => {
     });
   });
 
-  test("workers get their kind's settings: token table, vended role and session cap, App id, key secret and token vault", () => {
+  test("workers get their kind's settings: token table, vended role, session cap and lock table, App id, key secret and token vault", () => {
     expect(envOf(worker("local-tokens").lambda.function)).toMatchObject({
       LOCAL_TOKENS_TABLE: s.stack.resolve(s.stack.kindResources.get("local-tokens")!.localTokensTable!.table.tableName),
     });
@@ -319,6 +353,7 @@ describe("environment wiring", () => {
       CREDVEND_AWS_MAX_SESSION_SECONDS: "1800",
       CREDVEND_AWS_ROLES: JSON.stringify({ deploy: NAMED_ROLE_ARN }),
       CREDVEND_AWS_REVOKE_SESSIONS: "1",
+      CREDVEND_AWS_LOCK_TABLE: s.stack.resolve(s.stack.kindResources.get("aws-sts")!.awsStsLockTable!.table.tableName),
     });
     expect(envOf(worker("github").lambda.function)).toMatchObject({
       GITHUB_APP_ID: "4242",

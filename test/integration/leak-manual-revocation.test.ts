@@ -2,7 +2,7 @@
 // time: real workers (aws-sts against a local STS over HTTP, github against a local GitHub API)
 // vend through the vend pipeline into the ledger, then the leak handler acts on the leaked secret.
 // No record here is written by hand.
-import { GetRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,12 +11,14 @@ import type { Notification } from "../../functions/core/ports/notifier.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { createAwsStsWorker } from "../../plugin-workers/aws-sts/worker.js";
+import { REVOKED_SESSIONS_POLICY, denyDocument } from "../../plugin-workers/aws-sts/session-deny-policy.js";
 import { loadGitHubAppCredentials } from "../../plugin-workers/github/config.js";
 import { GitHubApp } from "../../plugin-workers/github/github-app.js";
 import { createGitHubWorker } from "../../plugin-workers/github/worker.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 import { startFakeSts, type FakeSts } from "../support/fake-sts.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
+import { MemoryRevocationStore } from "../support/memory-revocation-store.js";
 import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
 import { ISSUER, createVendFixture } from "../support/vend-fixture.js";
 
@@ -45,7 +47,15 @@ afterAll(async () => {
 
 const stsClient = () => new STSClient({ region: "eu-west-1", endpoint: sts.url, maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
 const awsWorker = (iam?: IAMClient) =>
-  inMemoryWorkerClient(createAwsStsWorker({ config: { defaultRoleArn: ROLE, roles: {}, maxSessionSeconds: 3600, region: "eu-west-1" }, sts: stsClient(), ...(iam ? { iam } : {}) }), { maxRetries: 0 });
+  inMemoryWorkerClient(
+    createAwsStsWorker({
+      config: { defaultRoleArn: ROLE, roles: {}, maxSessionSeconds: 3600, region: "eu-west-1" },
+      sts: stsClient(),
+      ...(iam ? { revocation: { iam, store: new MemoryRevocationStore() } } : {}),
+    }),
+    { maxRetries: 0 },
+  );
+const iamClient = () => new IAMClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
 const githubWorker = () => {
   const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
   return inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
@@ -90,7 +100,7 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
   });
 
   it("aws-sts, revocable but IAM refuses: the revoke_failed alert links to the same tab", async () => {
-    const iam = new IAMClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
+    const iam = iamClient();
     const iamMock = mockClient(iam);
     iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
     try {
@@ -98,6 +108,25 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
       expect(result.outcome).toBe("revoke_failed");
       expect(notifications).toHaveLength(1);
       expect(notifications[0]).toMatchObject({ kind: "revoke_failed", urgency: "high", details: { manualRevocationUrl: REVOKE_SESSIONS } });
+    } finally {
+      iamMock.restore();
+    }
+  });
+
+  it("aws-sts, revocable but the role's deny policy is full: a revoke_failed alert for a human with the same tab, never revoked, nothing truncated", async () => {
+    const iam = iamClient();
+    const iamMock = mockClient(iam);
+    const soon = new Date(Date.now() + 1800_000);
+    const full = denyDocument(Array.from({ length: 200 }, (_, i) => ({ userId: `AROAEXAMPLEID:${"x".repeat(40)}-${i}`, expiresAt: soon })), new Date())!;
+    iamMock.on(GetRolePolicyCommand).resolves({ RoleName: "credvend-ci", PolicyName: REVOKED_SESSIONS_POLICY, PolicyDocument: encodeURIComponent(full) });
+    try {
+      const { result, notifications, record, audit } = await vendThenLeak(awsWorker(iam), "aws", "aws:s3-read:acme-web-assets", 900);
+      expect(result.outcome).toBe("revoke_failed");
+      expect(record?.state).toBe("failed");
+      expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
+      expect(notifications).toHaveLength(1);
+      expect(notifications[0]).toMatchObject({ kind: "revoke_failed", urgency: "high", title: expect.stringContaining("ACTION REQUIRED"), details: { manualRevocationUrl: REVOKE_SESSIONS } });
+      expect(audit.find((e) => e.type === "failure")?.details).toMatchObject({ error: "worker_upstream_failed" });
     } finally {
       iamMock.restore();
     }

@@ -17,16 +17,23 @@ describe("local-tokens", () => {
 });
 
 describe("aws-sts on Lambda", () => {
-  it("is the worker's configuration, and early revocation only when CREDVEND_AWS_REVOKE_SESSIONS is 1", () => {
+  it("is the worker's configuration, and early revocation only when CREDVEND_AWS_REVOKE_SESSIONS is 1, with its lock table", () => {
     const role = "arn:aws:iam::123456789012:role/credvend-vended";
-    expect(loadAwsStsLambdaConfig({ CREDVEND_AWS_ROLE_ARN: role, CREDVEND_AWS_REVOKE_SESSIONS: "1", AWS_REGION: "eu-west-1" })).toEqual({
+    const revoking = { CREDVEND_AWS_ROLE_ARN: role, CREDVEND_AWS_REVOKE_SESSIONS: "1", CREDVEND_AWS_LOCK_TABLE: " credvend-locks ", AWS_REGION: "eu-west-1" };
+    expect(loadAwsStsLambdaConfig(revoking)).toEqual({
       worker: { defaultRoleArn: role, roles: {}, maxSessionSeconds: 3600, region: "eu-west-1" },
-      revokeSessions: true,
+      revocation: { lockTable: "credvend-locks" },
       allowedCallers: [],
     });
-    expect(loadAwsStsLambdaConfig({ CREDVEND_AWS_REVOKE_SESSIONS: "true" }).revokeSessions).toBe(false);
+    expect(loadAwsStsLambdaConfig({ ...revoking, CREDVEND_AWS_REVOKE_SESSIONS: "true" }).revocation).toBeUndefined();
     expect(() => loadAwsStsLambdaConfig({ CREDVEND_AWS_MAX_SESSION_SECONDS: "43201" })).toThrow(
       new ConfigError("CREDVEND_AWS_MAX_SESSION_SECONDS: a whole number of seconds from 900 to 43200"),
+    );
+  });
+
+  it("refuses to revoke without the lock table: writes to a role's deny policy from several environments would race", () => {
+    expect(() => loadAwsStsLambdaConfig({ CREDVEND_AWS_REVOKE_SESSIONS: "1", CREDVEND_AWS_LOCK_TABLE: " " })).toThrow(
+      new ConfigError("CREDVEND_AWS_LOCK_TABLE is not set (required with CREDVEND_AWS_REVOKE_SESSIONS=1)"),
     );
   });
 });
