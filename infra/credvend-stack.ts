@@ -112,7 +112,8 @@ export class CredvendStack extends Stack {
     }
 
     this.functions = functions;
-    new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, watchedLogs: watched });
+    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper"));
+    new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, withUrl, watchedLogs: watched });
     this.outputs();
   }
 

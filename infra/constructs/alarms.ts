@@ -13,7 +13,7 @@ import type { CredvendFunction } from "./credvend-function.js";
 export const ALERTING_LOG_MESSAGES = {
   /** functions/core/plugin-trust/verified-plugin-directory.ts: a worker failed signature/code-hash/Describe checks. */
   WorkerRefused: "worker refused",
-  /** functions/core/leak/leak-handler.ts: a leaked credential could not be revoked upstream. */
+  /** functions/core/leak/leak-handler.ts: a leaked credential could not be revoked upstream after the last attempt. */
   RevocationFailed: "revocation failed",
 } as const;
 
@@ -22,6 +22,8 @@ export interface CredvendAlarmsProps {
   readonly topic: ITopic;
   /** Functions by a short name used in alarm ids and descriptions. */
   readonly functions: ReadonlyMap<string, CredvendFunction>;
+  /** The names of those behind a Function URL (all but the scheduled sweeper). */
+  readonly withUrl: ReadonlySet<string>;
   /** Log groups scanned for ALERTING_LOG_MESSAGES (the functions that call workers). */
   readonly watchedLogs: ReadonlyMap<string, ILogGroup>;
 }
@@ -50,7 +52,8 @@ export class CredvendAlarms extends Construct {
     for (const [name, lambda] of props.functions) {
       add(`${name}Errors`, lambda.function.metricErrors({ period: PERIOD, statistic: "Sum" }), `${name} function errors`);
       add(`${name}Throttles`, lambda.function.metricThrottles({ period: PERIOD, statistic: "Sum" }), `${name} function throttled (reserved concurrency reached)`);
-      add(`${name}Url5xx`, lambda.function.metric("Url5xxCount", { period: PERIOD, statistic: "Sum" }), `${name} Function URL answered 5xx`);
+      if (props.withUrl.has(name))
+        add(`${name}Url5xx`, lambda.function.metric("Url5xxCount", { period: PERIOD, statistic: "Sum" }), `${name} Function URL answered 5xx`);
     }
     for (const [event, message] of Object.entries(ALERTING_LOG_MESSAGES)) {
       for (const [name, logGroup] of props.watchedLogs) {

@@ -168,7 +168,7 @@ process.stdout.write(JSON.stringify(out));`;
     "workers mint credentials for any caller: %s serves the vend role's session and refuses an admin of the same account",
     async (name) => {
       const allowed = JSON.parse(environmentOf(name).CREDVEND_ALLOWED_CALLERS!) as string[];
-      expect(allowed).toHaveLength(2); // the vend and webhooks functions' roles
+      expect(allowed).toHaveLength(3); // the vend, webhooks and sweeper functions' roles
       const [, account, role] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(allowed[0]!)!;
       const served = await start(asset(name), { ...DESCRIBE, caller: `arn:aws:sts::${account}:assumed-role/${role}/credvend-prod-vend` });
       expect(served).toMatchObject({ status: 200, headers: { "content-type": "application/grpc-web+proto" } });

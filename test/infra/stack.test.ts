@@ -227,18 +227,19 @@ describe("front doors", () => {
     const workerArns = new Set(s.stack.workers.map((w) => JSON.stringify(s.stack.resolve(w.lambda.function.functionArn))));
     expect(permissions.filter((p) => workerArns.has(target(p)))).toEqual([]);
     const introspectionArn = s.stack.resolve(introspection().lambda.function.functionArn);
-    const publicDoors = new Set([s.stack.vend, s.stack.webhooks!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))));
+    // The core's own doors: the public URLs and the schedule's invocation of the sweeper.
+    const publicDoors = new Set([s.stack.vend, s.stack.webhooks!, s.stack.sweeper!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))));
     expect(permissions.filter((p) => !publicDoors.has(target(p))).map((p) => p.Properties)).toEqual([
       { Action: "lambda:InvokeFunctionUrl", FunctionName: introspectionArn, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
       { Action: "lambda:InvokeFunction", FunctionName: introspectionArn, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
     ]);
   });
 
-  test("workers mint credentials for any caller: each worker accepts exactly the vend and webhooks roles (CREDVEND_ALLOWED_CALLERS)", () => {
+  test("workers mint credentials for any caller: each worker accepts exactly the vend, webhooks and sweeper roles (CREDVEND_ALLOWED_CALLERS)", () => {
     const roleArn = (role: { roleArn: string }) => cfnText(s.stack.resolve(role.roleArn));
     for (const w of s.stack.workers) {
       const allowed = JSON.parse(cfnText(envOf(w.lambda.function).CREDVEND_ALLOWED_CALLERS)) as string[];
-      expect([w.worker.name, allowed]).toEqual([w.worker.name, [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role)]]);
+      expect([w.worker.name, allowed]).toEqual([w.worker.name, [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role), roleArn(s.stack.sweeper!.role)]]);
     }
     expect(envOf(introspection().lambda.function)).not.toHaveProperty("CREDVEND_ALLOWED_CALLERS"); // it serves no gRPC
   });
@@ -261,7 +262,7 @@ describe("sweeper", () => {
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -271,7 +272,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(6);
+    expect(Object.keys(groups)).toHaveLength(7);
     for (const group of Object.values(groups)) expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: "credvend: vend API",
@@ -283,7 +284,7 @@ describe("functions", () => {
 describe("environment wiring", () => {
   test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -455,7 +456,7 @@ describe("alerts and alarms", () => {
   test("every function has an errors, a throttles and a Function URL 5xx alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
-    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(6).fill("Errors"), ...Array(6).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(7).fill("Errors"), ...Array(7).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "SweeperRevocationFailed",

@@ -64,8 +64,9 @@ describe("leak response: a crash at each port call, then the next delivery or sw
 
   it("a run without faults makes the expected port calls", () => {
     expect(steps).toEqual([
-      "ledger.hasDelivery", "ledger.findByTokenHashes", "ledger.recordDetection", "ledger.claimInvalidation",
-      "ledger.completeInvalidation", "ledger.appendAudit", "notifier.notify", "ledger.markAnnounced", "ledger.recordDelivery",
+      // Seen before: under its delivery id, and under the signed alert (a replay with a fresh id).
+      "ledger.hasDelivery", "ledger.hasDelivery", "ledger.findByTokenHashes", "ledger.recordDetection", "ledger.claimInvalidation",
+      "ledger.completeInvalidation", "ledger.appendAudit", "notifier.notify", "ledger.markAnnounced", "ledger.recordDelivery", "ledger.recordDelivery",
       "ledger.dueAlerts", "ledger.dueDetections", "ledger.dueAlerts", "ledger.dueDetections", "ledger.dueAlerts",
       "ledger.dueDetections", "ledger.dueAlerts", "ledger.dueDetections",
     ]);

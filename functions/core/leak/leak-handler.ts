@@ -163,6 +163,8 @@ export class LeakHandler {
       const current = await this.deps.ledger.getCredential(record.credentialId);
       return current && settledOutcome(current) !== undefined ? this.again(detection, current) : "in_progress";
     }
+    // The alarm's log line (infra/constructs/alarms.ts): only the terminal failure pages, not each attempt.
+    if (outcome === "revoke_failed") this.logger.log("error", "revocation failed", { credentialId: record.credentialId, ...extra });
     await this.announcer.announce(record, outcome, detection, extra);
     return outcome;
   }
@@ -201,7 +203,7 @@ export class LeakHandler {
 
   private async revokeFailed(detection: LeakDetection, record: CredentialRecord, claimId: string, error: unknown): Promise<LeakOutcome> {
     const code = error instanceof CredvendError ? error.code : "internal_error";
-    this.logger.log("warn", "revocation failed", { credentialId: record.credentialId, code, error: error instanceof Error ? error : undefined });
+    this.logger.log("warn", "revocation attempt failed", { credentialId: record.credentialId, code, error: error instanceof Error ? error : undefined });
     // We hold the claim, so nobody else changed the count since we read it.
     const attempt = (record.invalidation?.attempts ?? 0) + 1;
     const now = this.clock.now().getTime();
