@@ -29,12 +29,16 @@ export async function fetchActionsOidcToken(audience: string, env: Env = process
   url.searchParams.set("audience", audience);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { authorization: `bearer ${requestToken}`, accept: "application/json" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await fetch(url, {
+      headers: { authorization: `bearer ${requestToken}`, accept: "application/json" },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
   } catch {
     throw new CliError(`cannot reach the Actions OIDC endpoint (${url.host})`, EXIT_NO_OIDC_TOKEN);
   }
   if (!response.ok) throw new CliError(`the Actions OIDC endpoint answered ${response.status}`, EXIT_NO_OIDC_TOKEN);
   const body = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
-  if (typeof body?.value !== "string" || body.value === "") throw new CliError("the Actions OIDC endpoint answered without a token", EXIT_NO_OIDC_TOKEN);
+  if (typeof body?.value !== "string" || body.value === "")
+    throw new CliError("the Actions OIDC endpoint answered without a token", EXIT_NO_OIDC_TOKEN);
   return body.value;
 }

@@ -28,7 +28,10 @@ const ENV_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 /** Secret variables first, then the non-secret id and expiry. */
 export function environmentOf(answer: VendAnswer): { secret: [string, string][]; plain: [string, string][] } {
   const names = ENV_NAMES[answer.provider] ?? {};
-  const secret = Object.entries(answer.credential).map(([field, value]): [string, string] => [names[field] ?? `CREDVEND_${snake(field)}`, value]);
+  const secret = Object.entries(answer.credential).map(([field, value]): [string, string] => [
+    names[field] ?? `CREDVEND_${snake(field)}`,
+    value,
+  ]);
   const plain: [string, string][] = [
     ["CREDVEND_CREDENTIAL_ID", answer.credentialId],
     ["CREDVEND_EXPIRES_AT", answer.expiresAt],
@@ -70,7 +73,13 @@ export function credentialProcess(answer: VendAnswer): Record<string, string | n
   if (answer.provider !== "aws" || !accessKeyId || !secretAccessKey || !sessionToken) {
     throw new CliError(`--format credential-process needs AWS credentials, but the credential is from "${answer.provider}"`, 2);
   }
-  return { Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: answer.expiresAt };
+  return {
+    Version: 1,
+    AccessKeyId: accessKeyId,
+    SecretAccessKey: secretAccessKey,
+    SessionToken: sessionToken,
+    Expiration: answer.expiresAt,
+  };
 }
 
 function writeGitHubEnv(answer: VendAnswer, out: OutputTarget): void {
@@ -83,13 +92,19 @@ function writeGitHubEnv(answer: VendAnswer, out: OutputTarget): void {
   if (out.env.GITHUB_OUTPUT) {
     appendFileSync(out.env.GITHUB_OUTPUT, fileEntry("credential-id", answer.credentialId) + fileEntry("expires-at", answer.expiresAt));
   }
-  out.stdout(`credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; set ${[...secret, ...plain].map(([n]) => n).join(", ")}\n`);
+  out.stdout(
+    `credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; set ${[...secret, ...plain].map(([n]) => n).join(", ")}\n`,
+  );
 }
 
 function writeGitHubOutput(answer: VendAnswer, out: OutputTarget): void {
   const outputFile = out.env.GITHUB_OUTPUT;
   if (!outputFile) throw new CliError("--format github-output needs $GITHUB_OUTPUT (it runs inside GitHub Actions)", 2);
-  out.stdout(Object.values(answer.credential).map((value) => `::add-mask::${value}\n`).join(""));
+  out.stdout(
+    Object.values(answer.credential)
+      .map((value) => `::add-mask::${value}\n`)
+      .join(""),
+  );
   appendFileSync(
     outputFile,
     fileEntry("credential", JSON.stringify(answer.credential)) +

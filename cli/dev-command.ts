@@ -71,7 +71,10 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     throw err;
   });
 
-  const verified = stack.plugins.status().map((w) => `${w.name}: ${w.state.status}`).join(", ");
+  const verified = stack.plugins
+    .status()
+    .map((w) => `${w.name}: ${w.state.status}`)
+    .join(", ");
   process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], verified));
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

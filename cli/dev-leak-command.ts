@@ -30,10 +30,23 @@ export interface DevLeakResult {
 }
 
 /** Delivers one signed leak report for `secret` to a running local stack. */
-export async function deliverDevLeak(options: { url: string; dataDir: string; secret: string; repository: string; partner: boolean }): Promise<DevLeakResult> {
+export async function deliverDevLeak(options: {
+  url: string;
+  dataDir: string;
+  secret: string;
+  repository: string;
+  partner: boolean;
+}): Promise<DevLeakResult> {
   const github = await loadOrCreateDevGitHub({ dir: join(options.dataDir, DEV_GITHUB_DIR) });
   if (options.partner) {
-    const body = JSON.stringify([{ token: options.secret, type: "credvend_token", url: `https://github.com/${options.repository}/blob/main/leak.txt`, source: "commit" }]);
+    const body = JSON.stringify([
+      {
+        token: options.secret,
+        type: "credvend_token",
+        url: `https://github.com/${options.repository}/blob/main/leak.txt`,
+        source: "commit",
+      },
+    ]);
     return post(`${options.url}/webhooks/github/secret-scanning/partner`, body, {
       "github-public-key-identifier": github.partnerKeyId,
       "github-public-key-signature": github.signPartner(body),
@@ -44,11 +57,16 @@ export async function deliverDevLeak(options: { url: string; dataDir: string; se
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ repository: options.repository, secret: options.secret }),
   });
-  if (opened.status !== 201) throw new CliError(`the dev GitHub stand-in refused the alert (HTTP ${opened.status}); is GITHUB_API_URL set for the server?`);
+  if (opened.status !== 201)
+    throw new CliError(`the dev GitHub stand-in refused the alert (HTTP ${opened.status}); is GITHUB_API_URL set for the server?`);
   const { number } = (await opened.json()) as { number: number };
   const body = JSON.stringify({
     action: "created",
-    alert: { number, secret_type: "credvend_token", html_url: `https://github.com/${options.repository}/security/secret-scanning/${number}` },
+    alert: {
+      number,
+      secret_type: "credvend_token",
+      html_url: `https://github.com/${options.repository}/security/secret-scanning/${number}`,
+    },
     repository: { full_name: options.repository },
   });
   return post(`${options.url}/webhooks/github/secret-scanning`, body, {
@@ -79,10 +97,12 @@ export async function runDevLeak(argv: readonly string[]): Promise<number> {
   if (!/^[\w.-]+\/[\w.-]+$/.test(values.repository)) throw new CliError("--repository: must be owner/name", 2);
   const dataDir = values["data-dir"];
   const url = serverUrl(dataDir);
-  const result = await deliverDevLeak({ url, dataDir, secret, repository: values.repository, partner: values.partner }).catch((error: unknown) => {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`cannot reach credvend at ${url}: is \`credvend dev\` running?`);
-  });
+  const result = await deliverDevLeak({ url, dataDir, secret, repository: values.repository, partner: values.partner }).catch(
+    (error: unknown) => {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot reach credvend at ${url}: is \`credvend dev\` running?`);
+    },
+  );
   process.stdout.write(`${JSON.stringify(result.body)}\n`);
   if (result.status >= 300) throw new CliError(`credvend answered HTTP ${result.status}`);
   return 0;

@@ -63,7 +63,13 @@ export async function runDevToken(argv: readonly string[]): Promise<number> {
       ...(values.workflow ? { workflow: values.workflow } : {}),
       ...(values.environment ? { environment: values.environment } : {}),
     });
-    const token = await issuer.mint({ ...claims, repository: values.repository, ref: values.ref, audience: values.audience ?? state?.audience ?? "credvend", ttlSeconds });
+    const token = await issuer.mint({
+      ...claims,
+      repository: values.repository,
+      ref: values.ref,
+      audience: values.audience ?? state?.audience ?? "credvend",
+      ttlSeconds,
+    });
     process.stdout.write(`${token}\n`);
     return 0;
   } catch (err) {

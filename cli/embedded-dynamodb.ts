@@ -14,7 +14,9 @@ type ThreadMessage = { port: number } | { error: string } | { closed: true };
 /** In memory unless `path` names a LevelDB directory. */
 export async function startDynalite(options: { path?: string } = {}): Promise<LocalDynamo> {
   const thread = new Worker(new URL("./dynalite-thread.mjs", import.meta.url), { workerData: options });
-  const [first] = (await Promise.race([once(thread, "message"), once(thread, "error").then(([error]) => Promise.reject(error))])) as [ThreadMessage];
+  const [first] = (await Promise.race([once(thread, "message"), once(thread, "error").then(([error]) => Promise.reject(error))])) as [
+    ThreadMessage,
+  ];
   if (!("port" in first)) {
     await thread.terminate();
     throw new Error(`embedded DynamoDB did not start: ${"error" in first ? first.error : "no port"}`);

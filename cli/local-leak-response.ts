@@ -39,7 +39,11 @@ export async function mountLeakResponse(
   const githubApiUrl = external ?? `${options.url}${DEV_GITHUB_PATH}`;
   const token = process.env.GITHUB_TOKEN;
   const notifier = options.notifier ?? new ConsoleNotifier();
-  const { app: webhooks, handler, alertSecrets } = composeWebhooksApp({
+  const {
+    app: webhooks,
+    handler,
+    alertSecrets,
+  } = composeWebhooksApp({
     ledger: options.ledger,
     plugins: options.plugins,
     notifier,
@@ -52,7 +56,11 @@ export async function mountLeakResponse(
   app.route("/", webhooks);
   if (!external) app.route(DEV_GITHUB_PATH, devGitHub.routes());
   const sweeper = new LeakSweeper({
-    ledger: options.ledger, handler, notifier, logger: options.logger, readAlert: (alert) => alertSecrets.secretOf(alert),
+    ledger: options.ledger,
+    handler,
+    notifier,
+    logger: options.logger,
+    readAlert: (alert) => alertSecrets.secretOf(alert),
   });
   return { devGitHub: external ? undefined : devGitHub, githubApiUrl, sweeper };
 }

@@ -146,7 +146,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
     const { devGitHub, sweeper } = await mountLeakResponse(app, {
-      url, ledger, plugins, dir: trustDir, logger: options.logger,
+      url,
+      ledger,
+      plugins,
+      dir: trustDir,
+      logger: options.logger,
       ...(options.notifier ? { notifier: options.notifier } : {}),
       ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}),
     });
@@ -164,9 +168,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
         // One sweep at a time; a failed one is logged and the next tick tries again.
-        running = running.then(() => sweeper.sweep()).catch((error: unknown) =>
-          options.logger.log("error", "sweep failed", { error: error instanceof Error ? error : undefined }),
-        );
+        running = running
+          .then(() => sweeper.sweep())
+          .catch((error: unknown) => options.logger.log("error", "sweep failed", { error: error instanceof Error ? error : undefined }));
       }, interval);
       timer.unref();
       closers.push(async () => {
@@ -188,10 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  port: number,
-): Promise<{ server: ServerType; port: number }> {
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: "127.0.0.1" }, (info) => resolve({ server, port: info.port }));
     server.once("error", reject);

@@ -41,9 +41,11 @@ export async function runPluginInit(argv: readonly string[]): Promise<number> {
   }
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new CliError("give the worker's name, e.g. credvend plugin init acme-widgets", 2);
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name) || name === TEMPLATE_NAME) throw new CliError(`"${name}": a name is lower-case letters, digits and dashes`, 2);
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name) || name === TEMPLATE_NAME)
+    throw new CliError(`"${name}": a name is lower-case letters, digits and dashes`, 2);
   const provider = values.provider ?? name.split("-")[0]!;
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(provider)) throw new CliError(`--provider: "${provider}" must be lower-case letters, digits and dashes`, 2);
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(provider))
+    throw new CliError(`--provider: "${provider}" must be lower-case letters, digits and dashes`, 2);
   const dir = resolve(values.dir ?? join(PLUGIN_WORKERS, name));
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`${dir} already exists and is not empty`);
 

@@ -36,7 +36,11 @@ Exit status: 0 when every worker may be used, 1 when one is refused or unverifia
 `;
 
 export async function runPluginList(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(PLUGIN_LIST_USAGE);
     return 0;
@@ -65,7 +69,9 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
   const rows = await directory.verifyAll();
   lambda?.destroy();
   const table = rows.map((r) => [r.name, r.providers.join(","), r.state.status, r.state.detail]);
-  const widths = [0, 1, 2].map((i) => Math.max(...[["NAME", "PROVIDERS", "STATUS"][i]!, ...table.map((row) => row[i]!)].map((s) => s.length)));
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...[["NAME", "PROVIDERS", "STATUS"][i]!, ...table.map((row) => row[i]!)].map((s) => s.length)),
+  );
   const line = (cells: string[]) => `${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`;
   process.stdout.write(line(["NAME", "PROVIDERS", "STATUS", "DETAIL"]) + table.map(line).join(""));
   return rows.every((r) => r.state.status === "verified" || r.state.status === "unsigned") ? 0 : 1;
@@ -95,7 +101,9 @@ function loadRegistrations(configPath: string | undefined): Registrations {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
   }
-  throw new CliError(`no registrations: pass --config FILE, set CREDVEND_WORKERS, or start \`credvend dev\` (writes .credvend/${WORKERS_FILE})`);
+  throw new CliError(
+    `no registrations: pass --config FILE, set CREDVEND_WORKERS, or start \`credvend dev\` (writes .credvend/${WORKERS_FILE})`,
+  );
 }
 
 function fromFile(path: string): Registrations {
@@ -109,7 +117,9 @@ function fromFile(path: string): Registrations {
     workers: parseWorkers(JSON.stringify(value.workers ?? [])),
     trustedKeys: parseTrustedKeys(JSON.stringify(value.trustedKeys ?? []), `${path}: trustedKeys`),
     source: path,
-    ...(typeof value.callerSecretFile === "string" ? { workerFetch: callerSecretFetch(resolve(dirname(path), value.callerSecretFile)) } : {}),
+    ...(typeof value.callerSecretFile === "string"
+      ? { workerFetch: callerSecretFetch(resolve(dirname(path), value.callerSecretFile)) }
+      : {}),
   };
 }
 

@@ -22,7 +22,12 @@ export interface SignedWorker {
  * runtime and environment allowlist of plugin.json to the key. A plugin.json allowing a forbidden
  * variable (NODE_OPTIONS, …) is refused.
  */
-export async function signBuiltWorker(dir: string, key: Ed25519KeyPair, now: Date = new Date(), zipName = "code.zip"): Promise<SignedWorker> {
+export async function signBuiltWorker(
+  dir: string,
+  key: Ed25519KeyPair,
+  now: Date = new Date(),
+  zipName = "code.zip",
+): Promise<SignedWorker> {
   const info = readWorkerPackage(dir);
   const zipPath = join(dir, zipName);
   let zip: Buffer;

@@ -7,7 +7,11 @@ import type { PluginManifest, SignedManifest } from "../functions/core/plugin-tr
 export const MANIFEST_FILE = "manifest.json";
 export const SIGNATURE_FILE = "manifest.sig";
 
-export function writeSignedManifest(dir: string, manifest: PluginManifest, signature: string): { manifestPath: string; signaturePath: string } {
+export function writeSignedManifest(
+  dir: string,
+  manifest: PluginManifest,
+  signature: string,
+): { manifestPath: string; signaturePath: string } {
   const manifestPath = join(dir, MANIFEST_FILE);
   const signaturePath = join(dir, SIGNATURE_FILE);
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

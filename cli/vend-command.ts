@@ -82,7 +82,10 @@ interface VendArguments {
   readonly format: OutputFormat;
 }
 
-function checkArguments(values: { url?: string; scope?: string[]; ttl?: string; audience?: string; format?: string }, env: Env): VendArguments {
+function checkArguments(
+  values: { url?: string; scope?: string[]; ttl?: string; audience?: string; format?: string },
+  env: Env,
+): VendArguments {
   const url = (values.url ?? env.CREDVEND_URL ?? "").replace(/\/+$/, "");
   if (url === "") throw new CliError("--url (or CREDVEND_URL): credvend's https base URL is required", 2);
   // The job's OIDC token goes to this URL: never in clear text beyond this machine.
@@ -96,7 +99,8 @@ function checkArguments(values: { url?: string; scope?: string[]; ttl?: string; 
     throw new CliError("--format credential-process: every scope must be an aws: scope", 2);
   }
   const ttlSeconds = values.ttl === undefined ? undefined : Number(values.ttl);
-  if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)) throw new CliError("--ttl: a whole number of seconds", 2);
+  if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
+    throw new CliError("--ttl: a whole number of seconds", 2);
   const audience = values.audience ?? env.CREDVEND_AUDIENCE ?? "credvend";
   return { url, scopes, audience, format, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
 }
@@ -112,13 +116,19 @@ async function vend(baseUrl: string, token: string, scopes: readonly string[], t
     });
   } catch (err) {
     const timedOut = err instanceof Error && err.name === "TimeoutError";
-    throw new CliError(timedOut ? `credvend at ${baseUrl} did not answer within ${TIMEOUT_MS / 1000}s` : `cannot reach credvend at ${baseUrl}`, EXIT_UNAVAILABLE);
+    throw new CliError(
+      timedOut ? `credvend at ${baseUrl} did not answer within ${TIMEOUT_MS / 1000}s` : `cannot reach credvend at ${baseUrl}`,
+      EXIT_UNAVAILABLE,
+    );
   }
   const body = (await response.json().catch(() => undefined)) as (VendAnswer & { error?: { code?: string; message?: string } }) | undefined;
   if (!response.ok) {
     const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
     const retry = response.headers.get("retry-after");
-    throw new CliError(`vend failed (${detail})${retry ? `; retry after ${retry}s` : ""}`, response.status >= 500 ? EXIT_UNAVAILABLE : EXIT_REFUSED);
+    throw new CliError(
+      `vend failed (${detail})${retry ? `; retry after ${retry}s` : ""}`,
+      response.status >= 500 ? EXIT_UNAVAILABLE : EXIT_REFUSED,
+    );
   }
   if (!body || typeof body.credentialId !== "string" || typeof body.credential !== "object" || body.credential === null) {
     throw new CliError(`credvend at ${baseUrl} answered 200 without a credential`, EXIT_UNAVAILABLE);

@@ -23,7 +23,9 @@ interface AssetManifest {
 
 /** The staged code of each of the stack's functions, after `app.synth()` into `assemblyDir`. */
 export function functionAssets(assemblyDir: string, stack: CredvendStack): FunctionAsset[] {
-  const template = JSON.parse(readFileSync(join(assemblyDir, stack.templateFile), "utf8")) as { Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }> };
+  const template = JSON.parse(readFileSync(join(assemblyDir, stack.templateFile), "utf8")) as {
+    Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+  };
   const manifest = JSON.parse(readFileSync(join(assemblyDir, `${stack.artifactId}.assets.json`), "utf8")) as AssetManifest;
   const sourceByKey = new Map(
     Object.values(manifest.files).flatMap((file) => Object.values(file.destinations).map((d) => [d.objectKey, file.source.path] as const)),

@@ -50,15 +50,19 @@ export function readWorkerPackage(dir: string): WorkerPackage {
     throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : "not valid JSON"}`);
   }
   const strings = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
-  if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name)) throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
+  if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name))
+    throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
   if (typeof value.version !== "string" || value.version === "") throw new Error(`${path}: version is required`);
   if (!strings(value.providers)) throw new Error(`${path}: providers must be a non-empty array of strings`);
   if (!strings(value.capabilities) || !(value.capabilities as string[]).every((c) => (CAPABILITIES as string[]).includes(c)))
     throw new Error(`${path}: capabilities must be some of ${CAPABILITIES.join(", ")}`);
   if ((typeof value.entry === "string") === strings(value.files)) throw new Error(`${path}: give either "entry" (TypeScript) or "files"`);
-  if (typeof value.handler !== "string" || !HANDLER.test(value.handler)) throw new Error(`${path}: handler must be the Lambda handler, e.g. "index.handler"`);
-  if (typeof value.entry === "string" && !value.handler.startsWith("index.")) throw new Error(`${path}: handler must be index.<export>: the bundle is index.mjs`);
-  if (typeof value.runtime !== "string" || !RUNTIME.test(value.runtime)) throw new Error(`${path}: runtime must be a Lambda runtime family such as "nodejs" or an exact one such as "nodejs24.x"`);
+  if (typeof value.handler !== "string" || !HANDLER.test(value.handler))
+    throw new Error(`${path}: handler must be the Lambda handler, e.g. "index.handler"`);
+  if (typeof value.entry === "string" && !value.handler.startsWith("index."))
+    throw new Error(`${path}: handler must be index.<export>: the bundle is index.mjs`);
+  if (typeof value.runtime !== "string" || !RUNTIME.test(value.runtime))
+    throw new Error(`${path}: runtime must be a Lambda runtime family such as "nodejs" or an exact one such as "nodejs24.x"`);
   environmentNames(value.environment, `${path}: environment`);
   return value as unknown as WorkerPackage;
 }
@@ -80,7 +84,14 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
 
 async function bundle(entry: string): Promise<Uint8Array> {
   // No source map in the deployed code, and nothing that depends on where the build ran.
-  const result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], sourcemap: false, write: false, outfile: "index.mjs", absWorkingDir: root });
+  const result = await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [entry],
+    sourcemap: false,
+    write: false,
+    outfile: "index.mjs",
+    absWorkingDir: root,
+  });
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced nothing for ${entry}`);
   return output.contents;
@@ -97,7 +108,9 @@ export function workerDirs(base = join(root, "plugin-workers")): string[] {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const dir of workerDirs()) {
     const built = await buildWorker(dir);
-    console.log(`${built.info.name.padEnd(20)} ${(built.bytes / 1024).toFixed(0).padStart(6)} KiB  codeSha256 ${built.codeSha256}  ${built.zipPath}`);
+    console.log(
+      `${built.info.name.padEnd(20)} ${(built.bytes / 1024).toFixed(0).padStart(6)} KiB  codeSha256 ${built.codeSha256}  ${built.zipPath}`,
+    );
   }
   console.log("next: credvend plugin sign --key <private key> dist/workers/<name>");
 }

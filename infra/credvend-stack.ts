@@ -113,7 +113,13 @@ export class CredvendStack extends Stack {
 
     this.functions = functions;
     const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper"));
-    new CredvendAlarms(this, "Alarms", { namespace: `credvend/${config.stage}`, topic: this.alerts.topic, functions, withUrl, watchedLogs: watched });
+    new CredvendAlarms(this, "Alarms", {
+      namespace: `credvend/${config.stage}`,
+      topic: this.alerts.topic,
+      functions,
+      withUrl,
+      watchedLogs: watched,
+    });
     this.outputs();
   }
 
@@ -190,8 +196,14 @@ export class CredvendStack extends Stack {
   private outputs(): void {
     new CfnOutput(this, "VendUrl", { value: this.vendUrl.url, description: "POST {VendUrl}v1/vend from CI" });
     if (this.webhooksUrl) {
-      new CfnOutput(this, "SecretScanningWebhookUrl", { value: `${this.webhooksUrl.url}webhooks/github/secret-scanning`, description: "the GitHub App's webhook URL" });
-      new CfnOutput(this, "PartnerWebhookUrl", { value: `${this.webhooksUrl.url}webhooks/github/secret-scanning/partner`, description: "secret-scanning partner program endpoint" });
+      new CfnOutput(this, "SecretScanningWebhookUrl", {
+        value: `${this.webhooksUrl.url}webhooks/github/secret-scanning`,
+        description: "the GitHub App's webhook URL",
+      });
+      new CfnOutput(this, "PartnerWebhookUrl", {
+        value: `${this.webhooksUrl.url}webhooks/github/secret-scanning/partner`,
+        description: "secret-scanning partner program endpoint",
+      });
     }
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKeyName, description: "put the App's PEM here" });
@@ -207,8 +219,14 @@ export class CredvendStack extends Stack {
       }
       const vended = this.kindResources.get(worker.worker.name)?.vendedRole;
       if (!vended) continue;
-      new CfnOutput(this, `VendedRoleArn${suffix}`, { value: vended.role.roleArn, description: "the role every vended AWS session comes from" });
-      new CfnOutput(this, `AwsStsWorkerRoleArn${suffix}`, { value: worker.lambda.role.roleArn, description: "named roles (awsSts.namedRoles) must trust this role" });
+      new CfnOutput(this, `VendedRoleArn${suffix}`, {
+        value: vended.role.roleArn,
+        description: "the role every vended AWS session comes from",
+      });
+      new CfnOutput(this, `AwsStsWorkerRoleArn${suffix}`, {
+        value: worker.lambda.role.roleArn,
+        description: "named roles (awsSts.namedRoles) must trust this role",
+      });
     }
   }
 }

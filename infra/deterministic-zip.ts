@@ -23,7 +23,8 @@ export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const [i, entry] of sorted.entries()) {
-    if (!/^[^/][\x20-\x7e]*$/.test(entry.name) || entry.name.split("/").includes("..")) throw new Error(`zip: bad entry name "${entry.name}"`);
+    if (!/^[^/][\x20-\x7e]*$/.test(entry.name) || entry.name.split("/").includes(".."))
+      throw new Error(`zip: bad entry name "${entry.name}"`);
     if (i > 0 && sorted[i - 1]!.name === entry.name) throw new Error(`zip: duplicate entry "${entry.name}"`);
     const name = Buffer.from(entry.name, "utf8");
     const compressed = deflateRawSync(entry.data, { level: 9 });
@@ -43,7 +44,13 @@ export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
 }
 
 /** The local file header and the central directory header of one entry; every variable field is fixed. */
-function entryHeaders(nameLength: number, crc: number, compressedSize: number, size: number, offset: number): { local: Buffer; central: Buffer } {
+function entryHeaders(
+  nameLength: number,
+  crc: number,
+  compressedSize: number,
+  size: number,
+  offset: number,
+): { local: Buffer; central: Buffer } {
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(VERSION_NEEDED, 4);

@@ -9,7 +9,10 @@ export interface Scope {
 
 export class ScopeSyntaxError extends Error {
   override readonly name = "ScopeSyntaxError";
-  constructor(readonly scope: string, readonly reason: string) {
+  constructor(
+    readonly scope: string,
+    readonly reason: string,
+  ) {
     super(`invalid scope "${truncate(scope)}": ${reason}`);
   }
 }

@@ -25,13 +25,11 @@ function listFiles(dir, suffix) {
 function generate(into) {
   const sources = listFiles(protoDir, ".proto").map((p) => relative(protoDir, p));
   try {
-    execFileSync(protoc, [
-      `--plugin=protoc-gen-es=${plugin}`,
-      `--es_out=${into}`,
-      "--es_opt=target=ts,import_extension=js",
-      `-I${protoDir}`,
-      ...sources,
-    ], { stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(
+      protoc,
+      [`--plugin=protoc-gen-es=${plugin}`, `--es_out=${into}`, "--es_opt=target=ts,import_extension=js", `-I${protoDir}`, ...sources],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
   } catch (err) {
     if (err.code === "ENOENT") {
       console.error(`generate: '${protoc}' not found. Install it (Debian: apt-get install protobuf-compiler) or set PROTOC.`);
@@ -44,9 +42,15 @@ function generate(into) {
 if (check) {
   const tmp = mkdtempSync(join(tmpdir(), "credvend-proto-"));
   generate(tmp);
-  const fresh = listFiles(tmp, ".ts").map((p) => relative(tmp, p)).sort();
-  const committed = listFiles(outDir, ".ts").map((p) => relative(outDir, p)).sort();
-  const stale = fresh.filter((f) => !existsSync(join(outDir, f)) || readFileSync(join(outDir, f), "utf8") !== readFileSync(join(tmp, f), "utf8"));
+  const fresh = listFiles(tmp, ".ts")
+    .map((p) => relative(tmp, p))
+    .sort();
+  const committed = listFiles(outDir, ".ts")
+    .map((p) => relative(outDir, p))
+    .sort();
+  const stale = fresh.filter(
+    (f) => !existsSync(join(outDir, f)) || readFileSync(join(outDir, f), "utf8") !== readFileSync(join(tmp, f), "utf8"),
+  );
   const extra = committed.filter((f) => !fresh.includes(f));
   rmSync(tmp, { recursive: true, force: true });
   if (stale.length || extra.length) {

@@ -38,7 +38,9 @@ export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<D
   const publicKey = createPublicKey(privateKey);
   const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
   // Like GitHub's: the hex SHA-256 of the key.
-  const partnerKeyId = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  const partnerKeyId = createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex");
   return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem });
 }
 
@@ -77,7 +79,12 @@ function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; pr
     });
     app.post("/dev/alerts", async (c) => {
       const body = (await c.req.json().catch(() => undefined)) as { repository?: unknown; secret?: unknown } | undefined;
-      if (typeof body?.repository !== "string" || !/^[\w.-]+\/[\w.-]+$/.test(body.repository) || typeof body.secret !== "string" || !body.secret)
+      if (
+        typeof body?.repository !== "string" ||
+        !/^[\w.-]+\/[\w.-]+$/.test(body.repository) ||
+        typeof body.secret !== "string" ||
+        !body.secret
+      )
         return c.json({ error: { code: "invalid_request", message: 'body must be {"repository":"owner/name","secret":"..."}' } }, 400);
       return c.json({ number: openAlert(body.repository, body.secret) }, 201);
     });

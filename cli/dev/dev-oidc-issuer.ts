@@ -2,16 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Hono } from "hono";
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  SignJWT,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-} from "jose";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from "jose";
 import { CredvendError } from "../../functions/core/errors.js";
 
 // A stand-in for GitHub's OIDC issuer so the local stack runs with no GitHub: one RS256 key pair
@@ -113,10 +104,7 @@ export function defaultDevClaims(input: {
   return claims;
 }
 
-async function mintToken(
-  claims: DevTokenClaims,
-  signer: { issuerUrl: string; kid: string; signingKey: CryptoKey },
-): Promise<string> {
+async function mintToken(claims: DevTokenClaims, signer: { issuerUrl: string; kid: string; signingKey: CryptoKey }): Promise<string> {
   const { audience, ttlSeconds = DEFAULT_DEV_TTL_SECONDS, ...chosen } = claims;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_DEV_TTL_SECONDS) {
     throw new CredvendError("invalid_request", "invalid_ttl", `ttl must be 1..${MAX_DEV_TTL_SECONDS} seconds`);

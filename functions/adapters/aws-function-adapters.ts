@@ -44,7 +44,10 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
   const lambda = clients.lambda ?? new LambdaClient({});
   const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];
   if (settings.snsTopicArn) {
-    notifiers.push({ name: "sns", notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }) });
+    notifiers.push({
+      name: "sns",
+      notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }),
+    });
   }
   return {
     ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable }),

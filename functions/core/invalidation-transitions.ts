@@ -29,7 +29,14 @@ export function completed(record: Stored, claimId: string, at: string, announceB
   if (!record || record.invalidation?.claimId !== claimId) return undefined;
   const { claimId: _held, leaseUntil: _lease, ...progress } = record.invalidation;
   return sweep(
-    { ...record, state: "revoked", invalidation: progress, tags: { ...record.tags, revoked_on_detection: at }, outcome: "revoked_on_detection", outcomeAt: at },
+    {
+      ...record,
+      state: "revoked",
+      invalidation: progress,
+      tags: { ...record.tags, revoked_on_detection: at },
+      outcome: "revoked_on_detection",
+      outcomeAt: at,
+    },
     announceBy?.getTime(),
   );
 }

@@ -95,10 +95,14 @@ export class VendPipeline {
       tokenHashes: Object.values(vended.credential).map(tokenHash),
       state: "active",
     };
-    await this.persist(worker, record, this.event("vend", claims, record.scopes, {
-      credentialId,
-      details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
-    }));
+    await this.persist(
+      worker,
+      record,
+      this.event("vend", claims, record.scopes, {
+        credentialId,
+        details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
+      }),
+    );
 
     return {
       credentialId,
@@ -131,10 +135,13 @@ export class VendPipeline {
     const denied = auditedScopes(decision.denied);
     const truncated = requested.truncated ?? denied.truncated;
     await this.recorded(
-      () => this.deps.ledger.appendAudit(this.event("deny", claims, requested.scopes, {
-        reason: "scope_denied",
-        details: { denied: denied.scopes.join(" "), why: decision.reason, ...(truncated ? { truncated } : {}) },
-      })),
+      () =>
+        this.deps.ledger.appendAudit(
+          this.event("deny", claims, requested.scopes, {
+            reason: "scope_denied",
+            details: { denied: denied.scopes.join(" "), why: decision.reason, ...(truncated ? { truncated } : {}) },
+          }),
+        ),
       "could not write the audit event",
     );
     throw new PolicyDeniedError(decision.denied, decision.reason);
@@ -163,7 +170,13 @@ export class VendPipeline {
     const err: unknown = failure.reason;
     // A vend event may have landed for a credential that is not handed out: say so beside it.
     if (audited.status === "fulfilled") {
-      await this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: "ledger_unavailable" });
+      await this.auditQuietly({
+        ...event,
+        eventId: this.ids.eventId(),
+        at: this.clock.now().toISOString(),
+        type: "failure",
+        reason: "ledger_unavailable",
+      });
     }
     await this.compensate(worker, record, event);
     throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
@@ -184,7 +197,14 @@ export class VendPipeline {
     if (revokeError === undefined) return;
     const alert = unrecordedCredentialAlert(record, revokeError);
     await Promise.all([
-      this.auditQuietly({ ...event, eventId: this.ids.eventId(), at: this.clock.now().toISOString(), type: "failure", reason: alert.kind, details: alert.details }),
+      this.auditQuietly({
+        ...event,
+        eventId: this.ids.eventId(),
+        at: this.clock.now().toISOString(),
+        type: "failure",
+        reason: alert.kind,
+        details: alert.details,
+      }),
       // The notifier reports its own channels' failures (FanOutNotifier); the caller's 503 stands.
       this.deps.notifier.notify(alert).catch(() => undefined),
     ]);

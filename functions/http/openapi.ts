@@ -31,7 +31,9 @@ function describeIssue(issue: Issue): string {
 }
 
 /** One document for several apps (the vend and webhooks functions are separate Lambdas). */
-export function buildOpenApiDocument(apps: readonly (OpenAPIHono | OpenAPIHono<BlankEnv>)[]): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
+export function buildOpenApiDocument(
+  apps: readonly (OpenAPIHono | OpenAPIHono<BlankEnv>)[],
+): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
   const merged = new OpenAPIHono();
   // OpenAPIHono.route copies the mounted app's route definitions into `merged`'s registry.
   for (const app of apps) mount(merged, app);

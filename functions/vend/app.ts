@@ -49,21 +49,28 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
     const vended = await options.pipeline.vend(claims, input);
     logVended(logger, vended, claims);
     c.header("Cache-Control", "no-store");
-    return c.json({
-      credentialId: vended.credentialId,
-      provider: vended.provider,
-      scopes: [...vended.scopes],
-      ttlSeconds: vended.ttlSeconds,
-      expiresAt: vended.expiresAt,
-      credential: { ...vended.credential },
-      warnings: [...vended.warnings],
-      notes: [...vended.notes],
-    }, 200);
+    return c.json(
+      {
+        credentialId: vended.credentialId,
+        provider: vended.provider,
+        scopes: [...vended.scopes],
+        ttlSeconds: vended.ttlSeconds,
+        expiresAt: vended.expiresAt,
+        credential: { ...vended.credential },
+        warnings: [...vended.warnings],
+        notes: [...vended.notes],
+      },
+      200,
+    );
   });
 
   mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
   let document: ReturnType<typeof apiDocument> | undefined;
-  app.openapi(openApiRoute, (c) => c.json((document ??= apiDocument(app)), 200));
+  app.openapi(openApiRoute, (c) => {
+    // Built on first request: every route is mounted by then.
+    document ??= apiDocument(app);
+    return c.json(document, 200);
+  });
   return app;
 }
 
@@ -72,7 +79,8 @@ function vendErrorHandler(logger: Logger): ErrorHandler {
   const onError = errorHandler(logger);
   return (err, c) => {
     // zod-openapi's own media-type gate throws HTTPException: keep the one error shape for it too.
-    if (err instanceof HTTPException) return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
+    if (err instanceof HTTPException)
+      return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
     // Nothing was vended and trying again may work (throttling, a worker restarting): say when.
     if (err instanceof CredvendError && err.kind === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
     return onError(err, c);

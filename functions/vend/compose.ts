@@ -26,7 +26,12 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
     issuers: [...policy.issuers, ...(options.extraIssuers ?? [])],
     audience: policy.audience,
   });
-  const pipeline = new VendPipeline({ policy, plugins, ledger: options.ledger, notifier: options.notifier ?? loggerNotifier(options.logger) });
+  const pipeline = new VendPipeline({
+    policy,
+    plugins,
+    ledger: options.ledger,
+    notifier: options.notifier ?? loggerNotifier(options.logger),
+  });
   return { app: createVendApp({ pipeline, verifier, logger: options.logger }), policy, plugins };
 }
 

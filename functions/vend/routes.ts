@@ -20,13 +20,22 @@ const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPE
 const TTL_MESSAGE = `ttlSeconds: must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (the policy may narrow it further)`;
 
 const Scope = z.string({ error: SCOPES_MESSAGE }).openapi({ example: "aws:s3-read:my-bucket", description: "provider:action:resource" });
-const TtlSeconds = z.number({ error: TTL_MESSAGE }).int({ error: TTL_MESSAGE }).min(MIN_TTL_SECONDS, { error: TTL_MESSAGE }).max(MAX_TTL_SECONDS, { error: TTL_MESSAGE });
+const TtlSeconds = z
+  .number({ error: TTL_MESSAGE })
+  .int({ error: TTL_MESSAGE })
+  .min(MIN_TTL_SECONDS, { error: TTL_MESSAGE })
+  .max(MAX_TTL_SECONDS, { error: TTL_MESSAGE });
 
 export const VendBody = z
   .strictObject(
     {
-      scopes: z.array(Scope, { error: SCOPES_MESSAGE }).min(1, { error: SCOPES_MESSAGE }).max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
-      ttlSeconds: TtlSeconds.optional().openapi({ description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl." }),
+      scopes: z
+        .array(Scope, { error: SCOPES_MESSAGE })
+        .min(1, { error: SCOPES_MESSAGE })
+        .max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
+      ttlSeconds: TtlSeconds.optional().openapi({
+        description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl.",
+      }),
     },
     {
       error: (issue) =>
@@ -54,8 +63,14 @@ export const VendAnswer = z
 
 export const ContainerCredentialsQuery = z.object({
   scope: z
-    .union([Scope, z.array(Scope).min(1).max(MAX_SCOPES_PER_REQUEST)], { error: `scope: one to ${MAX_SCOPES_PER_REQUEST} aws scopes (repeat the parameter)` })
-    .openapi({ param: { style: "form", explode: true }, description: "An aws scope; repeat for several", example: "aws:s3-read:my-bucket" }),
+    .union([Scope, z.array(Scope).min(1).max(MAX_SCOPES_PER_REQUEST)], {
+      error: `scope: one to ${MAX_SCOPES_PER_REQUEST} aws scopes (repeat the parameter)`,
+    })
+    .openapi({
+      param: { style: "form", explode: true },
+      description: "An aws scope; repeat for several",
+      example: "aws:s3-read:my-bucket",
+    }),
   ttlSeconds: z.coerce
     .number({ error: TTL_MESSAGE })
     .int({ error: TTL_MESSAGE })
@@ -121,5 +136,10 @@ export const openApiRoute = createRoute({
   method: "get",
   path: "/openapi.json",
   summary: "This document (OpenAPI 3.1)",
-  responses: { 200: { description: "The OpenAPI document of the vend and webhooks functions", content: { "application/json": { schema: z.object({}).passthrough() } } } },
+  responses: {
+    200: {
+      description: "The OpenAPI document of the vend and webhooks functions",
+      content: { "application/json": { schema: z.object({}).passthrough() } },
+    },
+  },
 });

@@ -25,7 +25,8 @@ export function decodeAlertEvent(body: unknown): AlertEvent {
   if (typeof action !== "string" || action === "") throw invalid("action: must be a non-empty string");
   const alert = object(root.alert, "alert");
   const number = alert.number;
-  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1) throw invalid("alert.number: must be a positive whole number");
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1)
+    throw invalid("alert.number: must be a positive whole number");
   const repository = object(root.repository, "repository");
   const fullName = repository.full_name;
   const [owner, repo, extra] = typeof fullName === "string" ? fullName.split("/") : [];

@@ -51,7 +51,12 @@ export function createWebhooksApp(options: WebhooksAppOptions): OpenAPIHono {
   return app;
 }
 
-type WebhookAnswerBody = { status: "pong" | "ignored" | "duplicate" | "processed" | "accepted"; outcome?: string; credentialId?: string; reason?: string };
+type WebhookAnswerBody = {
+  status: "pong" | "ignored" | "duplicate" | "processed" | "accepted";
+  outcome?: string;
+  credentialId?: string;
+  reason?: string;
+};
 
 /**
  * One `secret_scanning_alert` delivery: verify, filter, deduplicate, read the secret, record the
@@ -87,7 +92,12 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   } catch (error) {
     if (!(error instanceof CredvendError)) throw error;
     await options.ledger.recordPendingAlert({
-      owner: alert.owner, repo: alert.repo, number: alert.number, deliveryId, attempts: 1, dueAt: at.getTime(),
+      owner: alert.owner,
+      repo: alert.repo,
+      number: alert.number,
+      deliveryId,
+      attempts: 1,
+      dueAt: at.getTime(),
       ...(alert.installationId !== undefined ? { installationId: alert.installationId } : {}),
       ...(alert.secretType ? { secretType: alert.secretType } : {}),
       ...(alert.url ? { url: alert.url } : {}),
@@ -95,17 +105,20 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
     await rememberDelivery(options, { deliveryId, alertKey }, at);
     return { status: "accepted", reason: `alert not readable yet (${error.code}); the sweeper reads it` };
   }
-  const result = await options.handler.handle({
-    tokenHash: tokenHash(secret),
-    source: {
-      channel: "secret_scanning_alert",
-      repository: alert.repository,
-      alertNumber: String(alert.number),
-      deliveryId,
-      ...(alert.url ? { url: alert.url } : {}),
-      ...(alert.secretType ? { secretType: alert.secretType } : {}),
+  const result = await options.handler.handle(
+    {
+      tokenHash: tokenHash(secret),
+      source: {
+        channel: "secret_scanning_alert",
+        repository: alert.repository,
+        alertNumber: String(alert.number),
+        deliveryId,
+        ...(alert.url ? { url: alert.url } : {}),
+        ...(alert.secretType ? { secretType: alert.secretType } : {}),
+      },
     },
-  }, { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
+    { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS },
+  );
   // Remembered once recorded: from here on the sweeper owns whatever is unfinished.
   await rememberDelivery(options, { deliveryId, alertKey }, at);
   return answer(result);
@@ -115,14 +128,24 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
 async function rememberDelivery(options: WebhooksAppOptions, keys: { deliveryId: string; alertKey: string }, at: Date): Promise<void> {
   try {
     // Under the signed alert too: a captured payload replayed with fresh delivery ids is a repeat.
-    await Promise.all([options.ledger.recordDelivery(keys.deliveryId, at.toISOString()), options.ledger.recordDelivery(keys.alertKey, at.toISOString())]);
+    await Promise.all([
+      options.ledger.recordDelivery(keys.deliveryId, at.toISOString()),
+      options.ledger.recordDelivery(keys.alertKey, at.toISOString()),
+    ]);
   } catch (error) {
-    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", { deliveryId: keys.deliveryId, error: error instanceof Error ? error : undefined });
+    (options.logger ?? silentLogger).log("warn", "delivery id not remembered", {
+      deliveryId: keys.deliveryId,
+      error: error instanceof Error ? error : undefined,
+    });
   }
 }
 
 function answer(result: LeakResult): WebhookAnswerBody {
-  return { status: isFinished(result) ? "processed" : "accepted", outcome: result.outcome, ...(result.credentialId ? { credentialId: result.credentialId } : {}) };
+  return {
+    status: isFinished(result) ? "processed" : "accepted",
+    outcome: result.outcome,
+    ...(result.credentialId ? { credentialId: result.credentialId } : {}),
+  };
 }
 
 /** One partner-program batch: verify, hash, act on ours, label each match in order. */
@@ -131,7 +154,10 @@ async function handlePartnerBatch(options: WebhooksAppOptions, c: Context) {
   await verifyPartner(options.partnerKeys, body, c);
   const matches = decodePartnerBatch(parseJsonBytes(body));
   // Recorded durably (or a 5xx), then acted on within the budget; the sweeper finishes the rest.
-  const results = await options.handler.handleMany(matches.map((m) => m.detection), { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS });
+  const results = await options.handler.handleMany(
+    matches.map((m) => m.detection),
+    { budgetMs: options.inlineBudgetMs ?? INLINE_BUDGET_MS },
+  );
   return results.map((result, i) => ({
     token_hash: result.tokenHash,
     token_type: matches[i]!.tokenType,
@@ -140,8 +166,14 @@ async function handlePartnerBatch(options: WebhooksAppOptions, c: Context) {
 }
 
 async function verifyPartner(keys: GitHubPartnerKeys, body: Uint8Array, c: Context): Promise<void> {
-  const check = await checkPartnerSignature(keys, body, c.req.header("github-public-key-identifier"), c.req.header("github-public-key-signature"));
-  if (check === "missing") throw unauthenticated("missing_signature", "Github-Public-Key-Identifier and Github-Public-Key-Signature are required");
+  const check = await checkPartnerSignature(
+    keys,
+    body,
+    c.req.header("github-public-key-identifier"),
+    c.req.header("github-public-key-signature"),
+  );
+  if (check === "missing")
+    throw unauthenticated("missing_signature", "Github-Public-Key-Identifier and Github-Public-Key-Signature are required");
   if (check === "unknown_key") throw unauthenticated("unknown_key", "GitHub publishes no secret scanning key with this identifier");
   if (check !== "valid") throw unauthenticated("invalid_signature", "Github-Public-Key-Signature does not match the body");
 }

@@ -48,7 +48,11 @@ export interface WebhooksComposition {
 const ALERT_READ_TIMEOUT_MS = 3_000;
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
-export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPIHono; handler: LeakHandler; alertSecrets: AlertSecretSource } {
+export function composeWebhooksApp(options: WebhooksComposition): {
+  app: OpenAPIHono;
+  handler: LeakHandler;
+  alertSecrets: AlertSecretSource;
+} {
   // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   if (options.workerTimeoutMs !== undefined && leaseMs < 2 * options.workerTimeoutMs)
@@ -76,7 +80,12 @@ export function composeWebhooksApp(options: WebhooksComposition): { app: OpenAPI
   const githubFetch = options.githubFetch ? { fetch: options.githubFetch } : {};
   const alertSecrets =
     options.alertSecrets ??
-    new OctokitAlertSecrets({ apiUrl: options.githubApiUrl, timeoutMs: ALERT_READ_TIMEOUT_MS, ...(options.githubAuth ? { auth: options.githubAuth } : {}), ...githubFetch });
+    new OctokitAlertSecrets({
+      apiUrl: options.githubApiUrl,
+      timeoutMs: ALERT_READ_TIMEOUT_MS,
+      ...(options.githubAuth ? { auth: options.githubAuth } : {}),
+      ...githubFetch,
+    });
   const app = createWebhooksApp({
     handler,
     ledger: options.ledger,

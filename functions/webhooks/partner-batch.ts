@@ -19,7 +19,11 @@ export function decodePartnerBatch(body: unknown): PartnerMatch[] {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw invalid(`[${i}]: must be a JSON object`);
     const { token, type, url, source } = entry as Record<string, unknown>;
     if (typeof token !== "string" || token === "") throw invalid(`[${i}].token: must be a non-empty string`);
-    for (const [name, value] of [["type", type], ["url", url], ["source", source]] as const) {
+    for (const [name, value] of [
+      ["type", type],
+      ["url", url],
+      ["source", source],
+    ] as const) {
       if (value !== undefined && typeof value !== "string") throw invalid(`[${i}].${name}: must be a string`);
     }
     return {

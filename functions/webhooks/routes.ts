@@ -28,7 +28,11 @@ export const secretScanningRoute = createRoute({
     "GitHub does not deliver again, so a 200 means the detection is recorded durably: `processed` when its outcome is final, " +
     "`accepted` when the sweeper finishes it (an alert not readable yet, a retry, a claim held elsewhere).",
   responses: {
-    200: { description: "Recorded (processed or accepted), ignored (another event or action, a repository this deployment does not watch) or a repeat", content: { "application/json": { schema: WebhookAnswer } } },
+    200: {
+      description:
+        "Recorded (processed or accepted), ignored (another event or action, a repository this deployment does not watch) or a repeat",
+      content: { "application/json": { schema: WebhookAnswer } },
+    },
     ...errors({
       400: "Malformed JSON or payload, missing X-GitHub-Event / X-GitHub-Delivery",
       401: "Missing or wrong signature",

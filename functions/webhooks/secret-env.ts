@@ -8,7 +8,11 @@ import { ConfigError, type Env } from "../../plugin-workers/sdk/env.js";
 
 const FROM_ARN = [
   { arn: "CREDVEND_WEBHOOK_SECRETS_ARN", into: "CREDVEND_WEBHOOK_SECRETS", accept: (value: string) => value.trim() !== "" },
-  { arn: "CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN", into: "CREDVEND_GITHUB_APP_PRIVATE_KEY", accept: (value: string) => value.includes("-----BEGIN") },
+  {
+    arn: "CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN",
+    into: "CREDVEND_GITHUB_APP_PRIVATE_KEY",
+    accept: (value: string) => value.includes("-----BEGIN"),
+  },
 ] as const;
 
 export async function resolveSecretEnv(env: Env, client = new SecretsManagerClient({})): Promise<Env> {

@@ -26,7 +26,11 @@ interface Composed<A> {
 }
 
 /** `compose` applied to the environment with its secrets read; returns the current app. */
-export async function refreshingApp<A>(env: Env, compose: (resolved: Env) => A, options: SecretRefreshOptions = {}): Promise<() => Promise<A>> {
+export async function refreshingApp<A>(
+  env: Env,
+  compose: (resolved: Env) => A,
+  options: SecretRefreshOptions = {},
+): Promise<() => Promise<A>> {
   const client = options.secretsManager ?? new SecretsManagerClient({});
   const logger = options.logger ?? silentLogger;
   const load = async (previous?: Composed<A>): Promise<Composed<A>> => {
@@ -34,14 +38,17 @@ export async function refreshingApp<A>(env: Env, compose: (resolved: Env) => A, 
     const secrets = secretValues(resolved);
     if (previous && previous.secrets === secrets) return previous;
     const composed = { secrets, pending: appKeyPending(env, resolved), app: compose(resolved) };
-    if (previous) logger.log("info", "secrets changed in Secrets Manager: the webhooks app now uses them", { appKeyPending: composed.pending });
+    if (previous)
+      logger.log("info", "secrets changed in Secrets Manager: the webhooks app now uses them", { appKeyPending: composed.pending });
     return composed;
   };
   const refreshing = await Refreshing.start(load, {
     ttlMs: (composed) => (composed.pending ? PENDING_KEY_RECHECK_MS : SECRET_TTL_MS),
     ...(options.clock ? { clock: options.clock } : {}),
     onRefreshError: (error) =>
-      logger.log("warn", "secrets could not be read again; keeping the running configuration", { error: error instanceof Error ? error.message : "error" }),
+      logger.log("warn", "secrets could not be read again; keeping the running configuration", {
+        error: error instanceof Error ? error.message : "error",
+      }),
   });
   return async () => (await refreshing.current()).app;
 }

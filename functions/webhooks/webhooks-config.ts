@@ -27,13 +27,24 @@ const webhooksEnv = z.pipe(
       ...BROKER_VARIABLES,
       // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
       CREDVEND_WEBHOOK_SECRETS: z
-        .pipe(required(), z.transform((value) => value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)))
+        .pipe(
+          required(),
+          z.transform((value) =>
+            value
+              .split(/[,\n]/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        )
         .check(z.refine((secrets) => secrets.every((secret) => secret.length >= 16), "each secret must be at least 16 characters")),
       GITHUB_API_URL: z._default(z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL")), "https://api.github.com"),
       CREDVEND_GITHUB_APP_ID: z.optional(z.string()),
       CREDVEND_GITHUB_APP_PRIVATE_KEY: z.optional(z.string()),
       CREDVEND_GITHUB_TOKEN: z.optional(z.string()),
-      CREDVEND_WATCHED_REPOSITORIES: z.pipe(z.optional(z.string()), parsedBy((list?: string) => (list ? watched(list) : undefined))),
+      CREDVEND_WATCHED_REPOSITORIES: z.pipe(
+        z.optional(z.string()),
+        parsedBy((list?: string) => (list ? watched(list) : undefined)),
+      ),
     })
     .check(together("CREDVEND_GITHUB_APP_ID", "CREDVEND_GITHUB_APP_PRIVATE_KEY")),
   z.transform((env): WebhooksConfig => {
@@ -58,7 +69,11 @@ export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
 }
 
 /** The App (id and key come together) over a token. */
-function gitHubAuth(env: { CREDVEND_GITHUB_APP_ID?: string; CREDVEND_GITHUB_APP_PRIVATE_KEY?: string; CREDVEND_GITHUB_TOKEN?: string }): GitHubAuth | undefined {
+function gitHubAuth(env: {
+  CREDVEND_GITHUB_APP_ID?: string;
+  CREDVEND_GITHUB_APP_PRIVATE_KEY?: string;
+  CREDVEND_GITHUB_TOKEN?: string;
+}): GitHubAuth | undefined {
   if (env.CREDVEND_GITHUB_APP_ID && env.CREDVEND_GITHUB_APP_PRIVATE_KEY) {
     return { kind: "app", appId: env.CREDVEND_GITHUB_APP_ID, privateKey: env.CREDVEND_GITHUB_APP_PRIVATE_KEY };
   }
@@ -67,12 +82,16 @@ function gitHubAuth(env: { CREDVEND_GITHUB_APP_ID?: string; CREDVEND_GITHUB_APP_
 
 /** `acme/*,other/web`: the repositories whose alerts this deployment handles. */
 export function watched(list: string): (repository: string) => boolean {
-  const globs = list.split(",").map((p) => p.trim()).filter(Boolean).map((pattern) => {
-    try {
-      return compileGlob(pattern);
-    } catch (error) {
-      throw new ConfigError(`CREDVEND_WATCHED_REPOSITORIES: "${pattern}": ${(error as Error).message}`);
-    }
-  });
+  const globs = list
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((pattern) => {
+      try {
+        return compileGlob(pattern);
+      } catch (error) {
+        throw new ConfigError(`CREDVEND_WATCHED_REPOSITORIES: "${pattern}": ${(error as Error).message}`);
+      }
+    });
   return (repository) => globs.some((glob) => glob.matches(repository));
 }

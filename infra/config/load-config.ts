@@ -72,9 +72,7 @@ export async function parseDeploymentConfig(document: unknown, source: string): 
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
-    .join("");
+  const field = issue.path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
   const message =
     issue.code === "unrecognized_keys" ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}` : issue.message;
   return `${field || "(top level)"}: ${message}`;
@@ -105,12 +103,12 @@ function checkPolicy(yaml: string, config: ParsedDeploymentConfig, problems: str
   if ([...config.oidc.issuers].sort().join(", ") !== policyIssuers)
     problems.push(`oidc.issuers: must be the policy file's issuers (${policyIssuers})`);
   const providers = new Set(config.workers.flatMap((worker) => worker.providers));
-  policy.rules.forEach((rule, i) =>
-    rule.allow.forEach((pattern, j) => {
+  for (const [i, rule] of policy.rules.entries()) {
+    for (const [j, pattern] of rule.allow.entries()) {
       if (!providers.has(pattern.provider))
         problems.push(`policy: rules[${i}].allow[${j}] (${pattern.source}) names provider "${pattern.provider}", which no worker serves`);
-    }),
-  );
+    }
+  }
 }
 
 function checkWorkerSet(config: ParsedDeploymentConfig, problems: string[]): void {
@@ -127,7 +125,9 @@ function checkWorkerSet(config: ParsedDeploymentConfig, problems: string[]): voi
     if (worker.kind === "github" && config.github.appId === undefined)
       problems.push(`github.appId: required by workers[${i}] (kind github)`);
     if ((worker.kind === "aws-sts" || worker.kind === "github") && worker.invokers.length > 0)
-      problems.push(`workers[${i}].invokers: the ${worker.kind} worker serves only the core; invokers are for local-tokens' introspection URL or a custom worker's own routes`);
+      problems.push(
+        `workers[${i}].invokers: the ${worker.kind} worker serves only the core; invokers are for local-tokens' introspection URL or a custom worker's own routes`,
+      );
   });
   const sts = config.awsSts;
   if (sts.sessionRevocation && !sts.permissionsBoundaryArn && sts.managedPolicyArns.length !== 1)
@@ -165,7 +165,12 @@ function checkEnvironmentBudget(workers: readonly ResolvedWorker[], config: Pars
     ...(w.signed ? { manifest: w.signed.manifest, signature: w.signed.signature } : {}),
   }));
   const estimate =
-    JSON.stringify(registrations).length + workers.length * DEPLOY_TIME_PER_WORKER + JSON.stringify(config.trustedKeys).length + OTHER_VARIABLES;
+    JSON.stringify(registrations).length +
+    workers.length * DEPLOY_TIME_PER_WORKER +
+    JSON.stringify(config.trustedKeys).length +
+    OTHER_VARIABLES;
   if (estimate > ENVIRONMENT_LIMIT)
-    problems.push(`workers: about ${estimate} bytes of environment for the vend function, over Lambda's 4 KB limit (fewer workers or trusted keys)`);
+    problems.push(
+      `workers: about ${estimate} bytes of environment for the vend function, over Lambda's 4 KB limit (fewer workers or trusted keys)`,
+    );
 }

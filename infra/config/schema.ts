@@ -30,7 +30,10 @@ const signedPackage = z.strictObject({
   /** Default: manifest.sig beside the zip. */
   signature: z.string().min(1).optional(),
   /** The handler inside the zip. */
-  handler: z.string().regex(/^[\w./-]+\.[A-Za-z_$][\w$]*$/, "must look like index.handler").default("index.handler"),
+  handler: z
+    .string()
+    .regex(/^[\w./-]+\.[A-Za-z_$][\w$]*$/, "must look like index.handler")
+    .default("index.handler"),
 });
 
 export const WORKER_KINDS = ["local-tokens", "aws-sts", "github", "custom"] as const;
@@ -46,7 +49,9 @@ const worker = z.strictObject({
   /** Opt in to calling this worker without a verified manifest (loud warning + audit event). */
   allowUnsigned: z.boolean().default(false),
   /** Other principals (role/user ARNs) granted local-tokens' introspection URL, or a custom worker's URL for its own routes; never the gRPC service. */
-  invokers: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\x21-\x7e]{1,576}$/, "must be an IAM role or user ARN")).default([]),
+  invokers: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\x21-\x7e]{1,576}$/, "must be an IAM role or user ARN"))
+    .default([]),
   /** Plain, non-secret settings for the worker. */
   environment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an UPPER_SNAKE_CASE name"), z.string()).default({}),
   settings: functionSettings.prefault({}),
@@ -63,7 +68,18 @@ export const deploymentConfigSchema = z.strictObject({
   /** Names the stack (credvend-<stage>) and prefixes resource names. */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "must be 1-20 lower-case letters, digits and dashes"),
   /** Where to deploy; default: the CLI's account and region (CDK_DEFAULT_ACCOUNT/REGION). */
-  env: z.strictObject({ account: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").optional(), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1").optional() }).default({}),
+  env: z
+    .strictObject({
+      account: z
+        .string()
+        .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+        .optional(),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")
+        .optional(),
+    })
+    .default({}),
   /** The policy file, relative to this config file; shipped inside the vend function's code. */
   policy: z.string().min(1),
   /** What the policy must trust: synth fails if the policy file says otherwise. */
@@ -74,12 +90,12 @@ export const deploymentConfigSchema = z.strictObject({
   trustedKeys: z.array(trustedKey).default([]),
   workers: z.array(worker).min(1),
   workerTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-  functions: z
-    .strictObject({ vend: functionSettings.prefault({}), webhooks: functionSettings.prefault({}) })
-    .prefault({}),
+  functions: z.strictObject({ vend: functionSettings.prefault({}), webhooks: functionSettings.prefault({}) }).prefault({}),
   /** Deploy the webhooks function (leak response). */
   webhooks: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
-  logRetentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365), z.literal(731)]).default(90),
+  logRetentionDays: z
+    .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365), z.literal(731)])
+    .default(90),
   notifications: z
     .strictObject({
       /** Optional email subscription to the alert topic (confirmed by the recipient). */
@@ -92,7 +108,10 @@ export const deploymentConfigSchema = z.strictObject({
       /** GitHub Enterprise Server API base; default https://api.github.com. */
       apiUrl: z.url({ protocol: /^https$/ }).optional(),
       /** Repositories whose secret-scanning alerts this deployment handles (globs, e.g. acme/*); default all. */
-      watchedRepositories: z.array(z.string().regex(/^[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, "must be owner/repo, * allowed")).min(1).optional(),
+      watchedRepositories: z
+        .array(z.string().regex(/^[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, "must be owner/repo, * allowed"))
+        .min(1)
+        .optional(),
     })
     .prefault({}),
   awsSts: z
@@ -102,11 +121,21 @@ export const deploymentConfigSchema = z.strictObject({
       /** Lets the aws-sts worker revoke one session early (iam:PutRolePolicy on the vended role). */
       sessionRevocation: z.boolean().default(false),
       /** The ceiling of what any vended session may do; session policies narrow it per request. */
-      managedPolicyArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN")).default([]),
+      managedPolicyArns: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN"))
+        .default([]),
       /** Caps the vended role when sessionRevocation lets the worker write its inline policy; default: the one ceiling policy. */
-      permissionsBoundaryArn: z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN").optional(),
+      permissionsBoundaryArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, "must be an IAM policy ARN")
+        .optional(),
       /** Existing roles vended as is by `aws:role:<name>`; each must trust the aws-sts worker's role. */
-      namedRoles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case role alias"), z.string().regex(ROLE_ARN, "must be an IAM role ARN")).default({}),
+      namedRoles: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case role alias"),
+          z.string().regex(ROLE_ARN, "must be an IAM role ARN"),
+        )
+        .default({}),
     })
     .prefault({}),
 });

@@ -31,7 +31,9 @@ export async function verifyWorkersAtSynth(workers: readonly ResolvedWorker[], c
   }
   for (const [i, worker] of workers.entries()) {
     for (const name of Object.keys(worker.environment).filter(isForbiddenEnvironmentName))
-      problems.push(`workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover)`);
+      problems.push(
+        `workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover)`,
+      );
     const signed = worker.signed;
     const lambda: LambdaConfiguration = {
       handler: worker.package?.handler ?? "",
@@ -48,11 +50,18 @@ export async function verifyWorkersAtSynth(workers: readonly ResolvedWorker[], c
     if (verdict.reason === "configuration_mismatch") {
       // Signature checked: the manifest parses. One problem per differing field, naming its config field.
       for (const difference of configurationDifferences(parseManifest(signed!.manifest), lambda))
-        problems.push(`${configField(i, difference)}: the core would refuse this worker: configuration_mismatch: ${difference.detail}${configHint(worker, difference)}`);
+        problems.push(
+          `${configField(i, difference)}: the core would refuse this worker: configuration_mismatch: ${difference.detail}${configHint(worker, difference)}`,
+        );
       continue;
     }
     const field = verdict.reason === "unsigned" ? `workers[${i}]` : `workers[${i}].package`;
-    const hint = verdict.reason === "unsigned" ? " (set package to its signed zip, or allowUnsigned: true)" : verdict.reason === "code_mismatch" ? " (sign this zip again)" : "";
+    const hint =
+      verdict.reason === "unsigned"
+        ? " (set package to its signed zip, or allowUnsigned: true)"
+        : verdict.reason === "code_mismatch"
+          ? " (sign this zip again)"
+          : "";
     problems.push(`${field}: the core would refuse this worker: ${verdict.reason}: ${verdict.detail}${hint}`);
   }
 }

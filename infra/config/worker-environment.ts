@@ -9,7 +9,13 @@ export const EVERY_WORKER_ENVIRONMENT: readonly string[] = ["CREDVEND_ALLOWED_CA
 /** Every name a kind may set; which of them are set depends on the config (see below). */
 export const KIND_ENVIRONMENT: Readonly<Record<WorkerKind, readonly string[]>> = {
   "local-tokens": ["LOCAL_TOKENS_TABLE"],
-  "aws-sts": ["CREDVEND_AWS_ROLE_ARN", "CREDVEND_AWS_MAX_SESSION_SECONDS", "CREDVEND_AWS_ROLES", "CREDVEND_AWS_REVOKE_SESSIONS", "CREDVEND_AWS_LOCK_TABLE"],
+  "aws-sts": [
+    "CREDVEND_AWS_ROLE_ARN",
+    "CREDVEND_AWS_MAX_SESSION_SECONDS",
+    "CREDVEND_AWS_ROLES",
+    "CREDVEND_AWS_REVOKE_SESSIONS",
+    "CREDVEND_AWS_LOCK_TABLE",
+  ],
   github: [
     "GITHUB_APP_ID",
     "GITHUB_APP_PRIVATE_KEY_SECRET_ARN",

@@ -51,9 +51,17 @@ export class CredvendAlarms extends Construct {
 
     for (const [name, lambda] of props.functions) {
       add(`${name}Errors`, lambda.function.metricErrors({ period: PERIOD, statistic: "Sum" }), `${name} function errors`);
-      add(`${name}Throttles`, lambda.function.metricThrottles({ period: PERIOD, statistic: "Sum" }), `${name} function throttled (reserved concurrency reached)`);
+      add(
+        `${name}Throttles`,
+        lambda.function.metricThrottles({ period: PERIOD, statistic: "Sum" }),
+        `${name} function throttled (reserved concurrency reached)`,
+      );
       if (props.withUrl.has(name))
-        add(`${name}Url5xx`, lambda.function.metric("Url5xxCount", { period: PERIOD, statistic: "Sum" }), `${name} Function URL answered 5xx`);
+        add(
+          `${name}Url5xx`,
+          lambda.function.metric("Url5xxCount", { period: PERIOD, statistic: "Sum" }),
+          `${name} Function URL answered 5xx`,
+        );
     }
     for (const [event, message] of Object.entries(ALERTING_LOG_MESSAGES)) {
       for (const [name, logGroup] of props.watchedLogs) {

@@ -57,9 +57,7 @@ export class CredvendFunction extends Construct {
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.settings.memoryMb,
       timeout: Duration.seconds(props.settings.timeoutSeconds),
-      ...(props.settings.reservedConcurrency !== undefined
-        ? { reservedConcurrentExecutions: props.settings.reservedConcurrency }
-        : {}),
+      ...(props.settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.settings.reservedConcurrency } : {}),
       environment: { ...props.environment },
     };
     this.function =
@@ -84,6 +82,8 @@ export class CredvendFunction extends Construct {
   /** Synth already refused such a config (verify-workers.ts); reaching this is a bug in the wiring. */
   private checkAllowed(name: string): void {
     if (this.allowedEnvironment && !this.allowedEnvironment.includes(name))
-      throw new Error(`${this.node.path}: environment variable ${name} is not in the worker's manifest allowlist (workerEnvironmentNames is out of date)`);
+      throw new Error(
+        `${this.node.path}: environment variable ${name} is not in the worker's manifest allowlist (workerEnvironmentNames is out of date)`,
+      );
   }
 }

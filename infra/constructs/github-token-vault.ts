@@ -13,9 +13,20 @@ export const TOKEN_VAULT_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"
 
 /** Key administration for the account, without Encrypt/Decrypt/GenerateDataKey/ReEncrypt. */
 const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*", "kms:Enable*",
-  "kms:Get*", "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion", "kms:TagResource",
-  "kms:UntagResource", "kms:Update*",
+  "kms:CancelKeyDeletion",
+  "kms:Create*",
+  "kms:Delete*",
+  "kms:Describe*",
+  "kms:Disable*",
+  "kms:Enable*",
+  "kms:Get*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Revoke*",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:Update*",
 ];
 
 export class GithubTokenVault extends Construct {
@@ -45,7 +56,10 @@ export class GithubTokenVault extends Construct {
             principals: [new ArnPrincipal(props.workerRole.roleArn)],
             actions: ["kms:Encrypt", "kms:Decrypt"],
             resources: ["*"], // in a key policy, "*" is this key
-            conditions: { "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["credentialId"] }, Null: { "kms:EncryptionContextKeys": "false" } },
+            conditions: {
+              "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["credentialId"] },
+              Null: { "kms:EncryptionContextKeys": "false" },
+            },
           }),
         ],
       }),

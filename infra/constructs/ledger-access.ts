@@ -15,7 +15,9 @@ export const LEDGER_ACTIONS = {
 
 /** Query on the sparse sweep index only (functions/adapters/ledger/dynamodb-ledger-claims.ts dueItems). */
 export function grantSweepIndex(grantee: IGrantable, table: ITable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ["dynamodb:Query"], resources: [`${table.tableArn}/index/bySweep`] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ["dynamodb:Query"], resources: [`${table.tableArn}/index/bySweep`] }),
+  );
 }
 
 /** Item-level access to the table itself; only the sweeper queries an index (forensics run elsewhere). */

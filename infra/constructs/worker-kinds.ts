@@ -81,7 +81,9 @@ function wireAwsSts(worker: PluginWorker, config: DeploymentConfig): WorkerKindR
   worker.lambda.role.addToPrincipalPolicy(
     new PolicyStatement({ actions: ["iam:GetRolePolicy", "iam:PutRolePolicy"], resources: [vendedRole.role.roleArn] }),
   );
-  worker.lambda.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REVOCATION_TABLE_ACTIONS], resources: [awsStsLockTable.table.tableArn] }));
+  worker.lambda.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...REVOCATION_TABLE_ACTIONS], resources: [awsStsLockTable.table.tableArn] }),
+  );
   return { vendedRole, awsStsLockTable };
 }
 
@@ -90,7 +92,9 @@ function wireGithub(worker: PluginWorker, { config, githubSecrets }: WorkerKindC
   worker.lambda.addEnvironment("GITHUB_APP_ID", String(config.github.appId));
   worker.lambda.addEnvironment("GITHUB_APP_PRIVATE_KEY_SECRET_ARN", githubSecrets.appPrivateKey.secretArn);
   if (config.github.apiUrl) worker.lambda.addEnvironment("GITHUB_API_URL", config.github.apiUrl);
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [githubSecrets.appPrivateKey.secretArn] }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [githubSecrets.appPrivateKey.secretArn] }),
+  );
 
   const tokenVault = new GithubTokenVault(worker, "TokenVault", { workerRole: role });
   worker.lambda.addEnvironment("GITHUB_TOKEN_VAULT_TABLE", tokenVault.table.tableName);

@@ -66,7 +66,13 @@ function s3ResourceError(resource: string): string | undefined {
 
 function bucketNameError(bucket: string): string | undefined {
   if (bucket.includes("*")) return `wildcards in bucket names are not allowed ("${bucket}"): name the bucket`;
-  if (!BUCKET.test(bucket) || bucket.includes("..") || IP_ADDRESS.test(bucket) || bucket.startsWith("xn--") || bucket.endsWith("-s3alias")) {
+  if (
+    !BUCKET.test(bucket) ||
+    bucket.includes("..") ||
+    IP_ADDRESS.test(bucket) ||
+    bucket.startsWith("xn--") ||
+    bucket.endsWith("-s3alias")
+  ) {
     return `invalid S3 bucket name "${bucket}": 3-63 lower-case letters, digits, dots or dashes, starting and ending with a letter or digit`;
   }
   return undefined;

@@ -20,7 +20,9 @@ export async function startAwsStsWorker(options: StartAwsStsOptions = {}): Promi
   const config = options.config ?? loadAwsStsLambdaConfig();
   // The SDK finds credentials itself (env, profile, SSO); AWS_ENDPOINT_URL_STS, _IAM and _DYNAMODB
   // point it elsewhere (a local stand-in).
-  const { app } = composeAwsStsWorker(config, { clients: options.clients ?? {}, region: process.env.AWS_REGION || "us-east-1",
+  const { app } = composeAwsStsWorker(config, {
+    clients: options.clients ?? {},
+    region: process.env.AWS_REGION || "us-east-1",
     callers: options.callerSecret === undefined ? {} : { callerSecret: options.callerSecret },
   });
   return listenOnLoopback(app, options.port === undefined ? {} : { port: options.port });

@@ -45,7 +45,7 @@ export function denyDocument(sessions: readonly RevokedSession[], now: Date): st
   const byHour = new Map<number, Set<string>>();
   for (const { userId, expiresAt } of sessions) {
     if (expiresAt.getTime() <= now.getTime()) continue;
-    const hourEnd = Math.ceil(expiresAt.getTime() / HOUR_MS) * HOUR_MS / 1000;
+    const hourEnd = (Math.ceil(expiresAt.getTime() / HOUR_MS) * HOUR_MS) / 1000;
     byHour.set(hourEnd, (byHour.get(hourEnd) ?? new Set()).add(userId));
   }
   if (byHour.size === 0) return undefined;

@@ -38,15 +38,32 @@ interface Statement {
 const S3_READ_OBJECT = ["s3:GetObject", "s3:GetObjectVersion"];
 const S3_LIST = ["s3:ListBucket", "s3:GetBucketLocation"];
 const S3_WRITE_OBJECT = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
-const DYNAMODB_READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"];
-const DYNAMODB_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"];
+const DYNAMODB_READ = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:DescribeTable",
+  "dynamodb:ConditionCheckItem",
+];
+const DYNAMODB_WRITE = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DescribeTable",
+  "dynamodb:ConditionCheckItem",
+];
 
 /** Valid, normalized scopes in; the assumption Vend will make out. Throws PluginError when impossible. */
 export function toAssumption(scopes: readonly Scope[], arns: ArnContext): Assumption {
   const roles = scopes.filter((s) => s.action === "role");
   if (roles.length > 0) {
     if (scopes.length > 1) {
-      throw new PluginError("invalid_argument", `aws:role:${roles[0]!.resource} must be requested alone: a role is granted as is, with no session policy`);
+      throw new PluginError(
+        "invalid_argument",
+        `aws:role:${roles[0]!.resource} must be requested alone: a role is granted as is, with no session policy`,
+      );
     }
     return { version: 1, role: roles[0]!.resource, policy: null };
   }
@@ -82,14 +99,41 @@ function statements(scopes: readonly Scope[], arns: ArnContext): Statement[] {
   const s3Read = of("s3-read");
   const s3Write = of("s3-write");
   if (s3Read.length > 0) {
-    out.push(statement("S3Read", S3_READ_OBJECT, s3Read.map((r) => objectArn(r, arns))));
+    out.push(
+      statement(
+        "S3Read",
+        S3_READ_OBJECT,
+        s3Read.map((r) => objectArn(r, arns)),
+      ),
+    );
     out.push(...listStatements(s3Read, arns));
   }
-  if (s3Write.length > 0) out.push(statement("S3Write", S3_WRITE_OBJECT, s3Write.map((r) => objectArn(r, arns))));
+  if (s3Write.length > 0)
+    out.push(
+      statement(
+        "S3Write",
+        S3_WRITE_OBJECT,
+        s3Write.map((r) => objectArn(r, arns)),
+      ),
+    );
   const tablesRead = of("dynamodb-read");
   const tablesWrite = of("dynamodb-write");
-  if (tablesRead.length > 0) out.push(statement("DynamoDbRead", DYNAMODB_READ, tablesRead.flatMap((t) => tableArns(t, arns))));
-  if (tablesWrite.length > 0) out.push(statement("DynamoDbWrite", DYNAMODB_WRITE, tablesWrite.flatMap((t) => tableArns(t, arns))));
+  if (tablesRead.length > 0)
+    out.push(
+      statement(
+        "DynamoDbRead",
+        DYNAMODB_READ,
+        tablesRead.flatMap((t) => tableArns(t, arns)),
+      ),
+    );
+  if (tablesWrite.length > 0)
+    out.push(
+      statement(
+        "DynamoDbWrite",
+        DYNAMODB_WRITE,
+        tablesWrite.flatMap((t) => tableArns(t, arns)),
+      ),
+    );
   return out;
 }
 
@@ -114,7 +158,14 @@ function listStatements(resources: readonly string[], arns: ArnContext): Stateme
     else prefixes.set(resource.slice(0, slash), [...(prefixes.get(resource.slice(0, slash)) ?? []), resource.slice(slash + 1)]);
   }
   const out: Statement[] = [];
-  if (whole.length > 0) out.push(statement("S3List", S3_LIST, whole.map((b) => `arn:${arns.partition}:s3:::${b}`)));
+  if (whole.length > 0)
+    out.push(
+      statement(
+        "S3List",
+        S3_LIST,
+        whole.map((b) => `arn:${arns.partition}:s3:::${b}`),
+      ),
+    );
   let n = 0;
   for (const [bucket, keys] of prefixes) {
     if (whole.includes(bucket) || whole.includes("*")) continue;

@@ -4,18 +4,35 @@
 import { PluginError } from "../sdk/index.js";
 
 const THROTTLED = new Set(["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"]);
-const DENIED = new Set(["AccessDenied", "AccessDeniedException", "RegionDisabledException", "ExpiredTokenException", "InvalidClientTokenId"]);
-const REFUSED_INPUT = new Set(["PackedPolicyTooLarge", "PackedPolicyTooLargeException", "MalformedPolicyDocument", "MalformedPolicyDocumentException"]);
+const DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "RegionDisabledException",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+]);
+const REFUSED_INPUT = new Set([
+  "PackedPolicyTooLarge",
+  "PackedPolicyTooLargeException",
+  "MalformedPolicyDocument",
+  "MalformedPolicyDocumentException",
+]);
 
 export function stsFailure(error: unknown): PluginError {
   const name = error instanceof Error ? error.name : "";
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (THROTTLED.has(name)) return new PluginError("unavailable", "AWS STS is throttling AssumeRole; retry shortly", { cause: error });
   if (DENIED.has(name)) {
-    return new PluginError("permission_denied", `AWS STS refused AssumeRole (${name}): check the role's trust policy (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity)`, { cause: error });
+    return new PluginError(
+      "permission_denied",
+      `AWS STS refused AssumeRole (${name}): check the role's trust policy (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity)`,
+      { cause: error },
+    );
   }
   if (REFUSED_INPUT.has(name)) {
-    return new PluginError("invalid_argument", `AWS STS refused the session policy or tags (${name}): request fewer scopes`, { cause: error });
+    return new PluginError("invalid_argument", `AWS STS refused the session policy or tags (${name}): request fewer scopes`, {
+      cause: error,
+    });
   }
   if (name === "CredentialsProviderError") {
     return new PluginError("unavailable", "aws-sts has no AWS credentials of its own to call STS with", { cause: error });

@@ -7,7 +7,14 @@ import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-prot
 import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
 import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js";
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
-import { ASSUMPTION_MEDIA_TYPE, DEFAULT_ROLE, encodeAssumption, matchesAssumption, toAssumption, type Assumption } from "./session-policy.js";
+import {
+  ASSUMPTION_MEDIA_TYPE,
+  DEFAULT_ROLE,
+  encodeAssumption,
+  matchesAssumption,
+  toAssumption,
+  type Assumption,
+} from "./session-policy.js";
 import { stsFailure } from "./sts-errors.js";
 import { awsSessionRevoke, type SessionRevocationOptions } from "./revoke.js";
 import type { AwsSessionRef } from "./session-ref.js";
@@ -51,7 +58,9 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     const notes: string[] = [];
     let duration = request.ttlSeconds;
     if (duration > config.maxSessionSeconds) {
-      notes.push(`ttl clamped from ${duration}s to ${config.maxSessionSeconds}s: AssumeRole from a role session (role chaining) lasts at most that long`);
+      notes.push(
+        `ttl clamped from ${duration}s to ${config.maxSessionSeconds}s: AssumeRole from a role session (role chaining) lasts at most that long`,
+      );
       duration = config.maxSessionSeconds;
     }
     const input = assumeRoleInput(roleArn, request, duration, assumption.policy);
@@ -112,7 +121,12 @@ function requireMinimumTtl(ttlSeconds: number): void {
   }
 }
 
-export function assumeRoleInput(roleArn: string, request: VendRequest, durationSeconds: number, policy: string | null): AssumeRoleCommandInput {
+export function assumeRoleInput(
+  roleArn: string,
+  request: VendRequest,
+  durationSeconds: number,
+  policy: string | null,
+): AssumeRoleCommandInput {
   const sourceIdentity = sourceIdentityOf(request.subject);
   return {
     RoleArn: roleArn,

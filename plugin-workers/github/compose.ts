@@ -43,13 +43,18 @@ export async function composeGitHubWorker(config: GitHubLambdaConfig, clients: G
     ttlMs: (keyed) => (keyed.app ? SECRET_TTL_MS : 0),
     ...(clients.clock ? { clock: clients.clock } : {}),
     onRefreshError: (error) =>
-      console.warn(`credvend github worker: the App's private key could not be read again (${error instanceof Error ? error.message : "error"}); keeping the previous one`),
+      console.warn(
+        `credvend github worker: the App's private key could not be read again (${error instanceof Error ? error.message : "error"}); keeping the previous one`,
+      ),
   });
 
   const { vault } = config;
   const revocation = vault
     ? {
-        vault: new TokenVault(new KmsSealer(clients.kms ?? new KMSClient({}), vault.kmsKeyId), new DynamoDbVaultStore(clients.dynamodb ?? new DynamoDBClient({}), vault.table)),
+        vault: new TokenVault(
+          new KmsSealer(clients.kms ?? new KMSClient({}), vault.kmsKeyId),
+          new DynamoDbVaultStore(clients.dynamodb ?? new DynamoDBClient({}), vault.table),
+        ),
         apiUrl: config.app.apiUrl,
       }
     : undefined;

@@ -48,14 +48,16 @@ const githubLambdaEnv = z.pipe(
     GITHUB_TOKEN_VAULT_KMS_KEY_ID: z.optional(z.string()),
     CREDVEND_ALLOWED_CALLERS: allowedCallersVariable(),
   }),
-  z.transform((env): GitHubLambdaConfig => ({
-    privateKeySecretArn: env.GITHUB_APP_PRIVATE_KEY_SECRET_ARN,
-    app: appSettings(env),
-    ...(env.GITHUB_TOKEN_VAULT_TABLE && env.GITHUB_TOKEN_VAULT_KMS_KEY_ID
-      ? { vault: { table: env.GITHUB_TOKEN_VAULT_TABLE, kmsKeyId: env.GITHUB_TOKEN_VAULT_KMS_KEY_ID } }
-      : {}),
-    allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
-  })),
+  z.transform(
+    (env): GitHubLambdaConfig => ({
+      privateKeySecretArn: env.GITHUB_APP_PRIVATE_KEY_SECRET_ARN,
+      app: appSettings(env),
+      ...(env.GITHUB_TOKEN_VAULT_TABLE && env.GITHUB_TOKEN_VAULT_KMS_KEY_ID
+        ? { vault: { table: env.GITHUB_TOKEN_VAULT_TABLE, kmsKeyId: env.GITHUB_TOKEN_VAULT_KMS_KEY_ID } }
+        : {}),
+      allowedCallers: env.CREDVEND_ALLOWED_CALLERS,
+    }),
+  ),
 );
 
 /** The App's credentials from the environment; undefined when neither id nor key is set. */

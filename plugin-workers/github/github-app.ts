@@ -60,7 +60,9 @@ export class GitHubApp {
       auth: { appId: credentials.appId, privateKey: credentials.privateKey },
       baseUrl: credentials.apiUrl.replace(/\/+$/, ""),
       userAgent: "credvend-github-worker",
-      request: { fetch: withTimeout(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
+      request: {
+        fetch: withTimeout(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      },
       // Octokit's request log would print URLs and statuses to the console: the worker logs itself.
       log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });

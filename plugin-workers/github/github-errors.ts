@@ -11,13 +11,17 @@ export function gitHubFailure(error: unknown, step: "installation" | "token", su
     return new PluginError("unavailable", "GitHub is unavailable; retry shortly", { cause: error });
   }
   if (status === 401) {
-    return new PluginError("permission_denied", "GitHub rejected the App's credentials: check the app id and private key", { cause: error });
+    return new PluginError("permission_denied", "GitHub rejected the App's credentials: check the app id and private key", {
+      cause: error,
+    });
   }
   if (status === 429 || (status === 403 && isRateLimited(error))) {
     return new PluginError("unavailable", "GitHub's rate limit for the App is exhausted; retry later", { cause: error });
   }
   if (step === "installation" && status === 404) {
-    return new PluginError("invalid_argument", `the GitHub App is not installed on ${subject} (or the repository does not exist)`, { cause: error });
+    return new PluginError("invalid_argument", `the GitHub App is not installed on ${subject} (or the repository does not exist)`, {
+      cause: error,
+    });
   }
   if (status === 404 || status === 422 || status === 403) {
     return new PluginError(

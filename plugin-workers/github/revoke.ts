@@ -23,7 +23,8 @@ export function gitHubRevoke(options: GitHubRevokeOptions): (request: RevokeRequ
     } catch (error) {
       throw new PluginError("unavailable", "the token vault is unavailable", { cause: error });
     }
-    if (entry && "revokedAt" in entry) return { outcome: "already_gone", detail: `revoked by this worker at ${entry.revokedAt.toISOString()}` };
+    if (entry && "revokedAt" in entry)
+      return { outcome: "already_gone", detail: `revoked by this worker at ${entry.revokedAt.toISOString()}` };
     const token = entry?.token;
     if (token === undefined) {
       if (request.expiresAt.getTime() <= Date.now()) return { outcome: "already_gone", detail: "expired" };

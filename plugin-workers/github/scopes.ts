@@ -69,8 +69,10 @@ function grantOrError(scope: Scope): { grant?: GitHubGrant; error?: string } {
   const level = dash < 0 ? "" : scope.action.slice(dash + 1);
   if (level !== "read" && level !== "write") return { error: `action "${scope.action}" must be <permission>-read or <permission>-write` };
   const rule = GITHUB_PERMISSIONS[permission];
-  if (!rule) return { error: `GitHub Apps have no repository permission "${permission}" (known: ${Object.keys(GITHUB_PERMISSIONS).join(", ")})` };
-  if (!rule.levels.includes(level)) return { error: `GitHub's "${permission}" permission has no ${level} level (only ${rule.levels.join(", ")})` };
+  if (!rule)
+    return { error: `GitHub Apps have no repository permission "${permission}" (known: ${Object.keys(GITHUB_PERMISSIONS).join(", ")})` };
+  if (!rule.levels.includes(level))
+    return { error: `GitHub's "${permission}" permission has no ${level} level (only ${rule.levels.join(", ")})` };
   const slash = scope.resource.indexOf("/");
   const owner = scope.resource.slice(0, slash);
   const repo = scope.resource.slice(slash + 1);
@@ -85,7 +87,11 @@ export function analyzeGitHubScope(scope: Scope): ScopeAnalysis {
   const grant = parseGitHubScope(scope);
   if (!grant || grant.level === "read") return { scope, risk: "low", warnings: [] };
   if (GITHUB_PERMISSIONS[grant.permission]?.sensitive) {
-    return { scope, risk: "high", warnings: [`${grant.permission} write can change ${grant.owner}/${grant.repo}'s code paths, settings or secrets`] };
+    return {
+      scope,
+      risk: "high",
+      warnings: [`${grant.permission} write can change ${grant.owner}/${grant.repo}'s code paths, settings or secrets`],
+    };
   }
   return { scope, risk: "medium", warnings: [] };
 }

@@ -25,7 +25,10 @@ export function toTokenRequest(scopes: readonly Scope[]): TokenRequest {
   // GitHub owners are case-insensitive; one token belongs to one installation, so one owner.
   const owners = [...new Set(grants.map((g) => g.owner.toLowerCase()))];
   if (owners.length !== 1) {
-    throw new PluginError("invalid_argument", `one GitHub token covers one owner's repositories; request ${owners.join(" and ")} separately`);
+    throw new PluginError(
+      "invalid_argument",
+      `one GitHub token covers one owner's repositories; request ${owners.join(" and ")} separately`,
+    );
   }
   const levels = new Map<string, AccessLevel>();
   for (const grant of grants) {

@@ -21,7 +21,9 @@ export interface Sealer {
 }
 
 /** What the vault holds for a credential: the sealed token, or once revoked only when. */
-export type VaultItem = { sealed: Uint8Array; expiresAt: Date; revokedAt?: undefined } | { sealed?: undefined; expiresAt: Date; revokedAt: Date };
+export type VaultItem =
+  | { sealed: Uint8Array; expiresAt: Date; revokedAt?: undefined }
+  | { sealed?: undefined; expiresAt: Date; revokedAt: Date };
 
 /** Stores sealed bytes per credential id until `expiresAt`. */
 export interface VaultStore {

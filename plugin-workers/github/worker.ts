@@ -48,7 +48,10 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     }
     const app = typeof options.app === "function" ? await options.app() : options.app;
     if (!app) {
-      throw new PluginError("unavailable", "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)");
+      throw new PluginError(
+        "unavailable",
+        "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)",
+      );
     }
     const minted = await app.createToken(tokenRequest);
     const ref: GitHubTokenRef = {
@@ -57,7 +60,10 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
       repositories: tokenRequest.repositories,
       permissions: tokenRequest.permissions,
     };
-    const notes = request.ttlSeconds > GITHUB_TOKEN_SECONDS ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; ttl shortened from ${request.ttlSeconds}s`] : [];
+    const notes =
+      request.ttlSeconds > GITHUB_TOKEN_SECONDS
+        ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; ttl shortened from ${request.ttlSeconds}s`]
+        : [];
     // Kept before it is handed out: a token the vault could not keep is not revocable, so refuse it.
     if (options.revocation) {
       await options.revocation.vault.keep(request.credentialId, minted.token, minted.expiresAt).catch((error: unknown) => {

@@ -28,23 +28,29 @@ export class DynamoDbLocalTokenStore implements LocalTokenStore {
 
   async insert(record: LocalTokenRecord): Promise<void> {
     const expiresAtEpoch = { N: String(Math.ceil(record.expiresAt.getTime() / 1000)) };
-    await this.putNew({
-      pk: { S: CREDENTIAL_PREFIX + record.credentialId },
-      kind: { S: "credential" },
-      tokenHash: { S: record.tokenHash },
-      expiresAtEpoch,
-    }, record.credentialId);
-    await this.putNew({
-      pk: { S: record.tokenHash },
-      kind: { S: "token" },
-      credentialId: { S: record.credentialId },
-      scopes: { L: record.scopes.map((scope) => ({ S: scope })) },
-      ...(record.repository ? { repository: { S: record.repository } } : {}),
-      issuedAt: { S: record.issuedAt.toISOString() },
-      expiresAt: { S: record.expiresAt.toISOString() },
-      expiresAtEpoch,
-      revoked: { BOOL: false },
-    }, record.credentialId);
+    await this.putNew(
+      {
+        pk: { S: CREDENTIAL_PREFIX + record.credentialId },
+        kind: { S: "credential" },
+        tokenHash: { S: record.tokenHash },
+        expiresAtEpoch,
+      },
+      record.credentialId,
+    );
+    await this.putNew(
+      {
+        pk: { S: record.tokenHash },
+        kind: { S: "token" },
+        credentialId: { S: record.credentialId },
+        scopes: { L: record.scopes.map((scope) => ({ S: scope })) },
+        ...(record.repository ? { repository: { S: record.repository } } : {}),
+        issuedAt: { S: record.issuedAt.toISOString() },
+        expiresAt: { S: record.expiresAt.toISOString() },
+        expiresAtEpoch,
+        revoked: { BOOL: false },
+      },
+      record.credentialId,
+    );
   }
 
   async findByHash(tokenHash: string): Promise<LocalTokenRecord | undefined> {
@@ -83,9 +89,7 @@ export class DynamoDbLocalTokenStore implements LocalTokenStore {
   }
 
   private async get(pk: string): Promise<Item | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
-    );
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }));
     return result.Item;
   }
 

@@ -55,7 +55,8 @@ export function together<T extends object>(...names: readonly (keyof T & string)
   return z.superRefine((env: T, payload) => {
     const value = (name: keyof T) => env[name] as string | undefined;
     if (!names.some((name) => value(name))) return;
-    for (const name of names) if (!value(name)?.trim()) payload.addIssue({ code: "custom", path: [name], message: NOT_SET, input: undefined });
+    for (const name of names)
+      if (!value(name)?.trim()) payload.addIssue({ code: "custom", path: [name], message: NOT_SET, input: undefined });
   });
 }
 

@@ -15,13 +15,7 @@ import {
   vendRequestFromProto,
   vendResultToProto,
 } from "../../plugin-protocol/convert.js";
-import type {
-  Capability,
-  PrepareResult,
-  ScopeSetRequest,
-  ScopeValidation,
-  WorkerDescription,
-} from "../../plugin-protocol/types.js";
+import type { Capability, PrepareResult, ScopeSetRequest, ScopeValidation, WorkerDescription } from "../../plugin-protocol/types.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import type { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { PluginError, toConnectError } from "./plugin-error.js";
@@ -57,10 +51,7 @@ export async function preparePlugin(impl: PluginImplementation, request: ScopeSe
   return { validations, analyses, serialized };
 }
 
-export function createPluginService(
-  impl: PluginImplementation,
-  report: PluginErrorReporter,
-): Partial<ServiceImpl<typeof PluginService>> {
+export function createPluginService(impl: PluginImplementation, report: PluginErrorReporter): Partial<ServiceImpl<typeof PluginService>> {
   const guard =
     <A, R>(method: string, run: (request: A) => Promise<R>) =>
     async (request: A): Promise<R> => {
@@ -81,9 +72,7 @@ export function createPluginService(
       const domain = await requireValid(impl, scopeSetRequestFromProto(request));
       return serializedToProto(await impl.serialize(domain));
     }),
-    prepare: guard("Prepare", async (request) =>
-      prepareToProto(await preparePlugin(impl, scopeSetRequestFromProto(request))),
-    ),
+    prepare: guard("Prepare", async (request) => prepareToProto(await preparePlugin(impl, scopeSetRequestFromProto(request)))),
     vend: guard("Vend", async (request) => {
       const domain = vendRequestFromProto(request);
       if (domain.scopes.length === 0) throw new PluginError("invalid_argument", "no scopes requested");
@@ -99,9 +88,7 @@ export function createPluginService(
     });
   }
   if (revoke) {
-    service.revoke = guard("Revoke", async (request) =>
-      revokeResultToProto(await revoke.call(impl, revokeRequestFromProto(request))),
-    );
+    service.revoke = guard("Revoke", async (request) => revokeResultToProto(await revoke.call(impl, revokeRequestFromProto(request))));
   }
   return service;
 }

@@ -56,8 +56,7 @@ export function createPluginTestClient(impl: PluginImplementation, options: Serv
     prepare: (request) => call(async () => prepareFromProto(await service.prepare(scopeSetRequestToProto(request)))),
     validate: (scopes) =>
       call(async () => (await service.validateScope({ scopes: scopes.map(scopeToProto) })).results.map(validationFromProto)),
-    analyze: (request) =>
-      call(async () => (await service.analyzeScope(scopeSetRequestToProto(request))).results.map(analysisFromProto)),
+    analyze: (request) => call(async () => (await service.analyzeScope(scopeSetRequestToProto(request))).results.map(analysisFromProto)),
     serialize: (request) => call(async () => serializedFromProto(await service.serializeScope(scopeSetRequestToProto(request)))),
     vend: (request) => call(async () => vendResultFromProto(await service.vend(vendRequestToProto(request)))),
     revoke: (request) => call(async () => revokeResultFromProto(await service.revoke(revokeRequestToProto(request)))),

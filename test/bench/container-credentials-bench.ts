@@ -22,7 +22,10 @@ export async function benchContainerCredentials(): Promise<void> {
       await fromHttp({ awsContainerCredentialsFullUri: uri, awsContainerAuthorizationToken: token })();
     };
     const rows: Record<string, { p50: string; p99: string; max: string }> = {};
-    for (const [name, call] of [["fetch", plain], ["SDK fromHttp", sdk]] as const) {
+    for (const [name, call] of [
+      ["fetch", plain],
+      ["SDK fromHttp", sdk],
+    ] as const) {
       for (let i = 0; i < WARMUP; i++) await call();
       const samples: number[] = [];
       for (let i = 0; i < CALLS; i++) {
@@ -34,7 +37,9 @@ export async function benchContainerCredentials(): Promise<void> {
       const at = (p: number) => `${samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!.toFixed(2)} ms`;
       rows[name] = { p50: at(0.5), p99: at(0.99), max: at(1) };
     }
-    console.log(`\nGET /v1/aws/container-credentials, ${CALLS} sequential calls (in-process app and worker, local STS; the SDK's default timeout is 1000 ms)`);
+    console.log(
+      `\nGET /v1/aws/container-credentials, ${CALLS} sequential calls (in-process app and worker, local STS; the SDK's default timeout is 1000 ms)`,
+    );
     console.table(rows);
   } finally {
     await stack.close();

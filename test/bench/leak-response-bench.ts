@@ -26,7 +26,11 @@ export async function benchPartnerBatch(): Promise<void> {
       const response = await fixture.postPartner(matches);
       const ms = performance.now() - started;
       const labels = (await response.json()) as { label: string }[];
-      rows[`1000 matches, ${ours} ours`] = { status: response.status, true_positive: labels.filter((l) => l.label === "true_positive").length, ms: ms.toFixed(0) };
+      rows[`1000 matches, ${ours} ours`] = {
+        status: response.status,
+        true_positive: labels.filter((l) => l.label === "true_positive").length,
+        ms: ms.toFixed(0),
+      };
     }
   } finally {
     client.destroy();

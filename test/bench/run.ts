@@ -93,7 +93,19 @@ async function main(): Promise<void> {
   const stack = await startStackProcess();
   try {
     const claims = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
-    const token = execFileSync(process.execPath, [CLI, "dev", "token", "--data-dir", stack.dataDir, "--repository", "acme/web", "--ttl", "3600"]).toString().trim();
+    const token = execFileSync(process.execPath, [
+      CLI,
+      "dev",
+      "token",
+      "--data-dir",
+      stack.dataDir,
+      "--repository",
+      "acme/web",
+      "--ttl",
+      "3600",
+    ])
+      .toString()
+      .trim();
     const body = JSON.stringify({ scopes: ["local:read:bench"], ttlSeconds: 600 });
     const vendOnce = async () => {
       const response = await fetch(`${stack.url}/v1/vend`, {
@@ -110,7 +122,13 @@ async function main(): Promise<void> {
     const scopes = [{ provider: "local", action: "read", resource: "bench" }];
     const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds: 600 });
     const workerVendOnce = async () => {
-      await worker.vend({ credentialId: randomUUID(), scopes, subject: claims, ttlSeconds: 600, serialized: prepared.serialized!.serialized });
+      await worker.vend({
+        credentialId: randomUUID(),
+        scopes,
+        subject: claims,
+        ttlSeconds: 600,
+        serialized: prepared.serialized!.serialized,
+      });
     };
 
     for (let i = 0; i < WARMUP; i++) await vendOnce();
@@ -144,7 +162,10 @@ async function main(): Promise<void> {
   console.table(rows);
   const example = new URL("../../infra/credvend.config.example.yaml", import.meta.url).pathname;
   const assets = Object.fromEntries(
-    (await synthesizedFunctionAssets(example)).map((a) => [a.name, { "index.mjs": `${(a.codeBytes / 1024).toFixed(0)} KiB`, "asset (with source map)": `${(a.bytes / 1024).toFixed(0)} KiB` }]),
+    (await synthesizedFunctionAssets(example)).map((a) => [
+      a.name,
+      { "index.mjs": `${(a.codeBytes / 1024).toFixed(0)} KiB`, "asset (with source map)": `${(a.bytes / 1024).toFixed(0)} KiB` },
+    ]),
   );
   console.log("\nCDK assets as `cdk synth -c config=infra/credvend.config.example.yaml` stages them (what `cdk deploy` uploads)");
   console.table(assets);

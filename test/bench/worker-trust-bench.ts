@@ -11,7 +11,13 @@ import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-p
 import { TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composePluginDirectory } from "../../functions/adapters/plugins/compose-plugin-directory.js";
-import { capabilitiesOf, listenOnLoopback, servePlugin, type LoopbackServer, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
+import {
+  capabilitiesOf,
+  listenOnLoopback,
+  servePlugin,
+  type LoopbackServer,
+  type PluginImplementation,
+} from "../../plugin-workers/sdk/index.js";
 
 const WORKERS = 5;
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 30);
@@ -48,7 +54,18 @@ export async function benchWorkerTrust(): Promise<void> {
       const zip = randomBytes(256 * 1024);
       const codeZip = join(dir, `w${i}.zip`);
       writeFileSync(codeZip, zip);
-      const fields = { name: plugin.name, version: plugin.version, protocol: PLUGIN_PROTOCOL, providers: [...plugin.providers], capabilities: capabilitiesOf(plugin), handler: "index.handler", runtime: "nodejs", environment: [], codeSha256: codeSha256Of(zip), signedAt: new Date().toISOString() };
+      const fields = {
+        name: plugin.name,
+        version: plugin.version,
+        protocol: PLUGIN_PROTOCOL,
+        providers: [...plugin.providers],
+        capabilities: capabilitiesOf(plugin),
+        handler: "index.handler",
+        runtime: "nodejs",
+        environment: [],
+        codeSha256: codeSha256Of(zip),
+        signedAt: new Date().toISOString(),
+      };
       const signed = await signManifest(fields, key.privateKey, key.publicKey);
       workers.push({ name: plugin.name, url: server.url, providers: [...plugin.providers], signed, codeZip });
     }
@@ -56,7 +73,12 @@ export async function benchWorkerTrust(): Promise<void> {
     const coldStarts: number[] = [];
     for (let run = 0; run < COLD_STARTS; run++) {
       // A fresh directory and fresh clients: nothing cached, new connections, as at a cold start.
-      const directory = composePluginDirectory({ workers, trustedKeys: trust, ledger: { appendAudit: async () => undefined }, logger: silentLogger });
+      const directory = composePluginDirectory({
+        workers,
+        trustedKeys: trust,
+        ledger: { appendAudit: async () => undefined },
+        logger: silentLogger,
+      });
       const start = performance.now();
       const rows = await directory.verifyAll();
       coldStarts.push(performance.now() - start);
@@ -78,7 +100,9 @@ export async function benchWorkerTrust(): Promise<void> {
       trips.push(performance.now() - start);
     }
 
-    console.log(`\nSigned workers: verification at cold start, ${WORKERS} workers on loopback, 256 KiB zips (${COLD_STARTS} cold starts; target < 20 ms)`);
+    console.log(
+      `\nSigned workers: verification at cold start, ${WORKERS} workers on loopback, 256 KiB zips (${COLD_STARTS} cold starts; target < 20 ms)`,
+    );
     console.table({
       "verify all (signature + code hash + Describe)": stats(coldStarts),
       "signatures only (node:crypto Ed25519)": stats(signatureOnly),

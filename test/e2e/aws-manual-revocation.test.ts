@@ -13,38 +13,44 @@ const REVOKE_SESSIONS = `https://console.aws.amazon.com/iam/home?account=${MOTO_
 
 const missing = motoMissing();
 
-describe.skipIf(missing !== undefined)(`credvend dev with STS on moto: an AWS manual-revoke alert${missing ? ` (skipped: ${missing})` : ""}`, () => {
-  let stack: MotoDevStack | undefined;
+describe.skipIf(missing !== undefined)(
+  `credvend dev with STS on moto: an AWS manual-revoke alert${missing ? ` (skipped: ${missing})` : ""}`,
+  () => {
+    let stack: MotoDevStack | undefined;
 
-  beforeAll(async () => {
-    // The role the worker assumes, with a path: the console link names the role, not the path.
-    stack = await startMotoDevStack({ roleName: ROLE_NAME, rolePath: "/ci/deploy/" });
-  }, 90_000);
+    beforeAll(async () => {
+      // The role the worker assumes, with a path: the console link names the role, not the path.
+      stack = await startMotoDevStack({ roleName: ROLE_NAME, rolePath: "/ci/deploy/" });
+    }, 90_000);
 
-  afterAll(async () => {
-    await stack?.close();
-  });
+    afterAll(async () => {
+      await stack?.close();
+    });
 
-  it("vend (AssumeRole on moto) → credvend dev leak → manual_revoke_required, the alert links to the role's Revoke active sessions tab", async () => {
-    const { credentialId, credential } = await vendAws(stack!, ["aws:s3-read:acme-web-assets"]);
+    it("vend (AssumeRole on moto) → credvend dev leak → manual_revoke_required, the alert links to the role's Revoke active sessions tab", async () => {
+      const { credentialId, credential } = await vendAws(stack!, ["aws:s3-read:acme-web-assets"]);
 
-    // A real session of the role: moto knows who its keys belong to.
-    const sts = new STSClient({ region: "us-east-1", endpoint: stack!.moto.endpoint, credentials: credential });
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    sts.destroy();
-    expect(identity.Arn).toBe(`arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/${credentialId}`);
+      // A real session of the role: moto knows who its keys belong to.
+      const sts = new STSClient({ region: "us-east-1", endpoint: stack!.moto.endpoint, credentials: credential });
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      sts.destroy();
+      expect(identity.Arn).toBe(`arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/${credentialId}`);
 
-    const leaked = await stack!.cli("dev", "leak", credential.secretAccessKey);
-    expect(JSON.parse(leaked)).toMatchObject({ outcome: "manual_revoke_required", credentialId });
+      const leaked = await stack!.cli("dev", "leak", credential.secretAccessKey);
+      expect(JSON.parse(leaked)).toMatchObject({ outcome: "manual_revoke_required", credentialId });
 
-    // The console notifier's one line for it, on the server's stderr.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const output = stack!.output();
-    const alerts = output.split("\n").filter((line) => line.includes('"alert":"manual_revoke_required"'));
-    expect(alerts).toHaveLength(1);
-    const alert = JSON.parse(alerts[0]!) as { urgency: string; details: Record<string, string> };
-    expect(alert).toMatchObject({ urgency: "high", details: { credentialId, provider: "aws", worker: "aws-sts", manualRevocationUrl: REVOKE_SESSIONS } });
-    expect(output).not.toContain(credential.secretAccessKey);
-    expect(output).not.toContain(credential.sessionToken);
-  }, 60_000);
-});
+      // The console notifier's one line for it, on the server's stderr.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const output = stack!.output();
+      const alerts = output.split("\n").filter((line) => line.includes('"alert":"manual_revoke_required"'));
+      expect(alerts).toHaveLength(1);
+      const alert = JSON.parse(alerts[0]!) as { urgency: string; details: Record<string, string> };
+      expect(alert).toMatchObject({
+        urgency: "high",
+        details: { credentialId, provider: "aws", worker: "aws-sts", manualRevocationUrl: REVOKE_SESSIONS },
+      });
+      expect(output).not.toContain(credential.secretAccessKey);
+      expect(output).not.toContain(credential.sessionToken);
+    }, 60_000);
+  },
+);

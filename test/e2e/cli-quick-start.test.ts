@@ -14,7 +14,10 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 describe("README quick start", () => {
   it("credvend dev + dev token: an allowed vend, a 403, and a clean stop", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-"));
-    const child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--data-dir", dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--data-dir", dataDir], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -32,7 +35,11 @@ describe("README quick start", () => {
       });
       expect(output).toContain("credvend dev token --repository acme/web --ref refs/heads/main");
 
-      const { stdout } = await run(process.execPath, [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"], { cwd: ROOT });
+      const { stdout } = await run(
+        process.execPath,
+        [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"],
+        { cwd: ROOT },
+      );
       const token = stdout.trim();
       expect(token.split(".")).toHaveLength(3);
 

@@ -64,7 +64,12 @@ describe("leak response over the local stack", () => {
   });
 
   const devToken = () =>
-    stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+    stack.issuer.mint({
+      ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }),
+      repository: "acme/web",
+      ref: "refs/heads/main",
+      audience: "credvend",
+    });
   const leak = (secret: string, partner = false) => deliverDevLeak({ url: stack.url, dataDir, secret, repository: "acme/web", partner });
   const lastAlert = () => JSON.parse(consoleLines.at(-1)!) as { alert: string; urgency: string; details: Record<string, string> };
   const lastPublish = () => sns.commandCalls(PublishCommand).at(-1)!.args[0].input;
@@ -82,24 +87,41 @@ describe("leak response over the local stack", () => {
 
     const first = await leak(credential.token);
     expect(first).toEqual({ status: 200, body: { status: "processed", outcome: "revoked_on_detection", credentialId } });
-    const introspection = await fetch(`${stack.workerUrl}/introspect`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: credential.token }) });
+    const introspection = await fetch(`${stack.workerUrl}/introspect`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: credential.token }),
+    });
     expect(await introspection.json()).toEqual({ active: false });
     expect((await stack.ledger.getCredential(credentialId))?.state).toBe("revoked");
 
     expect(consoleLines).toHaveLength(before + 1);
     const alert = lastAlert();
-    expect(alert).toMatchObject({ alert: "revoked_on_detection", urgency: "high", details: { credentialId, "subject.repository": "acme/web", worker: "local-tokens" } });
+    expect(alert).toMatchObject({
+      alert: "revoked_on_detection",
+      urgency: "high",
+      details: { credentialId, "subject.repository": "acme/web", worker: "local-tokens" },
+    });
     const publish = lastPublish();
     const title = "Leaked credential revoked automatically: local credential of acme/web";
     expect(publish).toEqual({
       TopicArn: TOPIC,
       Subject: `[credvend high] ${title}`,
       Message:
-        `${title}\n\n${Object.entries(alert.details).map(([name, value]) => `  ${name}: ${value}`).join("\n")}\n\n-- JSON --\n` +
+        `${title}\n\n${Object.entries(alert.details)
+          .map(([name, value]) => `  ${name}: ${value}`)
+          .join("\n")}\n\n-- JSON --\n` +
         `${JSON.stringify({ kind: "revoked_on_detection", urgency: "high", title, details: alert.details })}\n`,
-      MessageAttributes: { urgency: { DataType: "String", StringValue: "high" }, tag: { DataType: "String", StringValue: "revoked_on_detection" } },
+      MessageAttributes: {
+        urgency: { DataType: "String", StringValue: "high" },
+        tag: { DataType: "String", StringValue: "revoked_on_detection" },
+      },
     });
-    expect(alert.details).toMatchObject({ scopes: "local:read:billing", "leak.channel": "secret_scanning_alert", upstream: "revoked: token revoked" });
+    expect(alert.details).toMatchObject({
+      scopes: "local:read:billing",
+      "leak.channel": "secret_scanning_alert",
+      upstream: "revoked: token revoked",
+    });
     // A token never appears in alerts: hashes only.
     expect(consoleLines.join("\n")).not.toContain(credential.token);
     expect(publish.Message).not.toContain(credential.token);
@@ -114,11 +136,20 @@ describe("leak response over the local stack", () => {
 
   it("expired: detected_after_expiry, a low note on the console and SNS", async () => {
     const secret = `cvd_${randomUUID()}`;
-    const record = makeRecord({ provider: "local", worker: "local-tokens", scopes: ["local:read:billing"], tokenHashes: [tokenHash(secret)], expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    const record = makeRecord({
+      provider: "local",
+      worker: "local-tokens",
+      scopes: ["local:read:billing"],
+      tokenHashes: [tokenHash(secret)],
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+    });
     await stack.ledger.recordIssued(record);
     expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "detected_after_expiry" } });
     expect(lastAlert()).toMatchObject({ alert: "detected_after_expiry", urgency: "low", details: { credentialId: record.credentialId } });
-    expect(lastPublish().MessageAttributes).toEqual({ urgency: { DataType: "String", StringValue: "low" }, tag: { DataType: "String", StringValue: "detected_after_expiry" } });
+    expect(lastPublish().MessageAttributes).toEqual({
+      urgency: { DataType: "String", StringValue: "low" },
+      tag: { DataType: "String", StringValue: "detected_after_expiry" },
+    });
   });
 
   it("live, not revocable: manual_revoke_required, high alert with the worker's manual URL, nothing pretended", async () => {
@@ -137,7 +168,8 @@ describe("leak response over the local stack", () => {
         credentialId,
         provider: "aws",
         worker: "aws-sts",
-        manualRevocationUrl: "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend-ci?section=revoke_sessions",
+        manualRevocationUrl:
+          "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend-ci?section=revoke_sessions",
         "subject.repository": "acme/web",
         "leak.repository": "acme/web",
       },
@@ -150,7 +182,10 @@ describe("leak response over the local stack", () => {
     const before = consoleLines.length;
     const secret = `ghp_${randomUUID()}`;
     expect(await leak(secret)).toMatchObject({ status: 200, body: { outcome: "unknown" } });
-    expect(await leak(secret, true)).toEqual({ status: 200, body: [{ token_hash: tokenHash(secret), token_type: "credvend_token", label: "false_positive" }] });
+    expect(await leak(secret, true)).toEqual({
+      status: 200,
+      body: [{ token_hash: tokenHash(secret), token_type: "credvend_token", label: "false_positive" }],
+    });
     expect(consoleLines).toHaveLength(before);
   });
 });
@@ -162,7 +197,10 @@ describe("credvend dev leak (the README demo)", () => {
 
   it("npm start, vend, dev leak → revoked; again → already_handled", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-leak-"));
-    const child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--data-dir", dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--data-dir", dataDir], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -178,7 +216,9 @@ describe("credvend dev leak (the README demo)", () => {
           }
         });
       });
-      const { stdout: jwt } = await run(process.execPath, [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web"], { cwd: ROOT });
+      const { stdout: jwt } = await run(process.execPath, [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web"], {
+        cwd: ROOT,
+      });
       const vended = await fetch(`${url}/v1/vend`, {
         method: "POST",
         headers: { authorization: `Bearer ${jwt.trim()}`, "content-type": "application/json" },
@@ -200,7 +240,9 @@ describe("credvend dev leak (the README demo)", () => {
 
   it("without a running stack: a clear error, exit 1", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-cli-none-"));
-    const failed = await run(process.execPath, [BIN, "dev", "leak", "cvd_x", "--data-dir", dataDir], { cwd: ROOT }).catch((error: { code: number; stderr: string }) => error);
+    const failed = await run(process.execPath, [BIN, "dev", "leak", "cvd_x", "--data-dir", dataDir], { cwd: ROOT }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("npm start") });
   });
 });
@@ -210,7 +252,14 @@ describe("local stack with GITHUB_API_URL set", () => {
     const external = await loadOrCreateDevGitHub({ dir: mkdtempSync(join(tmpdir(), "credvend-ext-github-")) });
     const server = await listenOnLoopback(external.routes());
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-ext-"));
-    const stack = await startLocalStack({ dataDir, port: 0, policyYaml, logger: silentLogger, notifier: { notify: async () => {} }, githubApiUrl: server.url });
+    const stack = await startLocalStack({
+      dataDir,
+      port: 0,
+      policyYaml,
+      logger: silentLogger,
+      notifier: { notify: async () => {} },
+      githubApiUrl: server.url,
+    });
     try {
       expect(stack.devGitHub).toBeUndefined();
       expect((await fetch(`${stack.url}/dev-github/meta/public_keys/secret_scanning`)).status).toBe(404);
@@ -220,14 +269,23 @@ describe("local stack with GITHUB_API_URL set", () => {
       const own = await loadOrCreateDevGitHub({ dir: join(dataDir, "dev-github") }); // the stack's webhook secret
       const alert = await fetch(`${stack.url}/webhooks/github/secret-scanning`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "secret_scanning_alert", "x-github-delivery": randomUUID(), "x-hub-signature-256": own.signWebhook(body) },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "secret_scanning_alert",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": own.signWebhook(body),
+        },
         body,
       });
       expect(await alert.json()).toEqual({ status: "processed", outcome: "unknown" });
       const partnerBody = JSON.stringify([{ token: secret, type: "t" }]);
       const partner = await fetch(`${stack.url}/webhooks/github/secret-scanning/partner`, {
         method: "POST",
-        headers: { "content-type": "application/json", "github-public-key-identifier": external.partnerKeyId, "github-public-key-signature": external.signPartner(partnerBody) },
+        headers: {
+          "content-type": "application/json",
+          "github-public-key-identifier": external.partnerKeyId,
+          "github-public-key-signature": external.signPartner(partnerBody),
+        },
         body: partnerBody,
       });
       expect(await partner.json()).toEqual([{ token_hash: tokenHash(secret), token_type: "t", label: "false_positive" }]);

@@ -44,7 +44,12 @@ afterAll(async () => {
 });
 
 const devToken = () =>
-  stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+  stack.issuer.mint({
+    ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }),
+    repository: "acme/web",
+    ref: "refs/heads/main",
+    audience: "credvend",
+  });
 
 async function vend(body: unknown) {
   const response = await fetch(`${stack.url}/v1/vend`, {
@@ -52,7 +57,10 @@ async function vend(body: unknown) {
     headers: { authorization: `Bearer ${await devToken()}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+  };
 }
 
 describe("local stack with AWS and a GitHub App configured", () => {
@@ -65,7 +73,12 @@ describe("local stack with AWS and a GitHub App configured", () => {
     const sent = sts.requests.at(-1)!;
     expect(sent).toMatchObject({ Action: "AssumeRole", RoleArn: ROLE, DurationSeconds: "900", SourceIdentity: "acme" });
     expect(JSON.parse(sent.Policy!).Statement).toEqual([
-      { Sid: "S3Write", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::acme-web-assets/builds/*"] },
+      {
+        Sid: "S3Write",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: ["arn:aws:s3:::acme-web-assets/builds/*"],
+      },
     ]);
     expect(credentials.accessKeyId).toBe(sts.issued.at(-1)!.accessKeyId);
     const record = await stack.ledger.findByTokenHash(tokenHash(credentials.secretAccessKey));
@@ -73,7 +86,10 @@ describe("local stack with AWS and a GitHub App configured", () => {
   });
 
   it("POST /v1/vend mints one narrowed GitHub token, recorded by hash", async () => {
-    const { status, body } = await vend({ scopes: ["github:contents-read:acme/web", "github:pull-requests-write:acme/web"], ttlSeconds: 3600 });
+    const { status, body } = await vend({
+      scopes: ["github:contents-read:acme/web", "github:pull-requests-write:acme/web"],
+      ttlSeconds: 3600,
+    });
     expect(status).toBe(200);
     expect(body).toMatchObject({ provider: "github", credential: { token: github.nextToken } });
     expect(github.requests.at(-1)).toEqual({
@@ -89,7 +105,10 @@ describe("local stack with AWS and a GitHub App configured", () => {
     try {
       const { status, body } = await vend({ scopes: ["github:contents-read:acme/web"], ttlSeconds: 3600 });
       expect(status).toBe(400);
-      expect(body.error).toMatchObject({ code: "invalid_scope", message: expect.stringContaining("not accessible to the parent installation") });
+      expect(body.error).toMatchObject({
+        code: "invalid_scope",
+        message: expect.stringContaining("not accessible to the parent installation"),
+      });
     } finally {
       github.installations.get("acme")!.repositories.splice(0, 1, "web");
     }

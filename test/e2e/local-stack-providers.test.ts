@@ -12,7 +12,13 @@ import { runCli } from "../support/capture-output.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
 const ALL_TIME = { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString() };
-const PROVIDER_ENV = ["CREDVEND_AWS_ROLE_ARN", "CREDVEND_AWS_ROLES", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE"];
+const PROVIDER_ENV = [
+  "CREDVEND_AWS_ROLE_ARN",
+  "CREDVEND_AWS_ROLES",
+  "GITHUB_APP_ID",
+  "GITHUB_APP_PRIVATE_KEY",
+  "GITHUB_APP_PRIVATE_KEY_FILE",
+];
 
 let stack: LocalStack;
 const saved = { ...process.env };
@@ -26,7 +32,12 @@ afterAll(async () => {
 });
 
 async function vend(body: unknown): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
-  const token = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+  const token = await stack.issuer.mint({
+    ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }),
+    repository: "acme/web",
+    ref: "refs/heads/main",
+    audience: "credvend",
+  });
   const response = await fetch(`${stack.url}/v1/vend`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -37,7 +48,10 @@ async function vend(body: unknown): Promise<{ status: number; body: { error?: { 
 
 describe("local stack without AWS or GitHub credentials", () => {
   it("runs both workers, verified, answering Describe", async () => {
-    for (const [provider, name] of [["aws", "aws-sts"], ["github", "github"]] as const) {
+    for (const [provider, name] of [
+      ["aws", "aws-sts"],
+      ["github", "github"],
+    ] as const) {
       const worker = await stack.plugins.forProvider(provider);
       expect(worker?.name).toBe(name);
       const described = await worker!.describe();
@@ -48,7 +62,11 @@ describe("local stack without AWS or GitHub credentials", () => {
 
   it("validates over loopback", async () => {
     const worker = await stack.plugins.forProvider("aws");
-    const prepared = await worker!.prepare({ scopes: [{ provider: "aws", action: "s3-read", resource: "Bad_Bucket" }], subject: {}, ttlSeconds: 900 });
+    const prepared = await worker!.prepare({
+      scopes: [{ provider: "aws", action: "s3-read", resource: "Bad_Bucket" }],
+      subject: {},
+      ttlSeconds: 900,
+    });
     expect(prepared.validations[0]).toMatchObject({ valid: false, error: expect.stringContaining("invalid S3 bucket name") });
   });
 
@@ -82,11 +100,18 @@ describe("cli/README.md against the local stack", () => {
   const cli = runCli;
 
   it("credvend vend --format env with a dev token prints CREDVEND_TOKEN; an aws scope exits 5 not configured", async () => {
-    process.env.CREDVEND_OIDC_TOKEN = await stack.issuer.mint({ ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }), repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+    process.env.CREDVEND_OIDC_TOKEN = await stack.issuer.mint({
+      ...defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" }),
+      repository: "acme/web",
+      ref: "refs/heads/main",
+      audience: "credvend",
+    });
     try {
       const local = await cli(["vend", "--url", stack.url, "--scope", "local:read:billing", "--ttl", "600", "--format", "env"]);
       expect(local.code).toBe(0);
-      expect(local.out).toMatch(/^export CREDVEND_TOKEN='cvd_[0-9A-Za-z]{36}'\nexport CREDVEND_CREDENTIAL_ID='[0-9a-f-]{36}'\nexport CREDVEND_EXPIRES_AT='[^']+'\n$/);
+      expect(local.out).toMatch(
+        /^export CREDVEND_TOKEN='cvd_[0-9A-Za-z]{36}'\nexport CREDVEND_CREDENTIAL_ID='[0-9a-f-]{36}'\nexport CREDVEND_EXPIRES_AT='[^']+'\n$/,
+      );
       const aws = await cli(["vend", "--url", stack.url, "--scope", "aws:s3-read:acme-web-assets", "--ttl", "900"]);
       expect(aws.code).toBe(5);
       expect(aws.err).toContain("503 worker_unavailable: worker aws-sts is unavailable: aws-sts is not configured");

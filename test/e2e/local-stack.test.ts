@@ -47,7 +47,10 @@ describe("local stack, end to end", () => {
   afterAll(async () => stack?.close());
 
   it("vends over loopback, records the credential and its audit event, and the worker introspects the token", async () => {
-    const { status, body } = await vend(stack, await devToken(stack), { scopes: ["local:read:billing", "local:write:billing"], ttlSeconds: 600 });
+    const { status, body } = await vend(stack, await devToken(stack), {
+      scopes: ["local:read:billing", "local:write:billing"],
+      ttlSeconds: 600,
+    });
     expect(status).toBe(200);
     const token = (body.credential as { token: string }).token;
     expect(body).toMatchObject({ provider: "local", scopes: ["local:read:billing", "local:write:billing"], ttlSeconds: 600 });
@@ -100,7 +103,9 @@ describe("local stack, end to end", () => {
     expect(refused.message).toContain("accepts calls from the credvend core only");
     const forged = await outsider.vend({ ...request, credentialId: "forged-1", serialized: new Uint8Array() }).catch((e: unknown) => e);
     expect((forged as WorkerError).message).toContain("accepts calls from the credvend core only");
-    await expect(outsider.revoke({ credentialId: "any", scopes: [], upstreamRef: "any", expiresAt: new Date() })).rejects.toThrow(/credvend core only/);
+    await expect(outsider.revoke({ credentialId: "any", scopes: [], upstreamRef: "any", expiresAt: new Date() })).rejects.toThrow(
+      /credvend core only/,
+    );
 
     const { status } = await vend(stack, await devToken(stack), { scopes: ["local:read:billing"] });
     expect(status).toBe(200);

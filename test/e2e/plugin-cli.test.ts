@@ -21,7 +21,17 @@ async function signedLocalTokens() {
   const tmp = mkdtempSync(join(tmpdir(), "credvend-plugin-cli-"));
   const io = capture();
   expect(await main(["keys", "generate", "--out", join(tmp, "keys")])).toBe(0);
-  expect(await main(["plugin", "sign", "--key", join(tmp, "keys", "publisher.key"), "--out", join(tmp, "dist"), join(ROOT, "plugin-workers/local-tokens")])).toBe(0);
+  expect(
+    await main([
+      "plugin",
+      "sign",
+      "--key",
+      join(tmp, "keys", "publisher.key"),
+      "--out",
+      join(tmp, "dist"),
+      join(ROOT, "plugin-workers/local-tokens"),
+    ]),
+  ).toBe(0);
   return { tmp, io, dir: join(tmp, "dist", "local-tokens"), pub: join(tmp, "keys", "publisher.pub.json") };
 }
 
@@ -82,13 +92,19 @@ describe("credvend keys + plugin", () => {
       };
       const config = join(tmp, "workers.json");
       const trustedKeys = [JSON.parse(readFileSync(pub, "utf8"))];
-      writeFileSync(config, JSON.stringify({ trustedKeys, workers: [registration, { name: "legacy", url: worker.url, providers: ["x"] }] }));
+      writeFileSync(
+        config,
+        JSON.stringify({ trustedKeys, workers: [registration, { name: "legacy", url: worker.url, providers: ["x"] }] }),
+      );
       io.reset();
       expect(await main(["plugin", "list", "--config", config])).toBe(1);
       expect(io.out()).toMatch(/local-tokens\s+local\s+verified\s+signed by [0-9a-f]{16}, version 0.1.0/);
       expect(io.out()).toMatch(/legacy\s+x\s+refused\s+unsigned: /);
 
-      writeFileSync(config, JSON.stringify({ trustedKeys, workers: [{ ...registration, manifest: { ...registration.manifest, version: "0.1.1" } }] }));
+      writeFileSync(
+        config,
+        JSON.stringify({ trustedKeys, workers: [{ ...registration, manifest: { ...registration.manifest, version: "0.1.1" } }] }),
+      );
       io.reset();
       expect(await main(["plugin", "list", "--config", config])).toBe(1);
       expect(io.out()).toMatch(/local-tokens\s+local\s+refused\s+bad_signature/);
@@ -127,7 +143,11 @@ describe("credvend keys + plugin", () => {
   it("plugin sign refuses a plugin.json whose allowlist names NODE_OPTIONS, and signs the configuration it names", async () => {
     const { tmp, io, dir } = await signedLocalTokens();
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ handler: "index.handler", runtime: "nodejs", environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"] });
+    expect(manifest).toMatchObject({
+      handler: "index.handler",
+      runtime: "nodejs",
+      environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"],
+    });
     expect(io.out()).toContain("environment CREDVEND_ALLOWED_CALLERS, LOCAL_TOKENS_TABLE");
 
     const loose = join(tmp, "tampered");
@@ -147,7 +167,13 @@ describe("credvend keys + plugin", () => {
     expect(io.err()).toContain("--key is required");
     expect(await main(["plugin", "verify", "x"])).toBe(2);
     expect(await main(["plugin", "init", "Bad_Name"])).toBe(2);
-    for (const words of [["keys", "generate"], ["plugin", "init"], ["plugin", "list"], ["plugin", "sign"], ["plugin", "verify"]]) {
+    for (const words of [
+      ["keys", "generate"],
+      ["plugin", "init"],
+      ["plugin", "list"],
+      ["plugin", "sign"],
+      ["plugin", "verify"],
+    ]) {
       io.reset();
       expect(await main([...words, "--help"])).toBe(0);
       expect(io.out()).toContain(`credvend ${words.join(" ")} — `);
@@ -160,7 +186,12 @@ describe("the local stack's signed workers", () => {
 
   it("signs its workers with a dev key, verifies them before serving, and plugin list agrees", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-stack-"));
-    const stack = await startLocalStack({ dataDir, port: 0, policyYaml: readFileSync(join(ROOT, "credvend.policy.yaml"), "utf8"), logger: silentLogger });
+    const stack = await startLocalStack({
+      dataDir,
+      port: 0,
+      policyYaml: readFileSync(join(ROOT, "credvend.policy.yaml"), "utf8"),
+      logger: silentLogger,
+    });
     try {
       const rows = stack.plugins.status();
       expect(rows.find((r) => r.name === "local-tokens")?.state).toMatchObject({ status: "verified" });

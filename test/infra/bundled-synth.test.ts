@@ -32,12 +32,23 @@ beforeAll(async () => {
 
 const stackOf = () => built;
 const asset = (name: string) => assets.find((a) => a.name === name)!;
-const template = () => JSON.parse(readFileSync(join(outdir, built.templateFile), "utf8")) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+const template = () =>
+  JSON.parse(readFileSync(join(outdir, built.templateFile), "utf8")) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
-  expect(assets.map((a) => a.name).sort()).toEqual(["Introspection-local-tokens", "Sweeper", "Vend", "Webhooks", "Worker-aws-sts", "Worker-github", "Worker-local-tokens"]);
+  expect(assets.map((a) => a.name).sort()).toEqual([
+    "Introspection-local-tokens",
+    "Sweeper",
+    "Vend",
+    "Webhooks",
+    "Worker-aws-sts",
+    "Worker-github",
+    "Worker-local-tokens",
+  ]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
     expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));
@@ -97,9 +108,14 @@ describe("each bundled function starts with exactly the environment the template
   }
 
   /** Imports the bundle in a fresh Node process as Lambda would, then optionally invokes it with a Function URL event. */
-  async function start(asset: FunctionAsset, request?: Invocation): Promise<{ handler: string; status?: number; body?: string; headers?: Record<string, string> }> {
+  async function start(
+    asset: FunctionAsset,
+    request?: Invocation,
+  ): Promise<{ handler: string; status?: number; body?: string; headers?: Record<string, string> }> {
     const resources = template().Resources;
-    const id = Object.keys(resources).find((key) => stackOf().getLogicalId(stackOf().functions.get(asset.name)!.function.node.defaultChild as never) === key)!;
+    const id = Object.keys(resources).find(
+      (key) => stackOf().getLogicalId(stackOf().functions.get(asset.name)!.function.node.defaultChild as never) === key,
+    )!;
     // A Lambda Function URL event (payload 2.0), as AWS delivers it.
     const event = request
       ? {
@@ -137,7 +153,9 @@ process.stdout.write(JSON.stringify(out));`;
   /** A template value as Lambda would see it: the function's environment, deploy-time values filled in. */
   const environmentOf = (name: string) => {
     const resources = template().Resources;
-    const id = Object.keys(resources).find((key) => stackOf().getLogicalId(stackOf().functions.get(name)!.function.node.defaultChild as never) === key)!;
+    const id = Object.keys(resources).find(
+      (key) => stackOf().getLogicalId(stackOf().functions.get(name)!.function.node.defaultChild as never) === key,
+    )!;
     return lambdaEnvironment(resources, id, asset(name).path);
   };
 
@@ -148,13 +166,25 @@ process.stdout.write(JSON.stringify(out));`;
   test("webhooks: reads its two secrets from Secrets Manager at cold start and accepts GitHub's ping signed with that secret", async () => {
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
     const signature = `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`;
-    const headers = { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "x-hub-signature-256": signature };
+    const headers = {
+      "content-type": "application/json",
+      "x-github-event": "ping",
+      "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      "x-hub-signature-256": signature,
+    };
     const path = "/webhooks/github/secret-scanning";
     expect(await start(asset("Webhooks"), { method: "POST", path, headers, body })).toMatchObject({ handler: "function", status: 200 });
-    expect(await start(asset("Webhooks"), { method: "POST", path, headers: { ...headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body })).toMatchObject({ status: 401 });
-    expect(asked.filter((a) => a.startsWith("secretsmanager.GetSecretValue")).map((a) => a.replace(/^.*secret:credvend\/prod\//, ""))).toEqual(
-      expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]),
-    );
+    expect(
+      await start(asset("Webhooks"), {
+        method: "POST",
+        path,
+        headers: { ...headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` },
+        body,
+      }),
+    ).toMatchObject({ status: 401 });
+    expect(
+      asked.filter((a) => a.startsWith("secretsmanager.GetSecretValue")).map((a) => a.replace(/^.*secret:credvend\/prod\//, "")),
+    ).toEqual(expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]));
   });
 
   test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])("%s: starts", async (name) => {
@@ -162,7 +192,13 @@ process.stdout.write(JSON.stringify(out));`;
   });
 
   // An empty Describe request, gRPC-web framed: flags 0, length 0.
-  const DESCRIBE = { method: "POST", path: "/credvend.plugin.v1.PluginService/Describe", headers: { "content-type": "application/grpc-web+proto" }, body: "AAAAAAA=", isBase64Encoded: true };
+  const DESCRIBE = {
+    method: "POST",
+    path: "/credvend.plugin.v1.PluginService/Describe",
+    headers: { "content-type": "application/grpc-web+proto" },
+    body: "AAAAAAA=",
+    isBase64Encoded: true,
+  };
 
   test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github"])(
     "workers mint credentials for any caller: %s serves the vend role's session and refuses an admin of the same account",

@@ -30,23 +30,26 @@ async function problemsOf(config: Config, policy?: string, signed?: Parameters<t
 }
 
 describe("valid configs", () => {
-  test.each(["README.md", "infra/README.md"])("the deploy steps of %s work as written: the copied example loads and deploy names the copy", async (doc) => {
-    const text = readFileSync(join(REPO_ROOT, doc), "utf8");
-    const copy = /^cp infra\/credvend\.config\.example\.yaml (\S+)/m.exec(text)?.[1];
-    expect(copy).toBeDefined();
-    expect(text).toMatch(new RegExp(`^npx cdk deploy -c config=${copy!.replaceAll(".", "\\.")}\\s`, "m"));
-    // The copy itself, under a name of its own (the real one may be an operator's), in its folder.
-    const path = join(REPO_ROOT, dirname(copy!), `credvend.config.test-${process.pid}-${Date.now()}.yaml`);
-    copyFileSync(join(REPO_ROOT, "infra/credvend.config.example.yaml"), path);
-    try {
-      const config = await loadDeploymentConfig(path);
-      expect(config.policyPath).toBe(join(REPO_ROOT, "credvend.policy.yaml"));
-      expect(config.functions.vend.reservedConcurrency).toBeUndefined();
-      expect(config.functions.webhooks.reservedConcurrency).toBeUndefined();
-    } finally {
-      rmSync(path, { force: true });
-    }
-  });
+  test.each(["README.md", "infra/README.md"])(
+    "the deploy steps of %s work as written: the copied example loads and deploy names the copy",
+    async (doc) => {
+      const text = readFileSync(join(REPO_ROOT, doc), "utf8");
+      const copy = /^cp infra\/credvend\.config\.example\.yaml (\S+)/m.exec(text)?.[1];
+      expect(copy).toBeDefined();
+      expect(text).toMatch(new RegExp(`^npx cdk deploy -c config=${copy!.replaceAll(".", "\\.")}\\s`, "m"));
+      // The copy itself, under a name of its own (the real one may be an operator's), in its folder.
+      const path = join(REPO_ROOT, dirname(copy!), `credvend.config.test-${process.pid}-${Date.now()}.yaml`);
+      copyFileSync(join(REPO_ROOT, "infra/credvend.config.example.yaml"), path);
+      try {
+        const config = await loadDeploymentConfig(path);
+        expect(config.policyPath).toBe(join(REPO_ROOT, "credvend.policy.yaml"));
+        expect(config.functions.vend.reservedConcurrency).toBeUndefined();
+        expect(config.functions.webhooks.reservedConcurrency).toBeUndefined();
+      } finally {
+        rmSync(path, { force: true });
+      }
+    },
+  );
 
   test("the full fixture loads, with defaults filled in and paths resolved", async () => {
     const folder = await writeConfig(base());
@@ -70,39 +73,144 @@ describe("bad configs name the field", () => {
     { name: "bad stage", config: () => ({ ...base(), stage: "Prod!" }), want: "stage: must be 1-20 lower-case letters" },
     { name: "wrong version", config: () => ({ ...base(), version: 2 }), want: "version:" },
     { name: "missing policy", config: () => ({ ...base(), policy: "nope.yaml" }), want: "policy: cannot read" },
-    { name: "invalid policy", config: base, policy: "version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules: [{name: x, when: {repo: a}, allow: ['local:read:*']}]\n", want: 'policy: rules[0].when.repo: unknown claim "repo"' },
-    { name: "audience differs from the policy", config: () => ({ ...base(), oidc: { audience: "other", issuers: ["https://token.actions.githubusercontent.com"] } }), want: 'oidc.audience: "other" but the policy file requires "credvend"' },
-    { name: "issuers differ from the policy", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["https://example.com"] } }), want: "oidc.issuers: must be the policy file's issuers" },
-    { name: "policy allows a provider no worker serves", config: () => ({ ...base(), workers: (base().workers as Config[]).slice(0, 2) }), want: 'policy: rules[0].allow[2] (github:contents-read:acme/web) names provider "github", which no worker serves' },
+    {
+      name: "invalid policy",
+      config: base,
+      policy:
+        "version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules: [{name: x, when: {repo: a}, allow: ['local:read:*']}]\n",
+      want: 'policy: rules[0].when.repo: unknown claim "repo"',
+    },
+    {
+      name: "audience differs from the policy",
+      config: () => ({ ...base(), oidc: { audience: "other", issuers: ["https://token.actions.githubusercontent.com"] } }),
+      want: 'oidc.audience: "other" but the policy file requires "credvend"',
+    },
+    {
+      name: "issuers differ from the policy",
+      config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["https://example.com"] } }),
+      want: "oidc.issuers: must be the policy file's issuers",
+    },
+    {
+      name: "policy allows a provider no worker serves",
+      config: () => ({ ...base(), workers: (base().workers as Config[]).slice(0, 2) }),
+      want: 'policy: rules[0].allow[2] (github:contents-read:acme/web) names provider "github", which no worker serves',
+    },
     { name: "no workers", config: () => ({ ...base(), workers: [] }), want: "workers: " },
     { name: "bad worker name", config: () => withWorker(1, { name: "AWS" }), want: "workers[1].name: must be lower-case" },
     { name: "unknown worker kind", config: () => withWorker(1, { kind: "gcp" }), want: "workers[1].kind:" },
     { name: "empty providers", config: () => withWorker(2, { providers: [] }), want: "workers[2].providers:" },
-    { name: "duplicate worker name", config: () => withWorker(2, { name: "aws-sts" }), want: 'workers[2].name: "aws-sts" is also workers[1]' },
-    { name: "provider served twice", config: () => withWorker(2, { providers: ["github", "aws"] }), want: 'workers[2].providers: "aws" is already served by aws-sts' },
-    { name: "custom worker without entry", config: () => withWorker(2, { kind: "custom", name: "acme", providers: ["github"] }), want: "workers[2].entry: required for kind custom" },
+    {
+      name: "duplicate worker name",
+      config: () => withWorker(2, { name: "aws-sts" }),
+      want: 'workers[2].name: "aws-sts" is also workers[1]',
+    },
+    {
+      name: "provider served twice",
+      config: () => withWorker(2, { providers: ["github", "aws"] }),
+      want: 'workers[2].providers: "aws" is already served by aws-sts',
+    },
+    {
+      name: "custom worker without entry",
+      config: () => withWorker(2, { kind: "custom", name: "acme", providers: ["github"] }),
+      want: "workers[2].entry: required for kind custom",
+    },
     { name: "entry that does not exist", config: () => withWorker(1, { entry: "missing/lambda.ts" }), want: "workers[1].entry:" },
-    { name: "entry and package together", config: () => withWorker(0, { entry: "x.ts" }), want: "workers[0]: set entry or package, not both" },
-    { name: "zip not matching its manifest", config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", manifest: "policy.yaml" } }), want: "workers[0].package.manifest:" },
-    { name: "missing signature", config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", signature: "nope.sig" } }), want: "workers[0].package.signature: cannot read" },
-    { name: "worker environment variable not UPPER_SNAKE_CASE", config: () => withWorker(1, { environment: { "bad-name": "x" } }), want: "workers[1].environment.bad-name" },
+    {
+      name: "entry and package together",
+      config: () => withWorker(0, { entry: "x.ts" }),
+      want: "workers[0]: set entry or package, not both",
+    },
+    {
+      name: "zip not matching its manifest",
+      config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", manifest: "policy.yaml" } }),
+      want: "workers[0].package.manifest:",
+    },
+    {
+      name: "missing signature",
+      config: () => withWorker(0, { package: { zip: "local-tokens/code.zip", signature: "nope.sig" } }),
+      want: "workers[0].package.signature: cannot read",
+    },
+    {
+      name: "worker environment variable not UPPER_SNAKE_CASE",
+      config: () => withWorker(1, { environment: { "bad-name": "x" } }),
+      want: "workers[1].environment.bad-name",
+    },
     { name: "unknown worker field", config: () => withWorker(1, { memory: 1 }), want: "workers[1]: unknown field memory" },
-    { name: "reserved concurrency out of range", config: () => ({ ...base(), functions: { vend: { reservedConcurrency: 0 } } }), want: "functions.vend.reservedConcurrency:" },
+    {
+      name: "reserved concurrency out of range",
+      config: () => ({ ...base(), functions: { vend: { reservedConcurrency: 0 } } }),
+      want: "functions.vend.reservedConcurrency:",
+    },
     { name: "log retention not a CloudWatch value", config: () => ({ ...base(), logRetentionDays: 42 }), want: "logRetentionDays:" },
     { name: "bad email", config: () => ({ ...base(), notifications: { email: "oncall" } }), want: "notifications.email:" },
-    { name: "github worker without App id", config: () => ({ ...base(), github: {} }), want: "github.appId: required by workers[2] (kind github)" },
-    { name: "session longer than role chaining allows", config: () => ({ ...base(), awsSts: { maxSessionDuration: "2h" } }), want: "awsSts.maxSessionDuration: must be a duration" },
-    { name: "not a role ARN", config: () => ({ ...base(), awsSts: { namedRoles: { deploy: "arn:aws:iam::1:user/x" } } }), want: "awsSts.namedRoles.deploy: must be an IAM role ARN" },
-    { name: "two aws-sts workers", config: () => ({ ...base(), workers: [...(base().workers as Config[]), { name: "aws-2", kind: "aws-sts", providers: ["aws2"] }] }), want: "workers: at most one worker of kind aws-sts" },
-    { name: "bad trusted key", config: () => ({ ...base(), trustedKeys: [{ keyId: "x", publicKey: "y" }] }), want: "trustedKeys[0].keyId:" },
-    { name: "unsigned worker without allowUnsigned", config: () => withWorker(1, { allowUnsigned: false }), want: "workers[1]: the core would refuse this worker: unsigned: worker aws-sts has no signed manifest and allowUnsigned is not set (set package to its signed zip, or allowUnsigned: true)" },
-    { name: "signed by a key that is not trusted", config: () => ({ ...base(), trustedKeys: [] }), want: "workers[0].package: the core would refuse this worker: unknown_key" },
-    { name: "worker serving a provider its manifest does not declare", config: () => withWorker(0, { providers: ["local", "extra"] }), want: "workers[0].package: the core would refuse this worker: provider_not_declared" },
-    { name: "trusted key whose id is not its key's", config: () => ({ ...base(), trustedKeys: [{ ...PUBLISHER_KEY, keyId: "0123456789abcdef" }] }), want: 'trustedKeys[0].keyId: "0123456789abcdef" is not the id of that key' },
-    { name: "invoker that is not an IAM principal ARN", config: () => withWorker(0, { invokers: ["*"] }), want: "workers[0].invokers[0]: must be an IAM role or user ARN" },
-    { name: "invokers on a worker that serves only the core", config: () => withWorker(1, { invokers: ["arn:aws:iam::111122223333:role/billing-service"] }), want: "workers[1].invokers: the aws-sts worker serves only the core; invokers are for local-tokens' introspection URL" },
-    { name: "session revocation with several ceilings and no boundary", config: () => ({ ...base(), awsSts: { sessionRevocation: true, managedPolicyArns: ["arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B"] } }), want: "awsSts.permissionsBoundaryArn: required with sessionRevocation" },
-    { name: "http issuer", config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }), want: "oidc.issuers[0]:" },
+    {
+      name: "github worker without App id",
+      config: () => ({ ...base(), github: {} }),
+      want: "github.appId: required by workers[2] (kind github)",
+    },
+    {
+      name: "session longer than role chaining allows",
+      config: () => ({ ...base(), awsSts: { maxSessionDuration: "2h" } }),
+      want: "awsSts.maxSessionDuration: must be a duration",
+    },
+    {
+      name: "not a role ARN",
+      config: () => ({ ...base(), awsSts: { namedRoles: { deploy: "arn:aws:iam::1:user/x" } } }),
+      want: "awsSts.namedRoles.deploy: must be an IAM role ARN",
+    },
+    {
+      name: "two aws-sts workers",
+      config: () => ({ ...base(), workers: [...(base().workers as Config[]), { name: "aws-2", kind: "aws-sts", providers: ["aws2"] }] }),
+      want: "workers: at most one worker of kind aws-sts",
+    },
+    {
+      name: "bad trusted key",
+      config: () => ({ ...base(), trustedKeys: [{ keyId: "x", publicKey: "y" }] }),
+      want: "trustedKeys[0].keyId:",
+    },
+    {
+      name: "unsigned worker without allowUnsigned",
+      config: () => withWorker(1, { allowUnsigned: false }),
+      want: "workers[1]: the core would refuse this worker: unsigned: worker aws-sts has no signed manifest and allowUnsigned is not set (set package to its signed zip, or allowUnsigned: true)",
+    },
+    {
+      name: "signed by a key that is not trusted",
+      config: () => ({ ...base(), trustedKeys: [] }),
+      want: "workers[0].package: the core would refuse this worker: unknown_key",
+    },
+    {
+      name: "worker serving a provider its manifest does not declare",
+      config: () => withWorker(0, { providers: ["local", "extra"] }),
+      want: "workers[0].package: the core would refuse this worker: provider_not_declared",
+    },
+    {
+      name: "trusted key whose id is not its key's",
+      config: () => ({ ...base(), trustedKeys: [{ ...PUBLISHER_KEY, keyId: "0123456789abcdef" }] }),
+      want: 'trustedKeys[0].keyId: "0123456789abcdef" is not the id of that key',
+    },
+    {
+      name: "invoker that is not an IAM principal ARN",
+      config: () => withWorker(0, { invokers: ["*"] }),
+      want: "workers[0].invokers[0]: must be an IAM role or user ARN",
+    },
+    {
+      name: "invokers on a worker that serves only the core",
+      config: () => withWorker(1, { invokers: ["arn:aws:iam::111122223333:role/billing-service"] }),
+      want: "workers[1].invokers: the aws-sts worker serves only the core; invokers are for local-tokens' introspection URL",
+    },
+    {
+      name: "session revocation with several ceilings and no boundary",
+      config: () => ({
+        ...base(),
+        awsSts: { sessionRevocation: true, managedPolicyArns: ["arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B"] },
+      }),
+      want: "awsSts.permissionsBoundaryArn: required with sessionRevocation",
+    },
+    {
+      name: "http issuer",
+      config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }),
+      want: "oidc.issuers[0]:",
+    },
   ];
 
   test.each(cases)("$name", async ({ config, policy, want }) => {
@@ -112,18 +220,31 @@ describe("bad configs name the field", () => {
   test("a signed zip that no longer matches its manifest's codeSha256 is refused", async () => {
     const folder = await writeConfig(base());
     writeFileSync(join(folder.dir, "local-tokens", "code.zip"), "rebuilt, not re-signed");
-    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/workers\[0\]\.package: the core would refuse this worker: code_mismatch: .* \(sign this zip again\)/);
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(
+      /workers\[0\]\.package: the core would refuse this worker: code_mismatch: .* \(sign this zip again\)/,
+    );
   });
 
   test("too many workers for Lambda's 4 KB environment is refused before deploy", async () => {
-    const many = Array.from({ length: 12 }, (_, i) => ({ name: `w${i}`, kind: "custom", entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"), providers: [`p${i}`] }));
-    expect((await problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many.map((w) => ({ ...w, allowUnsigned: true }))] })).join("\n")).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      name: `w${i}`,
+      kind: "custom",
+      entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"),
+      providers: [`p${i}`],
+    }));
+    expect(
+      (
+        await problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many.map((w) => ({ ...w, allowUnsigned: true }))] })
+      ).join("\n"),
+    ).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
   });
 
   test("a signature that does not verify is refused", async () => {
     const folder = await writeConfig(base());
     writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), Buffer.alloc(64, 1).toString("base64"));
-    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(/workers\[0\]\.package: the core would refuse this worker: bad_signature/);
+    await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(
+      /workers\[0\]\.package: the core would refuse this worker: bad_signature/,
+    );
   });
 
   test("not YAML, and an unreadable file", async () => {
@@ -139,12 +260,16 @@ describe("a signed worker's configuration is checked at synth against its manife
 
   test("a handler other than the signed one fails synth, naming package.handler", async () => {
     const problems = await problemsOf(withWorker(0, { package: { zip: "local-tokens/code.zip", handler: "main.handler" } }));
-    expect(problems).toEqual([`workers[0].package.handler: ${refusal} handler "main.handler" is not the signed "index.handler" (set package.handler to the manifest's)`]);
+    expect(problems).toEqual([
+      `workers[0].package.handler: ${refusal} handler "main.handler" is not the signed "index.handler" (set package.handler to the manifest's)`,
+    ]);
   });
 
   test("a runtime other than the signed one fails synth, naming the package", async () => {
     const problems = await problemsOf(base(), undefined, { runtime: "python" });
-    expect(problems).toEqual([`workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x)`]);
+    expect(problems).toEqual([
+      `workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x)`,
+    ]);
   });
 
   test("a variable the manifest does not allow fails synth, naming environment", async () => {
@@ -185,5 +310,8 @@ test("`cdk synth` with a bad config prints the problems and exits 1", async () =
     cwd: REPO_ROOT,
     env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: folder.path }) },
   });
-  await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`invalid deployment config ${folder.path}:\n  - stage: must be 1-20`) });
+  await expect(run).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining(`invalid deployment config ${folder.path}:\n  - stage: must be 1-20`),
+  });
 });

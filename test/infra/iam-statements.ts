@@ -24,7 +24,9 @@ export function roleLogicalId(stack: Stack, role: IRole): string {
 
 export function statementsOf(template: Template, stack: Stack, role: IRole): Statement[] {
   const id = roleLogicalId(stack, role);
-  const policies = Object.values(template.findResources("AWS::IAM::Policy")) as { Properties: { Roles: unknown[]; PolicyDocument: { Statement: RawStatement[] } } }[];
+  const policies = Object.values(template.findResources("AWS::IAM::Policy")) as {
+    Properties: { Roles: unknown[]; PolicyDocument: { Statement: RawStatement[] } };
+  }[];
   return policies
     .filter((policy) => policy.Properties.Roles.some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: id })))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
@@ -48,7 +50,9 @@ function normalize(s: Statement): Statement {
  */
 export function sortStatements(list: readonly Statement[]): Statement[] {
   const atoms = list.flatMap((s) =>
-    s.actions.flatMap((action) => s.resources.map((resource) => normalize({ actions: [action], resources: [resource], condition: s.condition }))),
+    s.actions.flatMap((action) =>
+      s.resources.map((resource) => normalize({ actions: [action], resources: [resource], condition: s.condition })),
+    ),
   );
   const unique = new Map(atoms.map((atom) => [JSON.stringify(atom), atom]));
   return [...unique.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, atom]) => atom);

@@ -40,7 +40,13 @@ export function fullConfig(): DeploymentConfigInput {
     oidc: { audience: "credvend", issuers: ["https://token.actions.githubusercontent.com"] },
     trustedKeys: [PUBLISHER_KEY],
     workers: [
-      { name: "local-tokens", kind: "local-tokens", providers: ["local"], package: { zip: "local-tokens/code.zip" }, invokers: [INTROSPECTING_ROLE_ARN] },
+      {
+        name: "local-tokens",
+        kind: "local-tokens",
+        providers: ["local"],
+        package: { zip: "local-tokens/code.zip" },
+        invokers: [INTROSPECTING_ROLE_ARN],
+      },
       { name: "aws-sts", kind: "aws-sts", providers: ["aws"], allowUnsigned: true, settings: { reservedConcurrency: 5 } },
       { name: "github", kind: "github", providers: ["github"], allowUnsigned: true, environment: { LOG_LEVEL: "debug" } },
     ],
@@ -49,7 +55,12 @@ export function fullConfig(): DeploymentConfigInput {
     logRetentionDays: 30,
     notifications: { email: "oncall@example.com" },
     github: { appId: 4242, watchedRepositories: ["acme/*", "other/web"] },
-    awsSts: { maxSessionDuration: "30m", sessionRevocation: true, managedPolicyArns: [CEILING_POLICY_ARN], namedRoles: { deploy: NAMED_ROLE_ARN } },
+    awsSts: {
+      maxSessionDuration: "30m",
+      sessionRevocation: true,
+      managedPolicyArns: [CEILING_POLICY_ARN],
+      namedRoles: { deploy: NAMED_ROLE_ARN },
+    },
   };
 }
 
@@ -63,7 +74,11 @@ export interface ConfigFolder {
 }
 
 /** What the fixture's local-tokens manifest signs about its configuration (as its plugin.json says). */
-export const LOCAL_TOKENS_CONFIGURATION = { handler: "index.handler", runtime: "nodejs", environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"] };
+export const LOCAL_TOKENS_CONFIGURATION = {
+  handler: "index.handler",
+  runtime: "nodejs",
+  environment: ["CREDVEND_ALLOWED_CALLERS", "LOCAL_TOKENS_TABLE"],
+};
 
 /** Writes the config, its policy, and local-tokens/code.zip signed by PUBLISHER (as `plugin sign` does). */
 export async function writeConfig(

@@ -52,9 +52,12 @@ function deployTimeValues(resources: Record<string, Resource>, value: unknown): 
 }
 
 export function lambdaEnvironment(resources: Record<string, Resource>, functionId: string, taskRoot: string): Record<string, string> {
-  const variables = ((resources[functionId]!.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+  const variables = (resources[functionId]!.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [name, deployTimeValue(resources, value).replaceAll(`${LAMBDA_TASK_ROOT}/`, `${taskRoot}/`)]),
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      deployTimeValue(resources, value).replaceAll(`${LAMBDA_TASK_ROOT}/`, `${taskRoot}/`),
+    ]),
   );
 }
 

@@ -33,7 +33,9 @@ beforeAll(async () => {
 
 const allActions = () =>
   Object.values(s.template.findResources("AWS::IAM::Policy")).flatMap((policy) =>
-    (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement.flatMap((st) => [st.Action].flat()),
+    (
+      policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }
+    ).Properties.PolicyDocument.Statement.flatMap((st) => [st.Action].flat()),
   );
 
 test("without sessionRevocation no role may change any IAM policy, and the aws-sts worker has no lock table", () => {
@@ -57,7 +59,10 @@ test("without webhooks the workers accept the vend role only; with no invokers n
     expect(JSON.parse(cfnText(env.CREDVEND_ALLOWED_CALLERS))).toEqual([vendRole]);
   }
   const permissions = Object.values(s.template.findResources("AWS::Lambda::Permission")) as { Properties: { FunctionName: unknown } }[];
-  expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([s.stack.resolve(s.stack.vend.function.functionArn), s.stack.resolve(s.stack.vend.function.functionArn)]);
+  expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([
+    s.stack.resolve(s.stack.vend.function.functionArn),
+    s.stack.resolve(s.stack.vend.function.functionArn),
+  ]);
 });
 
 test("without an email there is no subscription; without a ceiling the vended role has no permissions", () => {
@@ -73,9 +78,11 @@ test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the defa
   const fn = s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties;
   expect(fn).toMatchObject({ MemorySize: 512, Timeout: 15 });
   expect(fn.ReservedConcurrentExecutions).toBeUndefined();
-  for (const group of Object.values(s.template.findResources("AWS::Logs::LogGroup"))) expect(group).toMatchObject({ Properties: { RetentionInDays: 90 } });
+  for (const group of Object.values(s.template.findResources("AWS::Logs::LogGroup")))
+    expect(group).toMatchObject({ Properties: { RetentionInDays: 90 } });
   const sts = s.stack.workers.find((w) => w.worker.name === "aws-sts")!;
-  const env = s.template.toJSON().Resources[s.stack.getLogicalId(sts.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
+  const env =
+    s.template.toJSON().Resources[s.stack.getLogicalId(sts.lambda.function.node.defaultChild as never)].Properties.Environment.Variables;
   expect(env.CREDVEND_AWS_MAX_SESSION_SECONDS).toBe("3600");
   expect(env.CREDVEND_AWS_ROLES).toBeUndefined();
   expect(env.CREDVEND_AWS_REVOKE_SESSIONS).toBeUndefined();
@@ -83,7 +90,12 @@ test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the defa
 });
 
 test("unsigned workers are registered without a manifest, with allowUnsigned as configured", () => {
-  const workers = JSON.parse(cfnText(s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties.Environment.Variables.CREDVEND_WORKERS)) as Record<string, unknown>[];
+  const workers = JSON.parse(
+    cfnText(
+      s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties.Environment.Variables
+        .CREDVEND_WORKERS,
+    ),
+  ) as Record<string, unknown>[];
   expect(workers.map((w) => [w.name, w.allowUnsigned, "manifest" in w])).toEqual([
     ["local-tokens", true, false],
     ["aws-sts", true, false],

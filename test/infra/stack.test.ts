@@ -13,7 +13,15 @@ import { REVOCATION_TABLE_KEY } from "../../plugin-workers/aws-sts/dynamodb-revo
 import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
 import { POLICY_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { CEILING_POLICY_ARN, fullConfig, INTROSPECTING_ROLE_ARN, NAMED_ROLE_ARN, PUBLISHER_KEY, synthesize, type Synthesized } from "./infra-fixture.js";
+import {
+  CEILING_POLICY_ARN,
+  fullConfig,
+  INTROSPECTING_ROLE_ARN,
+  NAMED_ROLE_ARN,
+  PUBLISHER_KEY,
+  synthesize,
+  type Synthesized,
+} from "./infra-fixture.js";
 import { cfnText, sortStatements, statement, statementsOf, type Statement } from "./iam-statements.js";
 import { dependencyCycles } from "./template-dependencies.js";
 import { deployTimeValue } from "./lambda-environment.js";
@@ -33,11 +41,16 @@ describe("ledger table", () => {
   test("keys and indexes are exactly ledgerTableDefinition()'s", () => {
     const definition = ledgerTableDefinition("x");
     const table = s.template.toJSON().Resources[logical(s.stack.ledger.table)].Properties;
-    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => (a.AttributeName ?? "").localeCompare(b.AttributeName ?? "");
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+      (a.AttributeName ?? "").localeCompare(b.AttributeName ?? "");
     expect(table.KeySchema).toEqual(definition.KeySchema);
     expect([...table.AttributeDefinitions].sort(byName)).toEqual([...definition.AttributeDefinitions!].sort(byName));
     expect(table.GlobalSecondaryIndexes).toEqual(
-      definition.GlobalSecondaryIndexes!.map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: { ProjectionType: "ALL" } })),
+      definition.GlobalSecondaryIndexes!.map((index) => ({
+        IndexName: index.IndexName,
+        KeySchema: index.KeySchema,
+        Projection: { ProjectionType: "ALL" },
+      })),
     );
   });
 
@@ -53,7 +66,10 @@ describe("ledger table", () => {
   });
 
   test("is retained when the stack is deleted", () => {
-    expect(s.template.toJSON().Resources[logical(s.stack.ledger.table)]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+    expect(s.template.toJSON().Resources[logical(s.stack.ledger.table)]).toMatchObject({
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+    });
   });
 });
 
@@ -108,7 +124,11 @@ describe("least privilege: every statement of every role", () => {
     expect(sortStatements(statementsOf(s.template, s.stack, webhooks!.role))).toEqual(
       sortStatements([
         logs(webhooks!.logGroup.logGroupArn),
-        statement(s.stack, ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ledger.table.tableArn]),
+        statement(
+          s.stack,
+          ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          [ledger.table.tableArn],
+        ),
         ...callWorkers(),
         ...publishAlerts(),
         statement(s.stack, ["secretsmanager:GetSecretValue"], [secrets.webhookSecret.secretArn, secrets.appPrivateKey.secretArn]),
@@ -120,7 +140,10 @@ describe("least privilege: every statement of every role", () => {
     const w = worker("local-tokens");
     const table = s.stack.kindResources.get("local-tokens")!.localTokensTable!.table;
     expect(sortStatements(statementsOf(s.template, s.stack, w.lambda.role))).toEqual(
-      sortStatements([logs(w.lambda.logGroup.logGroupArn), statement(s.stack, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn])]),
+      sortStatements([
+        logs(w.lambda.logGroup.logGroupArn),
+        statement(s.stack, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
+      ]),
     );
   });
 
@@ -142,7 +165,11 @@ describe("least privilege: every statement of every role", () => {
         statement(s.stack, ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], [vended.roleArn, NAMED_ROLE_ARN]),
         statement(s.stack, ["iam:GetRolePolicy", "iam:PutRolePolicy"], [vended.roleArn]),
         // The lock (PutItem/DeleteItem) and the recorded sessions (UpdateItem/GetItem); no Scan, Query or index.
-        statement(s.stack, ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [awsStsLockTable!.table.tableArn]),
+        statement(
+          s.stack,
+          ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          [awsStsLockTable!.table.tableArn],
+        ),
       ]),
     );
   });
@@ -152,7 +179,9 @@ describe("least privilege: every statement of every role", () => {
     const awsSts = worker("aws-sts").lambda.role;
     const roles = [s.stack.vend.role, s.stack.webhooks!.role, ...s.stack.workers.map((w) => w.lambda.role)];
     for (const role of roles) {
-      const onLockTable = statementsOf(s.template, s.stack, role).filter((st) => JSON.stringify(st.resources).includes(JSON.stringify(lockTable)));
+      const onLockTable = statementsOf(s.template, s.stack, role).filter((st) =>
+        JSON.stringify(st.resources).includes(JSON.stringify(lockTable)),
+      );
       expect(onLockTable.length > 0, role.node.path).toBe(role === awsSts);
     }
     const tables = statementsOf(s.template, s.stack, awsSts).filter((st) => st.actions.some((a) => a.startsWith("dynamodb:")));
@@ -173,21 +202,33 @@ describe("least privilege: every statement of every role", () => {
 
   test("the token vault key: only the github worker may seal and open, bound to a credential id; the account only administers", () => {
     const vault = s.stack.kindResources.get("github")!.tokenVault!;
-    const statements = s.template.toJSON().Resources[logical(vault.key)].Properties.KeyPolicy.Statement as { Principal: unknown; Action: string[]; Condition?: unknown }[];
+    const statements = s.template.toJSON().Resources[logical(vault.key)].Properties.KeyPolicy.Statement as {
+      Principal: unknown;
+      Action: string[];
+      Condition?: unknown;
+    }[];
     const uses = statements.filter((st) => st.Action.some((a) => /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|\*)/.test(a)));
     expect(uses.map((st) => ({ ...st, Action: [...st.Action].sort() }))).toEqual([
       expect.objectContaining({
         Principal: { AWS: s.stack.resolve(worker("github").lambda.role.roleArn) },
         Action: ["kms:Decrypt", "kms:Encrypt"],
-        Condition: { "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["credentialId"] }, Null: { "kms:EncryptionContextKeys": "false" } },
+        Condition: {
+          "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["credentialId"] },
+          Null: { "kms:EncryptionContextKeys": "false" },
+        },
       }),
     ]);
-    s.template.hasResourceProperties("AWS::KMS::Key", { Description: Match.stringLikeRegexp("seals GitHub tokens"), EnableKeyRotation: true });
+    s.template.hasResourceProperties("AWS::KMS::Key", {
+      Description: Match.stringLikeRegexp("seals GitHub tokens"),
+      EnableKeyRotation: true,
+    });
   });
 
   test("no role has a managed policy except the vended role's configured ceiling", () => {
     const roles = s.template.findResources("AWS::IAM::Role");
-    const withManaged = Object.entries(roles).filter(([, role]) => (role as { Properties: { ManagedPolicyArns?: unknown[] } }).Properties.ManagedPolicyArns);
+    const withManaged = Object.entries(roles).filter(
+      ([, role]) => (role as { Properties: { ManagedPolicyArns?: unknown[] } }).Properties.ManagedPolicyArns,
+    );
     expect(withManaged.map(([id]) => id)).toEqual([logical(s.stack.kindResources.get("aws-sts")!.vendedRole!.role)]);
     expect(withManaged[0]![1]).toMatchObject({ Properties: { ManagedPolicyArns: [CEILING_POLICY_ARN] } });
   });
@@ -200,18 +241,27 @@ describe("least privilege: every statement of every role", () => {
     // The worker may write this role's inline policy (session revocation): the boundary caps it.
     expect(trust.PermissionsBoundary).toBe(CEILING_POLICY_ARN);
     // One statement or several (CDK merges them under @aws-cdk/aws-iam:minimizePolicies): the same grant.
-    const trusted = (trust.AssumeRolePolicyDocument.Statement as { Effect: string; Principal: unknown; Action: string | string[]; Condition?: unknown }[]).flatMap(
-      (st) => [st.Action].flat().map((action) => ({ Effect: st.Effect, Principal: st.Principal, Action: action, Condition: st.Condition })),
+    const trusted = (
+      trust.AssumeRolePolicyDocument.Statement as { Effect: string; Principal: unknown; Action: string | string[]; Condition?: unknown }[]
+    ).flatMap((st) =>
+      [st.Action].flat().map((action) => ({ Effect: st.Effect, Principal: st.Principal, Action: action, Condition: st.Condition })),
     );
     expect(trusted.sort((a, b) => a.Action.localeCompare(b.Action))).toEqual(
-      ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"].map((Action) => ({ Effect: "Allow", Principal: principal, Action, Condition: undefined })),
+      ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"].map((Action) => ({
+        Effect: "Allow",
+        Principal: principal,
+        Action,
+        Condition: undefined,
+      })),
     );
   });
 });
 
 describe("front doors", () => {
   test("every worker's Function URL requires AWS_IAM; vend and webhooks are public (they authenticate in the app)", () => {
-    const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string; TargetFunctionArn: unknown } }[];
+    const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as {
+      Properties: { AuthType: string; TargetFunctionArn: unknown };
+    }[];
     const auth = new Map(urls.map((u) => [JSON.stringify(u.Properties.TargetFunctionArn), u.Properties.AuthType]));
     const arnOf = (fn: { functionArn: string }) => JSON.stringify(s.stack.resolve(fn.functionArn));
     expect(urls).toHaveLength(s.stack.workers.length + 3);
@@ -228,9 +278,16 @@ describe("front doors", () => {
     expect(permissions.filter((p) => workerArns.has(target(p)))).toEqual([]);
     const introspectionArn = s.stack.resolve(introspection().lambda.function.functionArn);
     // The core's own doors: the public URLs and the schedule's invocation of the sweeper.
-    const publicDoors = new Set([s.stack.vend, s.stack.webhooks!, s.stack.sweeper!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))));
+    const publicDoors = new Set(
+      [s.stack.vend, s.stack.webhooks!, s.stack.sweeper!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))),
+    );
     expect(permissions.filter((p) => !publicDoors.has(target(p))).map((p) => p.Properties)).toEqual([
-      { Action: "lambda:InvokeFunctionUrl", FunctionName: introspectionArn, FunctionUrlAuthType: "AWS_IAM", Principal: INTROSPECTING_ROLE_ARN },
+      {
+        Action: "lambda:InvokeFunctionUrl",
+        FunctionName: introspectionArn,
+        FunctionUrlAuthType: "AWS_IAM",
+        Principal: INTROSPECTING_ROLE_ARN,
+      },
       { Action: "lambda:InvokeFunction", FunctionName: introspectionArn, InvokedViaFunctionUrl: true, Principal: INTROSPECTING_ROLE_ARN },
     ]);
   });
@@ -239,14 +296,19 @@ describe("front doors", () => {
     const roleArn = (role: { roleArn: string }) => cfnText(s.stack.resolve(role.roleArn));
     for (const w of s.stack.workers) {
       const allowed = JSON.parse(cfnText(envOf(w.lambda.function).CREDVEND_ALLOWED_CALLERS)) as string[];
-      expect([w.worker.name, allowed]).toEqual([w.worker.name, [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role), roleArn(s.stack.sweeper!.role)]]);
+      expect([w.worker.name, allowed]).toEqual([
+        w.worker.name,
+        [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role), roleArn(s.stack.sweeper!.role)],
+      ]);
     }
     expect(envOf(introspection().lambda.function)).not.toHaveProperty("CREDVEND_ALLOWED_CALLERS"); // it serves no gRPC
   });
 
   test("the workers naming the core's roles and the core naming the workers' URLs form no dependency cycle", () => {
     expect(dependencyCycles(s.template.toJSON() as never)).toEqual([]);
-    expect(dependencyCycles({ Resources: { A: { Properties: { X: { "Fn::GetAtt": ["B", "Arn"] } } }, B: { DependsOn: "A" } } })).toEqual([["A", "B", "A"]]);
+    expect(dependencyCycles({ Resources: { A: { Properties: { X: { "Fn::GetAtt": ["B", "Arn"] } } }, B: { DependsOn: "A" } } })).toEqual([
+      ["A", "B", "A"],
+    ]);
   });
 });
 
@@ -273,7 +335,8 @@ describe("functions", () => {
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
     expect(Object.keys(groups)).toHaveLength(7);
-    for (const group of Object.values(groups)) expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
+    for (const group of Object.values(groups))
+      expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: "credvend: vend API",
       LoggingConfig: { LogGroup: s.stack.resolve(s.stack.vend.logGroup.logGroupName) },
@@ -283,7 +346,9 @@ describe("functions", () => {
 
 describe("environment wiring", () => {
   test("no function sets NODE_OPTIONS: on a worker it would load code its signature does not cover", () => {
-    const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: { Environment?: { Variables?: object } } }[];
+    const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as {
+      Properties: { Environment?: { Variables?: object } };
+    }[];
     expect(functions).toHaveLength(7);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
@@ -312,8 +377,20 @@ describe("environment wiring", () => {
         manifest: s.folder.manifest,
         signature: s.folder.signature,
       },
-      { name: "aws-sts", url: ref(worker("aws-sts").url.url), providers: ["aws"], functionName: ref(worker("aws-sts").lambda.function.functionArn), allowUnsigned: true },
-      { name: "github", url: ref(worker("github").url.url), providers: ["github"], functionName: ref(worker("github").lambda.function.functionArn), allowUnsigned: true },
+      {
+        name: "aws-sts",
+        url: ref(worker("aws-sts").url.url),
+        providers: ["aws"],
+        functionName: ref(worker("aws-sts").lambda.function.functionArn),
+        allowUnsigned: true,
+      },
+      {
+        name: "github",
+        url: ref(worker("github").url.url),
+        providers: ["github"],
+        functionName: ref(worker("github").lambda.function.functionArn),
+        allowUnsigned: true,
+      },
     ]);
     expect(envOf(s.stack.webhooks!.function).CREDVEND_WORKERS).toEqual(envOf(s.stack.vend.function).CREDVEND_WORKERS);
   });
@@ -373,7 +450,9 @@ describe("signed workers", () => {
   });
 
   test("a signed worker's function refuses a variable its manifest does not allow, so the wiring cannot drift", () => {
-    expect(() => worker("local-tokens").lambda.addEnvironment("NODE_OPTIONS", "--import=x")).toThrow(/NODE_OPTIONS is not in the worker's manifest allowlist/);
+    expect(() => worker("local-tokens").lambda.addEnvironment("NODE_OPTIONS", "--import=x")).toThrow(
+      /NODE_OPTIONS is not in the worker's manifest allowlist/,
+    );
     expect(() => worker("local-tokens").lambda.addEnvironment("EXTRA", "x")).toThrow(/EXTRA is not in the worker's manifest allowlist/);
     expect(envOf(worker("local-tokens").lambda.function)).not.toHaveProperty("EXTRA");
   });
@@ -407,7 +486,9 @@ describe("secrets", () => {
       expect(secret.Properties).toHaveProperty("GenerateSecretString");
     }
     const text = JSON.stringify(s.template.toJSON());
-    expect(text).not.toMatch(/-----BEGIN|"SecretString"|"CREDVEND_WEBHOOK_SECRETS"|"CREDVEND_GITHUB_APP_PRIVATE_KEY"|"GITHUB_APP_PRIVATE_KEY"/);
+    expect(text).not.toMatch(
+      /-----BEGIN|"SecretString"|"CREDVEND_WEBHOOK_SECRETS"|"CREDVEND_GITHUB_APP_PRIVATE_KEY"|"GITHUB_APP_PRIVATE_KEY"/,
+    );
   });
 
   test("secret names are new each time the stack is created (a redeploy after destroy must not meet its secrets pending deletion); the outputs name them", () => {
@@ -418,7 +499,9 @@ describe("secrets", () => {
       .sort();
     expect(names).toEqual(["credvend/test/github-app-private-key-51af3dc0", "credvend/test/github-webhook-secret-51af3dc0"]);
     const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect([outputs.GithubAppPrivateKeySecret!.Value, outputs.GithubWebhookSecret!.Value].map((v) => deployTimeValue(resources, v)).sort()).toEqual(names);
+    expect(
+      [outputs.GithubAppPrivateKeySecret!.Value, outputs.GithubWebhookSecret!.Value].map((v) => deployTimeValue(resources, v)).sort(),
+    ).toEqual(names);
     expect(JSON.stringify(outputs.GithubAppPrivateKeySecret!.Value)).toContain("AWS::StackId");
   });
 });
@@ -428,7 +511,9 @@ describe("alerts and alarms", () => {
     s.template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: s.stack.resolve(s.stack.alerts.key.keyArn) });
     s.template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
     s.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
+      },
     });
     s.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@example.com" });
   });
@@ -441,7 +526,9 @@ describe("alerts and alarms", () => {
       Resource: unknown;
       Condition?: { StringEquals?: unknown; ArnLike?: Record<string, unknown> };
     }
-    const policies = Object.values(s.template.findResources("AWS::SNS::TopicPolicy")) as { Properties: { PolicyDocument: { Statement: TopicStatement[] } } }[];
+    const policies = Object.values(s.template.findResources("AWS::SNS::TopicPolicy")) as {
+      Properties: { PolicyDocument: { Statement: TopicStatement[] } };
+    }[];
     expect(policies).toHaveLength(1);
     const allow = policies[0]!.Properties.PolicyDocument.Statement.filter((st) => st.Effect === "Allow");
     expect(allow).toHaveLength(1);
@@ -456,7 +543,11 @@ describe("alerts and alarms", () => {
   test("every function has an errors, a throttles and a Function URL 5xx alarm; refused workers and failed revocations alarm from the logs; all notify the topic", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
-    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([...Array(7).fill("Errors"), ...Array(7).fill("Throttles"), ...Array(6).fill("Url5xxCount")]);
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      ...Array(7).fill("Errors"),
+      ...Array(7).fill("Throttles"),
+      ...Array(6).fill("Url5xxCount"),
+    ]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "SweeperRevocationFailed",
@@ -487,8 +578,20 @@ describe("alerts and alarms", () => {
 test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
   const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
-    ["AlertTopicArn", "AwsStsWorkerRoleArnawssts", "GithubAppPrivateKeySecret", "GithubWebhookSecret", "IntrospectionUrllocaltokens", "PartnerWebhookUrl", "SecretScanningWebhookUrl", "VendUrl", "VendedRoleArnawssts"].sort(),
+    [
+      "AlertTopicArn",
+      "AwsStsWorkerRoleArnawssts",
+      "GithubAppPrivateKeySecret",
+      "GithubWebhookSecret",
+      "IntrospectionUrllocaltokens",
+      "PartnerWebhookUrl",
+      "SecretScanningWebhookUrl",
+      "VendUrl",
+      "VendedRoleArnawssts",
+    ].sort(),
   );
   expect(cfnText(outputs.IntrospectionUrllocaltokens!.Value)).toBe(cfnText(s.stack.resolve(introspection().url.url)));
-  expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(`${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`);
+  expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(
+    `${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`,
+  );
 });

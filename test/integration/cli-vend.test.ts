@@ -74,7 +74,17 @@ describe("credvend vend", () => {
     const dir = mkdtempSync(join(tmpdir(), "credvend-gh-"));
     process.env.GITHUB_ENV = join(dir, "env");
     process.env.GITHUB_OUTPUT = join(dir, "output");
-    const { code, out, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--format", "github-env", "--audience", "credvend"]);
+    const { code, out, err } = await run([
+      "vend",
+      "--url",
+      stack.url,
+      "--scope",
+      SCOPE,
+      "--format",
+      "github-env",
+      "--audience",
+      "credvend",
+    ]);
     expect(code).toBe(0);
     expect(oidc.audiences.at(-1)).toBe("credvend");
     const lines = out.trim().split("\n");
@@ -91,7 +101,10 @@ describe("credvend vend", () => {
   it("--format credential-process is consumed by the AWS SDK's fromProcess provider", async () => {
     inActionsJob();
     const dir = mkdtempSync(join(tmpdir(), "credvend-aws-"));
-    writeFileSync(join(dir, "config"), `[profile ci]\ncredential_process = node ${BIN} vend --url ${stack.url} --scope ${SCOPE} --format credential-process\n`);
+    writeFileSync(
+      join(dir, "config"),
+      `[profile ci]\ncredential_process = node ${BIN} vend --url ${stack.url} --scope ${SCOPE} --format credential-process\n`,
+    );
     writeFileSync(join(dir, "credentials"), "");
     process.env.AWS_CONFIG_FILE = join(dir, "config");
     process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
@@ -105,11 +118,24 @@ describe("credvend vend", () => {
 describe("credvend vend failures: exit codes and messages, never a secret", () => {
   it.each([
     { name: "no --url", argv: ["vend", "--scope", SCOPE], message: /--url/ },
-    { name: "--url over http to a remote host (the OIDC token would travel in clear text)", argv: ["vend", "--url", "http://vend.example.com", "--scope", SCOPE], message: /--url \(or CREDVEND_URL\): must use https \(http only for loopback: 127\.0\.0\.0\/8, \[::1\], localhost\), not http:\/\/vend\.example\.com/ },
-    { name: "--url not a URL", argv: ["vend", "--url", "vend.example.com", "--scope", SCOPE], message: /--url \(or CREDVEND_URL\): must be an https URL/ },
+    {
+      name: "--url over http to a remote host (the OIDC token would travel in clear text)",
+      argv: ["vend", "--url", "http://vend.example.com", "--scope", SCOPE],
+      message:
+        /--url \(or CREDVEND_URL\): must use https \(http only for loopback: 127\.0\.0\.0\/8, \[::1\], localhost\), not http:\/\/vend\.example\.com/,
+    },
+    {
+      name: "--url not a URL",
+      argv: ["vend", "--url", "vend.example.com", "--scope", SCOPE],
+      message: /--url \(or CREDVEND_URL\): must be an https URL/,
+    },
     { name: "no scope", argv: ["vend", "--url", "http://127.0.0.1:9"], message: /--scope/ },
     { name: "unknown format", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--format", "yaml"], message: /--format/ },
-    { name: "credential-process for github", argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "github:contents-read:acme/web", "--format", "credential-process"], message: /aws: scope/ },
+    {
+      name: "credential-process for github",
+      argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "github:contents-read:acme/web", "--format", "credential-process"],
+      message: /aws: scope/,
+    },
   ])("$name → exit 2 before asking for a token", async ({ argv, message }) => {
     inActionsJob();
     const asked = oidc.audiences.length;
@@ -129,12 +155,15 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
     expect(oidc.audiences).toHaveLength(asked);
   });
 
-  it.each(["http://localhost:9", "http://[::1]:9", "http://127.0.0.2:9"])("--url %s over http is allowed (loopback): no usage error, the call is made", async (url) => {
-    inActionsJob();
-    const { code, err } = await run(["vend", "--url", url, "--scope", SCOPE]);
-    expect(code).toBe(5);
-    expect(err).toContain("cannot reach credvend");
-  });
+  it.each(["http://localhost:9", "http://[::1]:9", "http://127.0.0.2:9"])(
+    "--url %s over http is allowed (loopback): no usage error, the call is made",
+    async (url) => {
+      inActionsJob();
+      const { code, err } = await run(["vend", "--url", url, "--scope", SCOPE]);
+      expect(code).toBe(5);
+      expect(err).toContain("cannot reach credvend");
+    },
+  );
 
   it("outside Actions (no id-token permission) → exit 3, saying how to fix it", async () => {
     delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;

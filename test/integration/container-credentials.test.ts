@@ -37,11 +37,21 @@ describe("GET /v1/aws/container-credentials with the AWS SDK's providers", () =>
     pointSdkAt(`scope=${encodeURIComponent(SCOPE)}&ttlSeconds=900`, await fixture.token());
     const credentials = await fromHttp({})();
     const issued = sts.issued.at(-1)!;
-    expect(credentials).toMatchObject({ accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken });
+    expect(credentials).toMatchObject({
+      accessKeyId: issued.accessKeyId,
+      secretAccessKey: issued.secretAccessKey,
+      sessionToken: issued.sessionToken,
+    });
     expect(credentials.expiration?.toISOString()).toBe(issued.expiration);
 
     const sent = sts.requests.at(-1)!;
-    expect(sent).toMatchObject({ Action: "AssumeRole", RoleArn: ROLE, DurationSeconds: "900", "Tags.member.1.Key": "credvend:repository", "Tags.member.1.Value": "acme/web" });
+    expect(sent).toMatchObject({
+      Action: "AssumeRole",
+      RoleArn: ROLE,
+      DurationSeconds: "900",
+      "Tags.member.1.Key": "credvend:repository",
+      "Tags.member.1.Value": "acme/web",
+    });
     expect(JSON.parse(sent.Policy!).Statement[0].Resource).toEqual(["arn:aws:s3:::acme-web-assets/*"]);
 
     for (const part of [issued.accessKeyId, issued.secretAccessKey, issued.sessionToken]) {
@@ -63,7 +73,9 @@ describe("GET /v1/aws/container-credentials with the AWS SDK's providers", () =>
   });
 
   it("answers the exact key names the SDKs read, with no-store", async () => {
-    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${encodeURIComponent(SCOPE)}`, { headers: { authorization: await fixture.token() } });
+    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${encodeURIComponent(SCOPE)}`, {
+      headers: { authorization: await fixture.token() },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const body = (await response.json()) as Record<string, string>;
@@ -92,7 +104,10 @@ describe("GET /v1/aws/container-credentials refusals: clear JSON errors, nothing
   });
 
   it("a bad ttlSeconds → 400", async () => {
-    expect(await get(`?scope=${SCOPE}&ttlSeconds=ten`, await fixture.token())).toMatchObject({ status: 400, error: { code: "invalid_request" } });
+    expect(await get(`?scope=${SCOPE}&ttlSeconds=ten`, await fixture.token())).toMatchObject({
+      status: 400,
+      error: { code: "invalid_request" },
+    });
   });
 
   it("no token → 401", async () => {
@@ -110,7 +125,9 @@ describe("GET /v1/aws/container-credentials refusals: clear JSON errors, nothing
   it("STS throttling (past the SDK's own retry) → 503 worker_unavailable, nothing recorded as vended", async () => {
     sts.failures.push({ status: 400, code: "Throttling" }, { status: 400, code: "Throttling" });
     const vendsBefore = (await fixture.ledger.auditByTime(ALL_TIME)).filter((e) => e.type === "vend").length;
-    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${SCOPE}`, { headers: { authorization: await fixture.token() } });
+    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${SCOPE}`, {
+      headers: { authorization: await fixture.token() },
+    });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("worker_unavailable");
@@ -119,7 +136,9 @@ describe("GET /v1/aws/container-credentials refusals: clear JSON errors, nothing
 
   it("STS AccessDenied → 502, nothing recorded as vended", async () => {
     sts.failures.push({ status: 403, code: "AccessDenied" });
-    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${SCOPE}`, { headers: { authorization: await fixture.token() } });
+    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${SCOPE}`, {
+      headers: { authorization: await fixture.token() },
+    });
     expect(response.status).toBe(502);
     const failures = (await fixture.ledger.auditByTime(ALL_TIME)).filter((e) => e.type === "failure");
     expect(failures.at(-1)?.reason).toBe("worker_upstream_failed");

@@ -84,7 +84,8 @@ describe("action.yml", () => {
     expect(action.inputs.url!.required && action.inputs.scopes!.required).toBe(true);
     expect(Object.keys(action.outputs)).toEqual(["credential-id", "expires-at", "credential"]);
     // Every output reads a step output the CLI writes.
-    for (const output of Object.values(action.outputs)) expect(output.value).toMatch(/^\$\{\{ steps\.vend\.outputs\.(credential-id|expires-at|credential) \}\}$/);
+    for (const output of Object.values(action.outputs))
+      expect(output.value).toMatch(/^\$\{\{ steps\.vend\.outputs\.(credential-id|expires-at|credential) \}\}$/);
     // No input is pasted into a script.
     for (const step of action.runs.steps) expect(step.run).not.toContain("${{ inputs.");
   });
@@ -109,7 +110,11 @@ describe("action.yml", () => {
   });
 
   it("github-env: masks the secrets and exports AWS credentials to later steps", async () => {
-    const step = await runStep({ url: stack.url, scopes: "aws:s3-read:acme-web-assets\naws:s3-write:acme-web-assets/builds/*", "ttl-seconds": "900" });
+    const step = await runStep({
+      url: stack.url,
+      scopes: "aws:s3-read:acme-web-assets\naws:s3-write:acme-web-assets/builds/*",
+      "ttl-seconds": "900",
+    });
     expect(step.code).toBe(0);
     const issued = stack.sts.issued.at(-1)!;
     const secrets = [issued.accessKeyId, issued.secretAccessKey, issued.sessionToken];
@@ -127,7 +132,11 @@ describe("action.yml", () => {
     const step = await runStep({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", format: "github-output" });
     expect(step.code).toBe(0);
     const issued = stack.sts.issued.at(-1)!;
-    expect(JSON.parse(step.outputs.credential!)).toEqual({ accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken });
+    expect(JSON.parse(step.outputs.credential!)).toEqual({
+      accessKeyId: issued.accessKeyId,
+      secretAccessKey: issued.secretAccessKey,
+      sessionToken: issued.sessionToken,
+    });
     expect(step.stdout).toContain(`::add-mask::${issued.secretAccessKey}`);
     expect(step.env).toEqual({});
   });

@@ -34,15 +34,26 @@ function revocationEndpoint() {
     const status = script.shift() ?? 204;
     return status === 204 ? c.body(null, 204) : c.json({ message: "nope" }, status as 401 | 500);
   });
-  return { seen, answer: (...s: number[]) => script.push(...s), fetch: async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+  return {
+    seen,
+    answer: (...s: number[]) => script.push(...s),
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)),
+  };
 }
 
 function setup(options: { vault?: TokenVault } = {}) {
-  const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
+  const credentials = loadGitHubAppCredentials({
+    GITHUB_APP_ID: github.appId,
+    GITHUB_APP_PRIVATE_KEY: github.privateKey,
+    GITHUB_API_URL: github.url,
+  })!;
   const endpoint = revocationEndpoint();
   const store = new MemoryVaultStore();
   const vault = options.vault ?? new TokenVault(new AesGcmSealer(randomBytes(32)), store);
-  const worker = createGitHubWorker({ app: new GitHubApp(credentials), revocation: { vault, apiUrl: "http://github.test", fetch: endpoint.fetch } });
+  const worker = createGitHubWorker({
+    app: new GitHubApp(credentials),
+    revocation: { vault, apiUrl: "http://github.test", fetch: endpoint.fetch },
+  });
   const client = inMemoryWorkerClient(worker, { maxRetries: 0 });
   const vend = async (credentialId = randomUUID()) => {
     const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: { repository: "acme/web" }, ttlSeconds: 3600 };
@@ -101,7 +112,11 @@ describe("github worker revocation", () => {
   });
 
   it("without a vault: Revoke is still advertised (one signed manifest) but refuses, naming the manual way", async () => {
-    const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
+    const credentials = loadGitHubAppCredentials({
+      GITHUB_APP_ID: github.appId,
+      GITHUB_APP_PRIVATE_KEY: github.privateKey,
+      GITHUB_API_URL: github.url,
+    })!;
     const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
     expect((await client.describe()).capabilities).toContain("revoke");
     const error = await client
@@ -136,11 +151,15 @@ describe("token vault sealing", () => {
     const sealer = new KmsSealer(kms, "alias/credvend-github-tokens");
     expect(await sealer.seal(new TextEncoder().encode("ghs_secret"), "cred-1")).toEqual(Uint8Array.from([1, 2, 3]));
     expect(mock.commandCalls(EncryptCommand)[0]!.args[0].input).toEqual({
-      KeyId: "alias/credvend-github-tokens", Plaintext: new TextEncoder().encode("ghs_secret"), EncryptionContext: { credentialId: "cred-1" },
+      KeyId: "alias/credvend-github-tokens",
+      Plaintext: new TextEncoder().encode("ghs_secret"),
+      EncryptionContext: { credentialId: "cred-1" },
     });
     await sealer.open(Uint8Array.from([1, 2, 3]), "cred-1");
     expect(mock.commandCalls(DecryptCommand)[0]!.args[0].input).toEqual({
-      KeyId: "alias/credvend-github-tokens", CiphertextBlob: Uint8Array.from([1, 2, 3]), EncryptionContext: { credentialId: "cred-1" },
+      KeyId: "alias/credvend-github-tokens",
+      CiphertextBlob: Uint8Array.from([1, 2, 3]),
+      EncryptionContext: { credentialId: "cred-1" },
     });
   });
 });
@@ -152,11 +171,14 @@ describe("DynamoDbVaultStore on dynalite", () => {
   beforeAll(async () => {
     dynamo = await startDynalite();
     client = localDynamoClient(dynamo.endpoint);
-    await client.send(new CreateTableCommand({
-      TableName: table, BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "credentialId", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "credentialId", KeyType: "HASH" }],
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "credentialId", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "credentialId", KeyType: "HASH" }],
+      }),
+    );
   });
   afterAll(async () => {
     client?.destroy();

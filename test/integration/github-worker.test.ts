@@ -23,7 +23,11 @@ beforeEach(() => {
 });
 
 function setup(configured = true) {
-  const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url });
+  const credentials = loadGitHubAppCredentials({
+    GITHUB_APP_ID: github.appId,
+    GITHUB_APP_PRIVATE_KEY: github.privateKey,
+    GITHUB_API_URL: github.url,
+  });
   const app = configured && credentials ? new GitHubApp(credentials) : undefined;
   const client = inMemoryWorkerClient(createGitHubWorker(app ? { app } : {}), { maxRetries: 0 });
   const vend = async (scopes: string[], ttlSeconds = 3600) => {
@@ -60,27 +64,50 @@ describe("github validate", () => {
   }
 
   it("flags sensitive write permissions as high risk", async () => {
-    const analyses = await setup().client.analyze({ scopes: ["github:contents-read:acme/web", "github:issues-write:acme/web", "github:workflows-write:acme/web"].map(parseScope), subject: SUBJECT, ttlSeconds: 3600 });
+    const analyses = await setup().client.analyze({
+      scopes: ["github:contents-read:acme/web", "github:issues-write:acme/web", "github:workflows-write:acme/web"].map(parseScope),
+      subject: SUBJECT,
+      ttlSeconds: 3600,
+    });
     expect(analyses.map((a) => a.risk)).toEqual(["low", "medium", "high"]);
   });
 });
 
 describe("github vend", () => {
   it("mints ONE token for several scopes, narrowed to the named repositories and permissions", async () => {
-    const result = await setup().vend(["github:contents-read:acme/web", "github:pull-requests-write:acme/web", "github:contents-read:acme/api", "github:issues-read:acme/web"]);
-    expect(tokenCalls()).toEqual([{ method: "POST", path: "/app/installations/77/access_tokens", body: { repositories: ["api", "web"], permissions: { contents: "read", issues: "read", pull_requests: "write" } } }]);
+    const result = await setup().vend([
+      "github:contents-read:acme/web",
+      "github:pull-requests-write:acme/web",
+      "github:contents-read:acme/api",
+      "github:issues-read:acme/web",
+    ]);
+    expect(tokenCalls()).toEqual([
+      {
+        method: "POST",
+        path: "/app/installations/77/access_tokens",
+        body: { repositories: ["api", "web"], permissions: { contents: "read", issues: "read", pull_requests: "write" } },
+      },
+    ]);
     expect(github.requests[0]).toMatchObject({ method: "GET", path: "/repos/acme/api/installation" });
     expect(result.credential).toEqual({ token: github.nextToken });
     expect(result.credential.token?.length).toBeGreaterThan(500);
     expect(result.expiresAt.getTime() - Date.now()).toBeGreaterThan(3500_000);
-    expect(JSON.parse(result.upstreamRef)).toEqual({ installationId: 77, owner: "acme", repositories: ["api", "web"], permissions: { contents: "read", issues: "read", pull_requests: "write" } });
+    expect(JSON.parse(result.upstreamRef)).toEqual({
+      installationId: 77,
+      owner: "acme",
+      repositories: ["api", "web"],
+      permissions: { contents: "read", issues: "read", pull_requests: "write" },
+    });
     expect(result.upstreamRef).not.toContain(github.nextToken);
   });
 
   it("write covers read for the same permission, and read is never widened to write", async () => {
     await setup().vend(["github:contents-read:acme/web", "github:contents-write:acme/web"]);
     await setup().vend(["github:contents-read:acme/web"]);
-    expect(tokenCalls().map((c) => (c.body as { permissions: unknown }).permissions)).toEqual([{ contents: "write" }, { contents: "read" }]);
+    expect(tokenCalls().map((c) => (c.body as { permissions: unknown }).permissions)).toEqual([
+      { contents: "write" },
+      { contents: "read" },
+    ]);
   });
 
   it("keeps repository names as written, one per name whatever the case", async () => {
@@ -102,9 +129,21 @@ describe("github vend", () => {
   });
 
   const manualUrls = [
-    { name: "an organization's installation: its settings page under the organization", scope: "github:contents-read:acme/web", url: "https://github.com/organizations/acme/settings/installations/77" },
-    { name: "a user's installation: the user's installation settings page", scope: "github:contents-read:octocat/dotfiles", url: "https://github.com/settings/installations/78" },
-    { name: "an installation answer without an account: the installation settings page", scope: "github:contents-read:ghost/web", url: "https://github.com/settings/installations/79" },
+    {
+      name: "an organization's installation: its settings page under the organization",
+      scope: "github:contents-read:acme/web",
+      url: "https://github.com/organizations/acme/settings/installations/77",
+    },
+    {
+      name: "a user's installation: the user's installation settings page",
+      scope: "github:contents-read:octocat/dotfiles",
+      url: "https://github.com/settings/installations/78",
+    },
+    {
+      name: "an installation answer without an account: the installation settings page",
+      scope: "github:contents-read:ghost/web",
+      url: "https://github.com/settings/installations/79",
+    },
   ];
   for (const { name, scope, url } of manualUrls) {
     it(`manual revocation URL of ${name}`, async () => {
@@ -122,14 +161,41 @@ describe("github vend", () => {
   }
 
   const refusals: { name: string; scopes: string[]; ttl?: number; error: RegExp; kind: WorkerError["kind"]; calls: number }[] = [
-    { name: "a repository outside the installation", scopes: ["github:contents-read:acme/secret-repo"], error: /outside the App's installation.*not accessible to the parent installation/, kind: "invalid_request", calls: 1 },
-    { name: "an owner without the App", scopes: ["github:contents-read:other/web"], error: /not installed on other\/web/, kind: "invalid_request", calls: 0 },
-    { name: "two owners", scopes: ["github:contents-read:acme/web", "github:contents-read:other/web"], error: /one owner's repositories/, kind: "invalid_request", calls: 0 },
-    { name: "a TTL under GitHub's hour", scopes: ["github:contents-read:acme/web"], ttl: 900, error: /cannot be shortened, but 900s was granted/, kind: "invalid_request", calls: 0 },
+    {
+      name: "a repository outside the installation",
+      scopes: ["github:contents-read:acme/secret-repo"],
+      error: /outside the App's installation.*not accessible to the parent installation/,
+      kind: "invalid_request",
+      calls: 1,
+    },
+    {
+      name: "an owner without the App",
+      scopes: ["github:contents-read:other/web"],
+      error: /not installed on other\/web/,
+      kind: "invalid_request",
+      calls: 0,
+    },
+    {
+      name: "two owners",
+      scopes: ["github:contents-read:acme/web", "github:contents-read:other/web"],
+      error: /one owner's repositories/,
+      kind: "invalid_request",
+      calls: 0,
+    },
+    {
+      name: "a TTL under GitHub's hour",
+      scopes: ["github:contents-read:acme/web"],
+      ttl: 900,
+      error: /cannot be shortened, but 900s was granted/,
+      kind: "invalid_request",
+      calls: 0,
+    },
   ];
   for (const { name, scopes, ttl, error, kind, calls } of refusals) {
     it(`refuses ${name}`, async () => {
-      const caught = await setup().vend(scopes, ttl).catch((e: unknown) => e);
+      const caught = await setup()
+        .vend(scopes, ttl)
+        .catch((e: unknown) => e);
       expect(caught).toBeInstanceOf(WorkerError);
       expect((caught as WorkerError).kind).toBe(kind);
       expect((caught as WorkerError).message).toMatch(error);
@@ -146,8 +212,14 @@ describe("github vend", () => {
   ] as const;
   for (const failure of failures) {
     it(`maps GitHub ${failure.status} on the token endpoint to ${failure.kind}`, async () => {
-      github.tokenFailures.push({ status: failure.status, ...("body" in failure ? { body: failure.body } : {}), ...("headers" in failure ? { headers: failure.headers } : {}) });
-      const caught = await setup().vend(["github:contents-read:acme/web"]).catch((e: unknown) => e);
+      github.tokenFailures.push({
+        status: failure.status,
+        ...("body" in failure ? { body: failure.body } : {}),
+        ...("headers" in failure ? { headers: failure.headers } : {}),
+      });
+      const caught = await setup()
+        .vend(["github:contents-read:acme/web"])
+        .catch((e: unknown) => e);
       expect((caught as WorkerError).kind).toBe(failure.kind);
     });
   }
@@ -155,11 +227,17 @@ describe("github vend", () => {
   it("a hung GitHub answers unavailable within the request deadline", async () => {
     github.hang = true;
     try {
-      const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
+      const credentials = loadGitHubAppCredentials({
+        GITHUB_APP_ID: github.appId,
+        GITHUB_APP_PRIVATE_KEY: github.privateKey,
+        GITHUB_API_URL: github.url,
+      })!;
       const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials, { timeoutMs: 300 }) }), { maxRetries: 0 });
       const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: SUBJECT, ttlSeconds: 3600 };
       const prepared = await client.prepare(request);
-      const caught = await client.vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized }).catch((e: unknown) => e);
+      const caught = await client
+        .vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized })
+        .catch((e: unknown) => e);
       expect((caught as WorkerError).kind).toBe("unavailable");
     } finally {
       github.hang = false;
@@ -169,11 +247,17 @@ describe("github vend", () => {
   it("a wrong App key is refused by GitHub and reported without the key", async () => {
     const other = await startFakeGitHubApi();
     try {
-      const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: other.privateKey, GITHUB_API_URL: github.url })!;
+      const credentials = loadGitHubAppCredentials({
+        GITHUB_APP_ID: github.appId,
+        GITHUB_APP_PRIVATE_KEY: other.privateKey,
+        GITHUB_API_URL: github.url,
+      })!;
       const client = inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
       const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: SUBJECT, ttlSeconds: 3600 };
       const prepared = await client.prepare(request);
-      const caught = await client.vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized }).catch((e: unknown) => e);
+      const caught = await client
+        .vend({ ...request, credentialId: "c", serialized: prepared.serialized!.serialized })
+        .catch((e: unknown) => e);
       expect((caught as WorkerError).kind).toBe("upstream_failed");
       expect(String((caught as WorkerError).message)).not.toContain("PRIVATE KEY");
     } finally {
@@ -194,7 +278,11 @@ describe("github config", () => {
   it("is undefined when nothing is set, and refuses half a configuration", () => {
     expect(loadGitHubAppCredentials({})).toBeUndefined();
     expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1" })).toThrow(ConfigError);
-    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "not a key" })).toThrow(/expected a PEM private key/);
-    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "k", GITHUB_API_URL: "ftp://x" })).toThrow(/GITHUB_API_URL/);
+    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "not a key" })).toThrow(
+      /expected a PEM private key/,
+    );
+    expect(() => loadGitHubAppCredentials({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "k", GITHUB_API_URL: "ftp://x" })).toThrow(
+      /GITHUB_API_URL/,
+    );
   });
 });

@@ -39,7 +39,12 @@ function faultyPorts(crashAt: number | undefined) {
 
 function movableClock() {
   let offsetMs = 0;
-  return { now: () => new Date(Date.now() + offsetMs), advance: (ms: number) => void (offsetMs += ms) };
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance: (ms: number) => {
+      offsetMs += ms;
+    },
+  };
 }
 
 async function run(crashAt: number | undefined) {
@@ -65,14 +70,29 @@ describe("leak response: a crash at each port call, then the next delivery or sw
   it("a run without faults makes the expected port calls", () => {
     expect(steps).toEqual([
       // Seen before: under its delivery id, and under the signed alert (a replay with a fresh id).
-      "ledger.hasDelivery", "ledger.hasDelivery", "ledger.findByTokenHashes", "ledger.recordDetection", "ledger.claimInvalidation",
-      "ledger.completeInvalidation", "ledger.appendAudit", "notifier.notify", "ledger.markAnnounced", "ledger.recordDelivery", "ledger.recordDelivery",
-      "ledger.dueAlerts", "ledger.dueDetections", "ledger.dueAlerts", "ledger.dueDetections", "ledger.dueAlerts",
-      "ledger.dueDetections", "ledger.dueAlerts", "ledger.dueDetections",
+      "ledger.hasDelivery",
+      "ledger.hasDelivery",
+      "ledger.findByTokenHashes",
+      "ledger.recordDetection",
+      "ledger.claimInvalidation",
+      "ledger.completeInvalidation",
+      "ledger.appendAudit",
+      "notifier.notify",
+      "ledger.markAnnounced",
+      "ledger.recordDelivery",
+      "ledger.recordDelivery",
+      "ledger.dueAlerts",
+      "ledger.dueDetections",
+      "ledger.dueAlerts",
+      "ledger.dueDetections",
+      "ledger.dueAlerts",
+      "ledger.dueDetections",
+      "ledger.dueAlerts",
+      "ledger.dueDetections",
     ]);
   });
 
-  const leakPath = steps.filter((step, i) => i < steps.indexOf("ledger.dueAlerts"));
+  const leakPath = steps.filter((_step, i) => i < steps.indexOf("ledger.dueAlerts"));
   it.each(leakPath.map((step, i) => ({ n: i + 1, step })))("crash at call $n ($step)", async ({ n, step }) => {
     const { ports, fixture, record, first } = await run(n);
     // 2xx once recorded; a 5xx only when the crash hit before the detection was stored.
@@ -104,7 +124,11 @@ describe("leak response: upstream failures", () => {
     }
     expect(fixture.upstream.calls).toHaveLength(4);
     expect(fixture.upstream.revoked).toEqual([record.credentialId]);
-    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "revoked", outcome: "revoked_on_detection", invalidation: { attempts: 3 } });
+    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({
+      state: "revoked",
+      outcome: "revoked_on_detection",
+      invalidation: { attempts: 3 },
+    });
     expect(fixture.notifications.map((n) => n.kind)).toEqual(["revoked_on_detection"]);
   });
 
@@ -120,7 +144,11 @@ describe("leak response: upstream failures", () => {
     }
     expect(fixture.upstream.calls).toHaveLength(6);
     expect(fixture.upstream.revoked).toEqual([]);
-    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "failed", outcome: "revoke_failed", invalidation: { attempts: 6 } });
+    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({
+      state: "failed",
+      outcome: "revoke_failed",
+      invalidation: { attempts: 6 },
+    });
     expect(fixture.notifications.map((n) => [n.kind, n.urgency])).toEqual([["revoke_failed", "high"]]);
     expect(fixture.notifications[0]!.details.action).toContain(`revoke credential ${record.credentialId} by hand`);
     // Detected again later: audited, no new branch, no new alert.

@@ -45,7 +45,13 @@ afterAll(async () => {
   await github?.close();
 });
 
-const stsClient = () => new STSClient({ region: "eu-west-1", endpoint: sts.url, maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
+const stsClient = () =>
+  new STSClient({
+    region: "eu-west-1",
+    endpoint: sts.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" },
+  });
 const awsWorker = (iam?: IAMClient) =>
   inMemoryWorkerClient(
     createAwsStsWorker({
@@ -55,9 +61,14 @@ const awsWorker = (iam?: IAMClient) =>
     }),
     { maxRetries: 0 },
   );
-const iamClient = () => new IAMClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
+const iamClient = () =>
+  new IAMClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
 const githubWorker = () => {
-  const credentials = loadGitHubAppCredentials({ GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY: github.privateKey, GITHUB_API_URL: github.url })!;
+  const credentials = loadGitHubAppCredentials({
+    GITHUB_APP_ID: github.appId,
+    GITHUB_APP_PRIVATE_KEY: github.privateKey,
+    GITHUB_API_URL: github.url,
+  })!;
   return inMemoryWorkerClient(createGitHubWorker({ app: new GitHubApp(credentials) }), { maxRetries: 0 });
 };
 
@@ -76,7 +87,10 @@ async function vendThenLeak(worker: PluginClient, provider: string, scope: strin
     maxAttempts: 1,
   });
   const secret = Object.values(credential).at(-1)!;
-  const result = await handler.handle({ tokenHash: tokenHash(secret), source: { channel: "secret_scanning_alert", repository: "acme/web" } });
+  const result = await handler.handle({
+    tokenHash: tokenHash(secret),
+    source: { channel: "secret_scanning_alert", repository: "acme/web" },
+  });
   const audit = await fixture.ledger.auditByCredential(credentialId);
   return { result, notifications, audit, record: await fixture.ledger.getCredential(credentialId) };
 }
@@ -87,7 +101,11 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
     expect(result.outcome).toBe("manual_revoke_required");
     expect(record?.manualRevocationUrl).toBe(REVOKE_SESSIONS);
     expect(notifications).toHaveLength(1);
-    expect(notifications[0]).toMatchObject({ kind: "manual_revoke_required", urgency: "high", details: { provider: "aws", manualRevocationUrl: REVOKE_SESSIONS } });
+    expect(notifications[0]).toMatchObject({
+      kind: "manual_revoke_required",
+      urgency: "high",
+      details: { provider: "aws", manualRevocationUrl: REVOKE_SESSIONS },
+    });
     expect(audit.find((e) => e.type === "manual")?.details).toMatchObject({ manualRevocationUrl: REVOKE_SESSIONS });
   });
 
@@ -102,7 +120,9 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
   it("aws-sts, revocable but IAM refuses: the revoke_failed alert links to the same tab", async () => {
     const iam = iamClient();
     const iamMock = mockClient(iam);
-    iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+    iamMock
+      .on(GetRolePolicyCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
     try {
       const { result, notifications } = await vendThenLeak(awsWorker(iam), "aws", "aws:s3-read:acme-web-assets", 900);
       expect(result.outcome).toBe("revoke_failed");
@@ -117,15 +137,25 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
     const iam = iamClient();
     const iamMock = mockClient(iam);
     const soon = new Date(Date.now() + 1800_000);
-    const full = denyDocument(Array.from({ length: 200 }, (_, i) => ({ userId: `AROAEXAMPLEID:${"x".repeat(40)}-${i}`, expiresAt: soon })), new Date())!;
-    iamMock.on(GetRolePolicyCommand).resolves({ RoleName: "credvend-ci", PolicyName: REVOKED_SESSIONS_POLICY, PolicyDocument: encodeURIComponent(full) });
+    const full = denyDocument(
+      Array.from({ length: 200 }, (_, i) => ({ userId: `AROAEXAMPLEID:${"x".repeat(40)}-${i}`, expiresAt: soon })),
+      new Date(),
+    )!;
+    iamMock
+      .on(GetRolePolicyCommand)
+      .resolves({ RoleName: "credvend-ci", PolicyName: REVOKED_SESSIONS_POLICY, PolicyDocument: encodeURIComponent(full) });
     try {
       const { result, notifications, record, audit } = await vendThenLeak(awsWorker(iam), "aws", "aws:s3-read:acme-web-assets", 900);
       expect(result.outcome).toBe("revoke_failed");
       expect(record?.state).toBe("failed");
       expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
       expect(notifications).toHaveLength(1);
-      expect(notifications[0]).toMatchObject({ kind: "revoke_failed", urgency: "high", title: expect.stringContaining("ACTION REQUIRED"), details: { manualRevocationUrl: REVOKE_SESSIONS } });
+      expect(notifications[0]).toMatchObject({
+        kind: "revoke_failed",
+        urgency: "high",
+        title: expect.stringContaining("ACTION REQUIRED"),
+        details: { manualRevocationUrl: REVOKE_SESSIONS },
+      });
       expect(audit.find((e) => e.type === "failure")?.details).toMatchObject({ error: "worker_upstream_failed" });
     } finally {
       iamMock.restore();

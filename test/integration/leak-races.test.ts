@@ -27,9 +27,12 @@ async function freshLedger(): Promise<DynamoDbLedger> {
 /** A clock the test moves forward. */
 function movableClock() {
   let offsetMs = 0;
-  return { now: () => new Date(Date.now() + offsetMs), advance: (ms: number) => {
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance: (ms: number) => {
       offsetMs += ms;
-    } };
+    },
+  };
 }
 
 const outcomes = async (responses: Response[]) =>
@@ -45,8 +48,10 @@ describe("leak response races on dynalite", () => {
       fixture.app.request("/webhooks/github/secret-scanning", {
         method: "POST",
         headers: {
-          "content-type": "application/json", "x-github-event": "secret_scanning_alert",
-          "x-github-delivery": randomUUID(), "x-hub-signature-256": fixture.github.signWebhook(body),
+          "content-type": "application/json",
+          "x-github-event": "secret_scanning_alert",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": fixture.github.signWebhook(body),
         },
         body,
       });
@@ -80,7 +85,14 @@ describe("leak response races on dynalite", () => {
     const { secret, record } = await fixture.issue();
     // What a process that died right after winning the claim leaves behind.
     const now = clock.now();
-    expect(await fixture.ledger.claimInvalidation({ credentialId: record.credentialId, claimId: "dead-process", now, leaseUntil: new Date(now.getTime() + 30_000) })).toBe(true);
+    expect(
+      await fixture.ledger.claimInvalidation({
+        credentialId: record.credentialId,
+        claimId: "dead-process",
+        now,
+        leaseUntil: new Date(now.getTime() + 30_000),
+      }),
+    ).toBe(true);
 
     expect(await (await fixture.deliverAlert(secret)).json()).toMatchObject({ outcome: "in_progress" });
     expect(fixture.upstream.calls).toEqual([]);
@@ -143,7 +155,10 @@ describe("leak response races on dynalite", () => {
   it("partner batches with the same token delivered concurrently revoke it once", async () => {
     const fixture = await createLeakFixture({ ledger: await freshLedger() });
     const { secret, record } = await fixture.issue();
-    const batch = [{ token: secret, type: "credvend_token" }, { token: secret, type: "credvend_token" }];
+    const batch = [
+      { token: secret, type: "credvend_token" },
+      { token: secret, type: "credvend_token" },
+    ];
     const responses = await Promise.all(Array.from({ length: 10 }, () => fixture.postPartner(batch)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(fixture.upstream.calls).toEqual([record.credentialId]);

@@ -76,7 +76,10 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         { case: "revoked, no scopes, empty subject", record: makeRecord({ state: "revoked", scopes: [], subject: {} }) },
         {
           case: "with the worker's manual revocation URL",
-          record: makeRecord({ manualRevocationUrl: "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend?section=revoke_sessions" }),
+          record: makeRecord({
+            manualRevocationUrl:
+              "https://console.aws.amazon.com/iam/home?account=123456789012#/roles/details/credvend?section=revoke_sessions",
+          }),
         },
         {
           case: "empty upstream ref, non-ASCII claim",
@@ -109,7 +112,12 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         await ledger.recordIssued(b);
         const unknown = [randomHash("unknown"), randomHash("unknown")];
         const found = await ledger.findByTokenHashes([
-          a.tokenHashes[0]!, unknown[0]!, b.tokenHashes[1]!, a.tokenHashes[2]!, unknown[1]!, a.tokenHashes[0]!,
+          a.tokenHashes[0]!,
+          unknown[0]!,
+          b.tokenHashes[1]!,
+          a.tokenHashes[2]!,
+          unknown[1]!,
+          a.tokenHashes[0]!,
         ]);
         expect(Object.fromEntries(found)).toStrictEqual({
           [a.tokenHashes[0]!]: a,
@@ -123,9 +131,7 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
       });
 
       it("findByTokenHashes handles 1,000 hashes at once", async () => {
-        const records = Array.from({ length: 10 }, () =>
-          makeRecord({ tokenHashes: Array.from({ length: 50 }, () => randomHash()) }),
-        );
+        const records = Array.from({ length: 10 }, () => makeRecord({ tokenHashes: Array.from({ length: 50 }, () => randomHash()) }));
         for (const record of records) await ledger.recordIssued(record);
         const known = records.flatMap((r) => r.tokenHashes.map((hash) => ({ hash, id: r.credentialId })));
         const unknown = Array.from({ length: 500 }, () => randomHash("unknown"));
@@ -186,8 +192,12 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         const [a, b] = [randomUUID(), randomUUID()];
         const repository = newRepository();
         const vend = event({
-          type: "vend", at: iso(t0), credentialId: a, repository,
-          scopes: ["aws:s3-read:acme-web-assets"], subject: { repository, actor: "octocat" },
+          type: "vend",
+          at: iso(t0),
+          credentialId: a,
+          repository,
+          scopes: ["aws:s3-read:acme-web-assets"],
+          subject: { repository, actor: "octocat" },
           details: { ttlClamp: "900s" },
         });
         const detect = event({ type: "detect", at: iso(t0 + HOUR), credentialId: a, repository, reason: "secret_scanning" });
@@ -280,9 +290,13 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         const t0 = newWindow();
         const repository = newRepository();
         const deny = event({
-          type: "deny", at: iso(t0), repository,
-          scopes: ["aws:s3-write:acme-web-assets/*"], subject: { repository, ref: "refs/heads/feature" },
-          reason: "scope_denied", details: { deniedScope: "aws:s3-write:acme-web-assets/*" },
+          type: "deny",
+          at: iso(t0),
+          repository,
+          scopes: ["aws:s3-write:acme-web-assets/*"],
+          subject: { repository, ref: "refs/heads/feature" },
+          reason: "scope_denied",
+          details: { deniedScope: "aws:s3-write:acme-web-assets/*" },
         });
         await ledger.appendAudit(deny);
         const range = { from: iso(t0), to: iso(t0 + 1) };
@@ -306,7 +320,13 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
       describe("appendAuditOnce", () => {
         it("stores the first of any number of concurrent repeats, and says which call wrote it", async () => {
           const t0 = newWindow();
-          const summary = event({ type: "deny_flood", at: iso(t0), eventId: `deny_flood-${randomUUID()}`, repository: newRepository(), details: { n: "0" } });
+          const summary = event({
+            type: "deny_flood",
+            at: iso(t0),
+            eventId: `deny_flood-${randomUUID()}`,
+            repository: newRepository(),
+            details: { n: "0" },
+          });
           const repeats = Array.from({ length: 10 }, (_, i) => ({ ...summary, details: { n: String(i) } }));
           const wrote = await Promise.all(repeats.map((e) => ledger.appendAuditOnce(e)));
           expect(wrote.filter(Boolean)).toHaveLength(1);

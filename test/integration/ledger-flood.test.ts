@@ -9,7 +9,13 @@ import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/d
 import { createVendFixture } from "../support/vend-fixture.js";
 
 const REQUESTS = 10_000;
-const WRITE_COMMANDS = new Set(["PutItemCommand", "BatchWriteItemCommand", "UpdateItemCommand", "DeleteItemCommand", "TransactWriteItemsCommand"]);
+const WRITE_COMMANDS = new Set([
+  "PutItemCommand",
+  "BatchWriteItemCommand",
+  "UpdateItemCommand",
+  "DeleteItemCommand",
+  "TransactWriteItemsCommand",
+]);
 
 describe("ledger flood on DynamoDB: any GitHub repository can flood the ledger", () => {
   let dynamo: LocalDynamo;

@@ -45,9 +45,7 @@ afterAll(async () => {
   if ("close" in dynamoDbLocal) await dynamoDbLocal.close();
 });
 
-const servers: { name: string; start: () => Promise<LocalDynamo> }[] = [
-  { name: "dynalite", start: () => startDynalite() },
-];
+const servers: { name: string; start: () => Promise<LocalDynamo> }[] = [{ name: "dynalite", start: () => startDynalite() }];
 if ("skipped" in dynamoDbLocal) {
   describe.skip(`DynamoDbLedger on DynamoDB Local — skipped: ${dynamoDbLocal.skipped}`, () => {
     it("CredentialLedger contract and DynamoDB-specific tests", () => {});
@@ -123,9 +121,7 @@ for (const server of servers) {
       const recordTtl = String(Date.parse(record.expiresAt) / 1000 + days * DAY_SECONDS);
       expect(await ttlOf(`CRED#${record.credentialId}`, "CRED")).toBe(recordTtl);
       for (const hash of record.tokenHashes) expect(await ttlOf(`HASH#${hash}`, "HASH")).toBe(recordTtl);
-      expect(await ttlOf(`CRED#${record.credentialId}`, `EVENT#${at}#${eventId}`)).toBe(
-        String(Date.parse(at) / 1000 + days * DAY_SECONDS),
-      );
+      expect(await ttlOf(`CRED#${record.credentialId}`, `EVENT#${at}#${eventId}`)).toBe(String(Date.parse(at) / 1000 + days * DAY_SECONDS));
     });
 
     it.each([
@@ -147,8 +143,11 @@ for (const server of servers) {
         new PutItemCommand({
           TableName: tableName,
           Item: {
-            pk: { S: `HASH#${hash}` }, sk: { S: "HASH" }, kind: { S: "lookup" },
-            tokenHash: { S: hash }, credentialId: { S: credentialId },
+            pk: { S: `HASH#${hash}` },
+            sk: { S: "HASH" },
+            kind: { S: "lookup" },
+            tokenHash: { S: hash },
+            credentialId: { S: credentialId },
           },
         }),
       );
@@ -160,7 +159,10 @@ for (const server of servers) {
       const { client, tableName, ledger } = await setUp();
       const day = "2031-06-01";
       const events = Array.from({ length: 48 }, (_, i) => ({
-        eventId: randomUUID(), type: "deny" as const, at: `${day}T10:${String(i).padStart(2, "0")}:00.000Z`, reason: "scope_denied",
+        eventId: randomUUID(),
+        type: "deny" as const,
+        at: `${day}T10:${String(i).padStart(2, "0")}:00.000Z`,
+        reason: "scope_denied",
       }));
       for (const event of events) await ledger.appendAudit(event);
       // What the ledger wrote before sharding: the day alone as the byDay partition.
@@ -198,7 +200,10 @@ for (const server of servers) {
       ];
       const secrets = [tableName, record.credentialId, ...record.tokenHashes, repository, event.eventId, "2031"];
       for (const [operation, call] of calls) {
-        const error = await call().then(() => undefined, (caught: unknown) => caught);
+        const error = await call().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
         expect(error, operation).toBeInstanceOf(LedgerError);
         const { message, cause } = error as LedgerError;
         expect(message).toContain(operation);
@@ -243,12 +248,17 @@ describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
     const mock = mockClient(client);
     const ledger = new DynamoDbLedger({ client, tableName, ...options });
     const sent = () =>
-      mock.calls().map(({ args: [command] }) =>
-        command instanceof BatchWriteItemCommand ? "BatchWriteItem"
-        : command instanceof PutItemCommand ? "PutItem"
-        : command instanceof BatchGetItemCommand ? "BatchGetItem"
-        : "other",
-      );
+      mock
+        .calls()
+        .map(({ args: [command] }) =>
+          command instanceof BatchWriteItemCommand
+            ? "BatchWriteItem"
+            : command instanceof PutItemCommand
+              ? "PutItem"
+              : command instanceof BatchGetItemCommand
+                ? "BatchGetItem"
+                : "other",
+        );
     return { mock, ledger, sent };
   };
   const writtenKeys = (input: BatchWriteItemCommandInput) =>
@@ -274,14 +284,15 @@ describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
     const { mock, ledger, sent } = setUp();
     const record = makeRecord();
     const leftOver = [{ PutRequest: { Item: lookupItem(record.tokenHashes[2]!, record, 90) } }];
-    mock.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { [tableName]: leftOver } }).resolves({});
+    mock
+      .on(BatchWriteItemCommand)
+      .resolvesOnce({ UnprocessedItems: { [tableName]: leftOver } })
+      .resolves({});
     mock.on(PutItemCommand).resolves({});
     await ledger.recordIssued(record);
 
     expect(sent()).toEqual(["BatchWriteItem", "BatchWriteItem", "PutItem"]);
-    expect(writtenKeys(mock.commandCalls(BatchWriteItemCommand)[1]!.args[0].input)).toEqual([
-      `HASH#${record.tokenHashes[2]}`,
-    ]);
+    expect(writtenKeys(mock.commandCalls(BatchWriteItemCommand)[1]!.args[0].input)).toEqual([`HASH#${record.tokenHashes[2]}`]);
   });
 
   it("recordIssued gives up after bounded attempts and never writes the record", async () => {
@@ -314,7 +325,10 @@ describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
   it("appendAuditOnce puts conditionally, and a refused condition is a repeat, not an error", async () => {
     const { mock, ledger } = setUp();
     const event = { eventId: "deny_flood-2031-01-01T10-id-4242", type: "deny_flood", at: "2031-01-01T10:00:00.000Z" } as const;
-    mock.on(PutItemCommand).resolvesOnce({}).rejects(new ConditionalCheckFailedException({ message: "condition", $metadata: {} }));
+    mock
+      .on(PutItemCommand)
+      .resolvesOnce({})
+      .rejects(new ConditionalCheckFailedException({ message: "condition", $metadata: {} }));
     expect(await ledger.appendAuditOnce(event)).toBe(true);
     expect(await ledger.appendAuditOnce(event)).toBe(false);
     const puts = mock.commandCalls(PutItemCommand).map((call) => call.args[0].input);

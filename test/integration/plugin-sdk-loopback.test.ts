@@ -36,7 +36,12 @@ describe("a plugin on a loopback port", () => {
     expect(prepared.analyses).toHaveLength(2);
     const vended = await client.vend({ ...request, credentialId: "c1", serialized: prepared.serialized!.serialized });
     expect(vended.credential).toEqual({ token: "demo-c1" });
-    const revoked = await client.revoke({ credentialId: "c1", scopes: demoScopes, upstreamRef: vended.upstreamRef, expiresAt: vended.expiresAt });
+    const revoked = await client.revoke({
+      credentialId: "c1",
+      scopes: demoScopes,
+      upstreamRef: vended.upstreamRef,
+      expiresAt: vended.expiresAt,
+    });
     expect(revoked.outcome).toBe("revoked");
   });
 
@@ -92,7 +97,9 @@ describe("a plugin on a loopback port", () => {
           { method: "POST", headers: { "content-type": GRPC_WEB, "transfer-encoding": "chunked" } },
           (response) => {
             response.resume();
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, grpcStatus: response.headers["grpc-status"] as string | undefined }));
+            response.on("end", () =>
+              resolve({ status: response.statusCode ?? 0, grpcStatus: response.headers["grpc-status"] as string | undefined }),
+            );
           },
         );
         request.on("error", reject);
@@ -102,4 +109,3 @@ describe("a plugin on a loopback port", () => {
     expect(await chunked(8192)).toEqual({ status: 200, grpcStatus: "8" });
   });
 });
-

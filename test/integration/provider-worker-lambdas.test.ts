@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
-import { WorkerError } from "../../functions/core/errors.js";
+import type { WorkerError } from "../../functions/core/errors.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import type { PluginLambdaHandler } from "../../plugin-workers/sdk/index.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
@@ -66,11 +66,16 @@ describe("github worker Lambda", () => {
 
 describe("aws-sts worker Lambda", () => {
   it("describes and validates with its configuration; a bad role ARN fails the cold start loudly", async () => {
-    const client = await coldStart("../../plugin-workers/aws-sts/lambda.js", { CREDVEND_AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/credvend-vended", AWS_REGION: "eu-west-1" });
+    const client = await coldStart("../../plugin-workers/aws-sts/lambda.js", {
+      CREDVEND_AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/credvend-vended",
+      AWS_REGION: "eu-west-1",
+    });
     expect(await client.describe()).toMatchObject({ name: "aws-sts", providers: ["aws"] });
     const [validation] = await client.validate([parseScope("aws:s3-write:*")]);
     expect(validation).toMatchObject({ valid: false });
-    await expect(coldStart("../../plugin-workers/aws-sts/lambda.js", { CREDVEND_AWS_ROLE_ARN: "not-an-arn" })).rejects.toThrow(/CREDVEND_AWS_ROLE_ARN/);
+    await expect(coldStart("../../plugin-workers/aws-sts/lambda.js", { CREDVEND_AWS_ROLE_ARN: "not-an-arn" })).rejects.toThrow(
+      /CREDVEND_AWS_ROLE_ARN/,
+    );
   });
 });
 
@@ -81,12 +86,19 @@ describe("workers mint credentials for any caller: the deployed entries read CRE
   it.each(["aws-sts", "github"])("%s: an admin session of the same account is refused, nothing reaches the worker", async (name) => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: github.privateKey });
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const env = name === "aws-sts" ? STS_ENV : { GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY_SECRET_ARN: SECRET_ARN, GITHUB_API_URL: github.url };
+    const env =
+      name === "aws-sts"
+        ? STS_ENV
+        : { GITHUB_APP_ID: github.appId, GITHUB_APP_PRIVATE_KEY_SECRET_ARN: SECRET_ARN, GITHUB_API_URL: github.url };
     const client = await coldStart(`../../plugin-workers/${name}/lambda.js`, env, "arn:aws:sts::123456789012:assumed-role/Admin/mallory");
     const minted = github.requests.length;
-    expect(await refusedWith(vend(client, name === "aws-sts" ? "aws:s3-read:bucket" : "github:contents-read:acme/web", 3600))).toContain("accepts calls from the credvend core only");
+    expect(await refusedWith(vend(client, name === "aws-sts" ? "aws:s3-read:bucket" : "github:contents-read:acme/web", 3600))).toContain(
+      "accepts calls from the credvend core only",
+    );
     expect(github.requests.length).toBe(minted);
-    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining("refused Prepare from arn:aws:sts::123456789012:assumed-role/Admin/mallory"));
+    expect(console.warn).toHaveBeenCalledWith(
+      expect.stringContaining("refused Prepare from arn:aws:sts::123456789012:assumed-role/Admin/mallory"),
+    );
   });
 
   it("a worker deployed without allowed callers refuses even the core (fail closed)", async () => {

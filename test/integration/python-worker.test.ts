@@ -75,15 +75,35 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     const ledger = new MemoryLedger();
     const alerts: Notification[] = [];
     const plugins = composePluginDirectory({
-      workers: [{ name: "python-example", url, providers: ["pyex"], signed: { manifest: signed.manifest, signature: signed.signature }, codeZip: zipPath }],
+      workers: [
+        {
+          name: "python-example",
+          url,
+          providers: ["pyex"],
+          signed: { manifest: signed.manifest, signature: signed.signature },
+          codeZip: zipPath,
+        },
+      ],
       trustedKeys: new TrustStore([{ keyId: pair.keyId, publicKey: pair.publicKey }]),
       ledger,
       notifier: { notify: async (n) => void alerts.push(n) },
       logger: silentLogger,
     });
     const routes = fixture.issuer.routes();
-    const verifier = new OidcVerifier({ issuers: [ISSUER], audience: "credvend", fetch: async (i, init) => routes.fetch(new Request(i, init)) });
-    const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(POLICY), ledger, plugins, notifier: { notify: async (n) => void alerts.push(n) } }), verifier });
+    const verifier = new OidcVerifier({
+      issuers: [ISSUER],
+      audience: "credvend",
+      fetch: async (i, init) => routes.fetch(new Request(i, init)),
+    });
+    const app = createVendApp({
+      pipeline: new VendPipeline({
+        policy: loadPolicyYaml(POLICY),
+        ledger,
+        plugins,
+        notifier: { notify: async (n) => void alerts.push(n) },
+      }),
+      verifier,
+    });
     const vend = async (scopes: string[]) =>
       app.request("/v1/vend", {
         method: "POST",
@@ -102,11 +122,23 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
       providers: ["pyex"],
       capabilities: ["validate", "serialize", "prepare", "vend"],
     });
-    const vend = client.vend({ credentialId: "c1", scopes: [{ provider: "pyex", action: "read", resource: "x" }], subject: {}, ttlSeconds: 60, serialized: new Uint8Array() });
+    const vend = client.vend({
+      credentialId: "c1",
+      scopes: [{ provider: "pyex", action: "read", resource: "x" }],
+      subject: {},
+      ttlSeconds: 60,
+      serialized: new Uint8Array(),
+    });
     await expect(vend).rejects.toMatchObject({ kind: "invalid_request", message: "serialized scopes do not match the requested scopes" });
-    await expect(client.revoke({ credentialId: "c1", scopes: [], upstreamRef: "", expiresAt: new Date() })).rejects.toMatchObject({ kind: "upstream_failed" });
+    await expect(client.revoke({ credentialId: "c1", scopes: [], upstreamRef: "", expiresAt: new Date() })).rejects.toMatchObject({
+      kind: "upstream_failed",
+    });
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: "ok", name: "python-example", version: "0.1.0" });
-    const wrongType = await fetch(`${url}/credvend.plugin.v1.PluginService/Describe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const wrongType = await fetch(`${url}/credvend.plugin.v1.PluginService/Describe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(wrongType.status).toBe(415);
   });
 
@@ -142,7 +174,9 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
 
   it("ships protoc's current Python for the protocol", () => {
     const out = mkdtempSync(join(tmpdir(), "credvend-pyproto-"));
-    const protoc = spawnSync("protoc", [`--python_out=${out}`, `-I${join(ROOT, "proto")}`, "credvend/plugin/v1/plugin.proto"], { encoding: "utf8" });
+    const protoc = spawnSync("protoc", [`--python_out=${out}`, `-I${join(ROOT, "proto")}`, "credvend/plugin/v1/plugin.proto"], {
+      encoding: "utf8",
+    });
     expect(protoc.status, protoc.stderr).toBe(0);
     const committed = readFileSync(join(SOURCE, "credvend/plugin/v1/plugin_pb2.py"), "utf8");
     expect(readFileSync(join(out, "credvend/plugin/v1/plugin_pb2.py"), "utf8")).toBe(committed);

@@ -33,7 +33,11 @@ describe.skipIf(skip !== undefined)(`secrets read again on a TTL, on moto's Secr
 
   beforeAll(async () => {
     [moto, github] = await Promise.all([startMotoServer(), startFakeGitHubApi()]);
-    sm = new SecretsManagerClient({ region: "eu-west-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    sm = new SecretsManagerClient({
+      region: "eu-west-1",
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
   });
   afterAll(async () => {
     sm?.destroy();
@@ -47,12 +51,22 @@ describe.skipIf(skip !== undefined)(`secrets read again on a TTL, on moto's Secr
 
   describe("github worker", () => {
     async function worker(keyArn: string) {
-      const served = await composeGitHubWorker({ privateKeySecretArn: keyArn, app: { appId: github.appId, apiUrl: github.url }, allowedCallers: [] }, { secretsManager: sm, clock });
-      const client = new GrpcWebPluginClient({ name: "github", baseUrl: "http://worker.test", maxRetries: 0, fetch: async (input, init) => served.app.fetch(new Request(input, init)) });
+      const served = await composeGitHubWorker(
+        { privateKeySecretArn: keyArn, app: { appId: github.appId, apiUrl: github.url }, allowedCallers: [] },
+        { secretsManager: sm, clock },
+      );
+      const client = new GrpcWebPluginClient({
+        name: "github",
+        baseUrl: "http://worker.test",
+        maxRetries: 0,
+        fetch: async (input, init) => served.app.fetch(new Request(input, init)),
+      });
       return async () => {
         const request = { scopes: [parseScope("github:contents-read:acme/web")], subject: { repository: "acme/web" }, ttlSeconds: 3600 };
         const prepared = await client.prepare(request);
-        return client.vend({ ...request, credentialId: randomUUID(), serialized: prepared.serialized!.serialized }).catch((error: unknown) => error as WorkerError);
+        return client
+          .vend({ ...request, credentialId: randomUUID(), serialized: prepared.serialized!.serialized })
+          .catch((error: unknown) => error as WorkerError);
       };
     }
 
@@ -82,7 +96,9 @@ describe.skipIf(skip !== undefined)(`secrets read again on a TTL, on moto's Secr
 
     it("a bad config still fails the cold start: a PEM with no App id", async () => {
       const arn = await createSecret(github.privateKey);
-      await expect(composeGitHubWorker({ privateKeySecretArn: arn, app: { apiUrl: github.url }, allowedCallers: [] }, { secretsManager: sm, clock })).rejects.toThrow(/GITHUB_APP_ID/);
+      await expect(
+        composeGitHubWorker({ privateKeySecretArn: arn, app: { apiUrl: github.url }, allowedCallers: [] }, { secretsManager: sm, clock }),
+      ).rejects.toThrow(/GITHUB_APP_ID/);
     });
   });
 
@@ -117,8 +133,18 @@ describe.skipIf(skip !== undefined)(`secrets read again on a TTL, on moto's Secr
       );
       const deliver = async (webhookSecret: string) => {
         const number = github.openAlert("acme/web", `leaked_${randomUUID()}`);
-        const body = JSON.stringify({ action: "created", alert: { number }, repository: { full_name: "acme/web" }, installation: { id: 77 } });
-        const headers = { "content-type": "application/json", "x-github-event": "secret_scanning_alert", "x-github-delivery": randomUUID(), "x-hub-signature-256": signWebhookBody(webhookSecret, body) };
+        const body = JSON.stringify({
+          action: "created",
+          alert: { number },
+          repository: { full_name: "acme/web" },
+          installation: { id: 77 },
+        });
+        const headers = {
+          "content-type": "application/json",
+          "x-github-event": "secret_scanning_alert",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": signWebhookBody(webhookSecret, body),
+        };
         const response = await (await current()).request("/webhooks/github/secret-scanning", { method: "POST", headers, body });
         return { status: response.status, body: (await response.json()) as unknown };
       };
@@ -148,8 +174,13 @@ describe.skipIf(skip !== undefined)(`secrets read again on a TTL, on moto's Secr
     });
 
     it("a secret that cannot be read still fails the cold start", async () => {
-      const env = { CREDVEND_LEDGER_TABLE: "unused", CREDVEND_WEBHOOK_SECRETS_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing-AbCdEf" };
-      await expect(refreshingApp(env, (resolved) => loadWebhooksConfig(resolved), { secretsManager: sm, clock })).rejects.toThrow(/CREDVEND_WEBHOOK_SECRETS_ARN/);
+      const env = {
+        CREDVEND_LEDGER_TABLE: "unused",
+        CREDVEND_WEBHOOK_SECRETS_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing-AbCdEf",
+      };
+      await expect(refreshingApp(env, (resolved) => loadWebhooksConfig(resolved), { secretsManager: sm, clock })).rejects.toThrow(
+        /CREDVEND_WEBHOOK_SECRETS_ARN/,
+      );
     });
   });
 });

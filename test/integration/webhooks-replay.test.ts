@@ -30,7 +30,12 @@ function webhooks() {
     logger: silentLogger,
   });
   return async (body: string, deliveryId = randomUUID()) => {
-    const headers = { "content-type": "application/json", "x-github-event": "secret_scanning_alert", "x-github-delivery": deliveryId, "x-hub-signature-256": signWebhookBody(WEBHOOK_SECRET, body) };
+    const headers = {
+      "content-type": "application/json",
+      "x-github-event": "secret_scanning_alert",
+      "x-github-delivery": deliveryId,
+      "x-hub-signature-256": signWebhookBody(WEBHOOK_SECRET, body),
+    };
     const response = await app.request("/webhooks/github/secret-scanning", { method: "POST", headers, body });
     return (await response.json()) as unknown;
   };

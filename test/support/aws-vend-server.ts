@@ -30,8 +30,15 @@ export interface AwsVendServer {
 export async function startAwsVendServer(): Promise<AwsVendServer> {
   const sts = await startFakeSts();
   // Two attempts, as the deployed worker: the SDK retries a throttled call once by itself.
-  const client = new STSClient({ region: "us-east-1", endpoint: sts.url, maxAttempts: 2, credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" } });
-  const worker = inMemoryWorkerClient(createAwsStsWorker({ config: { defaultRoleArn: AWS_ROLE, roles: {}, maxSessionSeconds: 3600, region: "us-east-1" }, sts: client }));
+  const client = new STSClient({
+    region: "us-east-1",
+    endpoint: sts.url,
+    maxAttempts: 2,
+    credentials: { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" },
+  });
+  const worker = inMemoryWorkerClient(
+    createAwsStsWorker({ config: { defaultRoleArn: AWS_ROLE, roles: {}, maxSessionSeconds: 3600, region: "us-east-1" }, sts: client }),
+  );
   const fixture = await createVendFixture({ policy: AWS_POLICY, otherWorkers: [{ client: worker, providers: ["aws"] }] });
   let server: LoopbackServer;
   try {

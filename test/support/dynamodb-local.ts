@@ -22,18 +22,28 @@ export async function startDynamoDbLocal(): Promise<LocalDynamo | { skipped: str
   }
   const port = await freePort();
   const command = [
-    "java", `-Djava.library.path=${join(EMULATOR_DIR, "DynamoDBLocal_lib")}`, "-jar", JAR,
-    "-inMemory", "-sharedDb", "-port", String(port),
+    "java",
+    `-Djava.library.path=${join(EMULATOR_DIR, "DynamoDBLocal_lib")}`,
+    "-jar",
+    JAR,
+    "-inMemory",
+    "-sharedDb",
+    "-port",
+    String(port),
   ];
   // The JVM must not outlive this process however it ends (see watched-process.ts).
   const emulator = spawnWatched(command, { cwd: EMULATOR_DIR });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint, { maxAttempts: 1 });
   try {
-    await waitUntilReady(emulator, async () => {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      return true;
-    }, READY_TIMEOUT_MS);
+    await waitUntilReady(
+      emulator,
+      async () => {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return true;
+      },
+      READY_TIMEOUT_MS,
+    );
   } catch (error) {
     await emulator.close();
     const reason = error instanceof Error ? error.message : String(error);

@@ -42,7 +42,11 @@ export interface FakeInstallation {
 }
 
 export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubApi> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const publicKey = createPublicKey(privateKey);
   const state = {
     requests: [] as FakeGitHubRequest[],
@@ -99,7 +103,9 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
       const owned = [...state.installations.values()].find((i) => i.id === Number(token[1]));
       if (!owned) return send(404, { message: "Not Found" });
       if ((body.repositories ?? []).some((r) => !owned.repositories.includes(r))) {
-        return send(422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation." });
+        return send(422, {
+          message: "There is at least one repository that does not exist or is not accessible to the parent installation.",
+        });
       }
       issued.add(state.nextToken);
       return send(201, {

@@ -34,7 +34,9 @@ export async function startFakeSts(): Promise<FakeSts> {
       res.setHeader("content-type", "text/xml");
       if (failure) {
         res.statusCode = failure.status;
-        res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${failure.code}</Code><Message>${failure.code} for test</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`);
+        res.end(
+          `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${failure.code}</Code><Message>${failure.code} for test</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+        );
         return;
       }
       const duration = Number(params.DurationSeconds ?? 3600);

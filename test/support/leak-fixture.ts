@@ -53,7 +53,13 @@ export function createUpstream() {
       release();
     };
   };
-  return { calls, revoked, hold, answer: (...statuses: number[]) => script.push(...statuses), fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)) };
+  return {
+    calls,
+    revoked,
+    hold,
+    answer: (...statuses: number[]) => script.push(...statuses),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => app.fetch(new Request(input, init)),
+  };
 }
 
 export type Upstream = ReturnType<typeof createUpstream>;
@@ -99,14 +105,16 @@ export interface LeakFixture {
   postPartner(matches: readonly unknown[]): Promise<Response>;
 }
 
-export async function createLeakFixture(options: {
-  ledger?: CredentialLedger;
-  revocable?: boolean;
-  leaseMs?: number;
-  clock?: Clock;
-  notifier?: Notifier;
-  watchesRepository?: (repository: string) => boolean;
-} = {}): Promise<LeakFixture> {
+export async function createLeakFixture(
+  options: {
+    ledger?: CredentialLedger;
+    revocable?: boolean;
+    leaseMs?: number;
+    clock?: Clock;
+    notifier?: Notifier;
+    watchesRepository?: (repository: string) => boolean;
+  } = {},
+): Promise<LeakFixture> {
   const ledger = options.ledger ?? new MemoryLedger();
   const github = await loadOrCreateDevGitHub({ dir: mkdtempSync(join(tmpdir(), "credvend-github-")) });
   const githubApp = github.routes();
@@ -125,16 +133,27 @@ export async function createLeakFixture(options: {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
-    plugins: new StaticPluginDirectory([{
-      providers: ["test"],
-      client: new GrpcWebPluginClient({ name: "test-worker", baseUrl: "http://worker.test", maxRetries: 0, fetch: async (input, init) => workerApp.fetch(new Request(input, init)) }),
-    }]),
+    plugins: new StaticPluginDirectory([
+      {
+        providers: ["test"],
+        client: new GrpcWebPluginClient({
+          name: "test-worker",
+          baseUrl: "http://worker.test",
+          maxRetries: 0,
+          fetch: async (input, init) => workerApp.fetch(new Request(input, init)),
+        }),
+      },
+    ]),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 
   const alertSecrets = new OctokitAlertSecrets({ apiUrl: GITHUB_API, fetch: githubFetch });
   const sweeper = new LeakSweeper({
-    ledger, handler, notifier, readAlert: (alert) => alertSecrets.secretOf(alert), ...(options.clock ? { clock: options.clock } : {}),
+    ledger,
+    handler,
+    notifier,
+    readAlert: (alert) => alertSecrets.secretOf(alert),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 
   const issue: LeakFixture["issue"] = async (overrides = {}) => {

@@ -3,7 +3,15 @@
 // change stored state by mutating an object it passed in or got back.
 import { LedgerError } from "../../functions/core/errors.js";
 import type { CredentialLedger, InvalidationClaim } from "../../functions/core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../../functions/core/records.js";
+import type {
+  AuditEvent,
+  CredentialRecord,
+  DetectionRecord,
+  DetectionTag,
+  PendingAlert,
+  TerminalOutcome,
+  TimeRange,
+} from "../../functions/core/records.js";
 import { eventOrderKey, normalizeRange, orderKeyInRange } from "../../functions/adapters/ledger/ledger-time.js";
 import { announced, claimed, completed, detected, failed, settled, tagged } from "../../functions/core/invalidation-transitions.js";
 
@@ -118,7 +126,10 @@ export class MemoryLedger implements CredentialLedger {
   }
 
   async dueAlerts(now: Date, limit: number): Promise<PendingAlert[]> {
-    return [...this.#alerts.values()].filter((alert) => alert.dueAt <= now.getTime()).slice(0, limit).map((alert) => structuredClone(alert));
+    return [...this.#alerts.values()]
+      .filter((alert) => alert.dueAt <= now.getTime())
+      .slice(0, limit)
+      .map((alert) => structuredClone(alert));
   }
 
   async rescheduleAlert(alert: PendingAlert, next: { attempts: number; dueAt: number } | undefined): Promise<void> {

@@ -29,7 +29,11 @@ export async function startMotoServer(): Promise<MotoServer> {
     const endpoint = `http://127.0.0.1:${port}`;
     const moto = spawnWatched(["moto_server", "-H", "127.0.0.1", "-p", String(port)]);
     try {
-      await waitUntilReady(moto, async () => (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) })).ok, READY_TIMEOUT_MS);
+      await waitUntilReady(
+        moto,
+        async () => (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) })).ok,
+        READY_TIMEOUT_MS,
+      );
       return { endpoint, close: moto.close };
     } catch (error) {
       const exited = moto.hasExited();

@@ -77,7 +77,11 @@ export async function createVendFixture(
     plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]),
     notifier: { notify: async (alert) => void alerts.push(alert) },
   });
-  const app = createVendApp({ pipeline, verifier, logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }) });
+  const app = createVendApp({
+    pipeline,
+    verifier,
+    logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
+  });
 
   const token: VendFixture["token"] = async (overrides = {}) => {
     const repository = overrides.repository ?? "acme/web";

@@ -8,12 +8,7 @@ import { delimiter, join } from "node:path";
 // vitest stops its workers with SIGTERM, which runs no exit handlers. So the command runs under a
 // shell watchdog that holds our stdin pipe (as fd 3) and kills the command when the pipe closes:
 // on close(), or when this process dies.
-const WATCHDOG = [
-  "exec 3<&0",
-  '"$@" </dev/null 3<&- & pid=$!',
-  "(cat <&3 >/dev/null; kill -9 $pid 2>/dev/null) &",
-  "wait $pid",
-].join("\n");
+const WATCHDOG = ["exec 3<&0", '"$@" </dev/null 3<&- & pid=$!', "(cat <&3 >/dev/null; kill -9 $pid 2>/dev/null) &", "wait $pid"].join("\n");
 
 export interface WatchedProcess {
   /** True once the process has exited (by itself or through close). */
@@ -25,7 +20,10 @@ export interface WatchedProcess {
 }
 
 export function spawnWatched(command: readonly string[], options: { cwd?: string } = {}): WatchedProcess {
-  const child = spawn("sh", ["-c", WATCHDOG, "sh", ...command], { ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", WATCHDOG, "sh", ...command], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-4_000);

@@ -19,11 +19,15 @@ const LAMBDA_ENTRIES = [
 ];
 
 function importsOf(prefix: string): { file: string; target: string }[] {
-  return [...graph.local].filter(([file]) => file.startsWith(prefix)).flatMap(([file, targets]) => targets.map((target) => ({ file, target })));
+  return [...graph.local]
+    .filter(([file]) => file.startsWith(prefix))
+    .flatMap(([file, targets]) => targets.map((target) => ({ file, target })));
 }
 
 function externalImportsOf(prefix: string): { file: string; target: string }[] {
-  return [...graph.external].filter(([file]) => file.startsWith(prefix)).flatMap(([file, targets]) => targets.map((target) => ({ file, target })));
+  return [...graph.external]
+    .filter(([file]) => file.startsWith(prefix))
+    .flatMap(([file, targets]) => targets.map((target) => ({ file, target })));
 }
 
 describe("architecture", () => {
@@ -55,10 +59,21 @@ describe("architecture", () => {
 
   it("no Lambda bundle contains dev-only (cli/) or test code", async () => {
     for (const entry of LAMBDA_ENTRIES) {
-      const result = await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, entry)], write: false, metafile: true, minify: false, sourcemap: false, outdir: "/tmp/credvend-architecture" });
+      const result = await build({
+        ...BUNDLE_OPTIONS,
+        entryPoints: [join(ROOT, entry)],
+        write: false,
+        metafile: true,
+        minify: false,
+        sourcemap: false,
+        outdir: "/tmp/credvend-architecture",
+      });
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.some((input) => input.startsWith(entry.slice(0, entry.lastIndexOf("/"))))).toBe(true);
-      expect(inputs.filter((input) => /^(cli|test)\//.test(input)), entry).toEqual([]);
+      expect(
+        inputs.filter((input) => /^(cli|test)\//.test(input)),
+        entry,
+      ).toEqual([]);
     }
   });
 });

@@ -16,8 +16,19 @@ import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { MemoryRevocationStore } from "../support/memory-revocation-store.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/ci/credvend-ci";
-const CONFIG: AwsStsConfig = { defaultRoleArn: ROLE, roles: { deployer: "arn:aws:iam::123456789012:role/deployer" }, maxSessionSeconds: 3600, region: "eu-west-1" };
-const TIMING: RevocationTiming = { lockWaitMs: 300, deadlineMs: 1_500, leaseMs: 10_000, lockPausesMs: [5, 40], readBackPausesMs: [0, 10, 20, 40] };
+const CONFIG: AwsStsConfig = {
+  defaultRoleArn: ROLE,
+  roles: { deployer: "arn:aws:iam::123456789012:role/deployer" },
+  maxSessionSeconds: 3600,
+  region: "eu-west-1",
+};
+const TIMING: RevocationTiming = {
+  lockWaitMs: 300,
+  deadlineMs: 1_500,
+  leaseMs: 10_000,
+  lockPausesMs: [5, 40],
+  readBackPausesMs: [0, 10, 20, 40],
+};
 const stsMock = mockClient(STSClient);
 const iamMock = mockClient(IAMClient);
 
@@ -47,13 +58,19 @@ afterEach(() => {
 
 /** One worker: on Lambda, one process of many sharing IAM and the lock table. */
 function setup(options: { revocation?: boolean; timing?: RevocationTiming } = {}) {
-  const revocation = options.revocation === false ? {} : { revocation: { iam: new IAMClient({ region: "us-east-1" }), store, timing: options.timing ?? TIMING } };
+  const revocation =
+    options.revocation === false
+      ? {}
+      : { revocation: { iam: new IAMClient({ region: "us-east-1" }), store, timing: options.timing ?? TIMING } };
   const worker = createAwsStsWorker({ config: CONFIG, sts: new STSClient({ region: "eu-west-1" }), ...revocation });
   const client = inMemoryWorkerClient(worker, { maxRetries: 0 });
   const vend = async (credentialId: string, expiresAt = new Date(Date.now() + 3600_000), scope = "aws:s3-read:acme-assets") => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: expiresAt },
-      AssumedRoleUser: { Arn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${credentialId}`, AssumedRoleId: `AROAEXAMPLEID:${credentialId}` },
+      AssumedRoleUser: {
+        Arn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${credentialId}`,
+        AssumedRoleId: `AROAEXAMPLEID:${credentialId}`,
+      },
     });
     const request = { scopes: [parseScope(scope)], subject: { repository: "acme/web", actor: "octocat" }, ttlSeconds: 900 };
     const prepared = await client.prepare(request);
@@ -65,8 +82,15 @@ function setup(options: { revocation?: boolean; timing?: RevocationTiming } = {}
 }
 
 const hourEnd = (date: Date) => new Date(Math.ceil(date.getTime() / 3600_000) * 3600_000);
-const deniedIds = () => sessionsOf(stored).map((s) => s.userId).sort();
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a failure"), (error: unknown) => error as WorkerError);
+const deniedIds = () =>
+  sessionsOf(stored)
+    .map((s) => s.userId)
+    .sort();
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected a failure"),
+    (error: unknown) => error as WorkerError,
+  );
 
 describe("aws-sts early revocation", () => {
   it("when enabled: revocable sessions, and Revoke writes a Deny on the session's aws:userid until its hour ends", async () => {
@@ -84,10 +108,18 @@ describe("aws-sts early revocation", () => {
       PolicyName: "credvend-revoked-sessions",
       PolicyDocument: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{
-          Sid: `RevokedUntil${end.getTime() / 1000}`, Effect: "Deny", Action: "*", Resource: "*",
-          Condition: { StringEquals: { "aws:userid": ["AROAEXAMPLEID:cred-0001"] }, DateLessThan: { "aws:CurrentTime": end.toISOString().replace(".000Z", "Z") } },
-        }],
+        Statement: [
+          {
+            Sid: `RevokedUntil${end.getTime() / 1000}`,
+            Effect: "Deny",
+            Action: "*",
+            Resource: "*",
+            Condition: {
+              StringEquals: { "aws:userid": ["AROAEXAMPLEID:cred-0001"] },
+              DateLessThan: { "aws:CurrentTime": end.toISOString().replace(".000Z", "Z") },
+            },
+          },
+        ],
       }),
     });
     expect(store.locks.size).toBe(0); // released
@@ -118,7 +150,10 @@ describe("aws-sts early revocation", () => {
   it("an expired session is already gone: no IAM call", async () => {
     const { vend, revoke } = setup();
     const vended = await vend("cred-0003");
-    expect(await revoke({ ...vended, expiresAt: new Date(Date.now() - 1000) })).toEqual({ outcome: "already_gone", detail: "the session has expired" });
+    expect(await revoke({ ...vended, expiresAt: new Date(Date.now() - 1000) })).toEqual({
+      outcome: "already_gone",
+      detail: "the session has expired",
+    });
     expect(iamMock.commandCalls(GetRolePolicyCommand)).toHaveLength(0);
   });
 
@@ -227,7 +262,10 @@ describe("aws-sts revocation: IAM's inline policy size limit", () => {
   it("a full inline policy is refused as a failure for a human (permission_denied → the core's revoke_failed alert with the console link), never truncated", async () => {
     const { vend, revoke } = setup();
     const soon = new Date(Date.now() + 1800_000);
-    stored = denyDocument(Array.from({ length: 200 }, (_, i) => ({ userId: `AROAEXAMPLEID:${"x".repeat(40)}-${i}`, expiresAt: soon })), new Date());
+    stored = denyDocument(
+      Array.from({ length: 200 }, (_, i) => ({ userId: `AROAEXAMPLEID:${"x".repeat(40)}-${i}`, expiresAt: soon })),
+      new Date(),
+    );
     const before = stored;
     const vended = await vend("cred-0004");
     const error = await failure(revoke(vended));

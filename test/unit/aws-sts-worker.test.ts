@@ -25,13 +25,20 @@ afterEach(() => stsMock.reset());
 /** STS's answer; `assumedRoleArn: null` leaves AssumedRoleUser out. */
 function answerAssumeRole(assumedRoleArn: string | null = `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`) {
   stsMock.on(AssumeRoleCommand).resolves({
-    Credentials: { AccessKeyId: "ASIAEXAMPLEKEY000001", SecretAccessKey: "secret/EXAMPLE+key", SessionToken: "FwoGZXIvYXdzEXAMPLE", Expiration: EXPIRATION },
+    Credentials: {
+      AccessKeyId: "ASIAEXAMPLEKEY000001",
+      SecretAccessKey: "secret/EXAMPLE+key",
+      SessionToken: "FwoGZXIvYXdzEXAMPLE",
+      Expiration: EXPIRATION,
+    },
     ...(assumedRoleArn === null ? {} : { AssumedRoleUser: { Arn: assumedRoleArn, AssumedRoleId: `AROAEXAMPLE:${CREDENTIAL_ID}` } }),
   });
 }
 
 function setup(config: AwsStsConfig = CONFIG, withSts = true) {
-  const client = inMemoryWorkerClient(createAwsStsWorker({ config, ...(withSts ? { sts: new STSClient({ region: "us-east-1" }) } : {}) }), { maxRetries: 0 });
+  const client = inMemoryWorkerClient(createAwsStsWorker({ config, ...(withSts ? { sts: new STSClient({ region: "us-east-1" }) } : {}) }), {
+    maxRetries: 0,
+  });
   const vend = async (scopes: string[], ttlSeconds = 900) => {
     const request = { scopes: scopes.map(parseScope), subject: SUBJECT, ttlSeconds };
     const prepared = await client.prepare(request);
@@ -63,6 +70,7 @@ describe("aws-sts validate", () => {
     { scope: "aws:s3-read:192.168.1.1", error: /invalid S3 bucket name/ },
     { scope: "aws:s3-read:a..b", error: /invalid S3 bucket name/ },
     { scope: "aws:s3-read:bucket/a*b", error: /only at the end/ },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, literally
     { scope: "aws:s3-read:bucket/${aws:username}", error: /policy variables/ },
     { scope: "aws:dynamodb-read:t", error: /invalid DynamoDB table name/ },
     { scope: "aws:dynamodb-read:orders*", error: /wildcards in table names/ },
@@ -78,7 +86,11 @@ describe("aws-sts validate", () => {
   }
 
   it("warns about broad scopes", async () => {
-    const analyses = await setup().client.analyze({ scopes: ["aws:s3-read:*", "aws:s3-read:bucket", "aws:s3-read:bucket/x/*"].map(parseScope), subject: SUBJECT, ttlSeconds: 900 });
+    const analyses = await setup().client.analyze({
+      scopes: ["aws:s3-read:*", "aws:s3-read:bucket", "aws:s3-read:bucket/x/*"].map(parseScope),
+      subject: SUBJECT,
+      ttlSeconds: 900,
+    });
     expect(analyses.map((a) => a.risk)).toEqual(["high", "low", "low"]);
     expect(analyses[0]!.warnings[0]).toContain("every resource");
     expect(analyses[1]!.warnings[0]).toContain("whole bucket");
@@ -98,7 +110,12 @@ describe("aws-sts serialize", () => {
     expect(JSON.parse(assumption.policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "S3Read", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: ["arn:aws:s3:::acme-web-assets/builds/*"] },
+        {
+          Sid: "S3Read",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: ["arn:aws:s3:::acme-web-assets/builds/*"],
+        },
         {
           Sid: "S3ListPrefix0",
           Effect: "Allow",
@@ -106,12 +123,20 @@ describe("aws-sts serialize", () => {
           Resource: ["arn:aws:s3:::acme-web-assets"],
           Condition: { StringLike: { "s3:prefix": ["builds/*"] } },
         },
-        { Sid: "S3Write", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::acme-web-assets/builds/*"] },
+        {
+          Sid: "S3Write",
+          Effect: "Allow",
+          Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+          Resource: ["arn:aws:s3:::acme-web-assets/builds/*"],
+        },
         {
           Sid: "DynamoDbRead",
           Effect: "Allow",
           Action: expect.arrayContaining(["dynamodb:GetItem", "dynamodb:Query"]),
-          Resource: ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders", "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/*"],
+          Resource: [
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/*",
+          ],
         },
       ],
     });
@@ -120,19 +145,25 @@ describe("aws-sts serialize", () => {
 
   it(`refuses a set whose policy would exceed ${MAX_SESSION_POLICY_CHARS} characters`, async () => {
     const scopes = Array.from({ length: 20 }, (_, i) => `aws:dynamodb-write:table-with-a-long-name-number-${i}`);
-    const error = await setup().client.prepare({ scopes: scopes.map(parseScope), subject: SUBJECT, ttlSeconds: 900 }).catch((e: unknown) => e);
+    const error = await setup()
+      .client.prepare({ scopes: scopes.map(parseScope), subject: SUBJECT, ttlSeconds: 900 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerError);
     expect((error as WorkerError).code).toBe("invalid_scope");
     expect((error as WorkerError).message).toMatch(/over STS's limit of 2048/);
   });
 
   it("refuses a role mixed with other scopes", async () => {
-    const error = await setup().client.prepare({ scopes: ["aws:role:deployer", "aws:s3-read:bucket"].map(parseScope), subject: SUBJECT, ttlSeconds: 900 }).catch((e: unknown) => e);
+    const error = await setup()
+      .client.prepare({ scopes: ["aws:role:deployer", "aws:s3-read:bucket"].map(parseScope), subject: SUBJECT, ttlSeconds: 900 })
+      .catch((e: unknown) => e);
     expect((error as WorkerError).message).toMatch(/must be requested alone/);
   });
 
   it("refuses a TTL below STS's 900 s minimum instead of widening it", async () => {
-    const error = await setup().client.prepare({ scopes: [parseScope("aws:s3-read:bucket")], subject: SUBJECT, ttlSeconds: 600 }).catch((e: unknown) => e);
+    const error = await setup()
+      .client.prepare({ scopes: [parseScope("aws:s3-read:bucket")], subject: SUBJECT, ttlSeconds: 600 })
+      .catch((e: unknown) => e);
     expect((error as WorkerError).code).toBe("invalid_scope");
     expect((error as WorkerError).message).toMatch(/at least 900s but 600s was granted/);
   });
@@ -158,7 +189,11 @@ describe("aws-sts vend", () => {
         { Key: "credvend:actor", Value: "dependabot_bot_" },
       ],
     });
-    expect(result.credential).toEqual({ accessKeyId: "ASIAEXAMPLEKEY000001", secretAccessKey: "secret/EXAMPLE+key", sessionToken: "FwoGZXIvYXdzEXAMPLE" });
+    expect(result.credential).toEqual({
+      accessKeyId: "ASIAEXAMPLEKEY000001",
+      secretAccessKey: "secret/EXAMPLE+key",
+      sessionToken: "FwoGZXIvYXdzEXAMPLE",
+    });
     expect(result.expiresAt.toISOString()).toBe(EXPIRATION.toISOString());
     expect(result.revocable).toBe(false);
     expect(JSON.parse(result.upstreamRef)).toEqual({
@@ -191,7 +226,13 @@ describe("aws-sts vend", () => {
     const { client } = setup();
     const wide = await client.prepare({ scopes: [parseScope("aws:s3-read:*")], subject: SUBJECT, ttlSeconds: 900 });
     const error = await client
-      .vend({ scopes: [parseScope("aws:s3-read:bucket")], subject: SUBJECT, ttlSeconds: 900, credentialId: CREDENTIAL_ID, serialized: wide.serialized!.serialized })
+      .vend({
+        scopes: [parseScope("aws:s3-read:bucket")],
+        subject: SUBJECT,
+        ttlSeconds: 900,
+        credentialId: CREDENTIAL_ID,
+        serialized: wide.serialized!.serialized,
+      })
       .catch((e: unknown) => e);
     expect((error as WorkerError).message).toMatch(/does not match/);
     expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
@@ -207,9 +248,14 @@ describe("aws-sts vend", () => {
   ];
   for (const { name, kind, status, message } of failures) {
     it(`maps STS ${name} to a ${kind} worker error without secrets`, async () => {
-      const error = Object.assign(new Error(`${name}: not authorized for AKIDWORKERSECRET`), { name, $metadata: { httpStatusCode: status ?? 400 } });
+      const error = Object.assign(new Error(`${name}: not authorized for AKIDWORKERSECRET`), {
+        name,
+        $metadata: { httpStatusCode: status ?? 400 },
+      });
       stsMock.on(AssumeRoleCommand).rejects(error);
-      const caught = await setup().vend(["aws:s3-read:bucket"]).catch((e: unknown) => e);
+      const caught = await setup()
+        .vend(["aws:s3-read:bucket"])
+        .catch((e: unknown) => e);
       expect(caught).toBeInstanceOf(WorkerError);
       expect((caught as WorkerError).kind).toBe(kind);
       // The caller sees our message, never the SDK's (which may name keys or accounts).
@@ -238,7 +284,11 @@ describe("aws-sts manual revocation URL (the role's Revoke active sessions tab)"
     `https://console.aws.amazon.com/iam/home?account=${account}#/roles/details/${role}?section=revoke_sessions`;
   const PATH_ROLE = "arn:aws:iam::210987654321:role/ci/deploy/credvend-ci";
   const cases: { name: string; config?: AwsStsConfig; scope?: string; assumedRoleArn: string | null; url: string }[] = [
-    { name: "a role without a path: account and role from the assumed-role ARN", assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`, url: revokeSessions("123456789012", "credvend-ci") },
+    {
+      name: "a role without a path: account and role from the assumed-role ARN",
+      assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/credvend-ci/${CREDENTIAL_ID}`,
+      url: revokeSessions("123456789012", "credvend-ci"),
+    },
     {
       name: "a role with a path: the role name, not its path",
       config: { ...CONFIG, defaultRoleArn: PATH_ROLE },
@@ -251,7 +301,12 @@ describe("aws-sts manual revocation URL (the role's Revoke active sessions tab)"
       assumedRoleArn: null,
       url: revokeSessions("210987654321", "credvend-ci"),
     },
-    { name: "a configured role granted as is (aws:role:<name>)", scope: "aws:role:deployer", assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/deployer/${CREDENTIAL_ID}`, url: revokeSessions("123456789012", "deployer") },
+    {
+      name: "a configured role granted as is (aws:role:<name>)",
+      scope: "aws:role:deployer",
+      assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/deployer/${CREDENTIAL_ID}`,
+      url: revokeSessions("123456789012", "deployer"),
+    },
     {
       name: "a role name with IAM's + = , @ characters: percent-encoded",
       config: { ...CONFIG, defaultRoleArn: "arn:aws:iam::123456789012:role/ci+deploy=web,x@acme" },
@@ -276,7 +331,11 @@ describe("aws-sts manual revocation URL (the role's Revoke active sessions tab)"
 
 describe("aws-sts config", () => {
   it("reads roles and limits from the environment", () => {
-    const config = loadAwsStsConfig({ CREDVEND_AWS_ROLE_ARN: ROLE, CREDVEND_AWS_ROLES: JSON.stringify({ deployer: DEPLOY_ROLE }), AWS_REGION: "eu-west-1" });
+    const config = loadAwsStsConfig({
+      CREDVEND_AWS_ROLE_ARN: ROLE,
+      CREDVEND_AWS_ROLES: JSON.stringify({ deployer: DEPLOY_ROLE }),
+      AWS_REGION: "eu-west-1",
+    });
     expect(config).toEqual(CONFIG);
   });
 

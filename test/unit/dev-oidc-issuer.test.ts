@@ -71,9 +71,7 @@ describe("loadOrCreateDevIssuer: key file", () => {
   });
 
   it("agrees on one key when several processes start at once", async () => {
-    const loads = await Promise.all(
-      Array.from({ length: 3 }, () => loadOrCreateDevIssuer({ dir, issuerUrl: "http://127.0.0.1:8787" })),
-    );
+    const loads = await Promise.all(Array.from({ length: 3 }, () => loadOrCreateDevIssuer({ dir, issuerUrl: "http://127.0.0.1:8787" })));
     expect(new Set(loads.map((issuer) => issuer.kid)).size).toBe(1);
   });
 

@@ -24,7 +24,12 @@ function clients() {
 describe("composeVendFunction", () => {
   it("builds the vend app from its configuration, calling no AWS API until a request needs one", async () => {
     const aws = clients();
-    const config = loadFunctionConfig({ CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY: SAMPLE_POLICY, CREDVEND_SNS_TOPIC_ARN: TOPIC, AWS_REGION: "eu-west-1" });
+    const config = loadFunctionConfig({
+      CREDVEND_LEDGER_TABLE: "ledger",
+      CREDVEND_POLICY: SAMPLE_POLICY,
+      CREDVEND_SNS_TOPIC_ARN: TOPIC,
+      AWS_REGION: "eu-west-1",
+    });
     const app = composeVendFunction(config, aws.clients);
     expect((await app.request("/healthz")).status).toBe(200);
     expect(aws.calls()).toEqual([]);
@@ -34,13 +39,21 @@ describe("composeVendFunction", () => {
 describe("composeWebhooksFunction", () => {
   it("accepts GitHub's ping signed with a configured secret, and refuses another signature", async () => {
     const secret = "a-webhook-secret-of-sufficient-length";
-    const app = composeWebhooksFunction(loadWebhooksConfig({ CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_WEBHOOK_SECRETS: secret, CREDVEND_SNS_TOPIC_ARN: TOPIC }), clients().clients);
+    const app = composeWebhooksFunction(
+      loadWebhooksConfig({ CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_WEBHOOK_SECRETS: secret, CREDVEND_SNS_TOPIC_ARN: TOPIC }),
+      clients().clients,
+    );
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
     const ping = (signature: string) =>
       app.request("/webhooks/github/secret-scanning", {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "x-hub-signature-256": signature },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+          "x-hub-signature-256": signature,
+        },
       });
     expect((await ping(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`)).status).toBe(200);
     expect((await ping(`sha256=${"0".repeat(64)}`)).status).toBe(401);

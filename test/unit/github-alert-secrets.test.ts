@@ -34,26 +34,46 @@ function fakeGitHub() {
 describe("OctokitAlertSecrets", () => {
   it("reads the alert as the event's App installation", async () => {
     const github = fakeGitHub();
-    const secrets = new OctokitAlertSecrets({ apiUrl: "http://github.test", fetch: github.fetch, auth: { kind: "app", appId: "42", privateKey } });
+    const secrets = new OctokitAlertSecrets({
+      apiUrl: "http://github.test",
+      fetch: github.fetch,
+      auth: { kind: "app", appId: "42", privateKey },
+    });
     expect(await secrets.secretOf({ owner: "acme", repo: "web", number: 7, installationId: 99 })).toBe("the-leaked-secret");
     expect(github.seen).toEqual(["token ghs_installation_99 /repos/acme/web/secret-scanning/alerts/7"]);
   });
 
   it("reads the alert with a token", async () => {
     const github = fakeGitHub();
-    const secrets = new OctokitAlertSecrets({ apiUrl: "http://github.test", fetch: github.fetch, auth: { kind: "token", token: "ghp_plain" } });
+    const secrets = new OctokitAlertSecrets({
+      apiUrl: "http://github.test",
+      fetch: github.fetch,
+      auth: { kind: "token", token: "ghp_plain" },
+    });
     expect(await secrets.secretOf({ owner: "acme", repo: "web", number: 8 })).toBe("the-leaked-secret");
   });
 
   it("as an App, an event without an installation is a 502 that names the problem", async () => {
-    const secrets = new OctokitAlertSecrets({ apiUrl: "http://github.test", fetch: fakeGitHub().fetch, auth: { kind: "app", appId: "42", privateKey } });
+    const secrets = new OctokitAlertSecrets({
+      apiUrl: "http://github.test",
+      fetch: fakeGitHub().fetch,
+      auth: { kind: "app", appId: "42", privateKey },
+    });
     const error = await secrets.secretOf({ owner: "acme", repo: "web", number: 7 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredvendError);
-    expect(error).toMatchObject({ kind: "upstream_failed", code: "github_alert_unavailable", message: expect.stringContaining("installation") });
+    expect(error).toMatchObject({
+      kind: "upstream_failed",
+      code: "github_alert_unavailable",
+      message: expect.stringContaining("installation"),
+    });
   });
 
   it("refused credentials are a 502 without the token in the message", async () => {
-    const secrets = new OctokitAlertSecrets({ apiUrl: "http://github.test", fetch: fakeGitHub().fetch, auth: { kind: "token", token: "ghp_wrong" } });
+    const secrets = new OctokitAlertSecrets({
+      apiUrl: "http://github.test",
+      fetch: fakeGitHub().fetch,
+      auth: { kind: "token", token: "ghp_wrong" },
+    });
     const error = (await secrets.secretOf({ owner: "acme", repo: "web", number: 7 }).catch((e: unknown) => e)) as CredvendError;
     expect(error).toMatchObject({ code: "github_alert_unavailable", message: "the alert could not be read from GitHub (HTTP 401)" });
     expect(error.message).not.toContain("ghp_wrong");

@@ -42,15 +42,10 @@ function githubClaims(): Record<string, unknown> {
   };
 }
 
-async function rsaToken(
-  overrides: Record<string, unknown> = {},
-  options: { key?: SigningKey; kid?: string | null } = {},
-): Promise<string> {
+async function rsaToken(overrides: Record<string, unknown> = {}, options: { key?: SigningKey; kid?: string | null } = {}): Promise<string> {
   const key = options.key ?? keyA;
   const header = options.kid === null ? { alg: "RS256" } : { alg: "RS256", kid: options.kid ?? key.kid };
-  const payload = Object.fromEntries(
-    Object.entries({ ...githubClaims(), ...overrides }).filter(([, value]) => value !== undefined),
-  );
+  const payload = Object.fromEntries(Object.entries({ ...githubClaims(), ...overrides }).filter(([, value]) => value !== undefined));
   return new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
 }
 
@@ -156,9 +151,7 @@ describe("OidcVerifier: rejected tokens", () => {
     {
       name: "HS256 keyed with the public key's PEM bytes",
       token: () =>
-        handCrafted({ alg: "HS256", kid: "key-a" }, (input) =>
-          createHmac("sha256", keyA.publicPem).update(input).digest("base64url"),
-        ),
+        handCrafted({ alg: "HS256", kid: "key-a" }, (input) => createHmac("sha256", keyA.publicPem).update(input).digest("base64url")),
       wantCode: "invalid_token",
     },
     {
@@ -267,9 +260,7 @@ describe("OidcVerifier: key fetching", () => {
   it("bounds refetches caused by random kids to one per cooldown per issuer", async () => {
     const verifier = newVerifier();
     await verifier.verify(await rsaToken());
-    const randomKids = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => rsaToken({}, { kid: `random-${i}` })),
-    );
+    const randomKids = await Promise.all(Array.from({ length: 25 }, (_, i) => rsaToken({}, { kid: `random-${i}` })));
     const burst = (): Promise<CredvendError[]> => Promise.all(randomKids.map((t) => errorOf(verifier.verify(t))));
 
     expect((await burst()).every((e) => e.code === "invalid_token")).toBe(true);
@@ -283,7 +274,11 @@ describe("OidcVerifier: key fetching", () => {
   });
 
   it("ignores published keys that are not RS256 signing keys", async () => {
-    idp.keys = [{ ...keyA.publicJwk, use: "enc" }, { ...keyB.publicJwk, alg: "RS512" }, { kty: "RSA", kid: "broken" }];
+    idp.keys = [
+      { ...keyA.publicJwk, use: "enc" },
+      { ...keyB.publicJwk, alg: "RS512" },
+      { kty: "RSA", kid: "broken" },
+    ];
     const verifier = newVerifier();
     expect((await errorOf(verifier.verify(await rsaToken()))).code).toBe("invalid_token");
     expect((await errorOf(verifier.verify(await rsaToken({}, { key: keyB })))).code).toBe("invalid_token");
@@ -357,7 +352,12 @@ describe("OidcVerifier: identity provider failures", () => {
 
     it("on a non-loopback host → jwks_unavailable, the keys never fetched", async () => {
       const fetched: string[] = [];
-      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch("http://keys.idp.example/jwks", fetched) });
+      const verifier = new OidcVerifier({
+        issuers: [ISSUER],
+        audience: AUDIENCE,
+        clock,
+        fetch: discoveryFetch("http://keys.idp.example/jwks", fetched),
+      });
       const error = await errorOf(verifier.verify(await rsaToken({ iss: ISSUER })));
       expect(error).toMatchObject({ kind: "unavailable", code: "jwks_unavailable", message: "identity provider keys unavailable" });
       expect(String((error.cause as Error).message)).toContain("jwks_uri http://keys.idp.example/jwks must use https");
@@ -366,17 +366,26 @@ describe("OidcVerifier: identity provider failures", () => {
 
     it("from jwksUrlFor on a non-loopback host → jwks_unavailable, nothing fetched", async () => {
       const fetched: string[] = [];
-      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch("", fetched), jwksUrlFor: () => "http://keys.idp.example/jwks" });
+      const verifier = new OidcVerifier({
+        issuers: [ISSUER],
+        audience: AUDIENCE,
+        clock,
+        fetch: discoveryFetch("", fetched),
+        jwksUrlFor: () => "http://keys.idp.example/jwks",
+      });
       expect((await errorOf(verifier.verify(await rsaToken({ iss: ISSUER })))).code).toBe("jwks_unavailable");
       expect(fetched).toEqual([]);
     });
 
-    it.each(["https://keys.idp.example/jwks", "http://127.0.0.1:1/jwks", "http://localhost:1/jwks", "http://[::1]:1/jwks"])("%s is used", async (jwksUri) => {
-      const fetched: string[] = [];
-      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch(jwksUri, fetched) });
-      await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
-      expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`, jwksUri]);
-    });
+    it.each(["https://keys.idp.example/jwks", "http://127.0.0.1:1/jwks", "http://localhost:1/jwks", "http://[::1]:1/jwks"])(
+      "%s is used",
+      async (jwksUri) => {
+        const fetched: string[] = [];
+        const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch(jwksUri, fetched) });
+        await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
+        expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`, jwksUri]);
+      },
+    );
   });
 
   it("recovers once the provider is back", async () => {

@@ -5,7 +5,11 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { GitHubPartnerKeys } from "../../functions/adapters/github/github-partner-keys.js";
-import { checkPartnerSignature, generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github/github-partner-signature.js";
+import {
+  checkPartnerSignature,
+  generatePartnerKeyPair,
+  signPartnerBody,
+} from "../../functions/adapters/github/github-partner-signature.js";
 import { GitHubWebhookSignature, signWebhookBody } from "../../functions/adapters/github/github-webhook-signature.js";
 
 const DOCS_SECRET = "It's a Secret to Everybody";
@@ -60,7 +64,11 @@ function keyServer(keys: { key_identifier: string; key: string }[]) {
     fetches++;
     return c.json({ public_keys: keys.map((k) => ({ ...k, is_current: true })) });
   });
-  const partnerKeys = new GitHubPartnerKeys({ apiUrl: "http://github.test", fetch: async (input, init) => app.fetch(new Request(input, init)), minRefetchMs: 0 });
+  const partnerKeys = new GitHubPartnerKeys({
+    apiUrl: "http://github.test",
+    fetch: async (input, init) => app.fetch(new Request(input, init)),
+    minRefetchMs: 0,
+  });
   return { partnerKeys, keys, fetches: () => fetches };
 }
 
@@ -104,7 +112,9 @@ describe("Github-Public-Key-Signature (ECDSA P-256, SHA-256, DER)", () => {
     const body = bytes("[]");
     expect(await checkPartnerSignature(server.partnerKeys, body, "b".repeat(64), signPartnerBody(rotated.privateKey, body))).toBe("valid");
     expect(server.fetches()).toBe(2);
-    expect(await checkPartnerSignature(server.partnerKeys, body, "c".repeat(64), signPartnerBody(rotated.privateKey, body))).toBe("unknown_key");
+    expect(await checkPartnerSignature(server.partnerKeys, body, "c".repeat(64), signPartnerBody(rotated.privateKey, body))).toBe(
+      "unknown_key",
+    );
     expect(server.fetches()).toBe(3);
   });
 

@@ -15,8 +15,14 @@ import { MemoryLedger } from "../support/memory-ledger.js";
 import { SAMPLE_POLICY } from "../support/vend-fixture.js";
 
 const WRITES = new Set<string | symbol>([
-  "recordIssued", "appendAudit", "appendAuditOnce", "claimInvalidation", "completeInvalidation",
-  "failInvalidation", "tagCredential", "recordDelivery",
+  "recordIssued",
+  "appendAudit",
+  "appendAuditOnce",
+  "claimInvalidation",
+  "completeInvalidation",
+  "failInvalidation",
+  "tagCredential",
+  "recordDelivery",
 ]);
 
 /** The ledger, with every write call counted. */
@@ -75,8 +81,7 @@ const foreign = (owner: string, ownerId: string, repo: string) => ({
   actor: owner,
 });
 /** The largest request the API accepts: 20 scopes of 512 characters. */
-const largest = (n: number) =>
-  Array.from({ length: 20 }, (_, i) => `local:read:${String(n).padStart(6, "0")}-${i}-`.padEnd(512, "x"));
+const largest = (n: number) => Array.from({ length: 20 }, (_, i) => `local:read:${String(n).padStart(6, "0")}-${i}-`.padEnd(512, "x"));
 
 function pipelineOn(ledger: CredentialLedger, clock: Clock, plugins: PluginDirectory): VendPipeline {
   return new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins, clock, notifier: { notify: async () => {} } });
@@ -130,10 +135,13 @@ describe("ledger flood: any GitHub repository can flood the ledger", () => {
 
   it("several function instances: one conditional write attempt each, one summary stored", async () => {
     const { ledger, writes, inner } = countingLedger();
-    const instances = Array.from({ length: 4 }, () => pipelineOn(ledger, steppingClock("2031-05-01T10:00:00.000Z", 10), countingPlugins().plugins));
+    const instances = Array.from({ length: 4 }, () =>
+      pipelineOn(ledger, steppingClock("2031-05-01T10:00:00.000Z", 10), countingPlugins().plugins),
+    );
     await Promise.all(
       instances.map(async (pipeline) => {
-        for (let n = 0; n < 2_500; n++) await pipeline.vend(foreign("evil", "666", "x"), { scopes: ["local:read:x"] }).catch(() => undefined);
+        for (let n = 0; n < 2_500; n++)
+          await pipeline.vend(foreign("evil", "666", "x"), { scopes: ["local:read:x"] }).catch(() => undefined);
       }),
     );
 
@@ -181,8 +189,18 @@ describe("ledger flood: any GitHub repository can flood the ledger", () => {
 
   it.each([
     { name: "a short list of short scopes, unchanged", scopes: ["a:b:c", "a:b:d"], kept: ["a:b:c", "a:b:d"], truncated: undefined },
-    { name: "a scope of exactly 200 characters, unchanged", scopes: ["a:b:".padEnd(200, "x")], kept: ["a:b:".padEnd(200, "x")], truncated: undefined },
-    { name: "a scope of 201 characters, cut and marked", scopes: ["a:b:".padEnd(201, "x")], kept: [`${"a:b:".padEnd(199, "x")}…`], truncated: "1 cut to 200 characters, ending in …" },
+    {
+      name: "a scope of exactly 200 characters, unchanged",
+      scopes: ["a:b:".padEnd(200, "x")],
+      kept: ["a:b:".padEnd(200, "x")],
+      truncated: undefined,
+    },
+    {
+      name: "a scope of 201 characters, cut and marked",
+      scopes: ["a:b:".padEnd(201, "x")],
+      kept: [`${"a:b:".padEnd(199, "x")}…`],
+      truncated: "1 cut to 200 characters, ending in …",
+    },
     {
       name: "25 scopes, the first 20 kept",
       scopes: Array.from({ length: 25 }, (_, i) => `a:b:${i}`),

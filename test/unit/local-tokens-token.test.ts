@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  BASE62_ALPHABET,
-  LOCAL_TOKEN_PATTERN,
-  hasValidChecksum,
-  mintLocalToken,
-} from "../../plugin-workers/local-tokens/token.js";
+import { BASE62_ALPHABET, LOCAL_TOKEN_PATTERN, hasValidChecksum, mintLocalToken } from "../../plugin-workers/local-tokens/token.js";
 
 // Computed outside this code base (Python's zlib.crc32), so the alphabet order is pinned too.
 const KNOWN = "cvd_abcdefghijklmnopqrstuvwxyz01232LolCm";

@@ -86,6 +86,12 @@ describe("FanOutNotifier", () => {
     await expect(fanOut.notify(alert)).resolves.toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(logs).toHaveLength(1);
-    expect(JSON.parse(logs[0]!)).toMatchObject({ level: "error", message: "notifier failed", notifier: "sns", kind: alert.kind, error: { message: "SNS is down" } });
+    expect(JSON.parse(logs[0]!)).toMatchObject({
+      level: "error",
+      message: "notifier failed",
+      notifier: "sns",
+      kind: alert.kind,
+      error: { message: "SNS is down" },
+    });
   });
 });

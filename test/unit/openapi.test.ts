@@ -12,8 +12,21 @@ import { createVendFixture } from "../support/vend-fixture.js";
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown }>; securitySchemes: Record<string, unknown> };
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: unknown }> };
+        parameters?: { name: string; in: string }[];
+        responses: Record<string, unknown>;
+      }
+    >
+  >;
+  components: {
+    schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown }>;
+    securitySchemes: Record<string, unknown>;
+  };
 }
 
 /** Every (method, path) an app answers, from Hono's route table; middleware (`use`) is not a route. */
@@ -59,7 +72,9 @@ describe("GET /openapi.json", () => {
     expect(routes.length).toBeGreaterThanOrEqual(2);
     for (const route of routes) expect(operationsOf(document)).toContain(route);
     // And the document built from the live apps is the one served.
-    expect(operationsOf(buildOpenApiDocument([(await createVendFixture()).app, app]) as unknown as Document)).toEqual(operationsOf(document));
+    expect(operationsOf(buildOpenApiDocument([(await createVendFixture()).app, app]) as unknown as Document)).toEqual(
+      operationsOf(document),
+    );
   });
 
   it("describes the vend body with the schema that validates it", async () => {
@@ -69,16 +84,25 @@ describe("GET /openapi.json", () => {
     expect(schema.required).toEqual(["scopes"]);
     expect(Object.keys(schema.properties ?? {})).toEqual(["scopes", "ttlSeconds"]);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(document.paths["/v1/vend"]!.post!.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "413", "415", "502", "503", "504"]));
+    expect(Object.keys(document.paths["/v1/vend"]!.post!.responses)).toEqual(
+      expect.arrayContaining(["200", "400", "401", "403", "413", "415", "502", "503", "504"]),
+    );
     expect(document.components.securitySchemes).toHaveProperty("githubOidc");
-    expect(document.paths["/v1/vend"]!.post!.responses["503"]).toMatchObject({ headers: { "Retry-After": { schema: { type: "integer" } } } });
+    expect(document.paths["/v1/vend"]!.post!.responses["503"]).toMatchObject({
+      headers: { "Retry-After": { schema: { type: "integer" } } },
+    });
   });
 
   it("describes the container-credentials query and the AWS key names", async () => {
     const { document } = await servedDocument();
     const operation = document.paths["/v1/aws/container-credentials"]!.get!;
     expect(operation.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(["query:scope", "query:ttlSeconds"]);
-    expect(Object.keys(document.components.schemas.AwsContainerCredentials!.properties ?? {})).toEqual(["AccessKeyId", "SecretAccessKey", "Token", "Expiration"]);
+    expect(Object.keys(document.components.schemas.AwsContainerCredentials!.properties ?? {})).toEqual([
+      "AccessKeyId",
+      "SecretAccessKey",
+      "Token",
+      "Expiration",
+    ]);
   });
 
   it("documents the webhooks without building their ports", () => {

@@ -36,10 +36,19 @@ describe("plugin protocol conversion", () => {
   });
 
   it("carries the manual revocation URL of a vend, an empty one read as none", () => {
-    const result = { credential: { token: "t" }, expiresAt: new Date("2030-01-01T00:00:00Z"), revocable: false, upstreamRef: "r", notes: [] };
+    const result = {
+      credential: { token: "t" },
+      expiresAt: new Date("2030-01-01T00:00:00Z"),
+      revocable: false,
+      upstreamRef: "r",
+      notes: [],
+    };
     const url = "https://github.com/settings/installations/7";
     expect(vendResultToProto({ ...result, manualRevocationUrl: url }).manualRevocationUrl).toBe(url);
-    expect(vendResultFromProto(vendResultToProto({ ...result, manualRevocationUrl: url }))).toEqual({ ...result, manualRevocationUrl: url });
+    expect(vendResultFromProto(vendResultToProto({ ...result, manualRevocationUrl: url }))).toEqual({
+      ...result,
+      manualRevocationUrl: url,
+    });
     expect(vendResultToProto(result).manualRevocationUrl).toBe("");
     expect(vendResultFromProto(vendResultToProto(result))).toEqual(result);
     expect(vendResultFromProto(vendResultToProto(result))).not.toHaveProperty("manualRevocationUrl");

@@ -16,7 +16,10 @@ const schema = z.pipe(
   z
     .object({
       EXAMPLE_TABLE: required(),
-      EXAMPLE_TIMEOUT_MS: wholeNumber({ fallback: 5000, min: 100, max: 60_000 }, "must be a whole number of milliseconds from 100 to 60000"),
+      EXAMPLE_TIMEOUT_MS: wholeNumber(
+        { fallback: 5000, min: 100, max: 60_000 },
+        "must be a whole number of milliseconds from 100 to 60000",
+      ),
       EXAMPLE_LIST: z.pipe(z._default(z.string(), "[]"), parsedBy(parseList)),
       EXAMPLE_URL: z._default(z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL")), "https://example.test"),
       EXAMPLE_SECRET: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
@@ -44,7 +47,10 @@ describe("readEnv", () => {
   it("reads typed values, with the defaults of unset variables", () => {
     expect(readEnv(schema, BASE)).toEqual({ table: "table", timeoutMs: 5000, list: [], url: "https://example.test" });
     expect(readEnv(schema, { ...BASE, EXAMPLE_TIMEOUT_MS: " 200 ", EXAMPLE_LIST: '["a"]', EXAMPLE_URL: "http://x" })).toEqual({
-      table: "table", timeoutMs: 200, list: ["a"], url: "http://x",
+      table: "table",
+      timeoutMs: 200,
+      list: ["a"],
+      url: "http://x",
     });
   });
 
@@ -55,9 +61,21 @@ describe("readEnv", () => {
   it.each([
     { name: "a missing variable", env: {}, message: "EXAMPLE_TABLE is not set" },
     { name: "a blank variable", env: { EXAMPLE_TABLE: "  " }, message: "EXAMPLE_TABLE is not set" },
-    { name: "a number out of range", env: { ...BASE, EXAMPLE_TIMEOUT_MS: "60001" }, message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000" },
-    { name: "a number that is not whole", env: { ...BASE, EXAMPLE_TIMEOUT_MS: "1.5" }, message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000" },
-    { name: "a number that is empty", env: { ...BASE, EXAMPLE_TIMEOUT_MS: "" }, message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000" },
+    {
+      name: "a number out of range",
+      env: { ...BASE, EXAMPLE_TIMEOUT_MS: "60001" },
+      message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000",
+    },
+    {
+      name: "a number that is not whole",
+      env: { ...BASE, EXAMPLE_TIMEOUT_MS: "1.5" },
+      message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000",
+    },
+    {
+      name: "a number that is empty",
+      env: { ...BASE, EXAMPLE_TIMEOUT_MS: "" },
+      message: "EXAMPLE_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 60000",
+    },
     { name: "a bad URL", env: { ...BASE, EXAMPLE_URL: "ftp://x" }, message: "EXAMPLE_URL: must be an http(s) URL" },
     { name: "a parser's own message, word for word", env: { ...BASE, EXAMPLE_LIST: "{}" }, message: "EXAMPLE_LIST: must be a JSON array" },
     { name: "half of a pair", env: { ...BASE, EXAMPLE_APP_ID: "42" }, message: "EXAMPLE_APP_KEY is not set" },

@@ -9,7 +9,11 @@ describe("plugin Lambda handler (Function URL)", () => {
   it("round-trips describe, prepare and vend through base64 events", async () => {
     const { handler } = servePlugin(demoPlugin(), { allowedCallers: [VEND_ROLE_ARN] });
     const seen = { base64: [] as boolean[] };
-    const client = new GrpcWebPluginClient({ name: "demo", baseUrl: "https://abc.lambda-url.eu-west-1.on.aws", fetch: viaLambda(handler, seen) });
+    const client = new GrpcWebPluginClient({
+      name: "demo",
+      baseUrl: "https://abc.lambda-url.eu-west-1.on.aws",
+      fetch: viaLambda(handler, seen),
+    });
     expect((await client.describe()).name).toBe("demo");
     const prepared = await client.prepare({ scopes: demoScopes, subject: demoClaims, ttlSeconds: 60 });
     const vended = await client.vend({

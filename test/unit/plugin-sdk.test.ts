@@ -1,7 +1,13 @@
 // The SDK over the in-memory harness: every RPC through the full gRPC-web encoding, no network.
 import { describe, expect, it } from "vitest";
 import { WorkerError } from "../../functions/core/errors.js";
-import { GENERIC_INTERNAL_MESSAGE, PLUGIN_PROTOCOL, PluginError, servePlugin, type PluginErrorCode } from "../../plugin-workers/sdk/index.js";
+import {
+  GENERIC_INTERNAL_MESSAGE,
+  PLUGIN_PROTOCOL,
+  PluginError,
+  servePlugin,
+  type PluginErrorCode,
+} from "../../plugin-workers/sdk/index.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { demoClaims, demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
 

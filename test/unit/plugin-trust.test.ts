@@ -32,7 +32,10 @@ function evidence(
 ): WorkerEvidence & { describeCalls: number } {
   const result = {
     describeCalls: 0,
-    deployedConfiguration: async () => ({ codeSha256: sha256Base64(overrides.code ?? DEMO_CODE), lambda: overrides.lambda ?? demoLambda() }),
+    deployedConfiguration: async () => ({
+      codeSha256: sha256Base64(overrides.code ?? DEMO_CODE),
+      lambda: overrides.lambda ?? demoLambda(),
+    }),
     describe: async () => {
       result.describeCalls++;
       return { ...description, ...overrides.describe };
@@ -87,14 +90,22 @@ describe("manifest signatures", () => {
 
   const refusals: { name: string; tamper: (s: { manifest: Record<string, unknown>; signature: string }) => void; reason: string }[] = [
     { name: "one changed byte in the manifest", tamper: (s) => (s.manifest.version = "1.2.4"), reason: "bad_signature" },
-    { name: "one flipped character in the signature", tamper: (s) => (s.signature = flipBase64Char(s.signature, 10)), reason: "bad_signature" },
+    {
+      name: "one flipped character in the signature",
+      tamper: (s) => (s.signature = flipBase64Char(s.signature, 10)),
+      reason: "bad_signature",
+    },
     { name: "a signature that is not base64", tamper: (s) => (s.signature = "!!"), reason: "bad_signature" },
     { name: "an unknown field", tamper: (s) => (s.manifest.extra = "x"), reason: "malformed_manifest" },
     { name: "another protocol", tamper: (s) => (s.manifest.protocol = "credvend.plugin.v2"), reason: "malformed_manifest" },
     { name: "an unknown key id", tamper: (s) => (s.manifest.publisherKeyId = "0000000000000000"), reason: "unknown_key" },
     { name: "another handler in the manifest", tamper: (s) => (s.manifest.handler = "evil.handler"), reason: "bad_signature" },
     { name: "another runtime in the manifest", tamper: (s) => (s.manifest.runtime = "python"), reason: "bad_signature" },
-    { name: "a variable added to the manifest's allowlist", tamper: (s) => (s.manifest.environment = ["DEMO_TABLE", "EXTRA"]), reason: "bad_signature" },
+    {
+      name: "a variable added to the manifest's allowlist",
+      tamper: (s) => (s.manifest.environment = ["DEMO_TABLE", "EXTRA"]),
+      reason: "bad_signature",
+    },
   ];
   for (const { name, tamper, reason } of refusals) {
     it(`refuses ${name}`, async () => {
@@ -185,7 +196,11 @@ describe("verifyWorker", () => {
   it("allows an unsigned worker with allowUnsigned, if it serves the registered providers", async () => {
     const allowed = await verifyWorker(registration(undefined, { allowUnsigned: true }), new TrustStore(), evidence());
     expect(allowed.status).toBe("unsigned");
-    const wrong = await verifyWorker(registration(undefined, { allowUnsigned: true }), new TrustStore(), evidence({ describe: { providers: ["x"] } }));
+    const wrong = await verifyWorker(
+      registration(undefined, { allowUnsigned: true }),
+      new TrustStore(),
+      evidence({ describe: { providers: ["x"] } }),
+    );
     expect(wrong).toMatchObject({ status: "refused", reason: "describe_mismatch" });
   });
 
@@ -254,7 +269,11 @@ describe("configuration binding: lambda:UpdateFunctionConfiguration cannot run f
 
   it("a handler other than the signed one refuses the worker", async () => {
     const verdict = await verdictFor(demoLambda({ handler: "node_modules/evil.handler" }));
-    expect(verdict).toMatchObject({ status: "refused", reason: "configuration_mismatch", detail: 'handler "node_modules/evil.handler" is not the signed "index.handler"' });
+    expect(verdict).toMatchObject({
+      status: "refused",
+      reason: "configuration_mismatch",
+      detail: 'handler "node_modules/evil.handler" is not the signed "index.handler"',
+    });
   });
 
   it("a runtime other than the signed one refuses the worker; a family accepts its own versions only", async () => {
@@ -283,7 +302,12 @@ describe("configuration binding: lambda:UpdateFunctionConfiguration cannot run f
   });
 
   it("names every difference at once", async () => {
-    const verdict = await verdictFor({ handler: "x.y", runtime: "python3.13", layers: ["arn:l"], environmentNames: ["NODE_OPTIONS", "OTHER"] });
+    const verdict = await verdictFor({
+      handler: "x.y",
+      runtime: "python3.13",
+      layers: ["arn:l"],
+      environmentNames: ["NODE_OPTIONS", "OTHER"],
+    });
     expect((verdict as { detail: string }).detail.split("; ")).toEqual([
       "layers arn:l are attached (a signed worker runs without layers)",
       'handler "x.y" is not the signed "index.handler"',
@@ -296,7 +320,9 @@ describe("configuration binding: lambda:UpdateFunctionConfiguration cannot run f
   it("checks only the code hash for a worker run from a local zip (no Lambda configuration)", async () => {
     const key = await generateKeyPair();
     const local: WorkerEvidence = { deployedConfiguration: async () => ({ codeSha256: sha256Base64(DEMO_CODE) }) };
-    expect((await verifyWorker({ name: "demo", providers: ["demo"], signed: await signDemo(key) }, trustOf(key), local)).status).toBe("verified");
+    expect((await verifyWorker({ name: "demo", providers: ["demo"], signed: await signDemo(key) }, trustOf(key), local)).status).toBe(
+      "verified",
+    );
   });
 });
 
@@ -335,8 +361,17 @@ describe("manifests that would allow foreign code", () => {
 
   it("refuses a manifest missing one of the configuration fields, naming it", () => {
     const valid = {
-      name: "x", version: "1", protocol: "credvend.plugin.v1", providers: ["x"], capabilities: ["vend"], codeSha256: `${"A".repeat(43)}=`,
-      publisherKeyId: "0123456789abcdef", signedAt: "2026-01-01T00:00:00Z", handler: "index.handler", runtime: "nodejs", environment: [],
+      name: "x",
+      version: "1",
+      protocol: "credvend.plugin.v1",
+      providers: ["x"],
+      capabilities: ["vend"],
+      codeSha256: `${"A".repeat(43)}=`,
+      publisherKeyId: "0123456789abcdef",
+      signedAt: "2026-01-01T00:00:00Z",
+      handler: "index.handler",
+      runtime: "nodejs",
+      environment: [],
     };
     expect(parseManifest(valid).environment).toEqual([]);
     expect(() => parseManifest({ ...valid, handler: undefined })).toThrow(/manifest\.handler:/);

@@ -34,18 +34,48 @@ describe("evaluatePolicy", () => {
   it.each<{ name: string; claims: Record<string, string>; scopes: string[]; allowed: boolean }>([
     { name: "exact allow", claims: mainBranch, scopes: ["github:contents-read:acme/web"], allowed: true },
     { name: "glob resource", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"], allowed: true },
-    { name: "requested wildcard inside allowed wildcard", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assets/builds/*"], allowed: true },
+    {
+      name: "requested wildcard inside allowed wildcard",
+      claims: mainBranch,
+      scopes: ["aws:s3-write:acme-web-assets/builds/*"],
+      allowed: true,
+    },
     { name: "requested wildcard wider than allowed", claims: mainBranch, scopes: ["aws:s3-write:*"], allowed: false },
     { name: "other bucket", claims: mainBranch, scopes: ["aws:s3-write:acme-web-assetsX/a"], allowed: false },
     { name: "write not granted by read", claims: mainBranch, scopes: ["github:contents-write:acme/web"], allowed: false },
     { name: "other repository", claims: { ...mainBranch, repository: "acme/api" }, scopes: ["local:read:x"], allowed: false },
-    { name: "prefix attack on repository", claims: { ...mainBranch, repository: "acme/web-evil" }, scopes: ["local:read:x"], allowed: false },
-    { name: "feature branch, narrow rule", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:docs"], allowed: true },
-    { name: "feature branch, main-only scope", claims: { ...mainBranch, ref: "refs/heads/feat/x" }, scopes: ["local:read:other"], allowed: false },
+    {
+      name: "prefix attack on repository",
+      claims: { ...mainBranch, repository: "acme/web-evil" },
+      scopes: ["local:read:x"],
+      allowed: false,
+    },
+    {
+      name: "feature branch, narrow rule",
+      claims: { ...mainBranch, ref: "refs/heads/feat/x" },
+      scopes: ["local:read:docs"],
+      allowed: true,
+    },
+    {
+      name: "feature branch, main-only scope",
+      claims: { ...mainBranch, ref: "refs/heads/feat/x" },
+      scopes: ["local:read:other"],
+      allowed: false,
+    },
     { name: "one of two scopes denied", claims: mainBranch, scopes: ["local:read:x", "local:write:x"], allowed: false },
     { name: "missing claim never matches", claims: { repository: "acme/web" }, scopes: ["local:read:docs"], allowed: false },
-    { name: "reusable workflow rule", claims: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: true },
-    { name: "reusable workflow called from another owner's repository", claims: { repository_owner_id: "666", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" }, scopes: ["local:admin:releases"], allowed: false },
+    {
+      name: "reusable workflow rule",
+      claims: { repository_owner_id: "4242", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" },
+      scopes: ["local:admin:releases"],
+      allowed: true,
+    },
+    {
+      name: "reusable workflow called from another owner's repository",
+      claims: { repository_owner_id: "666", job_workflow_ref: "acme/workflows/.github/workflows/release.yml@refs/heads/main" },
+      scopes: ["local:admin:releases"],
+      allowed: false,
+    },
   ])("$name", ({ claims, scopes: requested, allowed }) => {
     expect(evaluatePolicy(policy, claims, scopes(...requested)).allowed).toBe(allowed);
   });
@@ -56,8 +86,16 @@ describe("evaluatePolicy", () => {
   });
 
   it("narrows the TTL to the rule's maxTtl instead of refusing", () => {
-    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 7200)).toMatchObject({ allowed: true, ttlSeconds: 900, ttlNarrowed: true });
-    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 300)).toMatchObject({ allowed: true, ttlSeconds: 300, ttlNarrowed: false });
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 7200)).toMatchObject({
+      allowed: true,
+      ttlSeconds: 900,
+      ttlNarrowed: true,
+    });
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:x"), 300)).toMatchObject({
+      allowed: true,
+      ttlSeconds: 300,
+      ttlNarrowed: false,
+    });
   });
 
   it("uses the smallest maxTtl among the rules that cover the scopes", () => {
@@ -75,7 +113,10 @@ describe("evaluatePolicy", () => {
 
   it("denies everything with no rules", () => {
     const empty = loadPolicyYaml("version: 1\naudience: a\nissuers: [https://i]\nrules: []\n");
-    expect(evaluatePolicy(empty, mainBranch, scopes("local:read:x"))).toMatchObject({ allowed: false, reason: "no rule matches this workflow" });
+    expect(evaluatePolicy(empty, mainBranch, scopes("local:read:x"))).toMatchObject({
+      allowed: false,
+      reason: "no rule matches this workflow",
+    });
   });
 });
 
@@ -94,14 +135,30 @@ rules:
   const web = { repository: "acme/web" };
 
   it.each<{ name: string; scope: string; allowed: boolean }>([
-    { name: "action wildcard does not cross ':' into the resource (victim-bucket)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/*", allowed: false },
-    { name: "action wildcard does not cross ':' into the resource (victim-bucket, literal key)", scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip", allowed: false },
+    {
+      name: "action wildcard does not cross ':' into the resource (victim-bucket)",
+      scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/*",
+      allowed: false,
+    },
+    {
+      name: "action wildcard does not cross ':' into the resource (victim-bucket, literal key)",
+      scope: "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip",
+      allowed: false,
+    },
     { name: "a bare action wildcard does not cross ':' into the resource", scope: "local:read:secrets:docs", allowed: false },
     { name: "action wildcard covers actions", scope: "aws:s3-write:acme-web-assets/builds/1.zip", allowed: true },
-    { name: "action wildcard covers a requested resource wildcard inside the allowed one", scope: "aws:s3-read:acme-web-assets/builds/*", allowed: true },
+    {
+      name: "action wildcard covers a requested resource wildcard inside the allowed one",
+      scope: "aws:s3-read:acme-web-assets/builds/*",
+      allowed: true,
+    },
     { name: "action wildcard keeps its literal prefix", scope: "aws:dynamodb-write:acme-web-assets/builds/1", allowed: false },
     { name: "bare action wildcard covers any action on the literal resource", scope: "local:admin:docs", allowed: true },
-    { name: "resource wildcard still matches ':' inside the resource (S3 key)", scope: "aws:s3-write:acme-web-assets/builds/a:b", allowed: true },
+    {
+      name: "resource wildcard still matches ':' inside the resource (S3 key)",
+      scope: "aws:s3-write:acme-web-assets/builds/a:b",
+      allowed: true,
+    },
     { name: "resource wildcard still matches inside an ARN", scope: "aws:role:arn:aws:iam::111122223333:role/deploy-web", allowed: true },
     { name: "literal ARN prefix is kept", scope: "aws:role:arn:aws:iam::999999999999:role/deploy-web", allowed: false },
     { name: "requested resource wildcard wider than allowed", scope: "aws:s3-write:acme-web-assets/*", allowed: false },
@@ -111,7 +168,10 @@ rules:
 
   it("action wildcard does not match ':' in a scope built outside the grammar (a worker's normalization)", () => {
     const smuggled = { provider: "aws", action: "s3-write:victim-bucket/x", resource: "acme-web-assets/builds/1.zip" };
-    expect(evaluatePolicy(segmented, web, [smuggled])).toMatchObject({ allowed: false, denied: ["aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"] });
+    expect(evaluatePolicy(segmented, web, [smuggled])).toMatchObject({
+      allowed: false,
+      denied: ["aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"],
+    });
   });
 });
 
@@ -120,25 +180,95 @@ describe("loadPolicyYaml", () => {
 
   it.each([
     { name: "unknown top-level field", text: `${base("  []")}\nextra: 1`, want: "extra: unknown field" },
-    { name: "unknown rule field", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], deny: [] }"), want: "rules[0].deny: unknown field" },
-    { name: "typo in claim name", text: base("  - { name: a, when: { repo: a/b }, allow: [local:read:x] }"), want: 'rules[0].when.repo: unknown claim "repo"' },
-    { name: "rule without an anchor", text: base("  - { name: a, when: { ref: refs/heads/main }, allow: [local:read:x] }"), want: "rules[0].when: must pin one of" },
-    { name: "bad glob", text: base("  - { name: a, when: { repository: 'a/[bc]' }, allow: [local:read:x] }"), want: "rules[0].when.repository: unsupported glob character '['" },
-    { name: "double star", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:**'] }"), want: "rules[0].allow[0]: '**' is not supported" },
-    { name: "wildcard provider", text: base("  - { name: a, when: { repository: a/b }, allow: ['*:read:x'] }"), want: "rules[0].allow[0]: provider" },
-    { name: "allow not a scope", text: base("  - { name: a, when: { repository: a/b }, allow: ['local-read'] }"), want: "must look like provider:action:resource" },
-    { name: "allow without a resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:'] }"), want: "must look like provider:action:resource" },
-    { name: "action that no scope can have", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:S3-read:x'] }"), want: `rules[0].allow[0]: action "S3-read" must be lower-case letters, digits, dashes and '*'` },
-    { name: "double star in the action", text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:s3-**:x'] }"), want: "rules[0].allow[0]: '**' is not supported" },
-    { name: "whitespace in the resource", text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:a b'] }"), want: "rules[0].allow[0]: whitespace" },
-    { name: "bad duration", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 15 }"), want: 'rules[0].maxTtl: "15" is not a duration' },
-    { name: "duration too long", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 24h }"), want: "rules[0].maxTtl: must be between" },
-    { name: "duplicate rule names", text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }"), want: 'rules[1].name: "a" is used by another rule' },
+    {
+      name: "unknown rule field",
+      text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], deny: [] }"),
+      want: "rules[0].deny: unknown field",
+    },
+    {
+      name: "typo in claim name",
+      text: base("  - { name: a, when: { repo: a/b }, allow: [local:read:x] }"),
+      want: 'rules[0].when.repo: unknown claim "repo"',
+    },
+    {
+      name: "rule without an anchor",
+      text: base("  - { name: a, when: { ref: refs/heads/main }, allow: [local:read:x] }"),
+      want: "rules[0].when: must pin one of",
+    },
+    {
+      name: "bad glob",
+      text: base("  - { name: a, when: { repository: 'a/[bc]' }, allow: [local:read:x] }"),
+      want: "rules[0].when.repository: unsupported glob character '['",
+    },
+    {
+      name: "double star",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:**'] }"),
+      want: "rules[0].allow[0]: '**' is not supported",
+    },
+    {
+      name: "wildcard provider",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['*:read:x'] }"),
+      want: "rules[0].allow[0]: provider",
+    },
+    {
+      name: "allow not a scope",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['local-read'] }"),
+      want: "must look like provider:action:resource",
+    },
+    {
+      name: "allow without a resource",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:'] }"),
+      want: "must look like provider:action:resource",
+    },
+    {
+      name: "action that no scope can have",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:S3-read:x'] }"),
+      want: `rules[0].allow[0]: action "S3-read" must be lower-case letters, digits, dashes and '*'`,
+    },
+    {
+      name: "double star in the action",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['aws:s3-**:x'] }"),
+      want: "rules[0].allow[0]: '**' is not supported",
+    },
+    {
+      name: "whitespace in the resource",
+      text: base("  - { name: a, when: { repository: a/b }, allow: ['local:read:a b'] }"),
+      want: "rules[0].allow[0]: whitespace",
+    },
+    {
+      name: "bad duration",
+      text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 15 }"),
+      want: 'rules[0].maxTtl: "15" is not a duration',
+    },
+    {
+      name: "duration too long",
+      text: base("  - { name: a, when: { repository: a/b }, allow: [local:read:x], maxTtl: 24h }"),
+      want: "rules[0].maxTtl: must be between",
+    },
+    {
+      name: "duplicate rule names",
+      text: base(
+        "  - { name: a, when: { repository: a/b }, allow: [local:read:x] }\n  - { name: a, when: { repository: a/c }, allow: [local:read:x] }",
+      ),
+      want: 'rules[1].name: "a" is used by another rule',
+    },
     { name: "wrong version", text: base("  []").replace("version: 1", "version: 2"), want: "version: must be 1" },
     { name: "missing audience", text: base("  []").replace("audience: credvend\n", ""), want: "audience: must be a non-empty string" },
-    { name: "issuer not a URL", text: base("  []").replace("https://token.actions.githubusercontent.com", "github"), want: "issuers[0]: must be an https URL" },
-    { name: "issuer over http to a remote host (keys and tokens could be forged on the path)", text: base("  []").replace("https://", "http://"), want: "issuers[0]: must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://token.actions.githubusercontent.com" },
-    { name: "issuer with another scheme", text: base("  []").replace("https://", "ftp://"), want: "issuers[0]: must be an https URL, not ftp" },
+    {
+      name: "issuer not a URL",
+      text: base("  []").replace("https://token.actions.githubusercontent.com", "github"),
+      want: "issuers[0]: must be an https URL",
+    },
+    {
+      name: "issuer over http to a remote host (keys and tokens could be forged on the path)",
+      text: base("  []").replace("https://", "http://"),
+      want: "issuers[0]: must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://token.actions.githubusercontent.com",
+    },
+    {
+      name: "issuer with another scheme",
+      text: base("  []").replace("https://", "ftp://"),
+      want: "issuers[0]: must be an https URL, not ftp",
+    },
     { name: "not YAML", text: "version: [1", want: "not valid YAML" },
     { name: "duplicate keys", text: "version: 1\nversion: 1\n", want: "not valid YAML" },
     { name: "not a mapping", text: "- 1\n", want: "must be a mapping" },
@@ -147,9 +277,12 @@ describe("loadPolicyYaml", () => {
     expect(() => loadPolicyYaml(text)).toThrow(want);
   });
 
-  it.each(["http://127.0.0.1:8787/dev-oidc", "http://localhost:8787", "http://[::1]:8787"])("accepts an http issuer on loopback for local development: %s", (issuer) => {
-    expect(loadPolicyYaml(base("  []").replace("https://token.actions.githubusercontent.com", `"${issuer}"`)).issuers).toEqual([issuer]);
-  });
+  it.each(["http://127.0.0.1:8787/dev-oidc", "http://localhost:8787", "http://[::1]:8787"])(
+    "accepts an http issuer on loopback for local development: %s",
+    (issuer) => {
+      expect(loadPolicyYaml(base("  []").replace("https://token.actions.githubusercontent.com", `"${issuer}"`)).issuers).toEqual([issuer]);
+    },
+  );
 
   it("reports every problem at once", () => {
     const text = base("  - { name: a, when: { repo: a/b }, allow: ['local-read'], maxTtl: soon }");
@@ -174,23 +307,72 @@ describe("loadPolicyYaml: anchors that anchor", () => {
   const WORKFLOW = "acme/workflows/.github/workflows/release.yml@refs/heads/main";
 
   it.each([
-    { name: "repository '*' (would match every repository on GitHub)", when: "{ repository: '*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
-    { name: "repository_owner 'acme*' (would match attacker-registered acme-evil)", when: "{ repository_owner: 'acme*' }", want: "rules[0].when.repository_owner: an anchor must be literal, not a glob" },
-    { name: "repository 'acme/*' beside a literal owner id (every anchor named must be literal)", when: "{ repository_owner_id: '1001', repository: 'acme/*' }", want: "rules[0].when.repository: an anchor must be literal, not a glob" },
-    { name: "repository_id glob", when: "{ repository_id: '12*' }", want: "rules[0].when.repository_id: an anchor must be literal, not a glob" },
-    { name: "repository_owner_id glob", when: "{ repository_owner_id: '*' }", want: "rules[0].when.repository_owner_id: an anchor must be literal, not a glob" },
-    { name: "job_workflow_ref as the only anchor (a public reusable workflow can be called from any repository)", when: `{ job_workflow_ref: '${WORKFLOW}' }`, want: "rules[0].when.job_workflow_ref: not an anchor on its own" },
-    { name: "no anchor at all", when: "{ ref: refs/heads/main }", want: "rules[0].when: must pin one of repository, repository_id, repository_owner, repository_owner_id" },
-    { name: "a rule without iss when several issuers are trusted (either issuer's claims would match)", when: "{ repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: required when the policy trusts more than one issuer" },
-    { name: "iss that is not one of the issuers", when: "{ iss: 'https://evil.example', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
-    { name: "iss as a glob", when: "{ iss: 'https://*', repository: acme/web }", issuers: `[${GITHUB}, ${GHES}]`, want: "rules[0].when.iss: must be one of the policy's issuers" },
-    { name: "iss that is not the only issuer", when: `{ iss: '${GHES}', repository: acme/web }`, want: "rules[0].when.iss: must be one of the policy's issuers" },
+    {
+      name: "repository '*' (would match every repository on GitHub)",
+      when: "{ repository: '*' }",
+      want: "rules[0].when.repository: an anchor must be literal, not a glob",
+    },
+    {
+      name: "repository_owner 'acme*' (would match attacker-registered acme-evil)",
+      when: "{ repository_owner: 'acme*' }",
+      want: "rules[0].when.repository_owner: an anchor must be literal, not a glob",
+    },
+    {
+      name: "repository 'acme/*' beside a literal owner id (every anchor named must be literal)",
+      when: "{ repository_owner_id: '1001', repository: 'acme/*' }",
+      want: "rules[0].when.repository: an anchor must be literal, not a glob",
+    },
+    {
+      name: "repository_id glob",
+      when: "{ repository_id: '12*' }",
+      want: "rules[0].when.repository_id: an anchor must be literal, not a glob",
+    },
+    {
+      name: "repository_owner_id glob",
+      when: "{ repository_owner_id: '*' }",
+      want: "rules[0].when.repository_owner_id: an anchor must be literal, not a glob",
+    },
+    {
+      name: "job_workflow_ref as the only anchor (a public reusable workflow can be called from any repository)",
+      when: `{ job_workflow_ref: '${WORKFLOW}' }`,
+      want: "rules[0].when.job_workflow_ref: not an anchor on its own",
+    },
+    {
+      name: "no anchor at all",
+      when: "{ ref: refs/heads/main }",
+      want: "rules[0].when: must pin one of repository, repository_id, repository_owner, repository_owner_id",
+    },
+    {
+      name: "a rule without iss when several issuers are trusted (either issuer's claims would match)",
+      when: "{ repository: acme/web }",
+      issuers: `[${GITHUB}, ${GHES}]`,
+      want: "rules[0].when.iss: required when the policy trusts more than one issuer",
+    },
+    {
+      name: "iss that is not one of the issuers",
+      when: "{ iss: 'https://evil.example', repository: acme/web }",
+      issuers: `[${GITHUB}, ${GHES}]`,
+      want: "rules[0].when.iss: must be one of the policy's issuers",
+    },
+    {
+      name: "iss as a glob",
+      when: "{ iss: 'https://*', repository: acme/web }",
+      issuers: `[${GITHUB}, ${GHES}]`,
+      want: "rules[0].when.iss: must be one of the policy's issuers",
+    },
+    {
+      name: "iss that is not the only issuer",
+      when: `{ iss: '${GHES}', repository: acme/web }`,
+      want: "rules[0].when.iss: must be one of the policy's issuers",
+    },
   ])("rejects $name", ({ when, issuers, want }) => {
     expect(() => loadPolicyYaml(withRule(when, issuers))).toThrow(want);
   });
 
   it("accepts several literal anchors beside globs on other claims", () => {
-    const loaded = loadPolicyYaml(withRule("{ repository_owner_id: '1001', repository_id: 2002, repository: acme/web, ref: 'refs/heads/*' }"));
+    const loaded = loadPolicyYaml(
+      withRule("{ repository_owner_id: '1001', repository_id: 2002, repository: acme/web, ref: 'refs/heads/*' }"),
+    );
     const claims = { repository_owner_id: "1001", repository_id: "2002", repository: "acme/web", ref: "refs/heads/feat/x" };
     expect(evaluatePolicy(loaded, claims, scopes("local:read:x")).allowed).toBe(true);
     // A renamed-away name reused by someone else keeps the name but not the id.
@@ -280,9 +462,21 @@ rules:
   - { name: on-ghes, when: { iss: ${GHES}, repository: corp/app }, allow: [local:read:x] }
 `);
   it.each([
-    { name: "the anchored repository, by ids (any ref: the ref is not an anchor)", claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "2002", ref: "refs/heads/feature" }, want: true },
-    { name: "another repository of the owner pinned with a repository", claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "3003" }, want: false },
-    { name: "any repository of an owner pinned alone", claims: { iss: GITHUB, repository_owner: "tools", repository: "tools/x" }, want: true },
+    {
+      name: "the anchored repository, by ids (any ref: the ref is not an anchor)",
+      claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "2002", ref: "refs/heads/feature" },
+      want: true,
+    },
+    {
+      name: "another repository of the owner pinned with a repository",
+      claims: { iss: GITHUB, repository_owner_id: "1001", repository_id: "3003" },
+      want: false,
+    },
+    {
+      name: "any repository of an owner pinned alone",
+      claims: { iss: GITHUB, repository_owner: "tools", repository: "tools/x" },
+      want: true,
+    },
     { name: "a look-alike owner", claims: { iss: GITHUB, repository_owner: "tools-evil", repository: "tools-evil/x" }, want: false },
     { name: "a repository pinned on another issuer", claims: { iss: GITHUB, repository: "corp/app" }, want: false },
     { name: "that repository on its issuer", claims: { iss: GHES, repository: "corp/app" }, want: true },

@@ -28,7 +28,10 @@ describe("publisher key files", () => {
     const dir = mkdtempSync(join(tmpdir(), "credvend-keyfiles-"));
     const path = join(dir, "publisher.key");
     writeFileSync(path, '{"type":"ssh","privateKey":"c2VjcmV0LXZhbHVl"}', { mode: 0o600 });
-    const error = await readPrivateKeyFile(path).then(() => undefined, (e: unknown) => e);
+    const error = await readPrivateKeyFile(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(KeyFileError);
     expect((error as Error).message).toBe(`${path}: not a credvend private key file`);
     await expect(readPrivateKeyFile(join(dir, "missing.key"))).rejects.toThrow(/cannot read the key \(ENOENT\)/);

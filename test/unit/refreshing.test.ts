@@ -37,7 +37,10 @@ describe("Refreshing", () => {
   it("a failed first read fails the start; a failed refresh keeps the previous value and is reported", async () => {
     await expect(Refreshing.start(source(new Error("denied")).load)).rejects.toThrow("denied");
     const errors: unknown[] = [];
-    const value = await Refreshing.start(source("good", new Error("throttled")).load, { ttlMs: () => 0, onRefreshError: (e) => errors.push(e) });
+    const value = await Refreshing.start(source("good", new Error("throttled")).load, {
+      ttlMs: () => 0,
+      onRefreshError: (e) => errors.push(e),
+    });
     expect(await value.current()).toBe("good");
     expect(errors).toEqual([new Error("throttled")]);
   });

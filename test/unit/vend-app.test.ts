@@ -75,31 +75,75 @@ describe("POST /v1/vend", () => {
     expect(error?.message).toContain("no rule names this repository or its owner");
     const events = await fixture.ledger.auditByTime(ALL_TIME);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: "deny_flood", reason: "no_matching_rule", repository: "acme/api", scopes: ["local:read:billing"] });
+    expect(events[0]).toMatchObject({
+      type: "deny_flood",
+      reason: "no_matching_rule",
+      repository: "acme/api",
+      scopes: ["local:read:billing"],
+    });
   });
 
   it("denies another workflow of a repository a rule names: 403 scope_denied, audited in full", async () => {
     const fixture = await createVendFixture();
     const response = await fixture.vend({ scopes: ["local:read:billing"] }, await fixture.token({ ref: "refs/heads/feature" }));
     expect(response.status).toBe(403);
-    expect((await json(response)).error).toMatchObject({ code: "scope_denied", message: expect.stringContaining("no rule matches this workflow") });
+    expect((await json(response)).error).toMatchObject({
+      code: "scope_denied",
+      message: expect.stringContaining("no rule matches this workflow"),
+    });
     expect((await fixture.ledger.auditByTime(ALL_TIME)).map((e) => e.type)).toEqual(["deny"]);
   });
 
   it.each([
     { name: "malformed JSON", body: "{", type: "application/json", status: 400, code: "malformed_json" },
     { name: "wrong content type", body: "{}", type: "text/plain", status: 415, code: "unsupported_media_type" },
-    { name: "body over the limit", body: JSON.stringify({ scopes: ["local:read:x"], pad: "x".repeat(20_000) }), type: "application/json", status: 413, code: "payload_too_large" },
+    {
+      name: "body over the limit",
+      body: JSON.stringify({ scopes: ["local:read:x"], pad: "x".repeat(20_000) }),
+      type: "application/json",
+      status: 413,
+      code: "payload_too_large",
+    },
     { name: "not an object", body: "[]", type: "application/json", status: 400, code: "invalid_request" },
-    { name: "unknown field", body: '{"scopes":["local:read:x"],"role":"admin"}', type: "application/json", status: 400, code: "invalid_request" },
+    {
+      name: "unknown field",
+      body: '{"scopes":["local:read:x"],"role":"admin"}',
+      type: "application/json",
+      status: 400,
+      code: "invalid_request",
+    },
     { name: "no scopes", body: '{"scopes":[]}', type: "application/json", status: 400, code: "invalid_request" },
     { name: "scope not a string", body: '{"scopes":[1]}', type: "application/json", status: 400, code: "invalid_request" },
-    { name: "ttl not a number", body: '{"scopes":["local:read:x"],"ttlSeconds":"900"}', type: "application/json", status: 400, code: "invalid_request" },
-    { name: "ttl too short", body: '{"scopes":["local:read:x"],"ttlSeconds":5}', type: "application/json", status: 400, code: "invalid_request" },
+    {
+      name: "ttl not a number",
+      body: '{"scopes":["local:read:x"],"ttlSeconds":"900"}',
+      type: "application/json",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "ttl too short",
+      body: '{"scopes":["local:read:x"],"ttlSeconds":5}',
+      type: "application/json",
+      status: 400,
+      code: "invalid_request",
+    },
     { name: "bad scope grammar", body: '{"scopes":["local:read"]}', type: "application/json", status: 400, code: "invalid_scope" },
     { name: "unknown provider", body: '{"scopes":["nope:read:x"]}', type: "application/json", status: 400, code: "unknown_provider" },
-    { name: "mixed providers", body: '{"scopes":["local:read:x","aws:s3-read:b"]}', type: "application/json", status: 400, code: "mixed_providers" },
-    { name: "invalid for the provider", body: '{"scopes":["local:read:Bad_Name"]}', type: "application/json", status: 400, code: "invalid_scope" },
+    {
+      name: "mixed providers",
+      body: '{"scopes":["local:read:x","aws:s3-read:b"]}',
+      type: "application/json",
+      status: 400,
+      code: "mixed_providers",
+    },
+    {
+      name: "invalid for the provider",
+      body: '{"scopes":["local:read:Bad_Name"]}',
+      type: "application/json",
+      status: 400,
+      code: "invalid_scope",
+    },
   ])("$name → $status $code, nothing changed", async ({ body, type, status, code }) => {
     const fixture = await createVendFixture();
     const response = await fixture.app.request("/v1/vend", {
@@ -155,7 +199,13 @@ rules:
     expect(calls).toEqual([]);
     const events = await fixture.ledger.auditByTime(ALL_TIME);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: "deny", reason: "scope_denied", repository: "acme/web", scopes: [smuggled], details: { denied: smuggled } });
+    expect(events[0]).toMatchObject({
+      type: "deny",
+      reason: "scope_denied",
+      repository: "acme/web",
+      scopes: [smuggled],
+      details: { denied: smuggled },
+    });
 
     // The same pattern still lets the intended request through to the worker.
     const allowed = await fixture.vend({ scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"] });
@@ -165,7 +215,11 @@ rules:
 });
 
 describe("POST /v1/vend authentication", () => {
-  async function signWithDevKey(fixture: VendFixture, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  async function signWithDevKey(
+    fixture: VendFixture,
+    claims: Record<string, unknown>,
+    header: Record<string, unknown> = {},
+  ): Promise<string> {
     const jwk = JSON.parse(readFileSync(join(fixture.keyDir, DEV_KEY_FILE), "utf8")) as JWK;
     const key = await importJWK(jwk, "RS256");
     const now = Math.floor(Date.now() / 1000);
@@ -184,14 +238,19 @@ describe("POST /v1/vend authentication", () => {
   const cases: { name: string; token: (f: VendFixture) => Promise<string | undefined>; code: string }[] = [
     { name: "missing token", token: async () => undefined, code: "missing_token" },
     { name: "garbage", token: async () => "not-a-jwt", code: "invalid_token" },
-    { name: "expired", token: (f) => signWithDevKey(f, { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 }), code: "invalid_token" },
+    {
+      name: "expired",
+      token: (f) => signWithDevKey(f, { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 }),
+      code: "invalid_token",
+    },
     { name: "not yet valid", token: (f) => signWithDevKey(f, { nbf: now() + 3600, exp: now() + 7200 }), code: "invalid_token" },
     { name: "wrong audience", token: (f) => f.token({ audience: "someone-else" }), code: "invalid_token" },
     { name: "wrong issuer", token: (f) => signWithDevKey(f, { iss: "https://evil.test" }), code: "invalid_token" },
     { name: "unknown kid", token: (f) => signWithDevKey(f, {}, { kid: "unknown-kid" }), code: "invalid_token" },
     {
       name: "alg none",
-      token: async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: ISSUER, aud: "credvend", repository: "acme/web", ref: "refs/heads/main", exp: now() + 600, iat: now() })}.`,
+      token: async () =>
+        `${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: ISSUER, aud: "credvend", repository: "acme/web", ref: "refs/heads/main", exp: now() + 600, iat: now() })}.`,
       code: "invalid_token",
     },
     {

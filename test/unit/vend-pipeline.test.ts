@@ -50,7 +50,9 @@ function setup(ledger = new MemoryLedger(), worker: { revokeFails?: boolean; rev
       return worker.revocable === false ? { ...result, revocable: false } : result;
     },
     revoke: (request) =>
-      worker.revokeFails ? Promise.reject(new WorkerError("local-tokens", "unavailable", "worker local-tokens is unavailable")) : client.revoke(request),
+      worker.revokeFails
+        ? Promise.reject(new WorkerError("local-tokens", "unavailable", "worker local-tokens is unavailable"))
+        : client.revoke(request),
   };
   const alerts: Notification[] = [];
   let sequence = 0;
@@ -89,7 +91,13 @@ describe("VendPipeline", () => {
     const vended = await pipeline.vend({ ...claims, extra_secret_looking_claim: "x" }, { scopes: ["local:read:a"] });
     const record = await ledger.getCredential(vended.credentialId);
     expect(record?.tokenHashes).toEqual([tokenHash(vended.credential.token!)]);
-    expect(record?.subject).toEqual({ iss: "https://issuer.test", repository: "acme/web", ref: "refs/heads/main", run_id: "42", actor: "octocat" });
+    expect(record?.subject).toEqual({
+      iss: "https://issuer.test",
+      repository: "acme/web",
+      ref: "refs/heads/main",
+      run_id: "42",
+      actor: "octocat",
+    });
     expect(JSON.stringify(record)).not.toContain(vended.credential.token);
   });
 
@@ -114,7 +122,10 @@ describe("VendPipeline", () => {
     expect(minted?.revokedAt).toBeInstanceOf(Date);
     // The vend event was written alongside the record; a failure event says it was not handed out.
     const events = await ledger.auditByCredential("cred-1");
-    expect(events.map((e) => [e.type, e.reason])).toEqual([["vend", undefined], ["failure", "ledger_unavailable"]]);
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ["vend", undefined],
+      ["failure", "ledger_unavailable"],
+    ]);
     expect(alerts).toEqual([]);
   });
 
@@ -122,7 +133,12 @@ describe("VendPipeline", () => {
   // live credential that nothing recorded and nobody was told about.
   describe("no silent abandon: the ledger cannot record a credential and it stays live", () => {
     it.each([
-      { case: "the compensating revoke fails", worker: { revokeFails: true }, revokeError: "worker_unavailable", calls: ["Prepare", "Vend"] },
+      {
+        case: "the compensating revoke fails",
+        worker: { revokeFails: true },
+        revokeError: "worker_unavailable",
+        calls: ["Prepare", "Vend"],
+      },
       { case: "the worker cannot revoke it", worker: { revocable: false }, revokeError: "not_revocable", calls: ["Prepare", "Vend"] },
     ])("$case: a 503, one high alert naming the credential, without its secret", async ({ worker, revokeError, calls: wantCalls }) => {
       const { pipeline, calls, ledger, alerts, vended } = setup(new FailingLedger(), worker);
@@ -152,7 +168,11 @@ describe("VendPipeline", () => {
 
       // What can be written is: the vend event landed, so the failure events beside it do too.
       const events = await ledger.auditByCredential("cred-1");
-      expect(events.map((e) => [e.type, e.reason])).toEqual([["vend", undefined], ["failure", "ledger_unavailable"], ["failure", "unrecorded_credential"]]);
+      expect(events.map((e) => [e.type, e.reason])).toEqual([
+        ["vend", undefined],
+        ["failure", "ledger_unavailable"],
+        ["failure", "unrecorded_credential"],
+      ]);
       expect(events[2]!.details).toEqual(alert!.details);
       for (const secret of vended.secrets) expect(JSON.stringify(events)).not.toContain(secret);
     });
@@ -221,11 +241,20 @@ rules:
       },
     };
     const ledger = new MemoryLedger();
-    const pipeline = new VendPipeline({ policy, ledger, plugins: new StaticPluginDirectory([{ client: rewriting, providers: ["aws"] }]), notifier: { notify: async () => {} } });
-    await expect(pipeline.vend(claims, { scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"] })).rejects.toBeInstanceOf(PolicyDeniedError);
+    const pipeline = new VendPipeline({
+      policy,
+      ledger,
+      plugins: new StaticPluginDirectory([{ client: rewriting, providers: ["aws"] }]),
+      notifier: { notify: async () => {} },
+    });
+    await expect(pipeline.vend(claims, { scopes: ["aws:s3-write:acme-web-assets/builds/1.zip"] })).rejects.toBeInstanceOf(
+      PolicyDeniedError,
+    );
     expect(calls).toEqual(["Prepare"]);
     const events = await ledger.auditByTime(hour);
-    expect(events.map((e) => [e.type, e.details?.["denied"]])).toEqual([["deny", "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"]]);
+    expect(events.map((e) => [e.type, e.details?.["denied"]])).toEqual([
+      ["deny", "aws:s3-write:victim-bucket/x:acme-web-assets/builds/1.zip"],
+    ]);
   });
 });
 
@@ -239,7 +268,13 @@ function revokeless(): PluginClient {
       analyses: [],
       serialized: { serialized: new Uint8Array(), mediaType: "application/octet-stream" },
     }),
-    vend: async () => ({ credential: { token: "cvd_secret" }, expiresAt: new Date(Date.now() + 900_000), revocable: false, upstreamRef: "tok-1", notes: [] }),
+    vend: async () => ({
+      credential: { token: "cvd_secret" },
+      expiresAt: new Date(Date.now() + 900_000),
+      revocable: false,
+      upstreamRef: "tok-1",
+      notes: [],
+    }),
     revoke: async () => Promise.reject(new Error("unexpected")),
   };
 }

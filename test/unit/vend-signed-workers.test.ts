@@ -32,9 +32,22 @@ async function signedVendApp(options: { lambda?: LambdaConfiguration } = {}) {
   const key = await generateKeyPair();
   const zip = join(mkdtempSync(join(tmpdir(), "credvend-signed-")), "code.zip");
   writeFileSync(zip, "local-tokens code");
-  const { name, version, providers, capabilities, handler, runtime, environment } = readWorkerPackage(join(import.meta.dirname, "../../plugin-workers/local-tokens"));
+  const { name, version, providers, capabilities, handler, runtime, environment } = readWorkerPackage(
+    join(import.meta.dirname, "../../plugin-workers/local-tokens"),
+  );
   const signed = await signManifest(
-    { name, version, providers, capabilities, handler, runtime, environment, protocol: PLUGIN_PROTOCOL, codeSha256: codeSha256Of(new TextEncoder().encode("local-tokens code")), signedAt: new Date().toISOString() },
+    {
+      name,
+      version,
+      providers,
+      capabilities,
+      handler,
+      runtime,
+      environment,
+      protocol: PLUGIN_PROTOCOL,
+      codeSha256: codeSha256Of(new TextEncoder().encode("local-tokens code")),
+      signedAt: new Date().toISOString(),
+    },
     key.privateKey,
     key.publicKey,
   );
@@ -54,8 +67,20 @@ async function signedVendApp(options: { lambda?: LambdaConfiguration } = {}) {
     audit: (event) => ledger.appendAudit(event),
   });
   const routes = fixture.issuer.routes();
-  const verifier = new OidcVerifier({ issuers: [ISSUER], audience: "credvend", fetch: async (input, init) => routes.fetch(new Request(input, init)) });
-  const app = createVendApp({ pipeline: new VendPipeline({ policy: loadPolicyYaml(SAMPLE_POLICY), ledger, plugins, notifier: { notify: async (n) => void alerts.push(n) } }), verifier });
+  const verifier = new OidcVerifier({
+    issuers: [ISSUER],
+    audience: "credvend",
+    fetch: async (input, init) => routes.fetch(new Request(input, init)),
+  });
+  const app = createVendApp({
+    pipeline: new VendPipeline({
+      policy: loadPolicyYaml(SAMPLE_POLICY),
+      ledger,
+      plugins,
+      notifier: { notify: async (n) => void alerts.push(n) },
+    }),
+    verifier,
+  });
   const vend = async () =>
     app.request("/v1/vend", {
       method: "POST",
@@ -89,10 +114,17 @@ describe("vend with signed workers", () => {
   });
 
   it("fails 503 with worker_refused when NODE_OPTIONS is injected into the worker's configuration, code untouched", async () => {
-    const asSigned: LambdaConfiguration = { handler: "index.handler", runtime: "nodejs24.x", layers: [], environmentNames: ["LOCAL_TOKENS_TABLE"] };
+    const asSigned: LambdaConfiguration = {
+      handler: "index.handler",
+      runtime: "nodejs24.x",
+      layers: [],
+      environmentNames: ["LOCAL_TOKENS_TABLE"],
+    };
     expect((await (await signedVendApp({ lambda: asSigned })).vend()).status).toBe(200);
 
-    const { vend, ledger, alerts } = await signedVendApp({ lambda: { ...asSigned, environmentNames: ["LOCAL_TOKENS_TABLE", "NODE_OPTIONS"] } });
+    const { vend, ledger, alerts } = await signedVendApp({
+      lambda: { ...asSigned, environmentNames: ["LOCAL_TOKENS_TABLE", "NODE_OPTIONS"] },
+    });
     const response = await vend();
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
@@ -100,7 +132,11 @@ describe("vend with signed workers", () => {
     });
     const events = await ledger.auditByTime(ALL_TIME);
     expect(events.map((e) => [e.type, e.reason, e.details])).toEqual([
-      ["worker_refused", "configuration_mismatch", { worker: "local-tokens", detail: "environment variable NODE_OPTIONS is set, which no worker may have" }],
+      [
+        "worker_refused",
+        "configuration_mismatch",
+        { worker: "local-tokens", detail: "environment variable NODE_OPTIONS is set, which no worker may have" },
+      ],
     ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ urgency: "high", kind: "worker_refused", details: { reason: "configuration_mismatch" } });

@@ -53,7 +53,10 @@ async function setup(options: { signed?: boolean; allowUnsigned?: boolean; code?
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CredvendError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CredvendError);
   return error as CredvendError;
 }
@@ -73,10 +76,12 @@ describe("VerifiedPluginDirectory", () => {
 
   it("verifies once for concurrent first requests (single flight)", async () => {
     let checks = 0;
-    const code: DeployedCode = { configuration: async () => {
+    const code: DeployedCode = {
+      configuration: async () => {
         checks++;
         return { codeSha256: sha256Base64(DEMO_CODE) };
-      }, };
+      },
+    };
     const { directory } = await setup({ code });
     const clients = await Promise.all(Array.from({ length: 8 }, () => directory.forProvider("demo")));
     expect(clients.every((c) => c?.name === "demo")).toBe(true);

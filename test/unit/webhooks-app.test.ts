@@ -54,8 +54,12 @@ describe("POST /webhooks/github/secret-scanning: the three branches", () => {
     expect(fixture.notifications).toHaveLength(1);
     expect(fixture.notifications[0]).toMatchObject({ kind: "revoked_on_detection", urgency: "high" });
     expect(fixture.notifications[0]!.details).toMatchObject({
-      credentialId: record.credentialId, "subject.repository": "acme/web", "subject.run_id": "4242", "subject.actor": "octocat",
-      "leak.repository": "acme/web", "leak.channel": "secret_scanning_alert",
+      credentialId: record.credentialId,
+      "subject.repository": "acme/web",
+      "subject.run_id": "4242",
+      "subject.actor": "octocat",
+      "leak.repository": "acme/web",
+      "leak.channel": "secret_scanning_alert",
     });
 
     expect(await json(await fixture.deliverAlert(secret))).toMatchObject({ status: "processed", outcome: "already_handled" });
@@ -63,7 +67,10 @@ describe("POST /webhooks/github/secret-scanning: the three branches", () => {
     expect(fixture.notifications).toHaveLength(1);
     const events = await fixture.ledger.auditByCredential(record.credentialId);
     // The repeat is audited, nothing else: the first outcome stands.
-    expect(events.map((e) => [e.type, e.reason])).toEqual([["revoke", "revoked_on_detection"], ["detect", "detected_again"]]);
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ["revoke", "revoked_on_detection"],
+      ["detect", "detected_again"],
+    ]);
   });
 
   it("expired: tagged detected_after_expiry, one low note, no provider call, even if its state says active", async () => {
@@ -86,7 +93,10 @@ describe("POST /webhooks/github/secret-scanning: the three branches", () => {
     const alert = fixture.notifications[0]!;
     expect(alert).toMatchObject({ kind: "manual_revoke_required", urgency: "high" });
     expect(alert.details).toMatchObject({
-      credentialId: record.credentialId, "subject.repository": "acme/web", "subject.run_id": "4242", "subject.actor": "octocat",
+      credentialId: record.credentialId,
+      "subject.repository": "acme/web",
+      "subject.run_id": "4242",
+      "subject.actor": "octocat",
       "leak.url": expect.stringContaining("/security/secret-scanning/"),
     });
     // Its worker named no manual revocation page (as on records older than the field): none is made up.
@@ -123,16 +133,19 @@ describe("POST /webhooks/github/secret-scanning: GitHub's own payloads", () => {
     expect(EXAMPLES.length).toBeGreaterThan(0);
   });
 
-  it.each(EXAMPLES.map((example, i) => ({ i, example })))("example $i ($example.action) is read and its alert looked up", async ({ example }) => {
-    const fixture = await createLeakFixture();
-    const { secret, record } = await fixture.issue();
-    // The stand-in serves our secret under the example's repository and alert number.
-    while (fixture.github.openAlert(example.repository.full_name, secret) < example.alert.number);
-    const body = JSON.stringify(example);
-    const response = await post(fixture, body, signedHeaders(fixture, body));
-    expect(await json(response)).toEqual({ status: "processed", outcome: "revoked_on_detection", credentialId: record.credentialId });
-    expect(fixture.notifications[0]?.details["leak.repository"]).toBe(example.repository.full_name);
-  });
+  it.each(EXAMPLES.map((example, i) => ({ i, example })))(
+    "example $i ($example.action) is read and its alert looked up",
+    async ({ example }) => {
+      const fixture = await createLeakFixture();
+      const { secret, record } = await fixture.issue();
+      // The stand-in serves our secret under the example's repository and alert number.
+      while (fixture.github.openAlert(example.repository.full_name, secret) < example.alert.number);
+      const body = JSON.stringify(example);
+      const response = await post(fixture, body, signedHeaders(fixture, body));
+      expect(await json(response)).toEqual({ status: "processed", outcome: "revoked_on_detection", credentialId: record.credentialId });
+      expect(fixture.notifications[0]?.details["leak.repository"]).toBe(example.repository.full_name);
+    },
+  );
 
   it("answers ping with pong", async () => {
     const fixture = await createLeakFixture();
@@ -158,20 +171,54 @@ describe("POST /webhooks/github/secret-scanning: GitHub's own payloads", () => {
   it("acknowledges and ignores other events", async () => {
     const fixture = await createLeakFixture();
     const body = "{}";
-    expect(await json(await post(fixture, body, signedHeaders(fixture, body, { "x-github-event": "push" })))).toEqual({ status: "ignored", reason: "event push" });
+    expect(await json(await post(fixture, body, signedHeaders(fixture, body, { "x-github-event": "push" })))).toEqual({
+      status: "ignored",
+      reason: "event push",
+    });
   });
 });
 
 describe("POST /webhooks/github/secret-scanning: bad input changes nothing", () => {
-  const alertBody = (repository = "acme/web", number = 1) => JSON.stringify({ action: "created", alert: { number }, repository: { full_name: repository } });
+  const alertBody = (repository = "acme/web", number = 1) =>
+    JSON.stringify({ action: "created", alert: { number }, repository: { full_name: repository } });
 
   it.each([
-    { case: "no signature", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": undefined }), status: 401, code: "missing_signature" },
-    { case: "a signature by another secret", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": `sha256=${"0".repeat(64)}` }), status: 401, code: "invalid_signature" },
-    { case: "a short signature", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": f.github.signWebhook(b).slice(0, 40) }), status: 401, code: "invalid_signature" },
-    { case: "a wrong content type", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "content-type": "application/x-www-form-urlencoded" }), status: 415, code: "unsupported_media_type" },
-    { case: "no event header", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-github-event": undefined }), status: 400, code: "missing_event" },
-    { case: "no delivery header", headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-github-delivery": undefined }), status: 400, code: "missing_delivery" },
+    {
+      case: "no signature",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": undefined }),
+      status: 401,
+      code: "missing_signature",
+    },
+    {
+      case: "a signature by another secret",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": `sha256=${"0".repeat(64)}` }),
+      status: 401,
+      code: "invalid_signature",
+    },
+    {
+      case: "a short signature",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-hub-signature-256": f.github.signWebhook(b).slice(0, 40) }),
+      status: 401,
+      code: "invalid_signature",
+    },
+    {
+      case: "a wrong content type",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "content-type": "application/x-www-form-urlencoded" }),
+      status: 415,
+      code: "unsupported_media_type",
+    },
+    {
+      case: "no event header",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-github-event": undefined }),
+      status: 400,
+      code: "missing_event",
+    },
+    {
+      case: "no delivery header",
+      headers: (f: LeakFixture, b: string) => signedHeaders(f, b, { "x-github-delivery": undefined }),
+      status: 400,
+      code: "missing_delivery",
+    },
   ])("$case → $status $code", async ({ headers, status, code }) => {
     const fixture = await createLeakFixture();
     const { secret, record } = await fixture.issue();
@@ -186,7 +233,11 @@ describe("POST /webhooks/github/secret-scanning: bad input changes nothing", () 
 
   it.each([
     { case: "malformed JSON", body: "{not json", code: "malformed_json" },
-    { case: "no alert number", body: JSON.stringify({ action: "created", alert: {}, repository: { full_name: "acme/web" } }), code: "invalid_payload" },
+    {
+      case: "no alert number",
+      body: JSON.stringify({ action: "created", alert: {}, repository: { full_name: "acme/web" } }),
+      code: "invalid_payload",
+    },
     { case: "no repository", body: JSON.stringify({ action: "created", alert: { number: 1 } }), code: "invalid_payload" },
     { case: "a repository that is not owner/name", body: alertBody("acme/web/x"), code: "invalid_payload" },
     { case: "an array", body: "[]", code: "invalid_payload" },
@@ -220,23 +271,26 @@ describe("POST /webhooks/github/secret-scanning: bad input changes nothing", () 
     { case: "404s (right after created)", fail: 404, code: "github_alert_unavailable" },
     { case: "is rate-limited", fail: 403, code: "github_rate_limited" },
     { case: "fails", fail: 500, code: "github_alert_unavailable" },
-  ])("a REST lookup that $case → 200 accepted (GitHub never delivers again), then the sweeper reads it and revokes", async ({ fail, code }) => {
-    const fixture = await createLeakFixture();
-    const { secret, record } = await fixture.issue();
-    fixture.github.failNextLookups(fail);
-    const deliveryId = randomUUID();
-    const response = await fixture.deliverAlert(secret, { deliveryId });
-    expect(response.status).toBe(200);
-    expect(await json(response)).toEqual({ status: "accepted", reason: expect.stringContaining(code) });
-    expect((await fixture.ledger.getCredential(record.credentialId))?.state).toBe("active");
-    expect(fixture.notifications).toEqual([]);
-    expect(await json(await fixture.deliverAlert(secret, { deliveryId }))).toEqual({ status: "duplicate" });
-    expect((await fixture.sweeper.sweep()).alertsRead).toBe(1);
-    expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "revoked", outcome: "revoked_on_detection" });
-    expect(fixture.upstream.calls).toEqual([record.credentialId]);
-    expect(fixture.notifications.map((n) => n.kind)).toEqual(["revoked_on_detection"]);
-    expect((await fixture.sweeper.sweep()).alertsRead).toBe(0);
-  });
+  ])(
+    "a REST lookup that $case → 200 accepted (GitHub never delivers again), then the sweeper reads it and revokes",
+    async ({ fail, code }) => {
+      const fixture = await createLeakFixture();
+      const { secret, record } = await fixture.issue();
+      fixture.github.failNextLookups(fail);
+      const deliveryId = randomUUID();
+      const response = await fixture.deliverAlert(secret, { deliveryId });
+      expect(response.status).toBe(200);
+      expect(await json(response)).toEqual({ status: "accepted", reason: expect.stringContaining(code) });
+      expect((await fixture.ledger.getCredential(record.credentialId))?.state).toBe("active");
+      expect(fixture.notifications).toEqual([]);
+      expect(await json(await fixture.deliverAlert(secret, { deliveryId }))).toEqual({ status: "duplicate" });
+      expect((await fixture.sweeper.sweep()).alertsRead).toBe(1);
+      expect(await fixture.ledger.getCredential(record.credentialId)).toMatchObject({ state: "revoked", outcome: "revoked_on_detection" });
+      expect(fixture.upstream.calls).toEqual([record.credentialId]);
+      expect(fixture.notifications.map((n) => n.kind)).toEqual(["revoked_on_detection"]);
+      expect((await fixture.sweeper.sweep()).alertsRead).toBe(0);
+    },
+  );
 
   it("a ledger that cannot record the detection → 503, so nothing is acknowledged that was not stored", async () => {
     const ledger = new MemoryLedger();
@@ -265,7 +319,9 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
     expect(response.status).toBe(200);
     const labels = (await response.json()) as { token_hash: string; token_type: string; label: string }[];
     expect(labels.map((l) => [l.token_type, l.label])).toEqual([
-      ["credvend_token", "true_positive"], ["github_pat", "false_positive"], ["credvend_token", "true_positive"],
+      ["credvend_token", "true_positive"],
+      ["github_pat", "false_positive"],
+      ["credvend_token", "true_positive"],
     ]);
     expect(labels[0]!.token_hash).toBe(live.record.tokenHashes[0]);
     expect(JSON.stringify(labels)).not.toContain(stranger);
@@ -295,16 +351,51 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
 
   it.each([
     { case: "no signature headers", headers: (_f: LeakFixture, _b: string) => ({}), status: 401, code: "missing_signature" },
-    { case: "a wrong key id", headers: (f: LeakFixture, b: string) => ({ "github-public-key-identifier": "a".repeat(64), "github-public-key-signature": f.github.signPartner(b) }), status: 401, code: "unknown_key" },
-    { case: "a signature of another body", headers: (f: LeakFixture, _b: string) => ({ "github-public-key-identifier": f.github.partnerKeyId, "github-public-key-signature": f.github.signPartner("[]") }), status: 401, code: "invalid_signature" },
-    { case: "a short signature", headers: (f: LeakFixture, _b: string) => ({ "github-public-key-identifier": f.github.partnerKeyId, "github-public-key-signature": "MEQC" }), status: 401, code: "invalid_signature" },
-    { case: "a wrong content type", headers: (f: LeakFixture, b: string) => ({ "content-type": "text/plain", "github-public-key-identifier": f.github.partnerKeyId, "github-public-key-signature": f.github.signPartner(b) }), status: 415, code: "unsupported_media_type" },
+    {
+      case: "a wrong key id",
+      headers: (f: LeakFixture, b: string) => ({
+        "github-public-key-identifier": "a".repeat(64),
+        "github-public-key-signature": f.github.signPartner(b),
+      }),
+      status: 401,
+      code: "unknown_key",
+    },
+    {
+      case: "a signature of another body",
+      headers: (f: LeakFixture, _b: string) => ({
+        "github-public-key-identifier": f.github.partnerKeyId,
+        "github-public-key-signature": f.github.signPartner("[]"),
+      }),
+      status: 401,
+      code: "invalid_signature",
+    },
+    {
+      case: "a short signature",
+      headers: (f: LeakFixture, _b: string) => ({
+        "github-public-key-identifier": f.github.partnerKeyId,
+        "github-public-key-signature": "MEQC",
+      }),
+      status: 401,
+      code: "invalid_signature",
+    },
+    {
+      case: "a wrong content type",
+      headers: (f: LeakFixture, b: string) => ({
+        "content-type": "text/plain",
+        "github-public-key-identifier": f.github.partnerKeyId,
+        "github-public-key-signature": f.github.signPartner(b),
+      }),
+      status: 415,
+      code: "unsupported_media_type",
+    },
   ])("$case → $status $code, nothing changed", async ({ headers, status, code }) => {
     const fixture = await createLeakFixture();
     const { secret, record } = await fixture.issue();
     const body = JSON.stringify([{ token: secret, type: "credvend_token" }]);
     const response = await fixture.app.request("/webhooks/github/secret-scanning/partner", {
-      method: "POST", headers: { "content-type": "application/json", ...headers(fixture, body) }, body,
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers(fixture, body) },
+      body,
     });
     expect(response.status).toBe(status);
     expect(await json(response)).toEqual({ error: { code, message: expect.any(String) } });
@@ -320,7 +411,11 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
     const fixture = await createLeakFixture();
     const response = await fixture.app.request("/webhooks/github/secret-scanning/partner", {
       method: "POST",
-      headers: { "content-type": "application/json", "github-public-key-identifier": fixture.github.partnerKeyId, "github-public-key-signature": fixture.github.signPartner(body) },
+      headers: {
+        "content-type": "application/json",
+        "github-public-key-identifier": fixture.github.partnerKeyId,
+        "github-public-key-signature": fixture.github.signPartner(body),
+      },
       body,
     });
     expect(response.status).toBe(400);
@@ -333,7 +428,11 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
     const body = JSON.stringify([{ token: "x".repeat(1024 * 1024), type: "t" }]);
     const response = await fixture.app.request("/webhooks/github/secret-scanning/partner", {
       method: "POST",
-      headers: { "content-type": "application/json", "github-public-key-identifier": fixture.github.partnerKeyId, "github-public-key-signature": fixture.github.signPartner(body) },
+      headers: {
+        "content-type": "application/json",
+        "github-public-key-identifier": fixture.github.partnerKeyId,
+        "github-public-key-signature": fixture.github.signPartner(body),
+      },
       body,
     });
     expect(response.status).toBe(413);
@@ -342,7 +441,14 @@ describe("POST /webhooks/github/secret-scanning/partner", () => {
 
 describe("notifier failures", () => {
   it("a notifier that throws does not fail the webhook, and the credential is still revoked once", async () => {
-    const fixture = await createLeakFixture({ ledger: new MemoryLedger(), notifier: { notify: async () => { throw new Error("SNS down"); } } });
+    const fixture = await createLeakFixture({
+      ledger: new MemoryLedger(),
+      notifier: {
+        notify: async () => {
+          throw new Error("SNS down");
+        },
+      },
+    });
     const { secret, record } = await fixture.issue();
     const response = await fixture.deliverAlert(secret);
     expect(response.status).toBe(200);

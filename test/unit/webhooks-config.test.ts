@@ -14,7 +14,9 @@ describe("loadWebhooksConfig", () => {
   it("reads several webhook secrets, one per line or comma-separated, and defaults GitHub to api.github.com", () => {
     const config = loadWebhooksConfig(BASE);
     expect(config.webhookSecrets).toEqual(["first-secret-0123456789", "second-secret-0123456789"]);
-    expect(loadWebhooksConfig({ ...BASE, CREDVEND_WEBHOOK_SECRETS: "a-secret-0123456789,b-secret-0123456789" }).webhookSecrets).toHaveLength(2);
+    expect(
+      loadWebhooksConfig({ ...BASE, CREDVEND_WEBHOOK_SECRETS: "a-secret-0123456789,b-secret-0123456789" }).webhookSecrets,
+    ).toHaveLength(2);
     expect(config.githubApiUrl).toBe("https://api.github.com");
     expect(config.githubAuth).toBeUndefined();
     expect(config.watchesRepository).toBeUndefined();
@@ -22,7 +24,10 @@ describe("loadWebhooksConfig", () => {
 
   it("picks App auth over a token, and a watched-repository list of globs", () => {
     const config = loadWebhooksConfig({
-      ...BASE, CREDVEND_GITHUB_APP_ID: "42", CREDVEND_GITHUB_APP_PRIVATE_KEY: "-----BEGIN…", CREDVEND_GITHUB_TOKEN: "t",
+      ...BASE,
+      CREDVEND_GITHUB_APP_ID: "42",
+      CREDVEND_GITHUB_APP_PRIVATE_KEY: "-----BEGIN…",
+      CREDVEND_GITHUB_TOKEN: "t",
       CREDVEND_WATCHED_REPOSITORIES: "acme/*, other/web",
     });
     expect(config.githubAuth).toEqual({ kind: "app", appId: "42", privateKey: "-----BEGIN…" });
@@ -51,7 +56,9 @@ describe("loadWebhooksConfig", () => {
   it("sends alerts to the SNS topic when one is set, and signs worker calls for AWS_REGION (default us-east-1)", () => {
     expect(loadWebhooksConfig(BASE)).toMatchObject({ awsRegion: "us-east-1" });
     expect(loadWebhooksConfig(BASE).snsTopicArn).toBeUndefined();
-    expect(loadWebhooksConfig({ ...BASE, CREDVEND_SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:alerts", AWS_REGION: "eu-west-1" })).toMatchObject({
+    expect(
+      loadWebhooksConfig({ ...BASE, CREDVEND_SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:alerts", AWS_REGION: "eu-west-1" }),
+    ).toMatchObject({
       snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts",
       awsRegion: "eu-west-1",
     });
@@ -67,8 +74,20 @@ describe("resolveSecretEnv (Secrets Manager at the SDK boundary)", () => {
     mock.on(GetSecretValueCommand).rejects(new Error("unexpected"));
     mock.on(GetSecretValueCommand, { SecretId: "arn:webhook" }).resolves({ SecretString: "generated-secret-0123456789" });
     mock.on(GetSecretValueCommand, { SecretId: "arn:key" }).resolves({ SecretString: "-----BEGIN RSA PRIVATE KEY-----\n…" });
-    const env = await resolveSecretEnv({ ...BASE, CREDVEND_WEBHOOK_SECRETS: undefined, CREDVEND_WEBHOOK_SECRETS_ARN: "arn:webhook", CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: "arn:key", CREDVEND_GITHUB_APP_ID: "7" }, sm);
-    expect(loadWebhooksConfig(env)).toMatchObject({ webhookSecrets: ["generated-secret-0123456789"], githubAuth: { kind: "app", appId: "7" } });
+    const env = await resolveSecretEnv(
+      {
+        ...BASE,
+        CREDVEND_WEBHOOK_SECRETS: undefined,
+        CREDVEND_WEBHOOK_SECRETS_ARN: "arn:webhook",
+        CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: "arn:key",
+        CREDVEND_GITHUB_APP_ID: "7",
+      },
+      sm,
+    );
+    expect(loadWebhooksConfig(env)).toMatchObject({
+      webhookSecrets: ["generated-secret-0123456789"],
+      githubAuth: { kind: "app", appId: "7" },
+    });
   });
 
   it("leaves App auth off while the key secret is still the placeholder", async () => {
@@ -80,14 +99,24 @@ describe("resolveSecretEnv (Secrets Manager at the SDK boundary)", () => {
 
   it("a secret that cannot be read is a ConfigError naming the variable", async () => {
     const sm = client();
-    mockClient(sm).on(GetSecretValueCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
-    await expect(resolveSecretEnv({ CREDVEND_WEBHOOK_SECRETS_ARN: "arn:webhook" }, sm)).rejects.toThrow(/CREDVEND_WEBHOOK_SECRETS_ARN.*AccessDeniedException/);
+    mockClient(sm)
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
+    await expect(resolveSecretEnv({ CREDVEND_WEBHOOK_SECRETS_ARN: "arn:webhook" }, sm)).rejects.toThrow(
+      /CREDVEND_WEBHOOK_SECRETS_ARN.*AccessDeniedException/,
+    );
   });
 });
 
 describe("composeWebhooksApp", () => {
   it("refuses a claim lease that a slow worker call could outlive", () => {
-    const base = { ledger: new MemoryLedger(), notifier: { notify: async () => {} }, webhookSecrets: ["s".repeat(20)], githubApiUrl: "http://github.test", logger: silentLogger };
+    const base = {
+      ledger: new MemoryLedger(),
+      notifier: { notify: async () => {} },
+      webhookSecrets: ["s".repeat(20)],
+      githubApiUrl: "http://github.test",
+      logger: silentLogger,
+    };
     expect(() => composeWebhooksApp({ ...base, workerTimeoutMs: 30_000, leaseMs: 45_000 })).toThrow(/at least twice the worker timeout/);
     expect(() => composeWebhooksApp({ ...base, workerTimeoutMs: 30_000 })).not.toThrow();
   });

@@ -39,7 +39,12 @@ describe("deterministic zip", () => {
   it("refuses names that would escape the archive or repeat", () => {
     expect(() => deterministicZip([{ name: "../x", data: new Uint8Array() }])).toThrow(/bad entry name/);
     expect(() => deterministicZip([{ name: "/x", data: new Uint8Array() }])).toThrow(/bad entry name/);
-    expect(() => deterministicZip([{ name: "x", data: new Uint8Array() }, { name: "x", data: new Uint8Array([1]) }])).toThrow(/duplicate/);
+    expect(() =>
+      deterministicZip([
+        { name: "x", data: new Uint8Array() },
+        { name: "x", data: new Uint8Array([1]) },
+      ]),
+    ).toThrow(/duplicate/);
   });
 });
 

@@ -25,7 +25,10 @@ function inMemoryClient(plugin: PluginImplementation, extra: Partial<Constructor
 }
 
 async function workerError(promise: Promise<unknown>): Promise<WorkerError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WorkerError);
   return error as WorkerError;
 }
@@ -64,9 +67,16 @@ describe("circuit breaker per worker", () => {
   });
 
   it("does not count a caller's invalid scope as a worker failure", async () => {
-    const client = inMemoryClient(demoPlugin({ validate: () => { throw new PluginError("invalid_argument", "no such bucket"); } }), {
-      breaker: { failureThreshold: 1 },
-    });
+    const client = inMemoryClient(
+      demoPlugin({
+        validate: () => {
+          throw new PluginError("invalid_argument", "no such bucket");
+        },
+      }),
+      {
+        breaker: { failureThreshold: 1 },
+      },
+    );
     for (let i = 0; i < 3; i++) expect((await workerError(client.prepare(prepareRequest))).kind).toBe("invalid_request");
     expect(client.breaker.state()).toBe("closed");
   });
@@ -78,7 +88,9 @@ describe("response size cap", () => {
       vend: () => ({ credential: { token: "x".repeat(200_000) }, expiresAt: new Date(), revocable: false, upstreamRef: "r", notes: [] }),
     });
     const client = inMemoryClient(huge, { maxResponseBytes: 64 * 1024 });
-    const error = await workerError(client.vend({ ...prepareRequest, scopes: [demoScopes[0]!], credentialId: "c1", serialized: new Uint8Array() }));
+    const error = await workerError(
+      client.vend({ ...prepareRequest, scopes: [demoScopes[0]!], credentialId: "c1", serialized: new Uint8Array() }),
+    );
     expect(error.kind).toBe("upstream_failed");
     expect(error.message).toBe("worker demo answered Vend with more than 65536 bytes");
     expect((await client.describe()).name).toBe("demo"); // small answers still pass
@@ -98,7 +110,9 @@ describe("sizeCappedFetch", () => {
       });
     const declared = sizeCappedFetch(async () => new Response("x".repeat(10), { headers: { "content-length": "2049" } }), 2048);
     await expect(declared("http://w.test")).rejects.toBeInstanceOf(ResponseTooLargeError);
-    await expect(sizeCappedFetch(async () => new Response(streamed()), 2048)("http://w.test")).rejects.toThrow("response body larger than 2048 bytes");
+    await expect(sizeCappedFetch(async () => new Response(streamed()), 2048)("http://w.test")).rejects.toThrow(
+      "response body larger than 2048 bytes",
+    );
     expect(pulled).toBeLessThan(5); // stopped reading once over the cap
     pulled = 0;
     const ok = await sizeCappedFetch(async () => new Response(streamed(), { status: 200 }), 5000)("http://w.test");
@@ -107,7 +121,11 @@ describe("sizeCappedFetch", () => {
 });
 
 describe("SigV4 for Function URLs (AWS_IAM)", () => {
-  const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session-token-example" };
+  const credentials = {
+    accessKeyId: "AKIDEXAMPLE",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    sessionToken: "session-token-example",
+  };
   const region = "eu-west-1";
 
   /** What the Function URL does: recompute the signature over the signed headers and compare. */
@@ -172,7 +190,12 @@ describe("SigV4 for Function URLs (AWS_IAM)", () => {
         body[body.length - 1] = body[body.length - 1]! ^ 1;
         return fetch(request.url, { method: request.method, headers: request.headers, body });
       };
-      const tampered = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, maxRetries: 0, fetch: sigV4Fetch({ region, credentials, fetch: tampering }) });
+      const tampered = new GrpcWebPluginClient({
+        name: "demo",
+        baseUrl: server.url,
+        maxRetries: 0,
+        fetch: sigV4Fetch({ region, credentials, fetch: tampering }),
+      });
       await workerError(tampered.prepare(prepareRequest));
       expect(seen.at(-1)?.valid).toBe(false);
     } finally {

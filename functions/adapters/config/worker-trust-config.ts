@@ -17,14 +17,20 @@ export interface WorkerTrustFields {
 
 export function parseWorkerTrustFields(entry: Readonly<Record<string, unknown>>, where: string): WorkerTrustFields {
   const { manifest, signature, allowUnsigned, functionName, codeZip } = entry;
-  if (allowUnsigned !== undefined && typeof allowUnsigned !== "boolean") throw new ConfigError(`${where}.allowUnsigned: must be true or false`);
+  if (allowUnsigned !== undefined && typeof allowUnsigned !== "boolean")
+    throw new ConfigError(`${where}.allowUnsigned: must be true or false`);
   if ((manifest === undefined) !== (signature === undefined))
     throw new ConfigError(`${where}: "manifest" and "signature" come together (manifest.json and manifest.sig)`);
   if (manifest !== undefined && (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)))
     throw new ConfigError(`${where}.manifest: must be the JSON object of manifest.json`);
-  if (signature !== undefined && typeof signature !== "string") throw new ConfigError(`${where}.signature: must be the base64 text of manifest.sig`);
-  for (const [field, value] of [["functionName", functionName], ["codeZip", codeZip]] as const) {
-    if (value !== undefined && (typeof value !== "string" || value === "")) throw new ConfigError(`${where}.${field}: must be a non-empty string`);
+  if (signature !== undefined && typeof signature !== "string")
+    throw new ConfigError(`${where}.signature: must be the base64 text of manifest.sig`);
+  for (const [field, value] of [
+    ["functionName", functionName],
+    ["codeZip", codeZip],
+  ] as const) {
+    if (value !== undefined && (typeof value !== "string" || value === ""))
+      throw new ConfigError(`${where}.${field}: must be a non-empty string`);
   }
   if (manifest !== undefined && functionName === undefined && codeZip === undefined)
     throw new ConfigError(`${where}: a signed worker needs "functionName" (AWS) or "codeZip" (local) to check its deployed code`);
@@ -44,7 +50,10 @@ export function parseTrustedKeys(text: string, where = "CREDVEND_TRUSTED_KEYS"):
   } catch {
     throw new ConfigError(`${where}: not valid JSON`);
   }
-  if (!Array.isArray(value) || value.some((k) => typeof k !== "object" || k === null || typeof k.keyId !== "string" || typeof k.publicKey !== "string"))
+  if (
+    !Array.isArray(value) ||
+    value.some((k) => typeof k !== "object" || k === null || typeof k.keyId !== "string" || typeof k.publicKey !== "string")
+  )
     throw new ConfigError(`${where}: must be a JSON array of {"keyId","publicKey"} (publisher.pub.json)`);
   try {
     return TrustStore.fromConfig(value as TrustedKeyConfig[], where);
@@ -55,7 +64,9 @@ export function parseTrustedKeys(text: string, where = "CREDVEND_TRUSTED_KEYS"):
 }
 
 /** A registration in the form CREDVEND_WORKERS takes (manifest and signature as separate fields). */
-export function registrationToConfig(worker: { name: string; url: string; providers: readonly string[] } & WorkerTrustFields): Record<string, unknown> {
+export function registrationToConfig(
+  worker: { name: string; url: string; providers: readonly string[] } & WorkerTrustFields,
+): Record<string, unknown> {
   const { signed, ...rest } = worker;
   return { ...rest, ...(signed ? { manifest: signed.manifest, signature: signed.signature } : {}) };
 }

@@ -65,7 +65,12 @@ export class OctokitAlertSecrets implements AlertSecretSource {
     const key = String(installationId ?? "default");
     let client = this.clients.get(key);
     if (!client) {
-      client = new Octokit({ baseUrl: this.options.apiUrl, request: { fetch: this.options.fetch ?? fetch }, log: QUIET, ...this.auth(installationId) });
+      client = new Octokit({
+        baseUrl: this.options.apiUrl,
+        request: { fetch: this.options.fetch ?? fetch },
+        log: QUIET,
+        ...this.auth(installationId),
+      });
       this.clients.set(key, client);
     }
     return client;
@@ -76,7 +81,11 @@ export class OctokitAlertSecrets implements AlertSecretSource {
     if (!auth) return {};
     if (auth.kind === "token") return { auth: auth.token };
     if (installationId === undefined) {
-      throw new CredvendError("upstream_failed", "github_alert_unavailable", "the event names no GitHub App installation to read the alert as");
+      throw new CredvendError(
+        "upstream_failed",
+        "github_alert_unavailable",
+        "the event names no GitHub App installation to read the alert as",
+      );
     }
     return { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId } };
   }
@@ -87,10 +96,17 @@ export class OctokitAlertSecrets implements AlertSecretSource {
 function lookupError(error: unknown): CredvendError {
   if (error instanceof CredvendError) return error;
   const status = (error as { status?: unknown }).status;
-  const headers = ((error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {});
+  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
   if (status === 429 || (status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined))) {
-    return new CredvendError("unavailable", "github_rate_limited", "GitHub's API rate limit was hit reading the alert; deliver again later", { cause: error });
+    return new CredvendError(
+      "unavailable",
+      "github_rate_limited",
+      "GitHub's API rate limit was hit reading the alert; deliver again later",
+      { cause: error },
+    );
   }
   const what = typeof status === "number" ? `HTTP ${status}` : "no answer";
-  return new CredvendError("upstream_failed", "github_alert_unavailable", `the alert could not be read from GitHub (${what})`, { cause: error });
+  return new CredvendError("upstream_failed", "github_alert_unavailable", `the alert could not be read from GitHub (${what})`, {
+    cause: error,
+  });
 }

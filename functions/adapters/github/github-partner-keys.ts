@@ -54,9 +54,15 @@ export class GitHubPartnerKeys {
     const url = `${this.options.apiUrl.replace(/\/+$/, "")}/meta/public_keys/secret_scanning`;
     let document: unknown;
     try {
-      document = await fetchJsonBounded(url, { fetch: this.options.fetch ?? fetch, timeoutMs: this.options.timeoutMs ?? 5_000, maxBytes: 256 * 1024 });
+      document = await fetchJsonBounded(url, {
+        fetch: this.options.fetch ?? fetch,
+        timeoutMs: this.options.timeoutMs ?? 5_000,
+        maxBytes: 256 * 1024,
+      });
     } catch (error) {
-      throw new CredvendError("unavailable", "github_keys_unavailable", "GitHub's secret scanning keys could not be fetched", { cause: error });
+      throw new CredvendError("unavailable", "github_keys_unavailable", "GitHub's secret scanning keys could not be fetched", {
+        cause: error,
+      });
     }
     const keys = new Map<string, KeyObject>();
     const list = (document as { public_keys?: unknown })?.public_keys;

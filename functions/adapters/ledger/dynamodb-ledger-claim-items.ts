@@ -101,6 +101,8 @@ export function alertFromItem(item: Record<string, AttributeValue>): PendingAler
     attempts: Number(item.attempts?.N ?? "0"),
     dueAt: Number(item[SWEEP.due]?.N ?? "0"),
     ...(installationId !== undefined ? { installationId: Number(installationId) } : {}),
-    ...Object.fromEntries((["secretType", "url", "deliveryId"] as const).flatMap((name) => (text(name) === undefined ? [] : [[name, text(name)]]))),
+    ...Object.fromEntries(
+      (["secretType", "url", "deliveryId"] as const).flatMap((name) => (text(name) === undefined ? [] : [[name, text(name)]])),
+    ),
   };
 }

@@ -41,7 +41,10 @@ const DETECTION_SWEEP = { S: SWEEP.detection };
 
 export async function claimInvalidation(table: Table, claim: InvalidationClaim): Promise<boolean> {
   const values: Item = {
-    ":zero": { N: "0" }, ":revoking": { S: "revoking" }, ":claim": { S: claim.claimId }, ":lease": { N: String(claim.leaseUntil.getTime()) },
+    ":zero": { N: "0" },
+    ":revoking": { S: "revoking" },
+    ":claim": { S: claim.claimId },
+    ":lease": { N: String(claim.leaseUntil.getTime()) },
     ":sweep": DETECTION_SWEEP,
   };
   let condition: string;
@@ -57,30 +60,52 @@ export async function claimInvalidation(table: Table, claim: InvalidationClaim):
   return conditionalUpdate(table, "claimInvalidation", {
     Key: credentialKey(claim.credentialId),
     // If the holder dies, the sweeper finds it when the lease ends.
-    UpdateExpression: "SET #state = :revoking, #claim = :claim, #lease = :lease, #attempts = if_not_exists(#attempts, :zero), #sweep = :sweep, #due = :lease",
+    UpdateExpression:
+      "SET #state = :revoking, #claim = :claim, #lease = :lease, #attempts = if_not_exists(#attempts, :zero), #sweep = :sweep, #due = :lease",
     // ...and never once an outcome is set.
     ConditionExpression: `${condition} AND attribute_not_exists(#outcome)`,
-    ExpressionAttributeNames: { ...pick(["#pk", "#state", "#claim", "#lease", "#outcome", "#sweep", "#due"]), "#attempts": CLAIM_ATTR.attempts },
+    ExpressionAttributeNames: {
+      ...pick(["#pk", "#state", "#claim", "#lease", "#outcome", "#sweep", "#due"]),
+      "#attempts": CLAIM_ATTR.attempts,
+    },
     ExpressionAttributeValues: values,
   }).then((output) => output !== undefined);
 }
 
-export async function completeInvalidation(table: Table, credentialId: string, claimId: string, at: string, announceBy?: Date): Promise<boolean> {
+export async function completeInvalidation(
+  table: Table,
+  credentialId: string,
+  claimId: string,
+  at: string,
+  announceBy?: Date,
+): Promise<boolean> {
   const sweep = announcement(announceBy);
   const output = await conditionalUpdate(table, "completeInvalidation", {
     Key: credentialKey(credentialId),
     UpdateExpression: `SET #state = :revoked, #tag = :at, #outcome = :outcome, #outcomeAt = :at${sweep.set} REMOVE #claim, #lease${sweep.remove}`,
     ConditionExpression: "#claim = :claim",
     ExpressionAttributeNames: {
-      ...pick(["#state", "#claim", "#lease", "#outcome", "#sweep", "#due"]), "#tag": tagAttribute("revoked_on_detection"), "#outcomeAt": CLAIM_ATTR.outcomeAt,
+      ...pick(["#state", "#claim", "#lease", "#outcome", "#sweep", "#due"]),
+      "#tag": tagAttribute("revoked_on_detection"),
+      "#outcomeAt": CLAIM_ATTR.outcomeAt,
     },
-    ExpressionAttributeValues: { ":revoked": { S: "revoked" }, ":at": { S: at }, ":claim": { S: claimId }, ":outcome": { S: "revoked_on_detection" }, ...sweep.values },
+    ExpressionAttributeValues: {
+      ":revoked": { S: "revoked" },
+      ":at": { S: at },
+      ":claim": { S: claimId },
+      ":outcome": { S: "revoked_on_detection" },
+      ...sweep.values,
+    },
   });
   return output !== undefined;
 }
 
 export async function failInvalidation(
-  table: Table, credentialId: string, claimId: string, errorCode: string, retryAt?: Date,
+  table: Table,
+  credentialId: string,
+  claimId: string,
+  errorCode: string,
+  retryAt?: Date,
 ): Promise<number | undefined> {
   const retry = retryAt === undefined ? "" : ", #sweep = :sweep, #due = :due";
   const output = await conditionalUpdate(table, "failInvalidation", {
@@ -88,10 +113,16 @@ export async function failInvalidation(
     UpdateExpression: `SET #state = :failed, #attempts = if_not_exists(#attempts, :zero) + :one, #error = :error${retry} REMOVE #claim, #lease`,
     ConditionExpression: "#claim = :claim",
     ExpressionAttributeNames: {
-      ...pick(["#state", "#claim", "#lease", ...(retryAt ? (["#sweep", "#due"] as const) : [])]), "#attempts": CLAIM_ATTR.attempts, "#error": CLAIM_ATTR.lastError,
+      ...pick(["#state", "#claim", "#lease", ...(retryAt ? (["#sweep", "#due"] as const) : [])]),
+      "#attempts": CLAIM_ATTR.attempts,
+      "#error": CLAIM_ATTR.lastError,
     },
     ExpressionAttributeValues: {
-      ":failed": { S: "failed" }, ":zero": { N: "0" }, ":one": { N: "1" }, ":error": { S: errorCode }, ":claim": { S: claimId },
+      ":failed": { S: "failed" },
+      ":zero": { N: "0" },
+      ":one": { N: "1" },
+      ":error": { S: errorCode },
+      ":claim": { S: claimId },
       ...(retryAt ? { ":sweep": DETECTION_SWEEP, ":due": { N: String(retryAt.getTime()) } } : {}),
     },
     ReturnValues: "UPDATED_NEW",
@@ -114,10 +145,15 @@ export async function tagCredential(table: Table, credentialId: string, tag: Det
 export async function recordDetection(table: Table, credentialId: string, detection: DetectionRecord, dueAt: Date): Promise<boolean> {
   const output = await conditionalUpdate(table, "recordDetection", {
     Key: credentialKey(credentialId),
-    UpdateExpression: "SET #detectedAt = if_not_exists(#detectedAt, :at), #source = if_not_exists(#source, :source), #sweep = :sweep, #due = :due",
+    UpdateExpression:
+      "SET #detectedAt = if_not_exists(#detectedAt, :at), #source = if_not_exists(#source, :source), #sweep = :sweep, #due = :due",
     // The first detection of a credential without an outcome; a repeat changes nothing.
     ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#outcome) AND attribute_not_exists(#sweep)",
-    ExpressionAttributeNames: { ...pick(["#pk", "#outcome", "#sweep", "#due"]), "#detectedAt": CLAIM_ATTR.detectedAt, "#source": CLAIM_ATTR.detectionSource },
+    ExpressionAttributeNames: {
+      ...pick(["#pk", "#outcome", "#sweep", "#due"]),
+      "#detectedAt": CLAIM_ATTR.detectedAt,
+      "#source": CLAIM_ATTR.detectionSource,
+    },
     ExpressionAttributeValues: {
       ":at": { S: detection.detectedAt },
       ":source": { M: Object.fromEntries(Object.entries(detection.source).map(([name, value]) => [name, { S: value }])) },
@@ -128,15 +164,30 @@ export async function recordDetection(table: Table, credentialId: string, detect
   return output !== undefined;
 }
 
-export async function settleOutcome(table: Table, credentialId: string, outcome: TerminalOutcome, at: Date, announceBy?: Date): Promise<boolean> {
+export async function settleOutcome(
+  table: Table,
+  credentialId: string,
+  outcome: TerminalOutcome,
+  at: Date,
+  announceBy?: Date,
+): Promise<boolean> {
   const sweep = announcement(announceBy);
   const output = await conditionalUpdate(table, "settleOutcome", {
     Key: credentialKey(credentialId),
     UpdateExpression: `SET #outcome = :outcome, #outcomeAt = :at, #tag = :at${sweep.set} REMOVE #claim, #lease${sweep.remove}`,
     // First outcome only, and never under a live claim (a stale one is dropped with it).
     ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#outcome) AND (attribute_not_exists(#claim) OR #lease < :now)",
-    ExpressionAttributeNames: { ...pick(["#pk", "#outcome", "#claim", "#lease", "#sweep", "#due"]), "#outcomeAt": CLAIM_ATTR.outcomeAt, "#tag": tagAttribute(outcome) },
-    ExpressionAttributeValues: { ":outcome": { S: outcome }, ":at": { S: at.toISOString() }, ":now": { N: String(at.getTime()) }, ...sweep.values },
+    ExpressionAttributeNames: {
+      ...pick(["#pk", "#outcome", "#claim", "#lease", "#sweep", "#due"]),
+      "#outcomeAt": CLAIM_ATTR.outcomeAt,
+      "#tag": tagAttribute(outcome),
+    },
+    ExpressionAttributeValues: {
+      ":outcome": { S: outcome },
+      ":at": { S: at.toISOString() },
+      ":now": { N: String(at.getTime()) },
+      ...sweep.values,
+    },
   });
   return output !== undefined;
 }
@@ -184,7 +235,11 @@ export async function recordPendingAlert(table: Table, alert: PendingAlert, rete
 
 export const alertsFromItems = (items: Item[]): PendingAlert[] => items.map(alertFromItem);
 
-export async function rescheduleAlert(table: Table, alert: PendingAlert, next: { attempts: number; dueAt: number } | undefined): Promise<void> {
+export async function rescheduleAlert(
+  table: Table,
+  alert: PendingAlert,
+  next: { attempts: number; dueAt: number } | undefined,
+): Promise<void> {
   if (next === undefined) {
     await guarded("rescheduleAlert", () => table.client.send(new DeleteItemCommand({ TableName: table.name, Key: alertKey(alert) })));
     return;
@@ -202,7 +257,11 @@ export async function rescheduleAlert(table: Table, alert: PendingAlert, next: {
 function announcement(announceBy: Date | undefined): { set: string; remove: string; values: Item } {
   return announceBy === undefined
     ? { set: "", remove: ", #sweep, #due", values: {} }
-    : { set: ", #sweep = :sweep, #due = :due", remove: "", values: { ":sweep": DETECTION_SWEEP, ":due": { N: String(announceBy.getTime()) } } };
+    : {
+        set: ", #sweep = :sweep, #due = :due",
+        remove: "",
+        values: { ":sweep": DETECTION_SWEEP, ":due": { N: String(announceBy.getTime()) } },
+      };
 }
 
 function deliveryKey(deliveryId: string): Item {
@@ -214,7 +273,12 @@ export async function recordDelivery(table: Table, deliveryId: string, at: strin
     await table.client.send(
       new PutItemCommand({
         TableName: table.name,
-        Item: { ...deliveryKey(deliveryId), kind: { S: "delivery" }, at: { S: at }, [KEY.ttl]: { N: String(ttlSeconds(at, retentionDays)) } },
+        Item: {
+          ...deliveryKey(deliveryId),
+          kind: { S: "delivery" },
+          at: { S: at },
+          [KEY.ttl]: { N: String(ttlSeconds(at, retentionDays)) },
+        },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": KEY.pk },
       }),

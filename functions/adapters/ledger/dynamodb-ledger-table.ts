@@ -70,11 +70,7 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
  * Creates the table if it does not exist and waits until it and its indexes are ACTIVE.
  * Idempotent: on an existing table it only checks the indexes are there.
  */
-export async function ensureLedgerTable(
-  client: DynamoDBClient,
-  tableName: string,
-  options: { timeoutMs?: number } = {},
-): Promise<void> {
+export async function ensureLedgerTable(client: DynamoDBClient, tableName: string, options: { timeoutMs?: number } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let table = await describe(client, tableName);
   if (!table) {
@@ -107,8 +103,5 @@ async function describe(client: DynamoDBClient, tableName: string): Promise<Tabl
 }
 
 function isActive(table: TableDescription): boolean {
-  return (
-    table.TableStatus === "ACTIVE" &&
-    (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE")
-  );
+  return table.TableStatus === "ACTIVE" && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
 }

@@ -36,7 +36,15 @@
 // conditionally (attribute_not_exists), the first failing a repeat and the second ignoring it.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
-import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../../core/records.js";
+import type {
+  AuditEvent,
+  CredentialRecord,
+  DetectionRecord,
+  DetectionTag,
+  PendingAlert,
+  TerminalOutcome,
+  TimeRange,
+} from "../../core/records.js";
 import { SWEEP } from "./dynamodb-ledger-claim-items.js";
 import * as claims from "./dynamodb-ledger-claims.js";
 import {
@@ -61,7 +69,7 @@ import { normalizeRange } from "./ledger-time.js";
 /** byDay partitions queried at once by auditByTime (17 per day: 16 shards and the unsharded one). */
 const DAY_QUERIES_AT_ONCE = 8;
 
-export { ensureLedgerTable, ledgerTableDefinition, LEDGER_TTL_ATTRIBUTE } from "./dynamodb-ledger-table.js";
+export { ensureLedgerTable, ledgerTableDefinition } from "./dynamodb-ledger-table.js";
 
 export interface DynamoDbLedgerOptions {
   readonly client: DynamoDBClient;
@@ -85,7 +93,11 @@ export class DynamoDbLedger implements CredentialLedger {
     const hashes = [...new Set(record.tokenHashes)];
     const lookups = hashes.map((hash) => lookupItem(hash, record, this.#retentionDays));
     const item = credentialItem(record, this.#retentionDays);
-    await batchWriteAll(this.#table, "recordIssued", lookups.map((Item) => ({ PutRequest: { Item } })));
+    await batchWriteAll(
+      this.#table,
+      "recordIssued",
+      lookups.map((Item) => ({ PutRequest: { Item } })),
+    );
     // A credential id is issued once: a duplicate must not replace the first record.
     await putNew(this.#table, "recordIssued", item, "a credential with this id already exists");
   }

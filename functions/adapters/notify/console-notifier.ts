@@ -5,6 +5,8 @@ export class ConsoleNotifier implements Notifier {
   constructor(private readonly write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {}
 
   async notify(notification: Notification): Promise<void> {
-    this.write(JSON.stringify({ alert: notification.kind, urgency: notification.urgency, title: notification.title, details: notification.details }));
+    this.write(
+      JSON.stringify({ alert: notification.kind, urgency: notification.urgency, title: notification.title, details: notification.details }),
+    );
   }
 }

@@ -16,7 +16,12 @@ export class SnsNotifier implements Notifier {
 
 export function snsPublishInput(topicArn: string, notification: Notification): PublishCommandInput {
   const lines = Object.entries(notification.details).map(([name, value]) => `  ${name}: ${value}`);
-  const json = JSON.stringify({ kind: notification.kind, urgency: notification.urgency, title: notification.title, details: notification.details });
+  const json = JSON.stringify({
+    kind: notification.kind,
+    urgency: notification.urgency,
+    title: notification.title,
+    details: notification.details,
+  });
   return {
     TopicArn: topicArn,
     Subject: subject(`[credvend ${notification.urgency}] ${notification.title}`),

@@ -116,9 +116,7 @@ async function importKeySet(document: unknown, url: string): Promise<ReadonlyMap
     try {
       // Only the public members: a set that wrongly carries private parts still yields a public key.
       keys.set(kid, await importJWK({ kty: "RSA" as const, n, e }, "RS256"));
-    } catch {
-      continue;
-    }
+    } catch {}
   }
   return keys;
 }

@@ -101,16 +101,12 @@ export class GrpcWebPluginClient implements PluginClient {
 
   analyze(request: ScopeSetRequest): Promise<ScopeAnalysis[]> {
     const message = scopeSetRequestToProto(request);
-    return this.idempotent("AnalyzeScope", async (call) =>
-      (await this.service.analyzeScope(message, call)).results.map(analysisFromProto),
-    );
+    return this.idempotent("AnalyzeScope", async (call) => (await this.service.analyzeScope(message, call)).results.map(analysisFromProto));
   }
 
   serialize(request: ScopeSetRequest): Promise<SerializedScopes> {
     const message = scopeSetRequestToProto(request);
-    return this.idempotent("SerializeScope", async (call) =>
-      serializedFromProto(await this.service.serializeScope(message, call)),
-    );
+    return this.idempotent("SerializeScope", async (call) => serializedFromProto(await this.service.serializeScope(message, call)));
   }
 
   vend(request: VendRequest): Promise<VendResult> {
@@ -147,7 +143,9 @@ export class GrpcWebPluginClient implements PluginClient {
       );
     } catch (error) {
       if (error instanceof CircuitOpenError)
-        throw new WorkerError(this.name, "unavailable", `worker ${this.name} is unavailable (circuit open after repeated failures)`, { cause: error });
+        throw new WorkerError(this.name, "unavailable", `worker ${this.name} is unavailable (circuit open after repeated failures)`, {
+          cause: error,
+        });
       throw error;
     }
   }
@@ -176,9 +174,14 @@ export class GrpcWebPluginClient implements PluginClient {
       return new WorkerError(worker, "upstream_failed", `worker ${worker} sent an invalid ${method} answer`, { cause: error });
     }
     if (hasCause(error, ResponseTooLargeError)) {
-      return new WorkerError(worker, "upstream_failed", `worker ${worker} answered ${method} with more than ${this.maxResponseBytes} bytes`, {
-        cause: error,
-      });
+      return new WorkerError(
+        worker,
+        "upstream_failed",
+        `worker ${worker} answered ${method} with more than ${this.maxResponseBytes} bytes`,
+        {
+          cause: error,
+        },
+      );
     }
     if (error.code === Code.DeadlineExceeded) {
       return new WorkerError(worker, "timeout", `worker ${worker} did not answer ${method} within ${this.timeoutMs} ms`, {
@@ -188,10 +191,14 @@ export class GrpcWebPluginClient implements PluginClient {
     if (isNetworkFailure(error)) return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable`, { cause: error });
     if (error.code === Code.Unavailable) {
       // Sent by the worker (PluginError: written for the caller), e.g. "not configured" or throttled upstream.
-      return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable: ${callerMessage(error.rawMessage)}`, { cause: error });
+      return new WorkerError(worker, "unavailable", `worker ${worker} is unavailable: ${callerMessage(error.rawMessage)}`, {
+        cause: error,
+      });
     }
     if (error.code === Code.PermissionDenied || error.code === Code.NotFound) {
-      return new WorkerError(worker, "upstream_failed", `worker ${worker} failed during ${method}: ${callerMessage(error.rawMessage)}`, { cause: error });
+      return new WorkerError(worker, "upstream_failed", `worker ${worker} failed during ${method}: ${callerMessage(error.rawMessage)}`, {
+        cause: error,
+      });
     }
     if (error.code === Code.InvalidArgument) {
       // The worker's message here is written for the caller (which scope, why).

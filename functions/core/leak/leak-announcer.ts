@@ -28,14 +28,26 @@ const AUDIT_TYPE: Record<TerminalOutcome, AuditEvent["type"]> = {
 export class LeakAnnouncer {
   constructor(private readonly deps: LeakAnnouncerDeps) {}
 
-  async announce(record: CredentialRecord, outcome: TerminalOutcome, detection: LeakDetection, extra: Readonly<Record<string, string>> = {}): Promise<void> {
+  async announce(
+    record: CredentialRecord,
+    outcome: TerminalOutcome,
+    detection: LeakDetection,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const url = record.manualRevocationUrl;
     const details: Record<string, string> = { ...extra };
     if (url && outcome !== "revoked_on_detection" && outcome !== "detected_after_expiry") details.manualRevocationUrl = url;
-    if (outcome === "revoke_failed") details.action = `revoke credential ${record.credentialId} by hand${url ? ` at ${url}` : " in the provider's console"}: automatic revocation gave up`;
+    if (outcome === "revoke_failed")
+      details.action = `revoke credential ${record.credentialId} by hand${url ? ` at ${url}` : " in the provider's console"}: automatic revocation gave up`;
     await this.audit(AUDIT_TYPE[outcome], record, detection, outcome, details);
     const urgency = outcome === "detected_after_expiry" ? "low" : "high";
-    const notification = leakNotification(outcome, urgency, record, detection, outcome === "detected_after_expiry" ? { state: record.state, ...details } : details);
+    const notification = leakNotification(
+      outcome,
+      urgency,
+      record,
+      detection,
+      outcome === "detected_after_expiry" ? { state: record.state, ...details } : details,
+    );
     try {
       await this.deps.notifier.notify(notification);
     } catch (error) {

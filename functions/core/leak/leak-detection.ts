@@ -49,7 +49,14 @@ export interface LeakResult {
   readonly credentialId?: string;
 }
 
-const FINISHED: ReadonlySet<LeakOutcome> = new Set(["unknown", "detected_after_expiry", "revoked_on_detection", "manual_revoke_required", "revoke_failed", "already_handled"]);
+const FINISHED: ReadonlySet<LeakOutcome> = new Set([
+  "unknown",
+  "detected_after_expiry",
+  "revoked_on_detection",
+  "manual_revoke_required",
+  "revoke_failed",
+  "already_handled",
+]);
 
 /** Whether the outcome is final (false: the detection is recorded and the sweeper goes on). */
 export function isFinished(result: LeakResult): boolean {
@@ -69,9 +76,14 @@ export function detectionSource(detection: LeakDetection): Record<string, string
 }
 
 /** The detection the ledger kept for a credential, for the sweeper to go on with. */
-export function detectionFromRecord(record: { readonly tokenHashes: readonly string[]; readonly detection?: { readonly source: Readonly<Record<string, string>> } }): LeakDetection {
+export function detectionFromRecord(record: {
+  readonly tokenHashes: readonly string[];
+  readonly detection?: { readonly source: Readonly<Record<string, string>> };
+}): LeakDetection {
   const kept = record.detection?.source ?? {};
-  const source: { -readonly [K in keyof LeakSource]: LeakSource[K] } = { channel: kept.channel === "partner" ? "partner" : "secret_scanning_alert" };
+  const source: { -readonly [K in keyof LeakSource]: LeakSource[K] } = {
+    channel: kept.channel === "partner" ? "partner" : "secret_scanning_alert",
+  };
   for (const name of SOURCE_FIELDS) if (kept[name]) source[name] = kept[name];
   return { tokenHash: kept.tokenHash ?? record.tokenHashes[0] ?? "", source };
 }

@@ -69,7 +69,13 @@ export class LeakHandler {
     this.logger = deps.logger ?? silentLogger;
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
     this.maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    this.announcer = new LeakAnnouncer({ ledger: deps.ledger, notifier: deps.notifier, logger: this.logger, clock: this.clock, ids: deps.ids ?? randomIds });
+    this.announcer = new LeakAnnouncer({
+      ledger: deps.ledger,
+      notifier: deps.notifier,
+      logger: this.logger,
+      clock: this.clock,
+      ids: deps.ids ?? randomIds,
+    });
   }
 
   async handle(detection: LeakDetection, options: { budgetMs?: number } = {}): Promise<LeakResult> {
@@ -127,11 +133,18 @@ export class LeakHandler {
       outcome = await this.branch(detection, record);
     } catch (error) {
       // Recorded already: the sweeper goes on from wherever this stopped.
-      this.logger.log("warn", "leak response interrupted; left to the sweeper", { credentialId: record.credentialId, error: error instanceof Error ? error : undefined });
+      this.logger.log("warn", "leak response interrupted; left to the sweeper", {
+        credentialId: record.credentialId,
+        error: error instanceof Error ? error : undefined,
+      });
       outcome = "pending";
     }
     this.logger.log("info", "leak detection handled", {
-      outcome, tokenHash: detection.tokenHash, credentialId: record.credentialId, channel: detection.source.channel, deliveryId: detection.source.deliveryId,
+      outcome,
+      tokenHash: detection.tokenHash,
+      credentialId: record.credentialId,
+      channel: detection.source.channel,
+      deliveryId: detection.source.deliveryId,
     });
     return { tokenHash: detection.tokenHash, outcome, credentialId: record.credentialId };
   }
@@ -157,7 +170,12 @@ export class LeakHandler {
   }
 
   /** Sets the outcome (first one wins) and announces it. */
-  private async settle(detection: LeakDetection, record: CredentialRecord, outcome: TerminalOutcome, extra: Readonly<Record<string, string>> = {}): Promise<LeakOutcome> {
+  private async settle(
+    detection: LeakDetection,
+    record: CredentialRecord,
+    outcome: TerminalOutcome,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<LeakOutcome> {
     const now = this.clock.now();
     if (!(await this.deps.ledger.settleOutcome(record.credentialId, outcome, now, new Date(now.getTime() + ANNOUNCE_GRACE_MS)))) {
       const current = await this.deps.ledger.getCredential(record.credentialId);
@@ -175,14 +193,21 @@ export class LeakHandler {
     const claimId = this.deps.ids?.eventId() ?? randomIds.eventId();
     const { credentialId } = record;
     const won = await this.deps.ledger.claimInvalidation({
-      credentialId, claimId, now, leaseUntil: new Date(now.getTime() + this.leaseMs), ...(staleClaimId ? { staleClaimId } : {}),
+      credentialId,
+      claimId,
+      now,
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
+      ...(staleClaimId ? { staleClaimId } : {}),
     });
     if (!won) return "in_progress";
 
     let detail: string;
     try {
       const result = await worker.revoke({
-        credentialId, scopes: record.scopes.map(parseScope), upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt),
+        credentialId,
+        scopes: record.scopes.map(parseScope),
+        upstreamRef: record.upstreamRef,
+        expiresAt: new Date(record.expiresAt),
       });
       detail = `${result.outcome}: ${result.detail}`;
     } catch (error) {
@@ -196,14 +221,19 @@ export class LeakHandler {
     }
     const at = this.clock.now();
     // False: our lease ran out and someone took over; the upstream call was harmless, the taker reports.
-    if (!(await this.deps.ledger.completeInvalidation(credentialId, claimId, at.toISOString(), new Date(at.getTime() + ANNOUNCE_GRACE_MS)))) return "in_progress";
+    if (!(await this.deps.ledger.completeInvalidation(credentialId, claimId, at.toISOString(), new Date(at.getTime() + ANNOUNCE_GRACE_MS))))
+      return "in_progress";
     await this.announcer.announce(record, "revoked_on_detection", detection, { upstream: detail });
     return "revoked_on_detection";
   }
 
   private async revokeFailed(detection: LeakDetection, record: CredentialRecord, claimId: string, error: unknown): Promise<LeakOutcome> {
     const code = error instanceof CredvendError ? error.code : "internal_error";
-    this.logger.log("warn", "revocation attempt failed", { credentialId: record.credentialId, code, error: error instanceof Error ? error : undefined });
+    this.logger.log("warn", "revocation attempt failed", {
+      credentialId: record.credentialId,
+      code,
+      error: error instanceof Error ? error : undefined,
+    });
     // We hold the claim, so nobody else changed the count since we read it.
     const attempt = (record.invalidation?.attempts ?? 0) + 1;
     const now = this.clock.now().getTime();
@@ -212,7 +242,10 @@ export class LeakHandler {
     if (attempts === undefined) return "in_progress";
     await this.announcer.audit("failure", record, detection, "revoke_attempt_failed", { error: code, attempts: String(attempts) });
     if (attempts < this.maxAttempts) return "retry_scheduled";
-    return this.settle(detection, { ...record, state: "failed", invalidation: { attempts, lastError: code } }, "revoke_failed", { error: code, attempts: String(attempts) });
+    return this.settle(detection, { ...record, state: "failed", invalidation: { attempts, lastError: code } }, "revoke_failed", {
+      error: code,
+      attempts: String(attempts),
+    });
   }
 
   /** The worker that can revoke this credential now, or undefined for the manual branch. */

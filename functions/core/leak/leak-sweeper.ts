@@ -63,7 +63,8 @@ export class LeakSweeper {
       const result = await this.deps.handler.resume(credentialId);
       if (result) detections.push(result);
     }
-    if (detections.length + alertsRead + alertsGivenUp > 0) this.logger.log("info", "sweep done", { detections: detections.length, alertsRead, alertsGivenUp });
+    if (detections.length + alertsRead + alertsGivenUp > 0)
+      this.logger.log("info", "sweep done", { detections: detections.length, alertsRead, alertsGivenUp });
     return { detections, alertsRead, alertsGivenUp };
   }
 
@@ -80,7 +81,9 @@ export class LeakSweeper {
       {
         tokenHash: tokenHash(secret),
         source: {
-          channel: "secret_scanning_alert", repository, alertNumber: String(alert.number),
+          channel: "secret_scanning_alert",
+          repository,
+          alertNumber: String(alert.number),
           ...(alert.deliveryId ? { deliveryId: alert.deliveryId } : {}),
           ...(alert.url ? { url: alert.url } : {}),
           ...(alert.secretType ? { secretType: alert.secretType } : {}),
@@ -97,7 +100,12 @@ export class LeakSweeper {
     const attempts = alert.attempts + 1;
     const max = this.deps.maxAlertReads ?? 8;
     const code = (error as { code?: unknown }).code;
-    this.logger.log("warn", "alert still not readable", { repository: `${alert.owner}/${alert.repo}`, alert: alert.number, attempts, code: typeof code === "string" ? code : undefined });
+    this.logger.log("warn", "alert still not readable", {
+      repository: `${alert.owner}/${alert.repo}`,
+      alert: alert.number,
+      attempts,
+      code: typeof code === "string" ? code : undefined,
+    });
     if (attempts < max) {
       const delay = Math.min(30 * 60_000, (this.deps.alertRetryBaseMs ?? 30_000) * 2 ** (attempts - 1));
       await this.deps.ledger.rescheduleAlert(alert, { attempts, dueAt: this.clock.now().getTime() + delay });
@@ -113,7 +121,8 @@ export class LeakSweeper {
         "leak.alertNumber": String(alert.number),
         ...(alert.url ? { "leak.url": alert.url } : {}),
         attempts: String(attempts),
-        action: "open the alert, and if the secret is a credvend credential, revoke it by hand; check the GitHub App's secret scanning read permission",
+        action:
+          "open the alert, and if the secret is a credvend credential, revoke it by hand; check the GitHub App's secret scanning read permission",
       },
     });
     await this.deps.ledger.rescheduleAlert(alert, undefined);

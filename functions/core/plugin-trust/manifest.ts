@@ -64,13 +64,20 @@ export function parseManifest(value: unknown): PluginManifest {
   const unknown = Object.keys(record).filter((key) => !(FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) throw new ManifestError(`manifest: unknown field ${unknown.map((k) => `"${k}"`).join(", ")}`);
   if (CONFIGURATION_FIELDS.every((field) => !(field in record)))
-    throw new ManifestError("manifest: no handler, runtime or environment: it was signed before workers were bound to their configuration; sign the worker again");
+    throw new ManifestError(
+      "manifest: no handler, runtime or environment: it was signed before workers were bound to their configuration; sign the worker again",
+    );
   const manifest: PluginManifest = {
     name: text(record, "name", NAME, "lower-case letters, digits and dashes"),
     version: text(record, "version", VERSION, "1 to 64 printable characters"),
     protocol: text(record, "protocol", /^credvend\.plugin\.v1$/, `"${PLUGIN_PROTOCOL}"`),
     providers: list(record, "providers", (p) => PROVIDER.test(p), "provider names"),
-    capabilities: list(record, "capabilities", (c) => (CAPABILITIES as readonly string[]).includes(c), CAPABILITIES.join(", ")) as Capability[],
+    capabilities: list(
+      record,
+      "capabilities",
+      (c) => (CAPABILITIES as readonly string[]).includes(c),
+      CAPABILITIES.join(", "),
+    ) as Capability[],
     codeSha256: text(record, "codeSha256", SHA256_BASE64, "base64 of a SHA-256 (44 characters)"),
     handler: text(record, "handler", HANDLER, "a Lambda handler such as index.handler"),
     runtime: text(record, "runtime", RUNTIME, "a Lambda runtime such as nodejs24.x, or a family such as nodejs"),
@@ -108,7 +115,9 @@ export function environmentNames(value: unknown, field: string): string[] {
     throw new ManifestError(`${field}: must be an array of environment variable names (letters, digits and _), [] for none`);
   const forbidden = (value as string[]).filter(isForbiddenEnvironmentName);
   if (forbidden.length > 0)
-    throw new ManifestError(`${field}: ${forbidden.join(", ")} is never allowed (it makes the runtime load code the signature does not cover)`);
+    throw new ManifestError(
+      `${field}: ${forbidden.join(", ")} is never allowed (it makes the runtime load code the signature does not cover)`,
+    );
   return sortedUnique(value as string[]);
 }
 

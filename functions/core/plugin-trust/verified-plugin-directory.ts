@@ -72,10 +72,12 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     this.ids = options.ids ?? randomIds;
     this.recheckMs = options.recheckIntervalMs ?? 5 * 60_000;
     for (const entry of options.workers) {
-      if (entry.registration.signed && !entry.code) throw new Error(`worker ${entry.registration.name}: a signed worker needs its deployed code`);
+      if (entry.registration.signed && !entry.code)
+        throw new Error(`worker ${entry.registration.name}: a signed worker needs its deployed code`);
       for (const provider of entry.registration.providers) {
         const existing = this.byProvider.get(provider);
-        if (existing) throw new Error(`provider "${provider}" is served by both ${existing.registration.name} and ${entry.registration.name}`);
+        if (existing)
+          throw new Error(`provider "${provider}" is served by both ${existing.registration.name} and ${entry.registration.name}`);
         this.byProvider.set(provider, entry);
       }
     }
@@ -90,7 +92,8 @@ export class VerifiedPluginDirectory implements PluginDirectory {
       throw new WorkerError(name, "unavailable", `worker ${name} could not be verified; try again later`, { cause: outcome.unverifiable });
     const { verdict } = outcome;
     // The caller learns that the worker is refused, not why: the why is in the alert and audit.
-    if (verdict.status === "refused") throw new CredvendError("unavailable", "worker_refused", `worker ${name} failed verification and is refused`);
+    if (verdict.status === "refused")
+      throw new CredvendError("unavailable", "worker_refused", `worker ${name} failed verification and is refused`);
     if (verdict.status === "verified" && !verdict.manifest.providers.includes(provider))
       throw new CredvendError("unavailable", "worker_refused", `worker ${name} is not signed for provider ${provider}`);
     return entry.client;
@@ -147,7 +150,10 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     } catch (error) {
       // No evidence is not a verdict: nothing is cached, the next request tries again.
       this.lastError.set(registration.name, (error as Error).message ?? "verification failed");
-      this.logger.log("warn", "worker could not be verified", { worker: registration.name, error: error instanceof Error ? error : String(error) });
+      this.logger.log("warn", "worker could not be verified", {
+        worker: registration.name,
+        error: error instanceof Error ? error : String(error),
+      });
       return { unverifiable: error };
     }
     this.lastError.delete(registration.name);
@@ -160,7 +166,11 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     const worker = registration.name;
     if (verdict.status === "verified") {
       const keyId = verdict.manifest.publisherKeyId;
-      this.logger.log(previous?.status === "refused" ? "warn" : "info", "worker verified", { worker, keyId, version: verdict.manifest.version });
+      this.logger.log(previous?.status === "refused" ? "warn" : "info", "worker verified", {
+        worker,
+        keyId,
+        version: verdict.manifest.version,
+      });
       return;
     }
     if (verdict.status === "unsigned") {
@@ -180,14 +190,18 @@ export class VerifiedPluginDirectory implements PluginDirectory {
         title: `credvend refused worker ${worker}: ${verdict.reason}`,
         details: { worker, reason: verdict.reason, detail: verdict.detail, providers: registration.providers.join(", ") },
       })
-      .catch((error: unknown) => this.logger.log("error", "could not send the worker_refused alert", { worker, error: (error as Error).name }));
+      .catch((error: unknown) =>
+        this.logger.log("error", "could not send the worker_refused alert", { worker, error: (error as Error).name }),
+      );
   }
 
   private async auditQuietly(event: Pick<AuditEvent, "type" | "reason" | "details">): Promise<void> {
     const full: AuditEvent = { eventId: this.ids.eventId(), at: this.clock.now().toISOString(), ...event };
-    await this.options.audit(full).catch((error: unknown) =>
-      this.logger.log("error", "could not write the audit event", { type: event.type, error: (error as Error).name }),
-    );
+    await this.options
+      .audit(full)
+      .catch((error: unknown) =>
+        this.logger.log("error", "could not write the audit event", { type: event.type, error: (error as Error).name }),
+      );
   }
 }
 

@@ -58,8 +58,7 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   const { manifest } = checked;
 
   const undeclared = registration.providers.filter((p) => !manifest.providers.includes(p));
-  if (undeclared.length > 0)
-    return refused("provider_not_declared", `the manifest does not declare provider ${undeclared.join(", ")}`);
+  if (undeclared.length > 0) return refused("provider_not_declared", `the manifest does not declare provider ${undeclared.join(", ")}`);
 
   const deployed = await evidence.deployedConfiguration();
   if (deployed.codeSha256 !== manifest.codeSha256)
@@ -74,8 +73,7 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
 
 function describeDisagreement(manifest: PluginManifest, description: WorkerDescription): string | undefined {
   if (description.name !== manifest.name) return `Describe says name "${description.name}", the manifest "${manifest.name}"`;
-  if (description.version !== manifest.version)
-    return `Describe says version "${description.version}", the manifest "${manifest.version}"`;
+  if (description.version !== manifest.version) return `Describe says version "${description.version}", the manifest "${manifest.version}"`;
   if (description.protocol !== manifest.protocol)
     return `Describe says protocol "${description.protocol}", the manifest "${manifest.protocol}"`;
   const missing = manifest.capabilities.filter((c) => !description.capabilities.includes(c));

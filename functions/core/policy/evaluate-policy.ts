@@ -25,12 +25,7 @@ export type PolicyDecision =
  * the next. A requested `*` is covered only where the allowing pattern has a `*` at that place,
  * so a wildcard request never widens past what the policy grants.
  */
-export function evaluatePolicy(
-  policy: Policy,
-  claims: Claims,
-  scopes: readonly Scope[],
-  requestedTtlSeconds?: number,
-): PolicyDecision {
+export function evaluatePolicy(policy: Policy, claims: Claims, scopes: readonly Scope[], requestedTtlSeconds?: number): PolicyDecision {
   const matching = policy.rules.filter((rule) => ruleMatches(rule, claims));
   const denied: string[] = [];
   const used = new Set<PolicyRule>();

@@ -17,6 +17,7 @@ export function globProblem(pattern: string): string | undefined {
   if (pattern.includes("**")) return "'**' is not supported: a single '*' already matches across '/'";
   const bad = UNSUPPORTED.exec(pattern);
   if (bad) return `unsupported glob character '${bad[0]}': only '*' is special`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (/[\s\x00-\x1f\x7f]/.test(pattern)) return "whitespace and control characters are not allowed";
   return undefined;
 }

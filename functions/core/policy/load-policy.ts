@@ -48,15 +48,15 @@ export function compilePolicy(document: unknown): Policy {
     const problem = httpsUrlProblem(issuer);
     if (problem) problems.push(`issuers[${i}]: ${problem}`);
   });
-  const defaultTtlSeconds =
-    document.defaultTtl === undefined ? DEFAULT_TTL_SECONDS : ttl(document.defaultTtl, "defaultTtl", problems);
+  const defaultTtlSeconds = document.defaultTtl === undefined ? DEFAULT_TTL_SECONDS : ttl(document.defaultTtl, "defaultTtl", problems);
 
   const rules: PolicyRule[] = [];
   if (!Array.isArray(document.rules)) problems.push("rules: must be a list (it may be empty, which denies everything)");
-  else document.rules.forEach((raw, i) => {
-    const rule = compileRule(raw, `rules[${i}]`, issuers, problems);
-    if (rule) rules.push(rule);
-  });
+  else
+    document.rules.forEach((raw, i) => {
+      const rule = compileRule(raw, `rules[${i}]`, issuers, problems);
+      if (rule) rules.push(rule);
+    });
   const names = rules.map((r) => r.name);
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) problems.push(`rules[${i}].name: "${name}" is used by another rule`);
@@ -128,7 +128,8 @@ function pinnedClaimProblem(claim: string, value: string, issuers: readonly stri
 function compileAllow(source: string, at: string, problems: string[]): AllowPattern | undefined {
   const first = source.indexOf(":");
   const second = first < 0 ? -1 : source.indexOf(":", first + 1);
-  const [provider, action, resource] = second < 0 ? ["", "", ""] : [source.slice(0, first), source.slice(first + 1, second), source.slice(second + 1)];
+  const [provider, action, resource] =
+    second < 0 ? ["", "", ""] : [source.slice(0, first), source.slice(first + 1, second), source.slice(second + 1)];
   if (!provider || !action || !resource) {
     problems.push(`${at}: "${source}" must look like provider:action:resource`);
     return undefined;

@@ -1,6 +1,14 @@
 // The core's view of a plugin worker: the protocol's steps as one port. The gRPC-web adapter
 // (adapters/plugins/) implements it; the types it speaks are the plugin contract's.
-import type { PrepareResult, RevokeRequest, RevokeResult, ScopeSetRequest, VendRequest, VendResult, WorkerDescription } from "../../../plugin-protocol/types.js";
+import type {
+  PrepareResult,
+  RevokeRequest,
+  RevokeResult,
+  ScopeSetRequest,
+  VendRequest,
+  VendResult,
+  WorkerDescription,
+} from "../../../plugin-protocol/types.js";
 
 /**
  * One worker. Implementations raise `WorkerError` (../errors.ts) for transport failures, time-outs
