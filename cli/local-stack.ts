@@ -8,6 +8,7 @@ import type { Logger } from "../functions/core/ports/logger.js";
 import type { Policy } from "../functions/core/policy/policy.js";
 import { loadOrCreateDevIssuer, type DevIssuer } from "./dev/dev-oidc-issuer.js";
 import { DynamoDbLedger, ensureLedgerTable } from "../functions/adapters/ledger/dynamodb-ledger.js";
+import { upgradeLocalLedger } from "./dev/upgrade-local-ledger.js";
 import { localDynamoClient } from "./dev/local-dynamodb-client.js";
 import { composeVendApp } from "../functions/vend/compose.js";
 import { DynamoDbLocalTokenStore, ensureLocalTokensTable } from "../plugin-workers/local-tokens/dynamodb-store.js";
@@ -88,6 +89,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(dynamo.close);
     const client = localDynamoClient(dynamo.endpoint);
     closers.push(async () => client.destroy());
+    if (options.dataDir) {
+      const backup = await upgradeLocalLedger(client, LEDGER_TABLE, options.dataDir);
+      if (backup) options.logger.log("info", "local ledger rebuilt with the current indexes", { backup });
+    }
     await ensureLedgerTable(client, LEDGER_TABLE);
     await ensureLocalTokensTable(client, LOCAL_TOKENS_TABLE);
 
