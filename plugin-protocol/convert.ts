@@ -269,9 +269,15 @@ export function vendResultFromProto(response: pb.VendResponse): VendResult {
   };
 }
 
+const REVOKE_OUTCOMES: Record<RevokeResult["outcome"], pb.RevokeOutcome> = {
+  revoked: pb.RevokeOutcome.REVOKED,
+  already_gone: pb.RevokeOutcome.ALREADY_GONE,
+  manual_required: pb.RevokeOutcome.MANUAL_REQUIRED,
+};
+
 export function revokeResultToProto(result: RevokeResult): pb.RevokeResponse {
   return create(pb.RevokeResponseSchema, {
-    outcome: result.outcome === "revoked" ? pb.RevokeOutcome.REVOKED : pb.RevokeOutcome.ALREADY_GONE,
+    outcome: REVOKE_OUTCOMES[result.outcome],
     detail: result.detail,
   });
 }
@@ -282,6 +288,8 @@ export function revokeResultFromProto(response: pb.RevokeResponse): RevokeResult
       return { outcome: "revoked", detail: response.detail };
     case pb.RevokeOutcome.ALREADY_GONE:
       return { outcome: "already_gone", detail: response.detail };
+    case pb.RevokeOutcome.MANUAL_REQUIRED:
+      return { outcome: "manual_required", detail: response.detail };
     default:
       throw new PluginProtocolError("revoke response without an outcome");
   }

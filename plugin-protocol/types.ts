@@ -76,6 +76,7 @@ export interface RevokeRequest {
 }
 
 export interface RevokeResult {
-  readonly outcome: "revoked" | "already_gone";
+  /** `manual_required`: this worker cannot revoke it, now or on a retry; a human must (detail says why). */
+  readonly outcome: "revoked" | "already_gone" | "manual_required";
   readonly detail: string;
 }

@@ -10,8 +10,8 @@
 //   3. the holder writes IAM's document ∪ the recorded sessions, expired ones pruned;
 //   4. `revoked` only once a read of the policy shows the session, retried with backoff because
 //      IAM is eventually consistent.
-// A policy over IAM's inline limit is never truncated: the session is refused (permission_denied,
-// which the core records as a failed revocation and alerts with the role's Revoke sessions tab).
+// A policy over IAM's inline limit is never truncated: the answer is `manual_required`, and the core
+// alerts at once with the role's Revoke sessions tab (retrying could not make it fit).
 import { randomUUID } from "node:crypto";
 import { GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
@@ -84,6 +84,7 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
     // A release that fails leaves the lock to its lease; one that finds another holder means our
     // lease ran out midway, and nothing we saw can be trusted.
     const released = await store.release(role, owner).catch(() => true);
+    if (failure instanceof PolicyFullError) return { outcome: "manual_required", detail: failure.message };
     if (failure !== undefined) throw failure;
     if (!released) throw new PluginError("unavailable", "the role's lock was taken over before the deny was confirmed; retry");
     return { outcome: "revoked", detail: `session ${ref.sessionName} denied on role ${role} until it expires` };
@@ -115,8 +116,7 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
     if (policySize(document) > INLINE_POLICY_LIMIT) {
       // Recorded no longer: a session that cannot fit must not crowd out the next ones.
       await store.forget(role, [session]).catch(() => undefined);
-      throw new PluginError(
-        "permission_denied",
+      throw new PolicyFullError(
         `the role's inline policy limit is reached (${REVOKED_SESSIONS_POLICY}, ${INLINE_POLICY_LIMIT} characters): revoke the session by hand in the IAM console`,
       );
     }
@@ -176,4 +176,9 @@ function parseRef(upstreamRef: string): AwsSessionRef {
     // Reported below.
   }
   throw new PluginError("invalid_argument", "the session reference is not one this worker wrote");
+}
+
+/** The session cannot be added without truncating the deny policy: only a human can revoke it. */
+class PolicyFullError extends Error {
+  override readonly name = "PolicyFullError";
 }

@@ -133,7 +133,7 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
     }
   });
 
-  it("aws-sts, revocable but the role's deny policy is full: a revoke_failed alert for a human with the same tab, never revoked, nothing truncated", async () => {
+  it("aws-sts, revocable but the role's deny policy is full: manual_revoke_required at once with the same tab, never revoked, nothing truncated", async () => {
     const iam = iamClient();
     const iamMock = mockClient(iam);
     const soon = new Date(Date.now() + 1800_000);
@@ -146,17 +146,22 @@ describe("leak alerts carry the worker's manual revocation URL", () => {
       .resolves({ RoleName: "credvend-ci", PolicyName: REVOKED_SESSIONS_POLICY, PolicyDocument: encodeURIComponent(full) });
     try {
       const { result, notifications, record, audit } = await vendThenLeak(awsWorker(iam), "aws", "aws:s3-read:acme-web-assets", 900);
-      expect(result.outcome).toBe("revoke_failed");
-      expect(record?.state).toBe("failed");
+      expect(result.outcome).toBe("manual_revoke_required");
+      // No retries: the worker said a retry cannot make it fit.
+      expect(record).toMatchObject({
+        state: "failed",
+        outcome: "manual_revoke_required",
+        invalidation: { attempts: 1, lastError: "manual_required" },
+      });
+      expect(iamMock.commandCalls(GetRolePolicyCommand).length).toBeGreaterThan(0);
       expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
       expect(notifications).toHaveLength(1);
       expect(notifications[0]).toMatchObject({
-        kind: "revoke_failed",
+        kind: "manual_revoke_required",
         urgency: "high",
-        title: expect.stringContaining("ACTION REQUIRED"),
-        details: { manualRevocationUrl: REVOKE_SESSIONS },
+        details: { manualRevocationUrl: REVOKE_SESSIONS, reason: expect.stringContaining("inline policy limit") },
       });
-      expect(audit.find((e) => e.type === "failure")?.details).toMatchObject({ error: "worker_upstream_failed" });
+      expect(audit.some((e) => e.type === "failure" && e.details?.error === "worker_upstream_failed")).toBe(false);
     } finally {
       iamMock.restore();
     }

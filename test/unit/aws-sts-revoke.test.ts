@@ -259,7 +259,7 @@ describe("aws-sts revocation: revoked only when a read-back shows the session", 
 });
 
 describe("aws-sts revocation: IAM's inline policy size limit", () => {
-  it("a full inline policy is refused as a failure for a human (permission_denied → the core's revoke_failed alert with the console link), never truncated", async () => {
+  it("a full inline policy answers manual_required (the core's manual branch with the console link, at once), never truncated", async () => {
     const { vend, revoke } = setup();
     const soon = new Date(Date.now() + 1800_000);
     stored = denyDocument(
@@ -268,11 +268,10 @@ describe("aws-sts revocation: IAM's inline policy size limit", () => {
     );
     const before = stored;
     const vended = await vend("cred-0004");
-    const error = await failure(revoke(vended));
-    expect(error).toBeInstanceOf(WorkerError);
-    expect(error.kind).toBe("upstream_failed");
-    expect(error.message).toContain("inline policy limit");
-    expect(error.message).toContain("revoke the session by hand");
+    const result = await revoke(vended);
+    expect(result.outcome).toBe("manual_required");
+    expect(result.detail).toContain("inline policy limit");
+    expect(result.detail).toContain("revoke the session by hand");
     expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
     expect(stored).toBe(before);
     // Not left recorded, where it would crowd out sessions that still fit.

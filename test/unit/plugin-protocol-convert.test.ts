@@ -8,6 +8,7 @@ import {
   claimsToSubject,
   prepareFromProto,
   revokeResultFromProto,
+  revokeResultToProto,
   subjectToClaims,
   vendResultFromProto,
   vendResultToProto,
@@ -52,6 +53,12 @@ describe("plugin protocol conversion", () => {
     expect(vendResultToProto(result).manualRevocationUrl).toBe("");
     expect(vendResultFromProto(vendResultToProto(result))).toEqual(result);
     expect(vendResultFromProto(vendResultToProto(result))).not.toHaveProperty("manualRevocationUrl");
+  });
+
+  it("carries every revoke outcome, manual_required included (a worker that can never revoke it)", () => {
+    for (const outcome of ["revoked", "already_gone", "manual_required"] as const) {
+      expect(revokeResultFromProto(revokeResultToProto({ outcome, detail: "why" }))).toEqual({ outcome, detail: "why" });
+    }
   });
 
   it("rejects answers that leave out required parts", () => {

@@ -209,6 +209,7 @@ export class LeakHandler {
         upstreamRef: record.upstreamRef,
         expiresAt: new Date(record.expiresAt),
       });
+      if (result.outcome === "manual_required") return this.manualRequired(detection, record, claimId, result.detail);
       detail = `${result.outcome}: ${result.detail}`;
     } catch (error) {
       // A timed-out call may still be running upstream: the claim stays ours until its lease ends,
@@ -225,6 +226,20 @@ export class LeakHandler {
       return "in_progress";
     await this.announcer.announce(record, "revoked_on_detection", detection, { upstream: detail });
     return "revoked_on_detection";
+  }
+
+  /** The worker cannot revoke it, ever: release our claim, then the manual branch at once (no retries). */
+  private async manualRequired(detection: LeakDetection, record: CredentialRecord, claimId: string, reason: string): Promise<LeakOutcome> {
+    const attempts = await this.deps.ledger.failInvalidation(record.credentialId, claimId, "manual_required");
+    if (attempts === undefined) return "in_progress";
+    return this.settle(
+      detection,
+      { ...record, state: "failed", invalidation: { attempts, lastError: "manual_required" } },
+      "manual_revoke_required",
+      {
+        reason,
+      },
+    );
   }
 
   private async revokeFailed(detection: LeakDetection, record: CredentialRecord, claimId: string, error: unknown): Promise<LeakOutcome> {
