@@ -24,6 +24,8 @@ Options:
   --policy FILE     Policy file (default: credvend.policy.yaml)
   --log-level L     debug | info | warn | error (default: info)
   --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
+  --poll-interval D   How often open secret-scanning alerts are listed, so a leak is contained
+                      even if its webhook is lost: 2s, 1m, ... (default: 60s)
   -h, --help        Show this help
 `;
 
@@ -36,6 +38,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       policy: { type: "string", default: "credvend.policy.yaml" },
       "log-level": { type: "string", default: "info" },
       "sweep-interval": { type: "string", default: "60s" },
+      "poll-interval": { type: "string", default: "60s" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -50,7 +53,8 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error")
     throw new CliError(`--log-level: must be debug, info, warn or error`, 2);
 
-  const sweepIntervalMs = parseInterval(values["sweep-interval"]);
+  const sweepIntervalMs = parseInterval(values["sweep-interval"], "--sweep-interval");
+  const pollIntervalMs = parseInterval(values["poll-interval"], "--poll-interval");
 
   let policyYaml: string;
   try {
@@ -63,6 +67,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     port,
     policyYaml,
     sweepIntervalMs,
+    pollIntervalMs,
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);
@@ -115,10 +120,10 @@ Ctrl-C stops everything.
 `;
 }
 
-/** `500ms`, `2s`, `1m`: the sweep interval in milliseconds (at least 100 ms). */
-export function parseInterval(text: string): number {
+/** `500ms`, `2s`, `1m`: an interval in milliseconds (at least 100 ms). */
+export function parseInterval(text: string, option = "--sweep-interval"): number {
   const match = /^(\d+)(ms|s|m)$/.exec(text);
   const ms = match ? Number(match[1]) * ({ ms: 1, s: 1_000, m: 60_000 } as const)[match[2] as "ms" | "s" | "m"] : NaN;
-  if (!(ms >= 100)) throw new CliError(`--sweep-interval: "${text}" is not a duration like 2s or 1m (at least 100ms)`, 2);
+  if (!(ms >= 100)) throw new CliError(`${option}: "${text}" is not a duration like 2s or 1m (at least 100ms)`, 2);
   return ms;
 }

@@ -11,6 +11,9 @@ import type { Notifier } from "../functions/core/ports/notifier.js";
 import type { PluginDirectory } from "../functions/core/ports/plugin-client.js";
 import { composeWebhooksApp } from "../functions/webhooks/compose.js";
 import { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
+import { AlertPoller } from "../functions/core/leak/alert-poller.js";
+import { OctokitAlertLister } from "../functions/adapters/github/github-alert-lister.js";
+import type { Policy } from "../functions/core/policy/policy.js";
 
 export const DEV_GITHUB_PATH = "/dev-github";
 export const DEV_GITHUB_DIR = "dev-github";
@@ -26,19 +29,43 @@ export interface LocalLeakResponseOptions {
   readonly notifier?: Notifier;
   /** Default: $GITHUB_API_URL, else the dev stand-in. */
   readonly githubApiUrl?: string;
+  /** The owners the alert poller watches: see watchedOwners. */
+  readonly policy: Policy;
+}
+
+/** The dev stand-in's owner, watched when no rule names an owner or repository by name. */
+export const DEV_OWNER = "acme";
+
+/**
+ * The owners whose open alerts the local poller lists: those the policy's rules name literally
+ * (`repository_owner`, or the owner part of `repository`). Rules anchored on ids only
+ * (`repository_owner_id`, `repository_id`, as the sample policy) name none: then `acme`, the dev
+ * stand-in's owner.
+ */
+export function watchedOwners(policy: Policy): string[] {
+  const owners = new Set<string>();
+  for (const rule of policy.rules) {
+    const owner = rule.when.get("repository_owner")?.source;
+    const repository = rule.when.get("repository")?.source;
+    if (owner && !owner.includes("*")) owners.add(owner);
+    const repoOwner = repository?.split("/")[0];
+    if (repoOwner && !repoOwner.includes("*")) owners.add(repoOwner);
+  }
+  return owners.size > 0 ? [...owners].sort() : [DEV_OWNER];
 }
 
 /** Mounts the webhook routes (and the stand-in) on `app`; the stand-in is undefined with a real GitHub.
- *  The sweeper is the one the AWS schedule runs; the caller runs it on a timer. */
+ *  The sweeper is the one the AWS schedule runs; the caller runs it, and the alert poller, on timers. */
 export async function mountLeakResponse(
   app: Hono,
   options: LocalLeakResponseOptions,
-): Promise<{ devGitHub: DevGitHub | undefined; githubApiUrl: string; sweeper: LeakSweeper }> {
+): Promise<{ devGitHub: DevGitHub | undefined; githubApiUrl: string; sweeper: LeakSweeper; poller: AlertPoller }> {
   const external = options.githubApiUrl ?? process.env.GITHUB_API_URL;
   const devGitHub = await loadOrCreateDevGitHub({ dir: join(options.dir, DEV_GITHUB_DIR) });
   const githubApiUrl = external ?? `${options.url}${DEV_GITHUB_PATH}`;
   const token = process.env.GITHUB_TOKEN;
   const notifier = options.notifier ?? new ConsoleNotifier();
+  const githubAuth = external && token ? { kind: "token" as const, token } : undefined;
   const {
     app: webhooks,
     handler,
@@ -50,7 +77,7 @@ export async function mountLeakResponse(
     // The dev secret is what `credvend dev leak` signs with, also against a real GitHub's API.
     webhookSecrets: [devGitHub.webhookSecret],
     githubApiUrl,
-    ...(external && token ? { githubAuth: { kind: "token" as const, token } } : {}),
+    ...(githubAuth ? { githubAuth } : {}),
     logger: options.logger,
   });
   app.route("/", webhooks);
@@ -62,5 +89,12 @@ export async function mountLeakResponse(
     logger: options.logger,
     readAlert: (alert) => alertSecrets.secretOf(alert),
   });
-  return { devGitHub: external ? undefined : devGitHub, githubApiUrl, sweeper };
+  const poller = new AlertPoller({
+    ledger: options.ledger,
+    handler,
+    logger: options.logger,
+    lister: new OctokitAlertLister({ apiUrl: githubApiUrl, ...(githubAuth ? { auth: githubAuth } : {}) }),
+    watch: watchedOwners(options.policy),
+  });
+  return { devGitHub: external ? undefined : devGitHub, githubApiUrl, sweeper, poller };
 }

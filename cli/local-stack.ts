@@ -29,6 +29,7 @@ import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.j
 import { mountLeakResponse } from "./local-leak-response.js";
 import { CALLER_SECRET_FILE, createCallerSecret, withCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
 import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
+import type { AlertPoller } from "../functions/core/leak/alert-poller.js";
 
 export const LEDGER_TABLE = "credvend-ledger";
 export const LOCAL_TOKENS_TABLE = "credvend-local-tokens";
@@ -57,9 +58,12 @@ export interface LocalStackOptions {
   readonly githubApiUrl?: string;
   /** How often the leak sweeper runs (as the AWS schedule does every minute). Default 60 s; 0: never. */
   readonly sweepIntervalMs?: number;
+  /** How often the alert poller lists open alerts (contains leaks whose webhook was lost). Default 60 s; 0: never. */
+  readonly pollIntervalMs?: number;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+const DEFAULT_POLL_INTERVAL_MS = 60_000;
 
 export interface LocalStack {
   /** Base URL of the vend app. */
@@ -75,6 +79,8 @@ export interface LocalStack {
   readonly devGitHub: DevGitHub | undefined;
   /** The leak sweeper the timer runs (tests may run it by hand). */
   readonly sweeper: LeakSweeper;
+  /** The alert poller its timer runs (tests may run it by hand). */
+  readonly poller: AlertPoller;
   close(): Promise<void>;
 }
 
@@ -150,8 +156,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       notifier: options.notifier ?? new ConsoleNotifier(),
     });
     app.route(DEV_ISSUER_PATH, issuer.routes());
-    const { devGitHub, sweeper } = await mountLeakResponse(app, {
+    const { devGitHub, sweeper, poller } = await mountLeakResponse(app, {
       url,
+      policy,
       ledger,
       plugins,
       dir: trustDir,
@@ -168,21 +175,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: registrations, callerSecretFile: CALLER_SECRET_FILE }, null, 2)}\n`,
     );
     handler = app.fetch;
-    const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-    if (interval > 0) {
-      let running: Promise<unknown> = Promise.resolve();
-      const timer = setInterval(() => {
-        // One sweep at a time; a failed one is logged and the next tick tries again.
-        running = running
-          .then(() => sweeper.sweep())
-          .catch((error: unknown) => options.logger.log("error", "sweep failed", { error: error instanceof Error ? error : undefined }));
-      }, interval);
-      timer.unref();
-      closers.push(async () => {
-        clearInterval(timer);
-        await running;
-      });
-    }
+    closers.push(every(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, "sweep", () => sweeper.sweep(), options.logger));
+    closers.push(every(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, "alert poll", () => poller.poll(), options.logger));
 
     if (options.dataDir) {
       writeFileSync(
@@ -190,11 +184,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url }, null, 2)}\n`,
       );
     }
-    return { url, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, issuer, policy, ledger, plugins, devGitHub, sweeper, close };
+    return {
+      url,
+      workerUrl: worker.url,
+      dynamoEndpoint: dynamo.endpoint,
+      issuer,
+      policy,
+      ledger,
+      plugins,
+      devGitHub,
+      sweeper,
+      poller,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** Runs `run` every `interval` ms (never when 0), one run at a time; a failed run is logged and the
+ *  next tick tries again. Returns the closer, which waits for a run in progress. */
+function every(interval: number, what: string, run: () => Promise<unknown>, logger: Logger): () => Promise<void> {
+  if (interval <= 0) return async () => undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running
+      .then(run)
+      .catch((error: unknown) => logger.log("error", `${what} failed`, { error: error instanceof Error ? error : undefined }));
+  }, interval);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number): Promise<{ server: ServerType; port: number }> {

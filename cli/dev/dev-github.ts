@@ -1,7 +1,9 @@
 // A stand-in for the parts of GitHub the webhooks function calls, for the local stack (used when
 // GITHUB_API_URL is not set) and the tests: the secret-scanning partner keys
 // (`/meta/public_keys/secret_scanning`, one P-256 key kept on disk), the REST alert lookup
-// (`/repos/{owner}/{repo}/secret-scanning/alerts/{number}` → `secret`), and, for
+// (`/repos/{owner}/{repo}/secret-scanning/alerts/{number}` → `secret`), the org's open alerts
+// newest first for the alert poller (`/orgs/{org}/secret-scanning/alerts`, `after` cursors in a
+// Link header, `per_page`), and, for
 // `credvend dev leak`, `POST /dev/alerts` to open an alert. It also keeps the dev webhook secret.
 // Dev only: it serves secrets to anyone on loopback, and is never part of a deployed function.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
@@ -45,12 +47,12 @@ export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<D
 }
 
 function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string }): DevGitHub {
-  const alerts = new Map<string, { secret: string; number: number }>();
+  const alerts = new Map<string, { secret: string; number: number; repository: string; createdAt: string }>();
   const failures: number[] = [];
   let lastNumber = 0;
   const openAlert = (repository: string, secret: string) => {
     const number = ++lastNumber;
-    alerts.set(`${repository}#${number}`, { secret, number });
+    alerts.set(`${repository}#${number}`, { secret, number, repository, createdAt: new Date().toISOString() });
     return number;
   };
 
@@ -76,6 +78,33 @@ function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; pr
         secret: alert.secret,
         html_url: `https://github.com/${owner}/${repo}/security/secret-scanning/${alert.number}`,
       });
+    });
+    app.get("/orgs/:org/secret-scanning/alerts", (c) => {
+      const { org } = c.req.param();
+      const perPage = Math.min(100, Number(c.req.query("per_page") ?? "30") || 30);
+      const after = Number(c.req.query("after") ?? Number.POSITIVE_INFINITY);
+      // Newest first: numbers grow with creation, so `after` is the last number of the previous page.
+      const open = [...alerts.values()]
+        .filter((a) => a.repository.startsWith(`${org}/`) && a.number < after)
+        .sort((a, b) => b.number - a.number);
+      const page = open.slice(0, perPage);
+      if (open.length > perPage) {
+        const next = new URL(c.req.url);
+        next.searchParams.set("per_page", String(perPage));
+        next.searchParams.set("after", String(page.at(-1)!.number));
+        c.header("link", `<${next}>; rel="next"`);
+      }
+      return c.json(
+        page.map((a) => ({
+          number: a.number,
+          created_at: a.createdAt,
+          state: "open",
+          secret_type: "credvend_token",
+          secret: a.secret,
+          html_url: `https://github.com/${a.repository}/security/secret-scanning/${a.number}`,
+          repository: { full_name: a.repository },
+        })),
+      );
     });
     app.post("/dev/alerts", async (c) => {
       const body = (await c.req.json().catch(() => undefined)) as { repository?: unknown; secret?: unknown } | undefined;

@@ -366,6 +366,15 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
         expect(await ledger.auditByCredential(written.credentialId!)).toStrictEqual([original]);
       });
 
+      it("keeps a named watermark: undefined until put, then the last value put", async () => {
+        const name = `alerts:${randomUUID()}`;
+        expect(await ledger.getWatermark(name)).toBeUndefined();
+        await ledger.putWatermark(name, "2031-01-01T00:00:00Z");
+        await ledger.putWatermark(name, "2031-01-02T00:00:00Z");
+        expect(await ledger.getWatermark(name)).toBe("2031-01-02T00:00:00Z");
+        expect(await ledger.getWatermark(`${name}-other`)).toBeUndefined();
+      });
+
       it("rejects timestamps that are not ISO 8601", async () => {
         await expect(ledger.appendAudit(event({ at: "yesterday", credentialId: randomUUID() }))).rejects.toThrow(RangeError);
         await expect(ledger.auditByTime({ from: "soon", to: iso(newWindow()) })).rejects.toThrow(RangeError);

@@ -28,6 +28,7 @@ export class MemoryLedger implements CredentialLedger {
   readonly #events = new Map<string, StoredEvent>();
   readonly #deliveries = new Set<string>();
   readonly #alerts = new Map<string, PendingAlert>();
+  readonly #watermarks = new Map<string, string>();
 
   async recordIssued(record: CredentialRecord): Promise<void> {
     if (this.#records.has(record.credentialId)) {
@@ -150,6 +151,14 @@ export class MemoryLedger implements CredentialLedger {
 
   async hasDelivery(deliveryId: string): Promise<boolean> {
     return this.#deliveries.has(deliveryId);
+  }
+
+  async getWatermark(name: string): Promise<string | undefined> {
+    return this.#watermarks.get(name);
+  }
+
+  async putWatermark(name: string, value: string): Promise<void> {
+    this.#watermarks.set(name, value);
   }
 
   /** Replaces a record with `next(record)` unless that is undefined (a failed condition). */

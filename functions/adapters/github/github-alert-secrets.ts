@@ -96,8 +96,7 @@ export class OctokitAlertSecrets implements AlertSecretSource {
 function lookupError(error: unknown): CredvendError {
   if (error instanceof CredvendError) return error;
   const status = (error as { status?: unknown }).status;
-  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
-  if (status === 429 || (status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined))) {
+  if (isRateLimited(error)) {
     return new CredvendError(
       "unavailable",
       "github_rate_limited",
@@ -109,4 +108,11 @@ function lookupError(error: unknown): CredvendError {
   return new CredvendError("upstream_failed", "github_alert_unavailable", `the alert could not be read from GitHub (${what})`, {
     cause: error,
   });
+}
+
+/** A 429, or a 403 with GitHub's rate-limit headers (primary or secondary limit). */
+export function isRateLimited(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
+  return status === 429 || (status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined));
 }

@@ -34,7 +34,7 @@
 // lookup whose record is missing (a crash between the two) or does not list the hash (a rejected
 // duplicate id) finds nothing. Events are append-only: appendAudit and appendAuditOnce put them
 // conditionally (attribute_not_exists), the first failing a repeat and the second ignoring it.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
 import type {
   AuditEvent,
@@ -63,7 +63,17 @@ import {
   recordFromItem,
   type Item,
 } from "./dynamodb-ledger-items.js";
-import { batchGetAll, batchWriteAll, getItem, inParallel, putIfAbsent, putNew, queryAll, type Table } from "./dynamodb-requests.js";
+import {
+  batchGetAll,
+  batchWriteAll,
+  getItem,
+  guarded,
+  inParallel,
+  putIfAbsent,
+  putNew,
+  queryAll,
+  type Table,
+} from "./dynamodb-requests.js";
 import { normalizeRange } from "./ledger-time.js";
 
 /** byDay partitions queried at once by auditByTime (17 per day: 16 shards and the unsharded one). */
@@ -227,6 +237,20 @@ export class DynamoDbLedger implements CredentialLedger {
   hasDelivery(deliveryId: string): Promise<boolean> {
     return claims.hasDelivery(this.#table, deliveryId);
   }
+
+  async getWatermark(name: string): Promise<string | undefined> {
+    return (await getItem(this.#table, "getWatermark", watermarkKey(name)))?.value?.S;
+  }
+
+  async putWatermark(name: string, value: string): Promise<void> {
+    const Item = { ...watermarkKey(name), kind: { S: "watermark" }, value: { S: value } };
+    await guarded("putWatermark", () => this.#table.client.send(new PutItemCommand({ TableName: this.#table.name, Item })));
+  }
+}
+
+/** A plain item, no index and no TTL: the poller's marker must outlive any retention. */
+function watermarkKey(name: string): Item {
+  return { [KEY.pk]: { S: `WATERMARK#${name}` }, [KEY.sk]: { S: "WATERMARK" } };
 }
 
 /** `partition = value AND timeKey in [from, to)`: time keys end in `#<eventId>`, so BETWEEN

@@ -97,6 +97,12 @@ export interface CredentialLedger {
   recordDelivery(deliveryId: string, at: string): Promise<boolean>;
 
   hasDelivery(deliveryId: string): Promise<boolean>;
+
+  /** A named progress marker (the alert poller's, per watched owner); undefined until first put. */
+  getWatermark(name: string): Promise<string | undefined>;
+
+  /** Replaces the named marker (last writer wins; each poller run writes its own owners). */
+  putWatermark(name: string, value: string): Promise<void>;
 }
 
 export interface InvalidationClaim {
