@@ -5,9 +5,10 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FunctionUrlAuthType, type FunctionUrl } from "aws-cdk-lib/aws-lambda";
+import { parseDuration } from "../functions/core/policy/duration.js";
 import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { SWEEPER_ENTRY, WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
+import { POLLER_ENTRY, SWEEPER_ENTRY, WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
 import type { FunctionSettings } from "./config/schema.js";
 import { AlertTopic } from "./constructs/alert-topic.js";
 import { CredvendAlarms } from "./constructs/alarms.js";
@@ -35,6 +36,16 @@ interface CoreFunctionProps {
   readonly files: readonly AssetFile[];
 }
 
+interface ScheduledFunctionProps {
+  readonly description: string;
+  /** Relative to the repository root. */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  readonly ledgerActions: readonly string[];
+  readonly every: Duration;
+  readonly logRetention: RetentionDays;
+}
+
 /** The policy inside the vend function's code: no 4 KB env limit, and a change redeploys. */
 export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
 
@@ -51,7 +62,9 @@ export class CredvendStack extends Stack {
   public readonly webhooksUrl?: FunctionUrl;
   /** Finishes what deliveries left unfinished, every minute (functions/sweeper/). */
   public readonly sweeper?: CredvendFunction;
-  /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Worker-<name>, Introspection-<name>. */
+  /** Lists open alerts of github.alertPoller.watch on a schedule (functions/poller/), when configured. */
+  public readonly poller?: CredvendFunction;
+  /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Poller, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
@@ -101,9 +114,31 @@ export class CredvendStack extends Stack {
       );
       watched.set("Webhooks", this.webhooks.logGroup);
       functions.set("Webhooks", this.webhooks);
-      this.sweeper = this.sweeperFunction(config, { ...common, ...this.webhooksEnvironment(config) }, logRetention);
+      const leakResponse = { ...common, ...this.leakResponseEnvironment(config) };
+      this.sweeper = this.scheduledFunction("Sweeper", config, {
+        description: "Leak response sweeper: pending detections, ended leases, retries, unread alerts",
+        entry: SWEEPER_ENTRY,
+        environment: leakResponse,
+        ledgerActions: LEDGER_ACTIONS.sweeper,
+        every: Duration.minutes(1),
+        logRetention,
+      });
+      grantSweepIndex(this.sweeper.role, this.ledger.table);
       watched.set("Sweeper", this.sweeper.logGroup);
       functions.set("Sweeper", this.sweeper);
+      const poll = config.github.alertPoller;
+      if (poll) {
+        this.poller = this.scheduledFunction("Poller", config, {
+          description: "Leak response alert poller: open secret-scanning alerts no webhook brought",
+          entry: POLLER_ENTRY,
+          environment: { ...leakResponse, CREDVEND_ALERT_POLL_WATCH: poll.watch.join(",") },
+          ledgerActions: LEDGER_ACTIONS.poller,
+          every: Duration.seconds(parseDuration(poll.every) ?? 60),
+          logRetention,
+        });
+        watched.set("Poller", this.poller.logGroup);
+        functions.set("Poller", this.poller);
+      }
     }
     for (const worker of this.workers) {
       functions.set(`Worker-${worker.worker.name}`, worker.lambda);
@@ -112,7 +147,7 @@ export class CredvendStack extends Stack {
     }
 
     this.functions = functions;
-    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper"));
+    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper" && name !== "Poller"));
     new CredvendAlarms(this, "Alarms", {
       namespace: `credvend/${config.stage}`,
       topic: this.alerts.topic,
@@ -124,31 +159,29 @@ export class CredvendStack extends Stack {
   }
 
   /**
-   * The leak sweeper: no URL, invoked by an EventBridge rule every minute with the webhooks
-   * function's configuration. Idle, it costs one Query of an empty sparse index per minute.
+   * A leak-response function with no URL, invoked by an EventBridge rule (the sweeper, the alert
+   * poller), with the webhooks function's configuration but no webhook secret: it reads alerts
+   * through GitHub's API as the App. A run is bounded to 50 s (leak-sweeper.ts, alert-poller.ts),
+   * inside a 60 s timeout. No reserved concurrency (new accounts have none to give): an overlapping
+   * run is safe, every detection being claimed in the ledger before a worker is called.
    */
-  private sweeperFunction(config: DeploymentConfig, environment: Record<string, string>, logRetention: RetentionDays): CredvendFunction {
-    const lambda = new CredvendFunction(this, "Sweeper", {
-      description: "Leak response sweeper: pending detections, ended leases, retries, unread alerts",
-      code: { entry: `${REPO_ROOT}/${SWEEPER_ENTRY}`, files: [] },
-      // One sweep is bounded to 50 s (functions/core/leak/leak-sweeper.ts); one at a time.
-      settings: { ...config.functions.webhooks, timeoutSeconds: 60, reservedConcurrency: 1 },
-      logRetention,
-      environment,
+  private scheduledFunction(id: string, config: DeploymentConfig, props: ScheduledFunctionProps): CredvendFunction {
+    const lambda = new CredvendFunction(this, id, {
+      description: props.description,
+      code: { entry: `${REPO_ROOT}/${props.entry}`, files: [] },
+      settings: { memoryMb: config.functions.webhooks.memoryMb, timeoutSeconds: 60 },
+      logRetention: props.logRetention,
+      environment: props.environment,
     });
-    grantLedger(lambda.role, this.ledger.table, LEDGER_ACTIONS.sweeper);
-    grantSweepIndex(lambda.role, this.ledger.table);
+    grantLedger(lambda.role, this.ledger.table, props.ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
     lambda.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [this.secrets.webhookSecret.secretArn, this.secrets.appPrivateKey.secretArn],
-      }),
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secrets.appPrivateKey.secretArn] }),
     );
-    new Rule(this, "SweeperSchedule", {
-      description: "Runs the leak sweeper every minute",
-      schedule: Schedule.rate(Duration.minutes(1)),
+    new Rule(this, `${id}Schedule`, {
+      description: `Runs the ${id.toLowerCase()} every ${props.every.toHumanString()}`,
+      schedule: Schedule.rate(props.every),
       targets: [new LambdaFunction(lambda.function, { retryAttempts: 0 })],
     });
     return lambda;
@@ -185,11 +218,19 @@ export class CredvendStack extends Stack {
   private webhooksEnvironment(config: DeploymentConfig): Record<string, string> {
     const github = config.github;
     return {
+      ...this.leakResponseEnvironment(config),
       CREDVEND_WEBHOOK_SECRETS_ARN: this.secrets.webhookSecret.secretArn,
+      ...(github.watchedRepositories ? { CREDVEND_WATCHED_REPOSITORIES: github.watchedRepositories.join(",") } : {}),
+    };
+  }
+
+  /** functions/leak-response/leak-response-config.ts: GitHub as the App, its key by ARN. */
+  private leakResponseEnvironment(config: DeploymentConfig): Record<string, string> {
+    const github = config.github;
+    return {
       CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN: this.secrets.appPrivateKey.secretArn,
       ...(github.appId !== undefined ? { CREDVEND_GITHUB_APP_ID: String(github.appId) } : {}),
       ...(github.apiUrl ? { GITHUB_API_URL: github.apiUrl } : {}),
-      ...(github.watchedRepositories ? { CREDVEND_WATCHED_REPOSITORIES: github.watchedRepositories.join(",") } : {}),
     };
   }
 

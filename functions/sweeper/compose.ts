@@ -1,13 +1,13 @@
-// The sweeper's composition root: the same leak handler, ledger, workers and GitHub reads as the
-// webhooks function (it shares its configuration), driven by a schedule instead of deliveries.
+// The sweeper's composition root: the leak handler every leak-response function shares, driven by
+// a schedule instead of deliveries. It needs no webhook secret: it reads alerts through GitHub's API.
 import { LeakSweeper } from "../core/leak/leak-sweeper.js";
-import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
-import { composeWebhooksApp, type WebhooksComposition } from "../webhooks/compose.js";
-import type { WebhooksConfig } from "../webhooks/webhooks-config.js";
+import type { AwsClients } from "../adapters/aws-function-adapters.js";
+import { awsLeakResponse, composeLeakHandler, type LeakResponseComposition } from "../leak-response/compose-leak-handler.js";
+import type { LeakResponseConfig } from "../leak-response/leak-response-config.js";
 
 /** A sweeper from the parts the webhooks app is built from (the local stack, tests). */
-export function composeSweeper(options: WebhooksComposition): LeakSweeper {
-  const { handler, alertSecrets } = composeWebhooksApp(options);
+export function composeSweeper(options: LeakResponseComposition): LeakSweeper {
+  const { handler, alertSecrets } = composeLeakHandler(options);
   return new LeakSweeper({
     ledger: options.ledger,
     handler,
@@ -18,15 +18,7 @@ export function composeSweeper(options: WebhooksComposition): LeakSweeper {
   });
 }
 
-/** The sweeper on AWS: every adapter built from the webhooks configuration (lambda.ts reads it). */
-export function composeSweeperFunction(config: WebhooksConfig, clients: AwsClients = {}): LeakSweeper {
-  return composeSweeper({
-    ...awsFunctionAdapters("credvend-sweeper", config, clients),
-    workers: config.workers,
-    trustedKeys: config.trustedKeys,
-    workerTimeoutMs: config.workerTimeoutMs,
-    webhookSecrets: config.webhookSecrets,
-    githubApiUrl: config.githubApiUrl,
-    ...(config.githubAuth ? { githubAuth: config.githubAuth } : {}),
-  });
+/** The sweeper on AWS: every adapter built from its configuration (lambda.ts reads it). */
+export function composeSweeperFunction(config: LeakResponseConfig, clients: AwsClients = {}): LeakSweeper {
+  return composeSweeper(awsLeakResponse("credvend-sweeper", config, clients));
 }

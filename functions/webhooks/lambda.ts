@@ -4,7 +4,7 @@
 import { handle } from "hono/aws-lambda";
 import { JsonLogger } from "../adapters/notify/json-logger.js";
 import { composeWebhooksFunction } from "./compose.js";
-import { refreshingApp } from "./secret-refresh.js";
+import { refreshingApp } from "../leak-response/secret-refresh.js";
 import { loadWebhooksConfig } from "./webhooks-config.js";
 
 type LambdaHandler = ReturnType<typeof handle>;

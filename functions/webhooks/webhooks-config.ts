@@ -1,30 +1,24 @@
 // The webhooks function's configuration, read once at cold start by the SDK's reader
 // (plugin-workers/sdk/env.ts); every problem names its variable.
 import * as z from "zod/mini";
-import { ConfigError, parsedBy, readEnv, required, together, type Env } from "../../plugin-workers/sdk/env.js";
-import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
-import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
-import type { TrustStore } from "../core/plugin-trust/trust-store.js";
+import { ConfigError, parsedBy, readEnv, required, type Env } from "../../plugin-workers/sdk/env.js";
 import { compileGlob } from "../core/policy/glob.js";
+import {
+  appIdWithKey,
+  LEAK_RESPONSE_VARIABLES,
+  leakResponseConfig,
+  type LeakResponseConfig,
+} from "../leak-response/leak-response-config.js";
 
-export interface WebhooksConfig {
-  readonly ledgerTable: string;
-  readonly workers: readonly WorkerRegistration[];
-  readonly trustedKeys: TrustStore;
-  readonly workerTimeoutMs: number;
+export interface WebhooksConfig extends LeakResponseConfig {
   readonly webhookSecrets: readonly string[];
-  readonly githubApiUrl: string;
-  readonly githubAuth?: GitHubAuth;
-  readonly snsTopicArn?: string;
   readonly watchesRepository?: (repository: string) => boolean;
-  /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
-  readonly awsRegion: string;
 }
 
 const webhooksEnv = z.pipe(
   z
     .object({
-      ...BROKER_VARIABLES,
+      ...LEAK_RESPONSE_VARIABLES,
       // One per line (or comma-separated), so a new secret can be added before GitHub switches to it.
       CREDVEND_WEBHOOK_SECRETS: z
         .pipe(
@@ -37,47 +31,23 @@ const webhooksEnv = z.pipe(
           ),
         )
         .check(z.refine((secrets) => secrets.every((secret) => secret.length >= 16), "each secret must be at least 16 characters")),
-      GITHUB_API_URL: z._default(z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL")), "https://api.github.com"),
-      CREDVEND_GITHUB_APP_ID: z.optional(z.string()),
-      CREDVEND_GITHUB_APP_PRIVATE_KEY: z.optional(z.string()),
-      CREDVEND_GITHUB_TOKEN: z.optional(z.string()),
       CREDVEND_WATCHED_REPOSITORIES: z.pipe(
         z.optional(z.string()),
         parsedBy((list?: string) => (list ? watched(list) : undefined)),
       ),
     })
-    .check(together("CREDVEND_GITHUB_APP_ID", "CREDVEND_GITHUB_APP_PRIVATE_KEY")),
-  z.transform((env): WebhooksConfig => {
-    const githubAuth = gitHubAuth(env);
-    return {
-      ledgerTable: env.CREDVEND_LEDGER_TABLE,
-      workers: env.CREDVEND_WORKERS,
-      trustedKeys: env.CREDVEND_TRUSTED_KEYS,
-      workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
+    .check(appIdWithKey),
+  z.transform(
+    (env): WebhooksConfig => ({
+      ...leakResponseConfig(env),
       webhookSecrets: env.CREDVEND_WEBHOOK_SECRETS,
-      githubApiUrl: env.GITHUB_API_URL,
-      ...(githubAuth ? { githubAuth } : {}),
-      ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
       ...(env.CREDVEND_WATCHED_REPOSITORIES ? { watchesRepository: env.CREDVEND_WATCHED_REPOSITORIES } : {}),
-      awsRegion: env.AWS_REGION,
-    };
-  }),
+    }),
+  ),
 );
 
 export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
   return readEnv(webhooksEnv, env);
-}
-
-/** The App (id and key come together) over a token. */
-function gitHubAuth(env: {
-  CREDVEND_GITHUB_APP_ID?: string;
-  CREDVEND_GITHUB_APP_PRIVATE_KEY?: string;
-  CREDVEND_GITHUB_TOKEN?: string;
-}): GitHubAuth | undefined {
-  if (env.CREDVEND_GITHUB_APP_ID && env.CREDVEND_GITHUB_APP_PRIVATE_KEY) {
-    return { kind: "app", appId: env.CREDVEND_GITHUB_APP_ID, privateKey: env.CREDVEND_GITHUB_APP_PRIVATE_KEY };
-  }
-  return env.CREDVEND_GITHUB_TOKEN ? { kind: "token", token: env.CREDVEND_GITHUB_TOKEN } : undefined;
 }
 
 /** `acme/*,other/web`: the repositories whose alerts this deployment handles. */

@@ -31,6 +31,7 @@ export interface DeploymentConfig extends Omit<ParsedDeploymentConfig, "workers"
 
 export const WEBHOOKS_ENTRY = "functions/webhooks/lambda.ts";
 export const SWEEPER_ENTRY = "functions/sweeper/lambda.ts";
+export const POLLER_ENTRY = "functions/poller/lambda.ts";
 
 export async function loadDeploymentConfig(path: string): Promise<DeploymentConfig> {
   const source = resolve(path);

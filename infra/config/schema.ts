@@ -112,6 +112,29 @@ export const deploymentConfigSchema = z.strictObject({
         .array(z.string().regex(/^[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, "must be owner/repo, * allowed"))
         .min(1)
         .optional(),
+      /**
+       * Lists the open secret-scanning alerts of these owners or repositories on a schedule, so a
+       * leak is contained even when its webhook was lost (GitHub never redelivers). Needs appId.
+       */
+      alertPoller: z
+        .strictObject({
+          watch: z
+            .array(
+              z
+                .string()
+                .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\/[A-Za-z0-9_.-]{1,100})?$/, "must be an owner or owner/repo name (no globs)"),
+            )
+            .min(1),
+          /** How often: 1m to 1h. Each run costs one request per watched name when nothing is new. */
+          every: duration(60, 3600)
+            .refine((text) => (parseDuration(text) ?? 0) % 60 === 0, { message: "must be whole minutes (a schedule's unit)" })
+            .default("1m"),
+        })
+        .optional(),
+    })
+    .refine((github) => !github.alertPoller || github.appId !== undefined, {
+      message: "alertPoller needs appId: the list endpoints are read as the GitHub App",
+      path: ["alertPoller"],
     })
     .prefault({}),
   awsSts: z

@@ -11,6 +11,8 @@ export const LEDGER_ACTIONS = {
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** As webhooks, plus dropping a pending alert once read (DeleteItem); its Query is on the sweep index. */
   sweeper: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  /** As webhooks: its watermark is one item (GetItem, PutItem), an alert listed without its secret a pending alert (PutItem). */
+  poller: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 } as const;
 
 /** Query on the sparse sweep index only (functions/adapters/ledger/dynamodb-ledger-claims.ts dueItems). */

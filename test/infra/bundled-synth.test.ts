@@ -42,6 +42,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
   expect(assets.map((a) => a.name).sort()).toEqual([
     "Introspection-local-tokens",
+    "Poller",
     "Sweeper",
     "Vend",
     "Webhooks",
@@ -187,9 +188,12 @@ process.stdout.write(JSON.stringify(out));`;
     ).toEqual(expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]));
   });
 
-  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])("%s: starts", async (name) => {
-    expect(await start(asset(name))).toEqual({ handler: "function" });
-  });
+  test.each(["Sweeper", "Poller", "Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])(
+    "%s: starts",
+    async (name) => {
+      expect(await start(asset(name))).toEqual({ handler: "function" });
+    },
+  );
 
   // An empty Describe request, gRPC-web framed: flags 0, length 0.
   const DESCRIBE = {
@@ -204,7 +208,7 @@ process.stdout.write(JSON.stringify(out));`;
     "workers mint credentials for any caller: %s serves the vend role's session and refuses an admin of the same account",
     async (name) => {
       const allowed = JSON.parse(environmentOf(name).CREDVEND_ALLOWED_CALLERS!) as string[];
-      expect(allowed).toHaveLength(3); // the vend, webhooks and sweeper functions' roles
+      expect(allowed).toHaveLength(4); // the vend, webhooks, sweeper and poller functions' roles
       const [, account, role] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(allowed[0]!)!;
       const served = await start(asset(name), { ...DESCRIBE, caller: `arn:aws:sts::${account}:assumed-role/${role}/credvend-prod-vend` });
       expect(served).toMatchObject({ status: 200, headers: { "content-type": "application/grpc-web+proto" } });

@@ -207,6 +207,21 @@ describe("bad configs name the field", () => {
       want: "awsSts.permissionsBoundaryArn: required with sessionRevocation",
     },
     {
+      name: "alert poller without the App",
+      config: () => ({ ...base(), github: { alertPoller: { watch: ["acme"] } } }),
+      want: "github.alertPoller: alertPoller needs appId",
+    },
+    {
+      name: "alert poller watching a glob",
+      config: () => ({ ...base(), github: { appId: 1, alertPoller: { watch: ["acme/*"] } } }),
+      want: "github.alertPoller.watch[0]: must be an owner or owner/repo name (no globs)",
+    },
+    {
+      name: "alert poller every 90 s (a schedule counts in minutes)",
+      config: () => ({ ...base(), github: { appId: 1, alertPoller: { watch: ["acme"], every: "90s" } } }),
+      want: "github.alertPoller.every: must be whole minutes",
+    },
+    {
       name: "http issuer",
       config: () => ({ ...base(), oidc: { audience: "credvend", issuers: ["http://token.actions.githubusercontent.com"] } }),
       want: "oidc.issuers[0]:",

@@ -54,7 +54,7 @@ export function fullConfig(): DeploymentConfigInput {
     webhooks: { enabled: true },
     logRetentionDays: 30,
     notifications: { email: "oncall@example.com" },
-    github: { appId: 4242, watchedRepositories: ["acme/*", "other/web"] },
+    github: { appId: 4242, watchedRepositories: ["acme/*", "other/web"], alertPoller: { watch: ["acme", "other/web"], every: "5m" } },
     awsSts: {
       maxSessionDuration: "30m",
       sessionRevocation: true,

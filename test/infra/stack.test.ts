@@ -136,6 +136,37 @@ describe("least privilege: every statement of every role", () => {
     );
   });
 
+  test("sweeper and alert poller: the webhooks function's ledger access (+ the sweep index / pending alerts), workers, alerts, the App key; never the webhook secret", () => {
+    const { sweeper, poller, ledger, secrets } = s.stack;
+    expect(sortStatements(statementsOf(s.template, s.stack, sweeper!.role))).toEqual(
+      sortStatements([
+        logs(sweeper!.logGroup.logGroupArn),
+        statement(
+          s.stack,
+          ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          [ledger.table.tableArn],
+        ),
+        statement(s.stack, ["dynamodb:Query"], [`${ledger.table.tableArn}/index/bySweep`]),
+        ...callWorkers(),
+        ...publishAlerts(),
+        statement(s.stack, ["secretsmanager:GetSecretValue"], [secrets.appPrivateKey.secretArn]),
+      ]),
+    );
+    expect(sortStatements(statementsOf(s.template, s.stack, poller!.role))).toEqual(
+      sortStatements([
+        logs(poller!.logGroup.logGroupArn),
+        statement(
+          s.stack,
+          ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          [ledger.table.tableArn],
+        ),
+        ...callWorkers(),
+        ...publishAlerts(),
+        statement(s.stack, ["secretsmanager:GetSecretValue"], [secrets.appPrivateKey.secretArn]),
+      ]),
+    );
+  });
+
   test("local-tokens worker: item access to its own table only", () => {
     const w = worker("local-tokens");
     const table = s.stack.kindResources.get("local-tokens")!.localTokensTable!.table;
@@ -279,7 +310,9 @@ describe("front doors", () => {
     const introspectionArn = s.stack.resolve(introspection().lambda.function.functionArn);
     // The core's own doors: the public URLs and the schedule's invocation of the sweeper.
     const publicDoors = new Set(
-      [s.stack.vend, s.stack.webhooks!, s.stack.sweeper!].map((fn) => JSON.stringify(s.stack.resolve(fn.function.functionArn))),
+      [s.stack.vend, s.stack.webhooks!, s.stack.sweeper!, s.stack.poller!].map((fn) =>
+        JSON.stringify(s.stack.resolve(fn.function.functionArn)),
+      ),
     );
     expect(permissions.filter((p) => !publicDoors.has(target(p))).map((p) => p.Properties)).toEqual([
       {
@@ -292,13 +325,13 @@ describe("front doors", () => {
     ]);
   });
 
-  test("workers mint credentials for any caller: each worker accepts exactly the vend, webhooks and sweeper roles (CREDVEND_ALLOWED_CALLERS)", () => {
+  test("workers mint credentials for any caller: each worker accepts exactly the vend, webhooks, sweeper and poller roles (CREDVEND_ALLOWED_CALLERS)", () => {
     const roleArn = (role: { roleArn: string }) => cfnText(s.stack.resolve(role.roleArn));
     for (const w of s.stack.workers) {
       const allowed = JSON.parse(cfnText(envOf(w.lambda.function).CREDVEND_ALLOWED_CALLERS)) as string[];
       expect([w.worker.name, allowed]).toEqual([
         w.worker.name,
-        [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role), roleArn(s.stack.sweeper!.role)],
+        [roleArn(s.stack.vend.role), roleArn(s.stack.webhooks!.role), roleArn(s.stack.sweeper!.role), roleArn(s.stack.poller!.role)],
       ]);
     }
     expect(envOf(introspection().lambda.function)).not.toHaveProperty("CREDVEND_ALLOWED_CALLERS"); // it serves no gRPC
@@ -312,19 +345,37 @@ describe("front doors", () => {
   });
 });
 
-describe("sweeper", () => {
-  test("runs every minute from an EventBridge rule, one at a time, and queries only the sparse sweep index", () => {
-    s.template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)", State: "ENABLED" });
+describe("scheduled functions", () => {
+  const ruleFor = (fn: { functionArn: string }) =>
+    (
+      Object.values(s.template.findResources("AWS::Events::Rule")) as {
+        Properties: { ScheduleExpression: string; Targets: { Arn: unknown }[] };
+      }[]
+    ).find((rule) => JSON.stringify(rule.Properties.Targets[0]!.Arn) === JSON.stringify(s.stack.resolve(fn.functionArn)))?.Properties;
+
+  test("the sweeper runs every minute, in 60 s, without reserved concurrency (a new account has none to give)", () => {
+    expect(ruleFor(s.stack.sweeper!.function)).toMatchObject({ ScheduleExpression: "rate(1 minute)", State: "ENABLED" });
     const props = s.template.toJSON().Resources[logical(s.stack.sweeper!.function)].Properties;
-    expect(props).toMatchObject({ Timeout: 60, ReservedConcurrentExecutions: 1 });
-    expect(JSON.stringify(s.template.toJSON())).toContain("/index/bySweep");
+    expect(props).toMatchObject({ Timeout: 60 });
+    expect(props).not.toHaveProperty("ReservedConcurrentExecutions");
+  });
+
+  test("the alert poller runs at github.alertPoller.every over the watched names, with the App but no webhook secret", () => {
+    expect(ruleFor(s.stack.poller!.function)).toMatchObject({ ScheduleExpression: "rate(5 minutes)", State: "ENABLED" });
+    const env = envOf(s.stack.poller!.function);
+    expect(env).toMatchObject({ CREDVEND_ALERT_POLL_WATCH: "acme,other/web", CREDVEND_GITHUB_APP_ID: "4242" });
+    expect(env).toHaveProperty("CREDVEND_GITHUB_APP_PRIVATE_KEY_SECRET_ARN");
+    for (const fn of [s.stack.poller!, s.stack.sweeper!]) {
+      expect(envOf(fn.function)).not.toHaveProperty("CREDVEND_WEBHOOK_SECRETS_ARN");
+      expect(envOf(fn.function)).not.toHaveProperty("CREDVEND_WATCHED_REPOSITORIES");
+    }
   });
 });
 
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -334,7 +385,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(7);
+    expect(Object.keys(groups)).toHaveLength(8);
     for (const group of Object.values(groups))
       expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
@@ -349,7 +400,7 @@ describe("environment wiring", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as {
       Properties: { Environment?: { Variables?: object } };
     }[];
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -544,12 +595,14 @@ describe("alerts and alarms", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
     expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
-      ...Array(7).fill("Errors"),
-      ...Array(7).fill("Throttles"),
+      ...Array(8).fill("Errors"),
+      ...Array(8).fill("Throttles"),
       ...Array(6).fill("Url5xxCount"),
     ]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      "PollerRevocationFailed",
+      "PollerWorkerRefused",
       "SweeperRevocationFailed",
       "SweeperWorkerRefused",
       "VendRevocationFailed",

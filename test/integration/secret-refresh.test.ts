@@ -10,7 +10,7 @@ import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-p
 import type { WorkerError } from "../../functions/core/errors.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
-import { refreshingApp } from "../../functions/webhooks/secret-refresh.js";
+import { refreshingApp } from "../../functions/leak-response/secret-refresh.js";
 import { loadWebhooksConfig } from "../../functions/webhooks/webhooks-config.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { composeGitHubWorker } from "../../plugin-workers/github/compose.js";

@@ -1,9 +1,9 @@
-// A local stand-in for api.github.com (reached through GITHUB_API_URL): the two endpoints a
-// GitHub App uses to mint installation tokens, and the secret-scanning alert an installation
-// token reads. It checks the App JWT's RS256 signature and issuer like GitHub does, records every
+// A local stand-in for api.github.com (reached through GITHUB_API_URL): the endpoints a GitHub
+// App uses to find its installation (by repository or organization) and mint installation tokens,
+// and the secret-scanning alerts an installation token reads, one by number or listed. It checks the App JWT's RS256 signature and issuer like GitHub does, records every
 // request, and can be told to fail.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { jwtVerify } from "jose";
 import { listenOnLoopbackPort } from "./loopback-server.js";
 
@@ -61,7 +61,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
   };
 
   const issued = new Set<string>();
-  const alerts = new Map<string, string>();
+  const alerts = new Map<string, { secret: string; createdAt: string }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await new Promise<string>((resolve) => {
@@ -75,11 +75,41 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
     };
     const alert = /^\/repos\/([^/]+\/[^/]+)\/secret-scanning\/alerts\/(\d+)$/.exec(path);
+    const installed = () => issued.has((req.headers.authorization ?? "").replace(/^token /i, ""));
     if (req.method === "GET" && alert) {
       // Read with an installation token this stand-in minted, as GitHub requires.
-      if (!issued.has((req.headers.authorization ?? "").replace(/^token /i, ""))) return send(401, { message: "Requires authentication" });
-      const secret = alerts.get(`${alert[1]!.toLowerCase()}#${alert[2]}`);
-      return secret === undefined ? send(404, { message: "Not Found" }) : send(200, { number: Number(alert[2]), state: "open", secret });
+      if (!installed()) return send(401, { message: "Requires authentication" });
+      const found = alerts.get(`${alert[1]!.toLowerCase()}#${alert[2]}`);
+      return found === undefined
+        ? send(404, { message: "Not Found" })
+        : send(200, { number: Number(alert[2]), state: "open", secret: found.secret });
+    }
+    const list = /^\/orgs\/([^/]+)\/secret-scanning\/alerts$/.exec(path) ?? /^\/repos\/([^/]+\/[^/]+)\/secret-scanning\/alerts$/.exec(path);
+    if (req.method === "GET" && list) {
+      if (!installed()) return send(401, { message: "Requires authentication" });
+      // Newest first, `per_page` and `page` as GitHub pages them; an ETag, and 304 for a match
+      // (GitHub does not count a 304 against the rate limit).
+      const query = new URL(req.url ?? "/", "http://x").searchParams;
+      const perPage = Number(query.get("per_page") ?? 30);
+      const page = Number(query.get("page") ?? 1);
+      const scope = list[1]!.toLowerCase();
+      const open = [...alerts.entries()]
+        .filter(([key]) => (scope.includes("/") ? key.startsWith(`${scope}#`) : key.startsWith(`${scope}/`)))
+        .map(([key, a]) => ({ number: Number(key.split("#")[1]), repository: key.split("#")[0]!, ...a }))
+        .sort((a, b) => b.number - a.number);
+      const body = open.slice((page - 1) * perPage, page * perPage).map((a) => ({
+        number: a.number,
+        created_at: a.createdAt,
+        state: "open",
+        secret_type: "credvend_token",
+        secret: a.secret,
+        html_url: `https://github.com/${a.repository}/security/secret-scanning/${a.number}`,
+        repository: { full_name: a.repository },
+      }));
+      const etag = `W/"${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 32)}"`;
+      if (req.headers["if-none-match"] === etag) return void res.writeHead(304, { etag }).end();
+      const next = open.length > page * perPage ? `<${api.url}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"` : undefined;
+      return send(200, body, { etag, ...(next ? { link: next } : {}) });
     }
     try {
       const jwt = (req.headers.authorization ?? "").replace(/^bearer /i, "");
@@ -87,6 +117,13 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
       if (String(payload.iss) !== appId) throw new Error("wrong app");
     } catch {
       return send(401, { message: "A JSON web token could not be decoded" });
+    }
+    const orgInstallation = /^\/orgs\/([^/]+)\/installation$/.exec(path);
+    if (req.method === "GET" && orgInstallation) {
+      const found = state.installations.get(orgInstallation[1]!.toLowerCase());
+      return found?.accountType === "Organization"
+        ? send(200, { id: found.id, account: { login: orgInstallation[1], type: "Organization" } })
+        : send(404, { message: "Not Found" });
     }
     const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path);
     if (req.method === "GET" && installation) {
@@ -140,7 +177,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     },
     openAlert(repository, secret) {
       const number = alerts.size + 1;
-      alerts.set(`${repository.toLowerCase()}#${number}`, secret);
+      alerts.set(`${repository.toLowerCase()}#${number}`, { secret, createdAt: new Date(Date.now() + number).toISOString() });
       return number;
     },
     close: listening.close,

@@ -15,6 +15,7 @@ import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
 import { MemoryLedger } from "./memory-ledger.js";
 import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
+import type { PluginDirectory } from "../../functions/core/ports/plugin-client.js";
 import type { Notification, Notifier } from "../../functions/core/ports/notifier.js";
 import type { Clock } from "../../functions/core/ports/clock.js";
 import type { CredentialRecord } from "../../functions/core/records.js";
@@ -96,6 +97,8 @@ export interface LeakFixture {
   readonly notifications: Notification[];
   readonly logs: string[];
   readonly handler: LeakHandler;
+  /** The workers the handler calls (to compose another function on the same ones). */
+  readonly plugins: PluginDirectory;
   /** The sweeper on the same ledger, handler and GitHub (run it by hand). */
   readonly sweeper: LeakSweeper;
   /** A live credential of provider `test` whose secret is `secret`. */
@@ -124,6 +127,17 @@ export async function createLeakFixture(
   const logs: string[] = [];
   const notifier: Notifier = options.notifier ?? { notify: async (n) => void notifications.push(n) };
   const githubFetch = async (input: RequestInfo | URL, init?: RequestInit) => githubApp.fetch(new Request(input, init));
+  const plugins = new StaticPluginDirectory([
+    {
+      providers: ["test"],
+      client: new GrpcWebPluginClient({
+        name: "test-worker",
+        baseUrl: "http://worker.test",
+        maxRetries: 0,
+        fetch: async (input, init) => workerApp.fetch(new Request(input, init)),
+      }),
+    },
+  ]);
   const { app, handler } = composeWebhooksApp({
     ledger,
     notifier,
@@ -133,17 +147,7 @@ export async function createLeakFixture(
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
-    plugins: new StaticPluginDirectory([
-      {
-        providers: ["test"],
-        client: new GrpcWebPluginClient({
-          name: "test-worker",
-          baseUrl: "http://worker.test",
-          maxRetries: 0,
-          fetch: async (input, init) => workerApp.fetch(new Request(input, init)),
-        }),
-      },
-    ]),
+    plugins,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 
@@ -209,5 +213,5 @@ export async function createLeakFixture(
     });
   };
 
-  return { app, ledger, github, upstream, notifications, logs, handler, sweeper, issue, deliverAlert, postPartner };
+  return { app, ledger, github, upstream, notifications, logs, handler, plugins, sweeper, issue, deliverAlert, postPartner };
 }

@@ -93,6 +93,22 @@ describe("AlertPoller", () => {
     expect(await run.poll()).toStrictEqual({ handled: 0, pendingReads: 0 });
   });
 
+  it("one owner GitHub refuses does not leave the others unwatched: they are polled, the run reports failed", async () => {
+    const fixture = await createLeakFixture();
+    const { secret, record } = await fixture.issue();
+    const script = scriptedLister([alertFor(secret, 1)]);
+    const refused = new CredvendError("upstream_failed", "github_alert_unavailable", "the alerts could not be listed (HTTP 404)");
+    const lister: AlertLister = {
+      listOpen: async (query) => {
+        if ("owner" in query && query.owner === "not-installed") throw refused;
+        return script.lister.listOpen(query);
+      },
+    };
+    const run = new AlertPoller({ ledger: fixture.ledger, handler: fixture.handler, lister, watch: ["not-installed", "acme"] });
+    expect(await run.poll()).toStrictEqual({ handled: 1, pendingReads: 0, stopped: "failed" });
+    expect((await fixture.ledger.getCredential(record.credentialId))?.state).toBe("revoked");
+  });
+
   it("is bounded by maxAlerts and finishes the walk on later runs", async () => {
     const fixture = await createLeakFixture();
     const issued = await Promise.all([1, 2, 3, 4, 5].map(() => fixture.issue()));

@@ -5,7 +5,7 @@ import { ConfigError } from "../../plugin-workers/sdk/env.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composeWebhooksApp } from "../../functions/webhooks/compose.js";
-import { resolveSecretEnv } from "../../functions/webhooks/secret-env.js";
+import { resolveSecretEnv } from "../../functions/leak-response/secret-env.js";
 import { loadWebhooksConfig } from "../../functions/webhooks/webhooks-config.js";
 
 const BASE = { CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_WEBHOOK_SECRETS: "first-secret-0123456789\nsecond-secret-0123456789" };

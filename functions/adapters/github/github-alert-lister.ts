@@ -2,12 +2,13 @@
 //   owner       GET /orgs/{org}/secret-scanning/alerts?state=open&sort=created&direction=desc&per_page=100
 //   repository  GET /repos/{owner}/{repo}/secret-scanning/alerts?state=open&sort=created&direction=desc&per_page=100
 // The next page is the Link header's `rel="next"` URL (GitHub's `after` cursor or page), kept as
-// the opaque cursor. The list carries each alert's `secret` to a caller with the secret scanning
+// the opaque cursor. The first page is asked with If-None-Match when the poller kept its ETag: a
+// 304 (nothing changed) costs no rate limit. The list carries each alert's `secret` to a caller with the secret scanning
 // read permission; as a GitHub App, the installation on the owner is looked up (and cached).
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
 import { CredvendError } from "../../core/errors.js";
-import type { AlertLister, AlertScope, ListedAlert } from "../../core/leak/alert-poller.js";
+import type { AlertLister, AlertPage, AlertScope, ListedAlert } from "../../core/leak/alert-poller.js";
 import { isRateLimited, type GitHubAuth } from "./github-alert-secrets.js";
 
 export interface OctokitAlertListerOptions {
@@ -35,16 +36,24 @@ export class OctokitAlertLister implements AlertLister {
 
   constructor(private readonly options: OctokitAlertListerOptions) {}
 
-  async listOpen(query: AlertScope & { readonly cursor?: string }): Promise<{ alerts: ListedAlert[]; nextCursor?: string }> {
+  async listOpen(query: AlertScope & { readonly cursor?: string; readonly etag?: string }): Promise<AlertPage> {
     const owner = "owner" in query ? query.owner : (query.repository.split("/")[0] ?? "");
     const request = { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) };
-    let response: { data: unknown; headers: { link?: string } };
+    const headers = query.etag ? { "if-none-match": query.etag } : {};
+    let response: { data: unknown; headers: { link?: string; etag?: string } };
     try {
       const client = await this.client(owner, "repository" in query ? query.repository : undefined);
       if (query.cursor) {
         response = await client.request("GET {+url}", { url: query.cursor, request });
       } else {
-        const params = { state: "open", sort: "created", direction: "desc", per_page: this.options.perPage ?? 100, request } as const;
+        const params = {
+          state: "open",
+          sort: "created",
+          direction: "desc",
+          per_page: this.options.perPage ?? 100,
+          request,
+          headers,
+        } as const;
         response =
           "owner" in query
             ? await client.request("GET /orgs/{org}/secret-scanning/alerts", { org: query.owner, ...params })
@@ -55,6 +64,7 @@ export class OctokitAlertLister implements AlertLister {
               });
       }
     } catch (error) {
+      if ((error as { status?: unknown }).status === 304) return { alerts: [], notModified: true };
       throw listError(error);
     }
     const fallback = "repository" in query ? query.repository : undefined;
@@ -63,7 +73,8 @@ export class OctokitAlertLister implements AlertLister {
       return alert ? [alert] : [];
     });
     const nextCursor = nextLink(response.headers.link);
-    return { alerts, ...(nextCursor ? { nextCursor } : {}) };
+    const etag = response.headers.etag;
+    return { alerts, ...(nextCursor ? { nextCursor } : {}), ...(etag ? { etag } : {}) };
   }
 
   private client(owner: string, repository: string | undefined): Promise<Octokit> {

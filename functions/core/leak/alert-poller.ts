@@ -27,10 +27,21 @@ export interface ListedAlert {
 
 export type AlertScope = { readonly owner: string } | { readonly repository: string };
 
-/** Lists open secret-scanning alerts newest first; `cursor` is an opaque `nextCursor`. Raises
- *  CredvendError `github_rate_limited` at a rate limit. */
+/** Lists open secret-scanning alerts newest first; `cursor` is an opaque `nextCursor`. With the
+ *  `etag` of an earlier first page, a list that has not changed answers `notModified` (a
+ *  conditional request, which GitHub does not count against the rate limit). Raises CredvendError
+ *  `github_rate_limited` at a rate limit. */
 export interface AlertLister {
-  listOpen(query: AlertScope & { readonly cursor?: string }): Promise<{ alerts: readonly ListedAlert[]; nextCursor?: string }>;
+  listOpen(query: AlertScope & { readonly cursor?: string; readonly etag?: string }): Promise<AlertPage>;
+}
+
+export interface AlertPage {
+  readonly alerts: readonly ListedAlert[];
+  readonly nextCursor?: string;
+  /** The first page's validator, sent back as `etag` by the next run. */
+  readonly etag?: string;
+  /** True when `etag` still matched: nothing was listed, nothing changed. */
+  readonly notModified?: boolean;
 }
 
 export interface AlertPollerDeps {
@@ -62,6 +73,8 @@ interface Mark {
 
 interface Watermark {
   readonly mark?: Mark;
+  /** The first page's ETag when the last walk ended: the next run asks "changed since?". */
+  readonly etag?: string;
   /** An unfinished walk: its top (the next mark) and the page to resume from. */
   readonly walk?: { readonly top: Mark; readonly cursor?: string };
 }
@@ -78,11 +91,15 @@ export class AlertPoller {
   async poll(): Promise<PollReport> {
     const deadline = this.clock.now().getTime() + (this.deps.budgetMs ?? 50_000);
     const counts = { handled: 0, pendingReads: 0, left: this.deps.maxAlerts ?? 500 };
+    let failed = false;
     for (const target of this.deps.watch) {
       const stopped = await this.pollOne(target, deadline, counts);
-      if (stopped) return { handled: counts.handled, pendingReads: counts.pendingReads, stopped };
+      // One owner GitHub refuses (the App not installed there, a permission missing) must not
+      // leave the others unwatched; a budget, a cap or a rate limit ends the run.
+      if (stopped === "failed") failed = true;
+      else if (stopped) return { handled: counts.handled, pendingReads: counts.pendingReads, stopped };
     }
-    return { handled: counts.handled, pendingReads: counts.pendingReads };
+    return { handled: counts.handled, pendingReads: counts.pendingReads, ...(failed ? { stopped: "failed" as const } : {}) };
   }
 
   private async pollOne(
@@ -95,6 +112,9 @@ export class AlertPoller {
     const scope: AlertScope = target.includes("/") ? { repository: target } : { owner: target };
     let top = saved.walk?.top;
     let cursor = saved.walk?.cursor;
+    // Only a walk from the top learns the first page's ETag, and only a finished one may ask with it.
+    const fromTop = cursor === undefined;
+    let etag: string | undefined;
     const keep = (stopped: NonNullable<PollReport["stopped"]>, resumeAt: string | undefined) => {
       const walk = top ? { top, ...(resumeAt ? { cursor: resumeAt } : {}) } : undefined;
       this.logger.log(stopped === "rate_limited" || stopped === "failed" ? "warn" : "info", "alert poll stopped", {
@@ -105,24 +125,27 @@ export class AlertPoller {
     };
     for (;;) {
       if (this.clock.now().getTime() >= deadline) return keep("budget", cursor);
-      let page: Awaited<ReturnType<AlertLister["listOpen"]>>;
+      let page: AlertPage;
+      const ask = fromTop && !cursor && saved.mark && saved.etag ? { etag: saved.etag } : {};
       try {
-        page = await this.deps.lister.listOpen({ ...scope, ...(cursor ? { cursor } : {}) });
+        page = await this.deps.lister.listOpen({ ...scope, ...(cursor ? { cursor } : {}), ...ask });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         this.logger.log("warn", "alert list failed", { target, code: typeof code === "string" ? code : undefined });
         return keep(code === "github_rate_limited" ? "rate_limited" : "failed", cursor);
       }
+      if (page.notModified) return this.finish(name, saved.mark, saved.etag);
+      if (fromTop && !cursor) etag = page.etag;
       for (const alert of page.alerts) {
         // Strictly older than the watermark: everything from here on was walked before.
-        if (saved.mark && time(alert.createdAt) < time(saved.mark.at)) return this.finish(name, top ?? saved.mark);
+        if (saved.mark && time(alert.createdAt) < time(saved.mark.at)) return this.finish(name, top ?? saved.mark, etag);
         if (saved.mark?.seen.includes(keyOf(alert)) && time(alert.createdAt) === time(saved.mark.at)) continue;
         if (counts.left <= 0) return keep("max_alerts", cursor);
         if (this.clock.now().getTime() >= deadline) return keep("budget", cursor);
         await this.handleOne(alert, deadline, counts);
         top = raise(top, alert);
       }
-      if (!page.nextCursor) return this.finish(name, top ?? saved.mark);
+      if (!page.nextCursor) return this.finish(name, top ?? saved.mark, etag);
       cursor = page.nextCursor;
     }
   }
@@ -160,8 +183,8 @@ export class AlertPoller {
     counts.handled++;
   }
 
-  private async finish(name: string, mark: Mark | undefined): Promise<undefined> {
-    await this.save(name, mark ? { mark } : {});
+  private async finish(name: string, mark: Mark | undefined, etag: string | undefined): Promise<undefined> {
+    await this.save(name, { ...(mark ? { mark } : {}), ...(mark && etag ? { etag } : {}) });
     return undefined;
   }
 

@@ -1,7 +1,8 @@
-// The webhooks function's secrets at run time: read at cold start (a secret that cannot be read,
-// or a bad config, fails it as before), then again every SECRET_TTL_MS; when a value changed the
-// app is composed again from the new environment. So the App key put after deploy, or a rotated
-// webhook secret, is used within five minutes without recycling the function. While the App key
+// The leak-response functions' secrets at run time (webhooks, sweeper, alert poller): read at
+// cold start (a secret that cannot be read, or a bad config, fails it as before), then again every
+// SECRET_TTL_MS; when a value changed the app is composed again from the new environment. So the
+// App key put after deploy, or a rotated webhook secret, is used within five minutes without
+// recycling the function. While the App key
 // secret still holds its placeholder, it is read again on the next request (at most once a second:
 // the URL is public), never cached for the full TTL. A refresh that fails keeps the running app.
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -38,8 +39,7 @@ export async function refreshingApp<A>(
     const secrets = secretValues(resolved);
     if (previous && previous.secrets === secrets) return previous;
     const composed = { secrets, pending: appKeyPending(env, resolved), app: compose(resolved) };
-    if (previous)
-      logger.log("info", "secrets changed in Secrets Manager: the webhooks app now uses them", { appKeyPending: composed.pending });
+    if (previous) logger.log("info", "secrets changed in Secrets Manager: now in use", { appKeyPending: composed.pending });
     return composed;
   };
   const refreshing = await Refreshing.start(load, {
