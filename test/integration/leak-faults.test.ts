@@ -1,13 +1,17 @@
-// Fault injection on the leak path: a crash (an injected throw) at each port call in turn, then
-// the next delivery or sweep finishes it. Each run asserts: exactly one upstream revoke, the
+// Fault injection on the leak path: a crash (an injected throw) at each port call in turn (ledger,
+// notifier, and each worker call both before it is sent and after the worker answered), then the
+// next delivery or sweep finishes it. Each run asserts: exactly one upstream revoke, the
 // credential not left live, exactly one terminal outcome, and the alerts counted.
 import { describe, expect, it } from "vitest";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { Notification, Notifier } from "../../functions/core/ports/notifier.js";
+import type { PluginDirectory } from "../../functions/core/ports/plugin-client.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { createLeakFixture } from "../support/leak-fixture.js";
 
-/** Counts every call of the ledger and the notifier; throws at call number `crashAt` (once). */
+/** Counts every call of the ledger, the notifier and the workers; throws at call number `crashAt`
+ *  (once). A worker call counts twice: as it is sent, and once it answered (the process dies with
+ *  the upstream call done but nothing recorded). */
 function faultyPorts(crashAt: number | undefined) {
   const calls: string[] = [];
   let armed = false;
@@ -34,7 +38,29 @@ function faultyPorts(crashAt: number | undefined) {
       notifications.push(n);
     },
   };
-  return { ledger, notifier, notifications, calls, arm: () => (armed = true) };
+  const wrapPlugins = (plugins: PluginDirectory): PluginDirectory => ({
+    providers: () => plugins.providers(),
+    forProvider: async (provider) => {
+      const client = await plugins.forProvider(provider);
+      if (!client) return client;
+      const call =
+        <R>(method: string, send: () => Promise<R>) =>
+        async (): Promise<R> => {
+          hit(`worker.${method}`);
+          const answer = await send();
+          hit(`worker.${method} answered`);
+          return answer;
+        };
+      return {
+        name: client.name,
+        describe: () => call("describe", () => client.describe())(),
+        prepare: (request) => call("prepare", () => client.prepare(request))(),
+        vend: (request) => call("vend", () => client.vend(request))(),
+        revoke: (request) => call("revoke", () => client.revoke(request))(),
+      };
+    },
+  });
+  return { ledger, notifier, notifications, calls, wrapPlugins, arm: () => (armed = true) };
 }
 
 function movableClock() {
@@ -50,7 +76,7 @@ function movableClock() {
 async function run(crashAt: number | undefined) {
   const ports = faultyPorts(crashAt);
   const clock = movableClock();
-  const fixture = await createLeakFixture({ ledger: ports.ledger, notifier: ports.notifier, clock });
+  const fixture = await createLeakFixture({ ledger: ports.ledger, notifier: ports.notifier, clock, wrapPlugins: ports.wrapPlugins });
   const { secret, record } = await fixture.issue();
   ports.arm();
   const first = await fixture.deliverAlert(secret);
@@ -74,7 +100,12 @@ describe("leak response: a crash at each port call, then the next delivery or sw
       "ledger.hasDelivery",
       "ledger.findByTokenHashes",
       "ledger.recordDetection",
+      // The worker says whether it can revoke before anything is claimed.
+      "worker.describe",
+      "worker.describe answered",
       "ledger.claimInvalidation",
+      "worker.revoke",
+      "worker.revoke answered",
       "ledger.completeInvalidation",
       "ledger.appendAudit",
       "notifier.notify",

@@ -116,6 +116,8 @@ export async function createLeakFixture(
     clock?: Clock;
     notifier?: Notifier;
     watchesRepository?: (repository: string) => boolean;
+    /** Wraps the workers the handler calls (fault injection). */
+    wrapPlugins?: (plugins: PluginDirectory) => PluginDirectory;
   } = {},
 ): Promise<LeakFixture> {
   const ledger = options.ledger ?? new MemoryLedger();
@@ -127,7 +129,7 @@ export async function createLeakFixture(
   const logs: string[] = [];
   const notifier: Notifier = options.notifier ?? { notify: async (n) => void notifications.push(n) };
   const githubFetch = async (input: RequestInfo | URL, init?: RequestInit) => githubApp.fetch(new Request(input, init));
-  const plugins = new StaticPluginDirectory([
+  const workers = new StaticPluginDirectory([
     {
       providers: ["test"],
       client: new GrpcWebPluginClient({
@@ -138,6 +140,7 @@ export async function createLeakFixture(
       }),
     },
   ]);
+  const plugins = options.wrapPlugins ? options.wrapPlugins(workers) : workers;
   const { app, handler } = composeWebhooksApp({
     ledger,
     notifier,
