@@ -4,16 +4,20 @@
 // byte as before). Every install failure — bad index signature, wrong sha256, untrusted publisher,
 // incompatible protocol, unreachable registry, name clash — is a clear error that changes nothing.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.js";
 import { loadDeploymentConfig } from "../../infra/config/load-config.js";
 import { captureOutput } from "../support/capture-output.js";
 
 const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "cli/bin.js");
+const run = promisify(execFile);
 let tmp = "";
 let registry = "";
 let keys: { registry: string; publisher: string; other: string } = { registry: "", publisher: "", other: "" };
@@ -182,6 +186,62 @@ describe("registry build + plugin search/install/list/remove", () => {
       server.close();
     }
   });
+
+  it("an installed worker from outside the monorepo vends through npm start (credvend dev), verified as signed", async () => {
+    const dir = project();
+    expect((await install(dir, "--trust", keys.publisher)).code).toBe(0);
+    const policy = join(dir, "acme.policy.yaml");
+    writeFileSync(
+      policy,
+      `version: 1\naudience: credvend\nissuers: [https://token.actions.githubusercontent.com]\nrules:\n  - name: acme\n    when: { repository: acme/web, ref: refs/heads/main }\n    allow: ["acme:read:*"]\n    maxTtl: 15m\n`,
+    );
+    const dataDir = join(dir, ".credvend");
+    const child = spawn(
+      process.execPath,
+      [BIN, "dev", "--port", "0", "--data-dir", dataDir, "--policy", policy, "--plugins", join(dir, "credvend.plugins.json")],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner after 40 s:\n${output}`)), 40_000);
+        child.stdout.on("data", () => {
+          const match = /vend API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      expect(output).toContain("acme-widgets: verified");
+      const { stdout } = await run(
+        process.execPath,
+        [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"],
+        { cwd: ROOT },
+      );
+      const response = await fetch(`${url}/v1/vend`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stdout.trim()}`, "content-type": "application/json" },
+        body: JSON.stringify({ scopes: ["acme:read:Reports"], ttlSeconds: 600 }),
+      });
+      expect(response.status, output).toBe(200);
+      expect(await response.json()).toMatchObject({
+        provider: "acme",
+        scopes: ["acme:read:reports"],
+        credential: { token: expect.stringMatching(/^acme_/) },
+      });
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 90_000);
 
   describe("every failure is a clear error that changes nothing on disk", () => {
     async function refused(setup: (dir: string) => Promise<string[]> | string[], message: RegExp) {
