@@ -1,13 +1,14 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { JsonLogger } from "../functions/adapters/notify/json-logger.js";
 import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
 import { CliError } from "./cli-error.js";
 import { startLocalStack } from "./local-stack.js";
+import { PLUGINS_FILE } from "./registry/installed-plugins.js";
 
 export const DEV_USAGE = `credvend dev — run credvend locally on its embedded default (no AWS account)
 
-Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml]
+Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml] [--plugins credvend.plugins.json]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
 local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts and github vend
@@ -15,13 +16,16 @@ only once configured, e.g. CREDVEND_AWS_ROLE_ARN or GITHUB_APP_ID, and otherwise
 "not configured"), a dev OIDC issuer, and the vend API and the
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
 unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
-and verified before use, as on AWS (\`credvend plugin list\` shows them). Ctrl-C stops everything;
+and verified before use, as on AWS (\`credvend plugin list\` shows them). Workers installed from a
+registry (credvend plugin install: credvend.plugins.json) run too, each from its signed zip as its
+Function URL would run it, verified against its publisher's key. Ctrl-C stops everything;
 the next start reuses the data.
 
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
   --data-dir DIR    Where data and the dev signing key live (default: .credvend)
   --policy FILE     Policy file (default: credvend.policy.yaml)
+  --plugins FILE    Installed workers (default: credvend.plugins.json, when it exists)
   --log-level L     debug | info | warn | error (default: info)
   --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
   --poll-interval D   How often open secret-scanning alerts are listed, so a leak is contained
@@ -36,6 +40,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       port: { type: "string" },
       "data-dir": { type: "string", default: ".credvend" },
       policy: { type: "string", default: "credvend.policy.yaml" },
+      plugins: { type: "string", default: PLUGINS_FILE },
       "log-level": { type: "string", default: "info" },
       "sweep-interval": { type: "string", default: "60s" },
       "poll-interval": { type: "string", default: "60s" },
@@ -68,6 +73,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     policyYaml,
     sweepIntervalMs,
     pollIntervalMs,
+    ...(existsSync(values.plugins) ? { pluginsFile: values.plugins } : {}),
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);

@@ -23,6 +23,7 @@ import type { VerifiedPluginDirectory } from "../functions/core/plugin-trust/ver
 import { registrationToConfig } from "../functions/adapters/config/worker-trust-config.js";
 import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { signedLocalRegistration } from "./sign-worker.js";
+import { startInstalledWorkers } from "./dev/installed-workers.js";
 import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
@@ -60,6 +61,8 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs?: number;
   /** How often the alert poller lists open alerts (contains leaks whose webhook was lost). Default 60 s; 0: never. */
   readonly pollIntervalMs?: number;
+  /** Workers installed from registries (credvend.plugins.json); run and verified beside the built-in ones. */
+  readonly pluginsFile?: string;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -119,6 +122,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(awsSts.close);
     const github = await startGitHubWorker({ port: 0, callerSecret });
     closers.push(github.close);
+    const installed = options.pluginsFile
+      ? await startInstalledWorkers({
+          pluginsFile: options.pluginsFile,
+          runDir: join(options.dataDir ?? options.keyDir ?? ".credvend", "installed"),
+          callerSecret,
+          logger: options.logger,
+        })
+      : undefined;
+    if (installed) closers.push(installed.close);
 
     // The issuer URL contains the vend app's port: bind first, then build the app behind it.
     let handler: (request: Request) => Response | Promise<Response> = () => new Response("starting", { status: 503 });
@@ -145,12 +157,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ].map((w) => signedLocalRegistration({ ...w, outRoot: join(trustDir, "workers"), key: publisher })),
     );
     const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
+    const workers = [localTokens, ...providerWorkers, ...(installed?.registrations ?? [])];
+    const trustedKeys = [publicKeyConfig(publisher), ...(installed?.trustedKeys ?? [])];
     const { app, policy, plugins } = composeVendApp({
       policyYaml: options.policyYaml,
       ledger,
-      workers: [localTokens, ...providerWorkers],
+      workers,
       workerFetch: withCallerSecret(callerSecret),
-      trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
+      trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys of the installed workers"),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,
       notifier: options.notifier ?? new ConsoleNotifier(),
@@ -168,11 +182,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await plugins.verifyAll();
     writeCallerSecret(join(trustDir, CALLER_SECRET_FILE), callerSecret);
-    const registrations = [localTokens, ...providerWorkers].map(registrationToConfig);
+    const registrations = workers.map(registrationToConfig);
     writeFileSync(
       join(trustDir, WORKERS_FILE),
       // callerSecretFile: relative to this file, for `credvend plugin list` (its Describe calls).
-      `${JSON.stringify({ trustedKeys: [publicKeyConfig(publisher)], workers: registrations, callerSecretFile: CALLER_SECRET_FILE }, null, 2)}\n`,
+      `${JSON.stringify({ trustedKeys, workers: registrations, callerSecretFile: CALLER_SECRET_FILE }, null, 2)}\n`,
     );
     handler = app.fetch;
     closers.push(every(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, "sweep", () => sweeper.sweep(), options.logger));

@@ -7,6 +7,10 @@ import { runPluginList } from "./plugin-list-command.js";
 import { runPluginSign, runPluginVerify } from "./plugin-command.js";
 import { runVend } from "./vend-command.js";
 import { runDevLeak } from "./dev-leak-command.js";
+import { runRegistryBuild } from "./registry/registry-build-command.js";
+import { runPluginSearch } from "./registry/plugin-search-command.js";
+import { runPluginInstall } from "./registry/plugin-install-command.js";
+import { runPluginRemove } from "./registry/plugin-remove-command.js";
 
 /** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
 interface Command {
@@ -21,9 +25,13 @@ const COMMANDS: readonly Command[] = [
   { words: ["dev", "token"], summary: "Mint a dev OIDC token for the local stack", run: runDevToken },
   { words: ["keys", "generate"], summary: "Create an Ed25519 publisher key pair for signing workers", run: runKeysGenerate },
   { words: ["plugin", "init"], summary: "Create a worker skeleton with a passing test", run: runPluginInit },
-  { words: ["plugin", "list"], summary: "Registered workers: verified, unsigned or refused, and why", run: runPluginList },
+  { words: ["plugin", "list"], summary: "Installed and registered workers: verified, unsigned or refused, and why", run: runPluginList },
+  { words: ["plugin", "search"], summary: "List the workers a signed registry offers", run: runPluginSearch },
+  { words: ["plugin", "install"], summary: "Install a signed worker from a registry into this project", run: runPluginInstall },
+  { words: ["plugin", "remove"], summary: "Uninstall a worker installed from a registry", run: runPluginRemove },
   { words: ["plugin", "sign"], summary: "Sign a worker's zip: manifest.json + manifest.sig", run: runPluginSign },
   { words: ["plugin", "verify"], summary: "Check a signed worker against trusted keys and its zip", run: runPluginVerify },
+  { words: ["registry", "build"], summary: "Publish signed workers into a registry folder with a signed index", run: runRegistryBuild },
   { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
 ];

@@ -13,11 +13,14 @@ import { composePluginDirectory } from "../functions/adapters/plugins/compose-pl
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
 import { readCallerSecret, withCallerSecret } from "./dev/worker-caller-secret.js";
+import { PLUGINS_FILE, readInstalledPlugins, type InstalledPlugins } from "./registry/installed-plugins.js";
 
-export const PLUGIN_LIST_USAGE = `credvend plugin list — the registered workers and whether the core would use them
+export const PLUGIN_LIST_USAGE = `credvend plugin list — installed workers, and the registered workers and whether the core would use them
 
-Usage: credvend plugin list [--config FILE]
+Usage: credvend plugin list [--config FILE] [--dir DIR]
 
+First the workers installed from registries into the project (<dir>/${PLUGINS_FILE}: name,
+version, protocol, providers, publisher key, the registry it came from). Then:
 Verifies every worker now, as the vend function does before first use (signature by a trusted
 key, deployed code = the signed codeSha256, Describe = the manifest), and prints each one as
 verified, unsigned (allowUnsigned), refused (with the reason) or unverifiable (no evidence, e.g.
@@ -31,6 +34,7 @@ checked against Lambda's CodeSha256 (AWS credentials from the usual chain).
 
 Options:
   --config FILE   Registrations and trusted keys as JSON
+  --dir DIR       The project whose installed workers to show (default: the current folder)
   -h, --help      Show this help
 Exit status: 0 when every worker may be used, 1 when one is refused or unverifiable.
 `;
@@ -38,11 +42,16 @@ Exit status: 0 when every worker may be used, 1 when one is refused or unverifia
 export async function runPluginList(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string" }, dir: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(PLUGIN_LIST_USAGE);
+    return 0;
+  }
+  const installed = printInstalled(join(values.dir ?? ".", PLUGINS_FILE));
+  if (installed > 0 && !values.config && process.env.CREDVEND_WORKERS === undefined && !existsSync(join(".credvend", WORKERS_FILE))) {
+    process.stdout.write("(start credvend dev to verify them as the core does)\n");
     return 0;
   }
   const { workers, trustedKeys, source, workerFetch } = loadRegistrations(values.config);
@@ -75,6 +84,30 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
   const line = (cells: string[]) => `${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`;
   process.stdout.write(line(["NAME", "PROVIDERS", "STATUS", "DETAIL"]) + table.map(line).join(""));
   return rows.every((r) => r.state.status === "verified" || r.state.status === "unsigned") ? 0 : 1;
+}
+
+/** The installed table; returns how many rows it printed. */
+function printInstalled(path: string): number {
+  let plugins: InstalledPlugins["plugins"];
+  try {
+    plugins = readInstalledPlugins(path).plugins;
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  if (plugins.length === 0) return 0;
+  process.stdout.write(
+    `installed (${path}):\n${table(
+      ["NAME", "VERSION", "PROTOCOL", "PROVIDERS", "PUBLISHER", "FROM"],
+      plugins.map((p) => [p.name, p.version, p.protocolVersion, p.providers.join(","), p.publisher.keyId, p.registry]),
+    )}\n`,
+  );
+  return plugins.length;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `${cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`;
+  return line(header) + rows.map(line).join("");
 }
 
 interface Registrations {

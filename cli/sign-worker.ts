@@ -1,6 +1,6 @@
 // Signs a built worker (dist/workers/<name>/: code.zip + plugin.json) and writes manifest.json and
 // manifest.sig beside it. Shared by `credvend plugin sign` and the local stack.
-import { PLUGIN_PROTOCOL } from "../plugin-protocol/protocol-version.js";
+import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/protocol-version.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
@@ -36,11 +36,14 @@ export async function signBuiltWorker(
   } catch {
     throw new Error(`${zipPath}: not found (run npm run build:workers first, or sign the worker's source folder)`);
   }
+  const protocolVersion = info.protocolVersion ?? PROTOCOL_VERSION;
   const { manifest, signature } = await signManifest(
     {
       name: info.name,
       version: info.version,
-      protocol: PLUGIN_PROTOCOL,
+      // The package names the major (readWorkerPackage checked the version's syntax).
+      protocol: `credvend.plugin.v${parseProtocolVersion(protocolVersion)!.major}`,
+      protocolVersion,
       providers: info.providers,
       capabilities: info.capabilities,
       handler: info.handler,

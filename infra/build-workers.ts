@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
 import { environmentNames, HANDLER, RUNTIME } from "../functions/core/plugin-trust/manifest.js";
+import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/protocol-version.js";
 import type { Capability } from "../plugin-protocol/types.js";
 import { BUNDLE_OPTIONS } from "./bundles.js";
 import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
@@ -19,6 +20,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export interface WorkerPackage {
   readonly name: string;
   readonly version: string;
+  /** The protocol `major.minor` it speaks; default this checkout's (PROTOCOL_VERSION). */
+  readonly protocolVersion?: string;
   readonly providers: readonly string[];
   readonly capabilities: readonly Capability[];
   /** The Lambda handler (`index.handler` for a TypeScript worker: the bundle is index.mjs). */
@@ -53,6 +56,8 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name))
     throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
   if (typeof value.version !== "string" || value.version === "") throw new Error(`${path}: version is required`);
+  if (value.protocolVersion !== undefined && (typeof value.protocolVersion !== "string" || !parseProtocolVersion(value.protocolVersion)))
+    throw new Error(`${path}: protocolVersion must be "major.minor", e.g. "${PROTOCOL_VERSION}"`);
   if (!strings(value.providers)) throw new Error(`${path}: providers must be a non-empty array of strings`);
   if (!strings(value.capabilities) || !(value.capabilities as string[]).every((c) => (CAPABILITIES as string[]).includes(c)))
     throw new Error(`${path}: capabilities must be some of ${CAPABILITIES.join(", ")}`);

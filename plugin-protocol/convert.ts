@@ -168,6 +168,7 @@ export function describeToProto(description: WorkerDescription): pb.DescribeResp
     name: description.name,
     version: description.version,
     protocol: description.protocol,
+    protocolVersion: description.protocolVersion ?? "",
     providers: [...description.providers],
     capabilities: description.capabilities.map((name) => CAPABILITIES[name]),
   });
@@ -178,6 +179,7 @@ export function describeFromProto(response: pb.DescribeResponse): WorkerDescript
     name: response.name,
     version: response.version,
     protocol: response.protocol,
+    ...(response.protocolVersion ? { protocolVersion: response.protocolVersion } : {}),
     providers: [...response.providers],
     // A newer worker may advertise capabilities this core does not know: ignore them.
     capabilities: response.capabilities.flatMap((value) => capabilityFromProto(value) ?? []),

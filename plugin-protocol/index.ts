@@ -3,7 +3,7 @@
 // the broker with it.
 export type { Claims } from "./claims.js";
 export * from "./convert.js";
-export { PLUGIN_PROTOCOL } from "./protocol-version.js";
+export { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "./protocol-version.js";
 export { readCapped } from "./read-capped.js";
 export { formatScope, parseScope, ScopeSyntaxError, type Scope } from "./scope.js";
 export { tokenHash } from "./token-hash.js";

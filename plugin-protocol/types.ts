@@ -11,6 +11,8 @@ export interface WorkerDescription {
   readonly name: string;
   readonly version: string;
   readonly protocol: string;
+  /** `major.minor` (protocol-version.ts); absent from a worker that predates it, which speaks 1.0. */
+  readonly protocolVersion?: string;
   readonly providers: readonly string[];
   readonly capabilities: readonly Capability[];
 }

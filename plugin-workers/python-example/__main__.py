@@ -23,6 +23,7 @@ from credvend.plugin.v1 import plugin_pb2 as pb
 NAME = "python-example"
 VERSION = "0.1.0"
 PROTOCOL = "credvend.plugin.v1"
+PROTOCOL_VERSION = "1.1"  # major.minor: 1.1 has Prepare, which this worker serves
 PROVIDER = "pyex"
 SERVICE = "/credvend.plugin.v1.PluginService/"
 CONTENT_TYPE = "application/grpc-web+proto"
@@ -62,7 +63,9 @@ def serialize(scopes):
 
 def describe(_request):
     caps = [pb.CAPABILITY_VALIDATE, pb.CAPABILITY_SERIALIZE, pb.CAPABILITY_PREPARE, pb.CAPABILITY_VEND]
-    return pb.DescribeResponse(name=NAME, version=VERSION, protocol=PROTOCOL, providers=[PROVIDER], capabilities=caps)
+    return pb.DescribeResponse(
+        name=NAME, version=VERSION, protocol=PROTOCOL, protocol_version=PROTOCOL_VERSION, providers=[PROVIDER], capabilities=caps
+    )
 
 
 def validate_scope(request):

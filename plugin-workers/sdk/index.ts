@@ -21,4 +21,4 @@ export {
 export type { CallerAuthentication, CallerRefusal } from "./caller-check.js";
 export { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
 export { ConfigError, parsedBy, readEnv, required, together, wholeNumber, type Env } from "./env.js";
-export { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
+export { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";

@@ -1,7 +1,7 @@
 // The Connect service behind servePlugin: Describe from the implementation's shape, Prepare as
 // validate -> analyze -> serialize, and every error funnelled through toConnectError.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
+import { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import {
   analysisToProto,
   describeToProto,
@@ -37,6 +37,8 @@ export function describePlugin(impl: PluginImplementation): WorkerDescription {
     name: impl.name,
     version: impl.version,
     protocol: PLUGIN_PROTOCOL,
+    // The SDK serves every step of this version (Prepare included), whatever the worker implements.
+    protocolVersion: PROTOCOL_VERSION,
     providers: [...impl.providers],
     capabilities: capabilitiesOf(impl),
   };

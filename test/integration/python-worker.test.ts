@@ -119,6 +119,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
       name: "python-example",
       version: "0.1.0",
       protocol: "credvend.plugin.v1",
+      protocolVersion: "1.1",
       providers: ["pyex"],
       capabilities: ["validate", "serialize", "prepare", "vend"],
     });

@@ -4,6 +4,7 @@ import { WorkerError } from "../../functions/core/errors.js";
 import {
   GENERIC_INTERNAL_MESSAGE,
   PLUGIN_PROTOCOL,
+  PROTOCOL_VERSION,
   PluginError,
   servePlugin,
   type PluginErrorCode,
@@ -36,6 +37,7 @@ describe("servePlugin over the in-memory harness", () => {
       name: "demo",
       version: "1.2.3",
       protocol: PLUGIN_PROTOCOL,
+      protocolVersion: PROTOCOL_VERSION,
       providers: ["demo"],
       capabilities: ["validate", "analyze", "serialize", "prepare", "vend", "revoke"],
     });

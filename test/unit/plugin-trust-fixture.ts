@@ -1,6 +1,6 @@
 // Signed-worker fixtures: fresh keys per test (never a committed key), a manifest for the demo
 // plugin of plugin-sdk-fixture.ts, and a code "zip" whose hash the manifest carries.
-import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
+import { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import { createHash } from "node:crypto";
 import {
   TrustStore,
@@ -39,6 +39,7 @@ export async function signDemo(
     name: "demo",
     version: "1.2.3",
     protocol: PLUGIN_PROTOCOL,
+    protocolVersion: PROTOCOL_VERSION,
     providers: ["demo"],
     capabilities: DEMO_CAPABILITIES,
     handler: "index.handler",

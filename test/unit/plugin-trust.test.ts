@@ -8,6 +8,7 @@ import {
   generateKeyPair,
   keyIdOf,
   parseManifest,
+  signManifest,
   verifyWorker,
   type LambdaConfiguration,
   type TrustedRegistration,
@@ -15,6 +16,7 @@ import {
 } from "../../functions/core/plugin-trust/index.js";
 import type { WorkerDescription } from "../../plugin-protocol/types.js";
 import { canonicalManifestBytes as canonicalBytesOf, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
+import { PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
 import { FORBIDDEN_ENVIRONMENT, runtimeMatches } from "../../functions/core/plugin-trust/worker-configuration.js";
 import { DEMO_CAPABILITIES, DEMO_CODE, demoLambda, sha256Base64, signDemo, trustOf } from "./plugin-trust-fixture.js";
@@ -23,6 +25,7 @@ const description: WorkerDescription = {
   name: "demo",
   version: "1.2.3",
   protocol: "credvend.plugin.v1",
+  protocolVersion: PROTOCOL_VERSION,
   providers: ["demo"],
   capabilities: DEMO_CAPABILITIES,
 };
@@ -177,6 +180,62 @@ describe("verifyWorker", () => {
     for (const describe of [{ version: "9.9.9" }, { name: "impostor" }, { providers: ["demo", "aws"] }]) {
       const verdict = await verifyWorker(registration(signed), trustOf(key), evidence({ describe }));
       expect(verdict).toMatchObject({ status: "refused", reason: "describe_mismatch" });
+    }
+  });
+
+  it("refuses a worker of another protocol major before calling it, naming both versions", async () => {
+    const key = await generateKeyPair();
+    const calls = evidence({ describe: { protocol: "credvend.plugin.v2", protocolVersion: "2.0" } });
+    const signed = await signDemo(key, { protocol: "credvend.plugin.v2", protocolVersion: "2.0" });
+    const verdict = await verifyWorker(registration(signed), trustOf(key), calls);
+    expect(verdict).toEqual({
+      status: "refused",
+      reason: "incompatible_protocol",
+      detail: `worker demo speaks plugin protocol 2.0; this core speaks ${PROTOCOL_VERSION} (major 1 only)`,
+    });
+    expect(calls.describeCalls).toBe(0);
+  });
+
+  it("accepts an older minor (1.0) whose Describe predates the version field, and a newer minor", async () => {
+    const key = await generateKeyPair();
+    const older = await signDemo(key, { protocolVersion: "1.0" });
+    const { protocolVersion: _omitted, ...withoutVersion } = description;
+    const verdict = await verifyWorker(registration(older), trustOf(key), { ...evidence(), describe: async () => withoutVersion });
+    expect(verdict).toMatchObject({ status: "verified", manifest: { protocolVersion: "1.0" } });
+    const newer = await signDemo(key, { protocolVersion: "1.9" });
+    expect(await verifyWorker(registration(newer), trustOf(key), evidence({ describe: { protocolVersion: "1.9" } }))).toMatchObject({
+      status: "verified",
+    });
+  });
+
+  it("refuses a worker whose Describe names another protocol version than its manifest", async () => {
+    const key = await generateKeyPair();
+    const verdict = await verifyWorker(registration(await signDemo(key, { protocolVersion: "1.0" })), trustOf(key), evidence());
+    expect(verdict).toEqual({
+      status: "refused",
+      reason: "describe_mismatch",
+      detail: `Describe says protocol version ${PROTOCOL_VERSION}, the manifest 1.0`,
+    });
+  });
+
+  it("reads a manifest signed before protocol versions as 1.0, its signature still valid", async () => {
+    const key = await generateKeyPair();
+    const { protocolVersion: _version, publisherKeyId: _keyId, ...fields } = (await signDemo(key)).manifest;
+    const legacy = await signManifest(fields, key.privateKey, key.publicKey);
+    expect(legacy.manifest).not.toHaveProperty("protocolVersion");
+    const verdict = await verifyWorker(registration(legacy), trustOf(key), evidence({ describe: { protocolVersion: "1.0" } }));
+    expect(verdict.status).toBe("verified");
+  });
+
+  it("refuses a manifest whose protocolVersion is not major.minor or not the protocol's major", async () => {
+    const key = await generateKeyPair();
+    for (const protocolVersion of ["1", "1.1.0", "v1.1", "2.0"]) {
+      const signed = await signDemo(key);
+      const tampered = { ...signed, manifest: { ...signed.manifest, protocolVersion } };
+      expect(await verifyWorker(registration(tampered), trustOf(key), evidence())).toMatchObject({
+        status: "refused",
+        reason: "malformed_manifest",
+      });
     }
   });
 

@@ -1,7 +1,7 @@
 // POST /v1/vend in front of a verified directory: a signed local-tokens worker vends; the same
 // worker with tampered code, or its code untouched but its Lambda configuration tampered with,
 // makes the request fail 503 (no fallback), alerts and audits.
-import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
+import { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +45,7 @@ async function signedVendApp(options: { lambda?: LambdaConfiguration } = {}) {
       runtime,
       environment,
       protocol: PLUGIN_PROTOCOL,
+      protocolVersion: PROTOCOL_VERSION,
       codeSha256: codeSha256Of(new TextEncoder().encode("local-tokens code")),
       signedAt: new Date().toISOString(),
     },

@@ -1,13 +1,15 @@
 // The signed manifest of a plugin worker and its canonical bytes (what the signature covers).
 //
-// Canonical form: the eleven fields below as one JSON object with the keys in ascending code-point
+// Canonical form: the fields below (eleven, twelve with protocolVersion) as one JSON object with the keys in ascending code-point
 // order, `providers`, `capabilities` and `environment` sorted ascending and without duplicates, no whitespace,
 // strings escaped as JSON.stringify does, encoded as UTF-8. With only strings and arrays of
 // strings this is exactly RFC 8785 (JCS), so the signature does not depend on how manifest.json
-// is indented or ordered, and any other language can rebuild the bytes.
+// is indented or ordered, and any other language can rebuild the bytes. A manifest signed before
+// protocol versions has no protocolVersion (so its bytes, and its signature, are unchanged): it is
+// read as 1.0.
 import type { Capability, WorkerDescription } from "../../../plugin-protocol/types.js";
 
-import { PLUGIN_PROTOCOL } from "../../../plugin-protocol/protocol-version.js";
+import { BASELINE_PROTOCOL_VERSION, majorOfProtocol, parseProtocolVersion } from "../../../plugin-protocol/protocol-version.js";
 import { isForbiddenEnvironmentName } from "./worker-configuration.js";
 
 export const CAPABILITIES: readonly Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
@@ -38,6 +40,7 @@ const FIELDS = [
   "handler",
   "name",
   "protocol",
+  "protocolVersion",
   "providers",
   "publisherKeyId",
   "runtime",
@@ -70,7 +73,9 @@ export function parseManifest(value: unknown): PluginManifest {
   const manifest: PluginManifest = {
     name: text(record, "name", NAME, "lower-case letters, digits and dashes"),
     version: text(record, "version", VERSION, "1 to 64 printable characters"),
-    protocol: text(record, "protocol", /^credvend\.plugin\.v1$/, `"${PLUGIN_PROTOCOL}"`),
+    // Any major parses, so that a worker of another major is refused for its version, by name.
+    protocol: text(record, "protocol", /^credvend\.plugin\.v[1-9]\d{0,3}$/, '"credvend.plugin.v<major>"'),
+    ...protocolVersionOf(record),
     providers: list(record, "providers", (p) => PROVIDER.test(p), "provider names"),
     capabilities: list(
       record,
@@ -97,6 +102,7 @@ export function canonicalManifestBytes(manifest: PluginManifest): Uint8Array {
     handler: manifest.handler,
     name: manifest.name,
     protocol: manifest.protocol,
+    ...(manifest.protocolVersion === undefined ? {} : { protocolVersion: manifest.protocolVersion }),
     providers: sortedUnique(manifest.providers),
     publisherKeyId: manifest.publisherKeyId,
     runtime: manifest.runtime,
@@ -104,6 +110,22 @@ export function canonicalManifestBytes(manifest: PluginManifest): Uint8Array {
     version: manifest.version,
   };
   return new TextEncoder().encode(JSON.stringify(normalized, FIELDS as unknown as string[]));
+}
+
+/** The version a manifest speaks: its protocolVersion, or 1.0 when it was signed before versions. */
+export function manifestProtocolVersion(manifest: Pick<PluginManifest, "protocolVersion">): string {
+  return manifest.protocolVersion ?? BASELINE_PROTOCOL_VERSION;
+}
+
+/** `major.minor`, its major the one `protocol` names; absent only in manifests signed before versions. */
+function protocolVersionOf(record: Record<string, unknown>): { protocolVersion?: string } {
+  if (record.protocolVersion === undefined) return {};
+  const value = record.protocolVersion;
+  const version = typeof value === "string" ? parseProtocolVersion(value) : undefined;
+  if (!version) throw new ManifestError('manifest.protocolVersion: must be "major.minor", e.g. "1.1"');
+  if (version.major !== majorOfProtocol(String(record.protocol)))
+    throw new ManifestError(`manifest.protocolVersion: major ${version.major} is not the major of protocol "${String(record.protocol)}"`);
+  return { protocolVersion: value as string };
 }
 
 /**

@@ -10,7 +10,10 @@ import { verifyWorker, type DeployedConfiguration, type TrustStore, type Trusted
 import { systemClock, type Clock } from "../ports/clock.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
 import type { Notifier } from "../ports/notifier.js";
-import type { PluginClient, PluginDirectory } from "../ports/plugin-client.js";
+import type { PluginClient, PluginDirectory, SingleStepPluginClient } from "../ports/plugin-client.js";
+import { parseProtocolVersion } from "../../../plugin-protocol/protocol-version.js";
+import { manifestProtocolVersion } from "./manifest.js";
+import { clientForProtocol } from "./protocol-steps.js";
 import type { AuditEvent } from "../records.js";
 
 /** Where a worker's deployed code and configuration come from (Lambda, or a local zip: hash only). */
@@ -20,7 +23,7 @@ export interface DeployedCode {
 
 export interface VerifiedWorkerEntry {
   readonly registration: TrustedRegistration;
-  readonly client: PluginClient;
+  readonly client: SingleStepPluginClient;
   /** Required when the registration is signed. */
   readonly code?: DeployedCode;
 }
@@ -92,11 +95,19 @@ export class VerifiedPluginDirectory implements PluginDirectory {
       throw new WorkerError(name, "unavailable", `worker ${name} could not be verified; try again later`, { cause: outcome.unverifiable });
     const { verdict } = outcome;
     // The caller learns that the worker is refused, not why: the why is in the alert and audit.
+    // Protocol versions are no secret and tell the operator what to upgrade: those are named.
     if (verdict.status === "refused")
-      throw new CredvendError("unavailable", "worker_refused", `worker ${name} failed verification and is refused`);
-    if (verdict.status === "verified" && !verdict.manifest.providers.includes(provider))
+      throw new CredvendError(
+        "unavailable",
+        "worker_refused",
+        verdict.reason === "incompatible_protocol" ? verdict.detail : `worker ${name} failed verification and is refused`,
+      );
+    if (verdict.status !== "verified") return entry.client;
+    if (!verdict.manifest.providers.includes(provider))
       throw new CredvendError("unavailable", "worker_refused", `worker ${name} is not signed for provider ${provider}`);
-    return entry.client;
+    // Verified means compatible, so the version parses.
+    const version = parseProtocolVersion(manifestProtocolVersion(verdict.manifest))!;
+    return clientForProtocol(entry.client, version, verdict.manifest.capabilities);
   }
 
   providers(): readonly string[] {

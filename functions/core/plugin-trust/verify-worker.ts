@@ -1,8 +1,9 @@
 // The rules that decide whether the core may call a worker. Pure apart from the evidence it is
 // handed: the deployed configuration (code hash, layers, handler, runtime, variable names) and the
 // worker's own Describe answer come in through ports.
+import { BASELINE_PROTOCOL_VERSION, protocolCompatibility } from "../../../plugin-protocol/protocol-version.js";
 import type { WorkerDescription } from "../../../plugin-protocol/types.js";
-import type { PluginManifest } from "./manifest.js";
+import { manifestProtocolVersion, type PluginManifest } from "./manifest.js";
 import { checkManifestSignature, type SignedManifest } from "./sign-manifest.js";
 import type { TrustStore } from "./trust-store.js";
 import { configurationDifferences, type DeployedConfiguration } from "./worker-configuration.js";
@@ -30,6 +31,7 @@ export type RefusalReason =
   | "malformed_manifest"
   | "unknown_key"
   | "bad_signature"
+  | "incompatible_protocol"
   | "code_mismatch"
   | "configuration_mismatch"
   | "describe_mismatch"
@@ -41,7 +43,8 @@ export type WorkerVerdict =
   | { readonly status: "refused"; readonly reason: RefusalReason; readonly detail: string };
 
 /**
- * Signature first (no I/O, so a forged manifest costs nothing), then the deployed code and its
+ * Signature first (no I/O, so a forged manifest costs nothing), then the protocol version (same
+ * major as this core), then the deployed code and its
  * configuration (no layers; the signed handler and runtime; variable names in the allowlist),
  * then Describe. An evidence call that fails (network, throttling) rejects: that is not a verdict, the
  * caller retries later. Everything definite is a verdict; a refusal is never downgraded.
@@ -56,6 +59,10 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   const checked = await checkManifestSignature(registration.signed, trust);
   if (!checked.ok) return refused(checked.reason, checked.detail);
   const { manifest } = checked;
+
+  // Before any evidence is fetched: a worker of another major is refused for that alone.
+  const compatibility = protocolCompatibility(manifestProtocolVersion(manifest));
+  if (!compatibility.compatible) return refused("incompatible_protocol", `worker ${registration.name} ${compatibility.detail}`);
 
   const undeclared = registration.providers.filter((p) => !manifest.providers.includes(p));
   if (undeclared.length > 0) return refused("provider_not_declared", `the manifest does not declare provider ${undeclared.join(", ")}`);
@@ -76,6 +83,9 @@ function describeDisagreement(manifest: PluginManifest, description: WorkerDescr
   if (description.version !== manifest.version) return `Describe says version "${description.version}", the manifest "${manifest.version}"`;
   if (description.protocol !== manifest.protocol)
     return `Describe says protocol "${description.protocol}", the manifest "${manifest.protocol}"`;
+  const described = description.protocolVersion ?? BASELINE_PROTOCOL_VERSION;
+  if (described !== manifestProtocolVersion(manifest))
+    return `Describe says protocol version ${described}, the manifest ${manifestProtocolVersion(manifest)}`;
   const missing = manifest.capabilities.filter((c) => !description.capabilities.includes(c));
   if (missing.length > 0) return `the manifest names capabilities the worker lacks: ${missing.join(", ")}`;
   const extra = description.capabilities.filter((c) => !manifest.capabilities.includes(c));

@@ -1,10 +1,14 @@
 // The core's view of a plugin worker: the protocol's steps as one port. The gRPC-web adapter
 // (adapters/plugins/) implements it; the types it speaks are the plugin contract's.
+import type { Scope } from "../../../plugin-protocol/scope.js";
 import type {
   PrepareResult,
   RevokeRequest,
   RevokeResult,
+  ScopeAnalysis,
   ScopeSetRequest,
+  ScopeValidation,
+  SerializedScopes,
   VendRequest,
   VendResult,
   WorkerDescription,
@@ -22,6 +26,13 @@ export interface PluginClient {
   prepare(request: ScopeSetRequest): Promise<PrepareResult>;
   vend(request: VendRequest): Promise<VendResult>;
   revoke(request: RevokeRequest): Promise<RevokeResult>;
+}
+
+/** A worker with protocol 1.0's single steps too, for a worker whose protocol version has no Prepare. */
+export interface SingleStepPluginClient extends PluginClient {
+  validate(scopes: readonly Scope[]): Promise<ScopeValidation[]>;
+  analyze(request: ScopeSetRequest): Promise<ScopeAnalysis[]>;
+  serialize(request: ScopeSetRequest): Promise<SerializedScopes>;
 }
 
 /** Finds the worker that serves a scope provider. */
