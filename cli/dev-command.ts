@@ -40,7 +40,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       port: { type: "string" },
       "data-dir": { type: "string", default: ".credvend" },
       policy: { type: "string", default: "credvend.policy.yaml" },
-      plugins: { type: "string", default: PLUGINS_FILE },
+      plugins: { type: "string" },
       "log-level": { type: "string", default: "info" },
       "sweep-interval": { type: "string", default: "60s" },
       "poll-interval": { type: "string", default: "60s" },
@@ -61,6 +61,11 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   const sweepIntervalMs = parseInterval(values["sweep-interval"], "--sweep-interval");
   const pollIntervalMs = parseInterval(values["poll-interval"], "--poll-interval");
 
+  // The default file is optional; a file named on the command line must exist.
+  if (values.plugins !== undefined && !existsSync(values.plugins))
+    throw new CliError(`--plugins: ${values.plugins} does not exist (credvend plugin install writes it)`, 2);
+  const pluginsFile = values.plugins ?? (existsSync(PLUGINS_FILE) ? PLUGINS_FILE : undefined);
+
   let policyYaml: string;
   try {
     policyYaml = readFileSync(values.policy, "utf8");
@@ -73,7 +78,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     policyYaml,
     sweepIntervalMs,
     pollIntervalMs,
-    ...(existsSync(values.plugins) ? { pluginsFile: values.plugins } : {}),
+    ...(pluginsFile ? { pluginsFile } : {}),
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);

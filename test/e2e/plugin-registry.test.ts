@@ -160,6 +160,14 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(JSON.parse(readFileSync(join(dir, "credvend.plugins.json"), "utf8"))).toEqual({ version: 1, plugins: [] });
   });
 
+  it("credvend dev --plugins naming a file that does not exist is a usage error, not a stack without the plugins", async () => {
+    const missing = join(tmp, "no-such-plugins.json");
+    expect(await cli("dev", "--port", "0", "--data-dir", join(tmp, "dev-missing"), "--plugins", missing)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(`--plugins: ${missing} does not exist`),
+    });
+  });
+
   it("installs from an http registry on loopback (the same index, served)", async () => {
     const server = await serveFolder(registry);
     try {
