@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hono } from "hono";
 import { DEFAULT_LEASE_MS, LeakHandler } from "../core/leak/leak-handler.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
@@ -49,7 +49,7 @@ const ALERT_READ_TIMEOUT_MS = 3_000;
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
 export function composeWebhooksApp(options: WebhooksComposition): {
-  app: OpenAPIHono;
+  app: Hono;
   handler: LeakHandler;
   alertSecrets: AlertSecretSource;
 } {
@@ -100,7 +100,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
 }
 
 /** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */
-export function composeWebhooksFunction(config: WebhooksConfig, clients: AwsClients = {}): OpenAPIHono {
+export function composeWebhooksFunction(config: WebhooksConfig, clients: AwsClients = {}): Hono {
   const { app } = composeWebhooksApp({
     ...awsFunctionAdapters("credvend-webhooks", config, clients),
     workers: config.workers,
