@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Logger } from "../functions/core/ports/logger.js";
 import type { Policy } from "../functions/core/policy/policy.js";
+import { loadPolicyYaml } from "../functions/core/policy/policy-yaml.js";
 import { loadOrCreateDevIssuer, type DevIssuer } from "./dev/dev-oidc-issuer.js";
 import { DynamoDbLedger, ensureLedgerTable } from "../functions/adapters/ledger/dynamodb-ledger.js";
 import { upgradeLocalLedger } from "./dev/upgrade-local-ledger.js";
@@ -146,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
     const { app, policy, plugins } = composeVendApp({
-      policyYaml: options.policyYaml,
+      policy: loadPolicyYaml(options.policyYaml),
       ledger,
       workers: [localTokens, ...providerWorkers],
       workerFetch: withCallerSecret(callerSecret),
