@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Logger } from "../functions/core/ports/logger.js";
 import type { Policy } from "../functions/core/policy/policy.js";
+import { loadPolicyYaml } from "../functions/core/policy/policy-yaml.js";
 import { loadOrCreateDevIssuer, type DevIssuer } from "./dev/dev-oidc-issuer.js";
 import { DynamoDbLedger, ensureLedgerTable } from "../functions/adapters/ledger/dynamodb-ledger.js";
 import { upgradeLocalLedger } from "./dev/upgrade-local-ledger.js";
@@ -160,7 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const workers = [localTokens, ...providerWorkers, ...(installed?.registrations ?? [])];
     const trustedKeys = [publicKeyConfig(publisher), ...(installed?.trustedKeys ?? [])];
     const { app, policy, plugins } = composeVendApp({
-      policyYaml: options.policyYaml,
+      policy: loadPolicyYaml(options.policyYaml),
       ledger,
       workers,
       workerFetch: withCallerSecret(callerSecret),

@@ -11,7 +11,7 @@ export interface FunctionAsset {
   readonly name: string;
   /** The staged asset: a directory (bundled) or a zip file (signed worker). */
   readonly path: string;
-  /** Total bytes of the staged code, source maps included. */
+  /** Total bytes of the staged code: the bundle and what ships beside it (the compiled policy). */
   readonly bytes: number;
   /** Bytes of the JavaScript bundle (index.mjs), or of the zip. */
   readonly codeBytes: number;

@@ -3,15 +3,14 @@
 // plugin.json, ready for `credvend plugin sign`. A TypeScript worker names its Lambda `entry`
 // (bundled by esbuild into index.mjs); a worker in another language lists its `files` as they are.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
 import { environmentNames, HANDLER, RUNTIME } from "../functions/core/plugin-trust/manifest.js";
 import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/protocol-version.js";
 import type { Capability } from "../plugin-protocol/types.js";
-import { BUNDLE_OPTIONS } from "./bundles.js";
+import { bundleLambda, type LambdaBundleSpec } from "./bundles.js";
 import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,7 +75,7 @@ export function readWorkerPackage(dir: string): WorkerPackage {
 export async function buildWorker(dir: string, outRoot = join(root, "dist", "workers")): Promise<BuiltWorker> {
   const info = readWorkerPackage(dir);
   const entries: ZipEntry[] = info.entry
-    ? [{ name: "index.mjs", data: await bundle(join(dir, info.entry)) }]
+    ? [{ name: "index.mjs", data: (await bundleLambda(relative(root, join(dir, info.entry)))).code }]
     : (info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
   const zip = deterministicZip(entries);
   const outDir = join(outRoot, info.name);
@@ -87,19 +86,17 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   return { info, outDir, zipPath, codeSha256: codeSha256Of(zip), bytes: zip.length };
 }
 
-async function bundle(entry: string): Promise<Uint8Array> {
-  // No source map in the deployed code, and nothing that depends on where the build ran.
-  const result = await build({
-    ...BUNDLE_OPTIONS,
-    entryPoints: [entry],
-    sourcemap: false,
-    write: false,
-    outfile: "index.mjs",
-    absWorkingDir: root,
+/** Targets: 250 KiB each; the budget is today's largest plus a little (infra/README.md says why). */
+const WORKER_BUDGET_KIB = 720;
+
+/** Each TypeScript worker's Lambda bundle, with its budget (`worker-<name>`). */
+export function workerBundleSpecs(): LambdaBundleSpec[] {
+  return workerDirs().flatMap((dir) => {
+    const info = readWorkerPackage(dir);
+    if (!info.entry) return [];
+    const entry = relative(root, join(dir, info.entry));
+    return [{ name: `worker-${info.name}`, entry, budgetKiB: WORKER_BUDGET_KIB, targetKiB: 250, importTargetMs: 30 }];
   });
-  const output = result.outputFiles[0];
-  if (!output) throw new Error(`esbuild produced nothing for ${entry}`);
-  return output.contents;
 }
 
 /** Every folder of plugin-workers/ with a plugin.json, except the template `plugin init` copies. */

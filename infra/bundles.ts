@@ -1,18 +1,33 @@
-// Bundles each Lambda entry with esbuild (minified ESM for nodejs22.x) into dist/<name>/index.mjs.
-// The CDK app and the benchmark use the same entries and options.
-import { mkdirSync, statSync } from "node:fs";
+// How every Lambda is bundled (minified ESM for nodejs22.x+), and the broker functions' entries
+// with their size budgets. The CDK app, signed worker zips, `npm run build`, the bundle-budget
+// test and the benchmark all use these options, so what is measured is what is deployed.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type BuildOptions } from "esbuild";
+import { build, type BuildOptions, type Metafile } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-export const LAMBDA_ENTRIES = [
-  { name: "vend", entry: "functions/vend/lambda.ts" },
-  { name: "webhooks", entry: "functions/webhooks/lambda.ts" },
-  { name: "sweeper", entry: "functions/sweeper/lambda.ts" },
-  { name: "poller", entry: "functions/poller/lambda.ts" },
-  { name: "worker-local-tokens", entry: "plugin-workers/local-tokens/lambda.ts" },
+export interface LambdaBundleSpec {
+  readonly name: string;
+  /** Relative to the repository root. */
+  readonly entry: string;
+  /** Largest allowed bundle (index.mjs, minified, no source map); the bundle-budget test enforces it. */
+  readonly budgetKiB: number;
+  /** Where the bundle should be; `npm run bench` prints both. */
+  readonly targetKiB: number;
+  /** Module import time to aim for, in a fresh process (`npm run bench`). */
+  readonly importTargetMs: number;
+}
+
+/**
+ * The broker's functions. Targets: 400 KiB each. The budgets are today's sizes plus a little, so
+ * any growth fails a test: the AWS SDK v3 clients alone are 320–430 KiB of each (infra/README.md).
+ */
+export const LAMBDA_ENTRIES: readonly LambdaBundleSpec[] = [
+  { name: "vend", entry: "functions/vend/lambda.ts", budgetKiB: 700, targetKiB: 400, importTargetMs: 50 },
+  { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 820, targetKiB: 400, importTargetMs: 50 },
+  { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 800, targetKiB: 400, importTargetMs: 50 },
+  { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 800, targetKiB: 400, importTargetMs: 50 },
 ];
 
 export const BUNDLE_OPTIONS: BuildOptions = {
@@ -22,31 +37,38 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   platform: "node",
   format: "esm",
   target: "node22",
+  // ESM builds first: the AWS SDK's dist-es tree-shakes to about two thirds of its dist-cjs
+  // (esbuild's own order for platform=node is main, then module).
+  mainFields: ["module", "main"],
   // Some dependencies still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cvdCreateRequire } from 'node:module'; const require = __cvdCreateRequire(import.meta.url);" },
   logLevel: "warning",
 };
 
-export interface BuiltBundle {
-  readonly name: string;
-  readonly entry: string;
-  readonly outfile: string;
-  readonly bytes: number;
+export interface Bundle {
+  /** The bundle as deployed: index.mjs, no source map. */
+  readonly code: Uint8Array;
+  readonly metafile: Metafile;
 }
 
-export async function buildBundles(outDir = join(root, "dist")): Promise<BuiltBundle[]> {
-  const results: BuiltBundle[] = [];
-  for (const { name, entry } of LAMBDA_ENTRIES) {
-    const outfile = join(outDir, name, "index.mjs");
-    mkdirSync(dirname(outfile), { recursive: true });
-    await build({ ...BUNDLE_OPTIONS, entryPoints: [join(root, entry)], outfile });
-    results.push({ name, entry, outfile, bytes: statSync(outfile).size });
-  }
-  return results;
+/** One Lambda bundle as a function asset carries it, with esbuild's account of what went in. */
+export async function bundleLambda(entry: string): Promise<Bundle> {
+  const result = await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [join(root, entry)],
+    sourcemap: false,
+    write: false,
+    metafile: true,
+    outfile: "index.mjs",
+    // Nothing in the output depends on where the build ran.
+    absWorkingDir: root,
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced nothing for ${entry}`);
+  return { code: output.contents, metafile: result.metafile };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const { name, outfile, bytes } of await buildBundles()) {
-    console.log(`${name.padEnd(22)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${outfile}`);
-  }
+/** `npm run build`: the bundle written to `outfile`, with its source map beside it (for reading stack traces). */
+export async function writeLambdaBundle(entry: string, outfile: string): Promise<void> {
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(root, entry)], outfile, absWorkingDir: root });
 }

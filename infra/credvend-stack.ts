@@ -1,5 +1,8 @@
 // The whole deployment: ledger, vend and webhooks functions behind Function URLs, one Lambda +
 // IAM-auth Function URL per plugin worker, the alert topic, GitHub secrets, alarms and outputs.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -46,8 +49,9 @@ interface ScheduledFunctionProps {
   readonly logRetention: RetentionDays;
 }
 
-/** The policy inside the vend function's code: no 4 KB env limit, and a change redeploys. */
-export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.yaml`;
+/** The policy inside the vend function's code, compiled at synth from its YAML file into JSON (the
+ *  function carries no YAML parser): no 4 KB env limit, and a change redeploys. */
+export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.json`;
 
 export class CredvendStack extends Stack {
   public readonly config: DeploymentConfig;
@@ -90,7 +94,7 @@ export class CredvendStack extends Stack {
       environment: { ...common, CREDVEND_POLICY_FILE: POLICY_FILE },
       ledgerActions: LEDGER_ACTIONS.vend,
       logRetention,
-      files: [{ from: config.policyPath, to: "credvend.policy.yaml" }],
+      files: [{ from: compiledPolicyFile(config.policyJson), to: "credvend.policy.json" }],
     });
 
     const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
@@ -270,4 +274,12 @@ export class CredvendStack extends Stack {
       });
     }
   }
+}
+
+/** The compiled policy as a file for the vend asset (its asset hash is of the bundled output, so
+ *  where this file lives does not matter; its content does). */
+function compiledPolicyFile(json: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "credvend-policy-")), "credvend.policy.json");
+  writeFileSync(path, json);
+  return path;
 }

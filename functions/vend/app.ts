@@ -1,5 +1,5 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { BlankEnv, ErrorHandler } from "hono/types";
+import { Hono } from "hono";
+import type { ErrorHandler } from "hono/types";
 import { HTTPException } from "hono/http-exception";
 import { CredvendError } from "../core/errors.js";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
@@ -8,11 +8,12 @@ import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
 import { errorBody, errorHandler, notFound } from "../http/http-error.js";
 import { readJsonBody } from "../http/json-body.js";
-import { validationHook } from "../http/openapi.js";
-import { apiDocument } from "./api-document.js";
+import { validated } from "../http/validated.js";
 import { mountContainerCredentials } from "./container-credentials.js";
-import { healthRoute, openApiRoute, vendRoute } from "./routes.js";
 import { logVended } from "./log-vended.js";
+import { VendBody } from "./request-schemas.js";
+// Generated at build time from the documented routes (api-document.ts; a test keeps it current).
+import openApiDocument from "./openapi.json" with { type: "json" };
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
@@ -26,25 +27,17 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const RETRY_AFTER_SECONDS = 5;
 
 /** The vend function's HTTP API. Ports come in as options; lambda.ts builds the real ones. */
-export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
+export function createVendApp(options: VendAppOptions): Hono {
   const logger = options.logger ?? silentLogger;
-  const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
+  const app = new Hono();
   app.onError(vendErrorHandler(logger));
   app.notFound(notFound);
 
-  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+  app.get("/healthz", (c) => c.json({ status: "ok" as const }, 200));
 
-  // 415 before reading, 413 while reading, 400 on bad JSON; then the zod schema validates it.
-  app.use(vendRoute.getRoutingPath(), async (c, next) => {
-    if (c.req.method === "POST") {
-      const body = await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      // Hono reads bodies through this cache (a promise per kind): the validator sees what we read.
-      (c.req.bodyCache as Record<string, Promise<string>>).text = Promise.resolve(JSON.stringify(body));
-    }
-    await next();
-  });
-  app.openapi(vendRoute, async (c) => {
-    const input = c.req.valid("json");
+  app.post("/v1/vend", async (c) => {
+    // 415 before reading, 413 while reading, 400 on bad JSON; then the schema validates it.
+    const input = validated(VendBody, await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
     const claims = await options.verifier.verify(bearerToken(c));
     const vended = await options.pipeline.vend(claims, input);
     logVended(logger, vended, claims);
@@ -65,12 +58,7 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
   });
 
   mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
-  let document: ReturnType<typeof apiDocument> | undefined;
-  app.openapi(openApiRoute, (c) => {
-    // Built on first request: every route is mounted by then.
-    document ??= apiDocument(app);
-    return c.json(document, 200);
-  });
+  app.get("/openapi.json", (c) => c.json(openApiDocument, 200));
   return app;
 }
 
@@ -78,7 +66,7 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
 function vendErrorHandler(logger: Logger): ErrorHandler {
   const onError = errorHandler(logger);
   return (err, c) => {
-    // zod-openapi's own media-type gate throws HTTPException: keep the one error shape for it too.
+    // Hono's own errors (HTTPException): keep the one error shape for them too.
     if (err instanceof HTTPException)
       return c.json(errorBody(err.status === 415 ? "unsupported_media_type" : "invalid_request", err.message), err.status);
     // Nothing was vended and trying again may work (throttling, a worker restarting): say when.

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
-import { loadPolicyYaml } from "../core/policy/load-policy.js";
+import { loadPolicyJson } from "../core/policy/load-policy.js";
 import type { Policy } from "../core/policy/policy.js";
 import { VendPipeline } from "../core/vend-pipeline.js";
 import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
@@ -12,7 +12,8 @@ import type { FunctionConfig } from "../adapters/config/function-config.js";
 import { createVendApp } from "./app.js";
 
 export interface VendComposition extends PluginDirectoryComposition {
-  readonly policyYaml: string;
+  /** Compiled by the caller: from YAML by the local stack, from synth's JSON on AWS. */
+  readonly policy: Policy;
   readonly ledger: CredentialLedger;
   /** Issuers trusted on top of the policy's (the local dev issuer). */
   readonly extraIssuers?: readonly string[];
@@ -20,7 +21,7 @@ export interface VendComposition extends PluginDirectoryComposition {
 
 /** Builds the vend app from configuration and the adapters the caller chose. */
 export function composeVendApp(options: VendComposition): { app: Hono; policy: Policy; plugins: VerifiedPluginDirectory } {
-  const policy = loadPolicyYaml(options.policyYaml);
+  const { policy } = options;
   const plugins = composePluginDirectory(options);
   const verifier = new OidcVerifier({
     issuers: [...policy.issuers, ...(options.extraIssuers ?? [])],
@@ -39,7 +40,7 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
 export function composeVendFunction(config: FunctionConfig, clients: AwsClients = {}): Hono {
   const { app } = composeVendApp({
     ...awsFunctionAdapters("credvend-vend", config, clients),
-    policyYaml: config.policyYaml,
+    policy: loadPolicyJson(config.policyJson),
     workers: config.workers,
     workerTimeoutMs: config.workerTimeoutMs,
     trustedKeys: config.trustedKeys,

@@ -2,13 +2,14 @@
 // AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN make any AWS SDK or the
 // AWS CLI fetch credvend credentials with no code. Same pipeline, policy and audit as /v1/vend;
 // the SDK gives this call 1 s by default, so it costs exactly the vend's two worker round trips.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hono } from "hono";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
 import { HttpError } from "../http/http-error.js";
-import { containerCredentialsRoute } from "./routes.js";
+import { queryOf, validated } from "../http/validated.js";
+import { ContainerCredentialsQuery } from "./request-schemas.js";
 import { logVended } from "./log-vended.js";
 
 export interface ContainerCredentialsOptions {
@@ -17,9 +18,9 @@ export interface ContainerCredentialsOptions {
   readonly logger: Logger;
 }
 
-export function mountContainerCredentials(app: OpenAPIHono, options: ContainerCredentialsOptions): void {
-  app.openapi(containerCredentialsRoute, async (c) => {
-    const query = c.req.valid("query");
+export function mountContainerCredentials(app: Hono, options: ContainerCredentialsOptions): void {
+  app.get("/v1/aws/container-credentials", async (c) => {
+    const query = validated(ContainerCredentialsQuery, queryOf(c));
     const scopes = Array.isArray(query.scope) ? query.scope : [query.scope];
     if (!scopes.every((scope) => scope.startsWith("aws:"))) {
       throw new HttpError(400, "invalid_scope", "container credentials are AWS credentials: every scope must be an aws: scope");

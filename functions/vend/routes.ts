@@ -1,8 +1,10 @@
-// The vend function's routes as OpenAPI route definitions: the same zod schemas validate the
-// requests (through @hono/zod-openapi) and describe them in /openapi.json.
+// The vend function's routes as OpenAPI route definitions, for /openapi.json. Build-time only
+// (api-document.ts writes openapi.json from them): the function validates requests with the
+// zod/mini schemas of request-schemas.ts, and a test keeps both in agreement.
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../core/policy/policy.js";
 import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
+import { SCOPE_PARAMETER_MESSAGE, SCOPES_MESSAGE, TTL_MESSAGE, unknownFieldsMessage, VEND_BODY_MESSAGE } from "./request-schemas.js";
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
@@ -15,9 +17,6 @@ const errors = (codes: Record<number, string>) =>
       { description, content: { "application/json": { schema: ErrorBody } }, ...(status === "503" ? { headers: RETRY_AFTER } : {}) },
     ]),
   );
-
-const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPES_PER_REQUEST} strings`;
-const TTL_MESSAGE = `ttlSeconds: must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (the policy may narrow it further)`;
 
 const Scope = z.string({ error: SCOPES_MESSAGE }).openapi({ example: "aws:s3-read:my-bucket", description: "provider:action:resource" });
 const TtlSeconds = z
@@ -38,10 +37,7 @@ export const VendBody = z
       }),
     },
     {
-      error: (issue) =>
-        issue.code === "unrecognized_keys"
-          ? `unknown field(s): ${issue.keys.join(", ")} (expected scopes, ttlSeconds)`
-          : 'body must be a JSON object like {"scopes":["aws:s3-read:my-bucket"],"ttlSeconds":900}',
+      error: (issue) => (issue.code === "unrecognized_keys" ? unknownFieldsMessage(issue.keys) : VEND_BODY_MESSAGE),
     },
   )
   .openapi("VendRequest");
@@ -64,7 +60,7 @@ export const VendAnswer = z
 export const ContainerCredentialsQuery = z.object({
   scope: z
     .union([Scope, z.array(Scope).min(1).max(MAX_SCOPES_PER_REQUEST)], {
-      error: `scope: one to ${MAX_SCOPES_PER_REQUEST} aws scopes (repeat the parameter)`,
+      error: SCOPE_PARAMETER_MESSAGE,
     })
     .openapi({
       param: { style: "form", explode: true },

@@ -1,7 +1,6 @@
 // The webhooks function's HTTP API: GitHub's secret_scanning_alert webhook and its partner
 // program. Ports come in as options; lambda.ts and compose.ts build the real ones.
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { Hono, type Context } from "hono";
 import type { LeakHandler } from "../core/leak/leak-handler.js";
 import { isFinished, type LeakResult } from "../core/leak/leak-detection.js";
 import { CredvendError } from "../core/errors.js";
@@ -17,7 +16,6 @@ import { errorHandler, HttpError, notFound } from "../http/http-error.js";
 import { parseJsonBytes, readJsonBodyBytes } from "../http/json-body.js";
 import { PROCESSED_ACTIONS, decodeAlertEvent, signedAlertKey } from "./alert-event.js";
 import { decodePartnerBatch } from "./partner-batch.js";
-import { partnerRoute, secretScanningRoute } from "./routes.js";
 
 export interface WebhooksAppOptions {
   readonly handler: LeakHandler;
@@ -42,12 +40,13 @@ export const INLINE_BUDGET_MS = 4_000;
 export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 
-export function createWebhooksApp(options: WebhooksAppOptions): OpenAPIHono {
-  const app = new OpenAPIHono();
+/** The routes' OpenAPI descriptions are in routes.ts (build-time only). */
+export function createWebhooksApp(options: WebhooksAppOptions): Hono {
+  const app = new Hono();
   app.onError(errorHandler(options.logger ?? silentLogger));
   app.notFound(notFound);
-  app.openapi(secretScanningRoute, async (c) => c.json(await handleAlertDelivery(options, c), 200));
-  app.openapi(partnerRoute, async (c) => c.json(await handlePartnerBatch(options, c), 200));
+  app.post("/webhooks/github/secret-scanning", async (c) => c.json(await handleAlertDelivery(options, c), 200));
+  app.post("/webhooks/github/secret-scanning/partner", async (c) => c.json(await handlePartnerBatch(options, c), 200));
   return app;
 }
 

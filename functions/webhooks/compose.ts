@@ -1,6 +1,6 @@
 // The webhooks function's composition root: the leak handler every leak-response function shares
 // (leak-response/compose-leak-handler.ts), behind the signed delivery routes.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hono } from "hono";
 import type { AwsClients } from "../adapters/aws-function-adapters.js";
 import type { LeakHandler } from "../core/leak/leak-handler.js";
 import type { AlertSecretSource } from "../adapters/github/github-alert-secrets.js";
@@ -18,7 +18,7 @@ export interface WebhooksComposition extends LeakResponseComposition {
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
 export function composeWebhooksApp(options: WebhooksComposition): {
-  app: OpenAPIHono;
+  app: Hono;
   handler: LeakHandler;
   alertSecrets: AlertSecretSource;
 } {
@@ -37,7 +37,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
 }
 
 /** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */
-export function composeWebhooksFunction(config: WebhooksConfig, clients: AwsClients = {}): OpenAPIHono {
+export function composeWebhooksFunction(config: WebhooksConfig, clients: AwsClients = {}): Hono {
   const { app } = composeWebhooksApp({
     ...awsLeakResponse("credvend-webhooks", config, clients),
     webhookSecrets: config.webhookSecrets,

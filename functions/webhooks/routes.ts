@@ -1,4 +1,5 @@
-// The OpenAPI descriptions of the webhook routes (served in /openapi.json by whoever mounts them).
+// The OpenAPI descriptions of the webhook routes, for /openapi.json. Build-time only
+// (functions/vend/api-document.ts); the webhooks app (app.ts) never imports them.
 // Bodies are not declared as validated JSON on purpose: signatures cover the exact raw bytes, so
 // the handlers read and verify those first and decode afterwards.
 import { createRoute, z } from "@hono/zod-openapi";

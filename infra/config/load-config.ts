@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
+import { PolicyLoadError } from "../../functions/core/policy/load-policy.js";
+import { compiledPolicyJson } from "../../functions/core/policy/policy-yaml.js";
 import type { Policy } from "../../functions/core/policy/policy.js";
 import { REPO_ROOT } from "../paths.js";
 import { deploymentConfigSchema, type ParsedDeploymentConfig, type WorkerConfig } from "./schema.js";
@@ -25,7 +26,8 @@ export class DeploymentConfigError extends Error {
 export interface DeploymentConfig extends Omit<ParsedDeploymentConfig, "workers"> {
   readonly source: string;
   readonly policyPath: string;
-  readonly policyYaml: string;
+  /** The policy as the vend function ships it: compiled from the YAML file, checked at synth. */
+  readonly policyJson: string;
   readonly workers: readonly ResolvedWorker[];
 }
 
@@ -60,7 +62,7 @@ export async function parseDeploymentConfig(document: unknown, source: string): 
 
   const policyPath = resolve(base, config.policy);
   const policyYaml = readPolicy(policyPath, problems);
-  if (policyYaml !== undefined) checkPolicy(policyYaml, config, problems);
+  const policyJson = policyYaml === undefined ? undefined : checkPolicy(policyYaml, config, problems);
   checkWorkerSet(config, problems);
   const workers = config.workers.map((worker, i) => resolveWorker(worker, i, base, problems));
   if (config.webhooks.enabled && !existsSync(resolve(REPO_ROOT, WEBHOOKS_ENTRY)))
@@ -69,7 +71,7 @@ export async function parseDeploymentConfig(document: unknown, source: string): 
   if (problems.length === 0) await verifyWorkersAtSynth(workers, config, problems);
   if (problems.length === 0) checkEnvironmentBudget(workers, config, problems);
   if (problems.length > 0) throw new DeploymentConfigError(source, problems);
-  return { ...config, source, policyPath, policyYaml: policyYaml ?? "", workers };
+  return { ...config, source, policyPath, policyJson: policyJson ?? "", workers };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -88,15 +90,17 @@ function readPolicy(path: string, problems: string[]): string | undefined {
   }
 }
 
-/** The policy is compiled exactly as the function will at cold start, and must trust what the config says. */
-function checkPolicy(yaml: string, config: ParsedDeploymentConfig, problems: string[]): void {
+/** The policy is compiled exactly as the function will at cold start, and must trust what the config says.
+ *  Returns the JSON the function ships. */
+function checkPolicy(yaml: string, config: ParsedDeploymentConfig, problems: string[]): string | undefined {
   let policy: Policy;
+  let json: string;
   try {
-    policy = loadPolicyYaml(yaml);
+    ({ json, policy } = compiledPolicyJson(yaml));
   } catch (error) {
     const details = error instanceof PolicyLoadError ? error.problems : [(error as Error).message];
     for (const detail of details) problems.push(`policy: ${detail}`);
-    return;
+    return undefined;
   }
   if (policy.audience !== config.oidc.audience)
     problems.push(`oidc.audience: "${config.oidc.audience}" but the policy file requires "${policy.audience}"`);
@@ -110,6 +114,7 @@ function checkPolicy(yaml: string, config: ParsedDeploymentConfig, problems: str
         problems.push(`policy: rules[${i}].allow[${j}] (${pattern.source}) names provider "${pattern.provider}", which no worker serves`);
     }
   }
+  return json;
 }
 
 function checkWorkerSet(config: ParsedDeploymentConfig, problems: string[]): void {

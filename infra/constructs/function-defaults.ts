@@ -1,7 +1,7 @@
 // Secure, uniform defaults for every credvend Lambda, derived from the same esbuild options the
 // bench and `npm run build` use (infra/bundles.ts), so what is measured is what is deployed.
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
-import { OutputFormat, SourceMapMode, type BundlingOptions, type ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
+import { OutputFormat, type BundlingOptions, type ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import { BUNDLE_OPTIONS } from "../bundles.js";
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag AwsSolutions-L1); the code targets node22+. */
@@ -23,11 +23,12 @@ export function bundlingOptions(files: readonly AssetFile[] = []): BundlingOptio
   return {
     format: OutputFormat.ESM,
     minify: BUNDLE_OPTIONS.minify ?? true,
-    sourceMap: true,
-    sourceMapMode: SourceMapMode.EXTERNAL,
+    // No source map in the function's code: Node applies one only when maps are enabled
+    // (--enable-source-maps through NODE_OPTIONS, which no function has), so it would be dead
+    // weight — 75 % of the upload. `npm run build` writes them beside dist/ for reading traces.
+    sourceMap: false,
     target: String(BUNDLE_OPTIONS.target),
-    // ESM first, as esbuild does for platform=node with format=esm.
-    mainFields: ["module", "main"],
+    mainFields: [...(BUNDLE_OPTIONS.mainFields ?? [])],
     // Bundle the pinned AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default): the code
     // deployed is the code tested, and the same bytes as `npm run build` and signed worker zips.
     externalModules: [],

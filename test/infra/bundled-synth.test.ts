@@ -1,6 +1,6 @@
 // The one synth WITH bundling: the committed example config, as `npx cdk synth -c config=...`
-// builds it (local esbuild, no Docker). Checks what gets uploaded — each function's bundle, its
-// source map, the policy file inside the vend code — and that each bundle starts in a fresh Node
+// builds it (local esbuild, no Docker). Checks what gets uploaded — each function's bundle and
+// nothing else (no source map), the compiled policy inside the vend code — and that each bundle starts in a fresh Node
 // process with exactly the environment the template gives it (deploy-time values filled in,
 // Secrets Manager standing in over HTTP), so infra and function code agree on every variable.
 import { execFile } from "node:child_process";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { compiledPolicyJson } from "../../functions/core/policy/policy-yaml.js";
 import { buildCredvendApp } from "../../infra/app.js";
 import { functionAssets, type FunctionAsset } from "../../infra/asset-sizes.js";
 import type { CredvendStack } from "../../infra/credvend-stack.js";
@@ -39,7 +40,7 @@ const template = () =>
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
+test("every function of the example is bundled: one minified, self-contained ESM index.mjs, no source map", () => {
   expect(assets.map((a) => a.name).sort()).toEqual([
     "Introspection-local-tokens",
     "Poller",
@@ -52,7 +53,7 @@ test("every function of the example is bundled: one minified, self-contained ESM
   ]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
-    expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));
+    expect(files).toEqual(asset.name === "Vend" ? ["credvend.policy.json", "index.mjs"] : ["index.mjs"]);
     const code = readFileSync(join(asset.path, "index.mjs"), "utf8");
     expect(code).toMatch(/export\s*\{/);
     expect(code.length / code.split("\n").length).toBeGreaterThan(1000); // minified: long lines
@@ -63,12 +64,12 @@ test("every function of the example is bundled: one minified, self-contained ESM
   }
 });
 
-test("the vend code carries the policy file byte for byte; no other function does", () => {
-  const policy = readFileSync(join(REPO_ROOT, "credvend.policy.yaml"), "utf8");
+test("the vend code carries the policy compiled from its YAML file (JSON: no YAML parser in the bundle); no other function does", () => {
+  const { json } = compiledPolicyJson(readFileSync(join(REPO_ROOT, "credvend.policy.yaml"), "utf8"));
   for (const asset of assets) {
-    const shipped = readdirSync(asset.path).includes("credvend.policy.yaml");
+    const shipped = readdirSync(asset.path).includes("credvend.policy.json");
     expect([asset.name, shipped]).toEqual([asset.name, asset.name === "Vend"]);
-    if (shipped) expect(readFileSync(join(asset.path, "credvend.policy.yaml"), "utf8")).toBe(policy);
+    if (shipped) expect(readFileSync(join(asset.path, "credvend.policy.json"), "utf8")).toBe(json);
   }
 });
 

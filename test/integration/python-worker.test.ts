@@ -11,7 +11,7 @@ import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-p
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { generateKeyPair, TrustStore } from "../../functions/core/plugin-trust/index.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";

@@ -8,7 +8,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import { loadOrCreateDevGitHub, type DevGitHub } from "../../cli/dev/dev-github.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { JsonLogger } from "../../functions/adapters/notify/json-logger.js";
@@ -90,7 +89,7 @@ export function upstreamWorker(upstream: Upstream, options: { revocable?: boolea
 }
 
 export interface LeakFixture {
-  readonly app: OpenAPIHono;
+  readonly app: Hono;
   readonly ledger: CredentialLedger;
   readonly github: DevGitHub;
   readonly upstream: Upstream;

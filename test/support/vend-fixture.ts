@@ -12,7 +12,7 @@ import { MemoryLedger } from "./memory-ledger.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { StaticPluginDirectory } from "./static-plugin-directory.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { createVendApp } from "../../functions/vend/app.js";

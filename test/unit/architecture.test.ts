@@ -1,22 +1,29 @@
 // The layout's promises, checked on the source and on the Lambda bundles themselves: no import
 // cycle, workers take nothing of the broker, the contract takes nothing of either, the core no
-// AWS/Hono/Connect, and no deployed function carries dev-only or test code.
+// AWS/Hono/Connect, no deployed function carries dev-only, test or build-time-only code, and each
+// bundle stays within its size budget (esbuild's metafile names what weighs most).
 import { join } from "node:path";
-import { build } from "esbuild";
+import type { Metafile } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_OPTIONS } from "../../infra/bundles.js";
+import { allLambdaBundles, contributorsOf, describeSize } from "../../infra/bundle-budgets.js";
+import { bundleLambda, type Bundle } from "../../infra/bundles.js";
 import { importCycles, readImportGraph } from "../support/import-graph.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const graph = readImportGraph(ROOT, ["functions", "plugin-protocol", "plugin-workers", "cli", "infra", "test"]);
 
-const LAMBDA_ENTRIES = [
-  "functions/vend/lambda.ts",
-  "functions/webhooks/lambda.ts",
-  "plugin-workers/local-tokens/lambda.ts",
-  "plugin-workers/aws-sts/lambda.ts",
-  "plugin-workers/github/lambda.ts",
-];
+const BUNDLES = allLambdaBundles();
+const built = new Map<string, Promise<Bundle>>();
+/** Each bundle is built once for every check below. */
+const bundleOf = (entry: string) => built.get(entry) ?? built.set(entry, bundleLambda(entry)).get(entry)!;
+/** The files that put code into the bundle (esbuild also lists what it read and then tree-shook away). */
+const inputsOf = (metafile: Metafile) =>
+  Object.values(metafile.outputs)
+    .flatMap((output) => Object.entries(output.inputs).filter(([, { bytesInOutput }]) => bytesInOutput > 0))
+    .map(([input]) => input.replace(/^(\.\.\/)+main\//, ""));
+
+/** Build-time only (the OpenAPI document, the policy's YAML): a function that carries them pays ~600 KiB for nothing. */
+const NEVER_DEPLOYED = ["yaml", "@hono/zod-openapi", "@asteasolutions/zod-to-openapi", "zod/v4/locales", "zod/v4/classic"];
 
 function importsOf(prefix: string): { file: string; target: string }[] {
   return [...graph.local]
@@ -57,23 +64,25 @@ describe("architecture", () => {
     expect([...local, ...external]).toEqual([]);
   });
 
-  it("no Lambda bundle contains dev-only (cli/) or test code", async () => {
-    for (const entry of LAMBDA_ENTRIES) {
-      const result = await build({
-        ...BUNDLE_OPTIONS,
-        entryPoints: [join(ROOT, entry)],
-        write: false,
-        metafile: true,
-        minify: false,
-        sourcemap: false,
-        outdir: "/tmp/credvend-architecture",
-      });
-      const inputs = Object.keys(result.metafile.inputs);
-      expect(inputs.some((input) => input.startsWith(entry.slice(0, entry.lastIndexOf("/"))))).toBe(true);
-      expect(
-        inputs.filter((input) => /^(cli|test)\//.test(input)),
-        entry,
-      ).toEqual([]);
-    }
+  it("bundles every function and every TypeScript worker (a new Lambda entry gets a budget too)", () => {
+    expect(BUNDLES.map((b) => b.name)).toEqual(
+      expect.arrayContaining(["vend", "webhooks", "sweeper", "worker-local-tokens", "worker-aws-sts", "worker-github"]),
+    );
+  });
+
+  it.each(BUNDLES)("$name: no dev-only (cli/), test or build-time-only code in the bundle", async ({ entry }) => {
+    const inputs = inputsOf((await bundleOf(entry)).metafile);
+    expect(inputs.some((input) => input.startsWith(entry.slice(0, entry.lastIndexOf("/"))))).toBe(true);
+    expect(inputs.filter((input) => /^(cli|test)\//.test(input))).toEqual([]);
+    expect(inputs.filter((input) => NEVER_DEPLOYED.some((name) => input.includes(`node_modules/${name}/`)))).toEqual([]);
+    expect(
+      inputs.filter((input) => /^functions\/(vend\/(routes|api-document)|http\/openapi|core\/policy\/policy-yaml)\.ts$/.test(input)),
+    ).toEqual([]);
+  });
+
+  it.each(BUNDLES)("$name: within its size budget", async (spec) => {
+    const { code, metafile } = await bundleOf(spec.entry);
+    const size = { spec, bytes: code.byteLength, contributors: contributorsOf(metafile) };
+    expect(code.byteLength, describeSize(size)).toBeLessThanOrEqual(spec.budgetKiB * 1024);
   });
 });

@@ -11,6 +11,7 @@ import { composeVendFunction } from "../../functions/vend/compose.js";
 import { composeWebhooksFunction } from "../../functions/webhooks/compose.js";
 import { loadWebhooksConfig } from "../../functions/webhooks/webhooks-config.js";
 import { SAMPLE_POLICY } from "../support/vend-fixture.js";
+import { compiledPolicyJson } from "../../functions/core/policy/policy-yaml.js";
 
 const AWS = { region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } };
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";
@@ -26,7 +27,7 @@ describe("composeVendFunction", () => {
     const aws = clients();
     const config = loadFunctionConfig({
       CREDVEND_LEDGER_TABLE: "ledger",
-      CREDVEND_POLICY: SAMPLE_POLICY,
+      CREDVEND_POLICY: compiledPolicyJson(SAMPLE_POLICY).json,
       CREDVEND_SNS_TOPIC_ARN: TOPIC,
       AWS_REGION: "eu-west-1",
     });

@@ -7,21 +7,21 @@ import { describe, expect, it } from "vitest";
 import { loadFunctionConfig } from "../../functions/adapters/config/function-config.js";
 import { ConfigError } from "../../plugin-workers/sdk/index.js";
 
-const BASE = { CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY: "version: 1" };
+const BASE = { CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY: '{"version":1}' };
 
 describe("loadFunctionConfig", () => {
-  it("reads the policy text, or the file CREDVEND_POLICY_FILE names, and defaults the rest", () => {
+  it("reads the compiled policy (JSON) text, or the file CREDVEND_POLICY_FILE names, and defaults the rest", () => {
     const dir = mkdtempSync(join(tmpdir(), "credvend-config-"));
-    writeFileSync(join(dir, "policy.yaml"), "version: 1\n");
+    writeFileSync(join(dir, "policy.json"), '{"version":1}\n');
     expect(loadFunctionConfig(BASE)).toMatchObject({
       ledgerTable: "ledger",
-      policyYaml: "version: 1",
+      policyJson: '{"version":1}',
       workers: [],
       workerTimeoutMs: 5000,
       awsRegion: "us-east-1",
     });
-    expect(loadFunctionConfig({ CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY_FILE: join(dir, "policy.yaml") }).policyYaml).toBe(
-      "version: 1\n",
+    expect(loadFunctionConfig({ CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY_FILE: join(dir, "policy.json") }).policyJson).toBe(
+      '{"version":1}\n',
     );
     expect(loadFunctionConfig(BASE).snsTopicArn).toBeUndefined();
     expect(
@@ -39,7 +39,7 @@ describe("loadFunctionConfig", () => {
   });
 
   it.each([
-    { name: "no ledger table", env: { CREDVEND_POLICY: "version: 1" }, message: "CREDVEND_LEDGER_TABLE is not set" },
+    { name: "no ledger table", env: { CREDVEND_POLICY: '{"version":1}' }, message: "CREDVEND_LEDGER_TABLE is not set" },
     { name: "no policy at all", env: { CREDVEND_LEDGER_TABLE: "ledger" }, message: "CREDVEND_POLICY_FILE is not set (or CREDVEND_POLICY)" },
     {
       name: "a policy file that cannot be read",

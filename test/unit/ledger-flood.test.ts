@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { auditedScopes } from "../../functions/core/denials/audited-scopes.js";
 import { PolicyDeniedError } from "../../functions/core/errors.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { Clock } from "../../functions/core/ports/clock.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { PluginDirectory } from "../../functions/core/ports/plugin-client.js";

@@ -4,7 +4,8 @@ import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 import { matchesSomeAnchor } from "../../functions/core/policy/anchors.js";
 import { evaluatePolicy } from "../../functions/core/policy/evaluate-policy.js";
-import { loadPolicyYaml, PolicyLoadError } from "../../functions/core/policy/load-policy.js";
+import { PolicyLoadError } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 
 const POLICY = `

@@ -12,7 +12,7 @@ import { FileCodeHash } from "../../functions/adapters/plugins/file-code-hash.js
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { VerifiedPluginDirectory } from "../../functions/core/plugin-trust/verified-plugin-directory.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { createVendApp } from "../../functions/vend/app.js";

@@ -6,7 +6,7 @@ import { MemoryLedger } from "../support/memory-ledger.js";
 import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
 import { LedgerError, PolicyDeniedError, WorkerError } from "../../functions/core/errors.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";

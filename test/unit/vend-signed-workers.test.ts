@@ -11,7 +11,7 @@ import { MemoryLedger } from "../support/memory-ledger.js";
 import { OidcVerifier } from "../../functions/adapters/oidc/github-oidc-verifier.js";
 import { VerifiedPluginDirectory, type DeployedCode } from "../../functions/core/plugin-trust/verified-plugin-directory.js";
 import { signManifest, type LambdaConfiguration } from "../../functions/core/plugin-trust/index.js";
-import { loadPolicyYaml } from "../../functions/core/policy/load-policy.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { Notification } from "../../functions/core/ports/notifier.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { createVendApp } from "../../functions/vend/app.js";

@@ -19,8 +19,8 @@ export interface WorkerRegistration extends WorkerTrustFields {
 
 export interface FunctionConfig {
   readonly ledgerTable: string;
-  /** The policy YAML text. */
-  readonly policyYaml: string;
+  /** The policy as the JSON synth compiled from its YAML file (core/policy/policy-yaml.ts). */
+  readonly policyJson: string;
   readonly workers: readonly WorkerRegistration[];
   readonly workerTimeoutMs: number;
   /** Publisher keys trusted to sign workers (CREDVEND_TRUSTED_KEYS). */
@@ -53,7 +53,7 @@ const vendEnv = z.pipe(
   parsedBy(
     (env): FunctionConfig => ({
       ledgerTable: env.CREDVEND_LEDGER_TABLE,
-      policyYaml: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
+      policyJson: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
       workers: env.CREDVEND_WORKERS,
       workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
       trustedKeys: env.CREDVEND_TRUSTED_KEYS,

@@ -2,8 +2,9 @@
 // the REST API (`GET /repos/{owner}/{repo}/secret-scanning/alerts/{number}` → `secret`) through
 // Octokit, as a GitHub App installation (the event's `installation.id`) or with a token. The
 // secret is returned to be hashed at once; it is never logged and never leaves this process.
-import { createAppAuth } from "@octokit/auth-app";
-import { Octokit } from "@octokit/rest";
+// Octokit is imported on the first alert, not at cold start: ping and partner deliveries, and most
+// sweeps, never need it.
+import type { Octokit } from "@octokit/rest";
 import { CredvendError } from "../../core/errors.js";
 
 export interface AlertRef {
@@ -36,7 +37,7 @@ const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
 
 export class OctokitAlertSecrets implements AlertSecretSource {
   private readonly options: OctokitAlertSecretsOptions;
-  private readonly clients = new Map<string, Octokit>();
+  private readonly clients = new Map<string, Promise<Octokit>>();
 
   constructor(options: OctokitAlertSecretsOptions) {
     this.options = options;
@@ -45,7 +46,8 @@ export class OctokitAlertSecrets implements AlertSecretSource {
   async secretOf(alert: AlertRef): Promise<string> {
     let secret: unknown;
     try {
-      const { data } = await this.client(alert.installationId).rest.secretScanning.getAlert({
+      const client = await this.client(alert.installationId);
+      const { data } = await client.rest.secretScanning.getAlert({
         owner: alert.owner,
         repo: alert.repo,
         alert_number: alert.number,
@@ -61,22 +63,25 @@ export class OctokitAlertSecrets implements AlertSecretSource {
     return secret;
   }
 
-  private client(installationId: number | undefined): Octokit {
+  private client(installationId: number | undefined): Promise<Octokit> {
     const key = String(installationId ?? "default");
     let client = this.clients.get(key);
     if (!client) {
-      client = new Octokit({
-        baseUrl: this.options.apiUrl,
-        request: { fetch: this.options.fetch ?? fetch },
-        log: QUIET,
-        ...this.auth(installationId),
-      });
+      client = this.build(installationId);
       this.clients.set(key, client);
+      // A failed build (no installation to read as) is not remembered.
+      client.catch(() => this.clients.delete(key));
     }
     return client;
   }
 
-  private auth(installationId: number | undefined): ConstructorParameters<typeof Octokit>[0] {
+  private async build(installationId: number | undefined): Promise<Octokit> {
+    const auth = await this.auth(installationId);
+    const { Octokit } = await import("@octokit/rest");
+    return new Octokit({ baseUrl: this.options.apiUrl, request: { fetch: this.options.fetch ?? fetch }, log: QUIET, ...auth });
+  }
+
+  private async auth(installationId: number | undefined): Promise<ConstructorParameters<typeof Octokit>[0]> {
     const auth = this.options.auth;
     if (!auth) return {};
     if (auth.kind === "token") return { auth: auth.token };
@@ -87,6 +92,7 @@ export class OctokitAlertSecrets implements AlertSecretSource {
         "the event names no GitHub App installation to read the alert as",
       );
     }
+    const { createAppAuth } = await import("@octokit/auth-app");
     return { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId } };
   }
 }

@@ -1,4 +1,6 @@
-import { parse as parseYaml, YAMLParseError } from "yaml";
+// Compiles a policy document (parsed data) into a Policy, naming the field of every problem. The
+// YAML file is read by policy-yaml.ts (synth, the local stack); a deployed function reads the JSON
+// synth compiled from it (loadPolicyJson), so no YAML parser is in its bundle.
 import { httpsUrlProblem } from "../https-url.js";
 import { compileGlob, globProblem, type Glob } from "./glob.js";
 import { formatDuration, parseDuration } from "./duration.js";
@@ -25,13 +27,13 @@ type Fields = Record<string, unknown>;
 const TOP_FIELDS = new Set(["version", "audience", "issuers", "defaultTtl", "rules"]);
 const RULE_FIELDS = new Set(["name", "when", "allow", "maxTtl"]);
 
-export function loadPolicyYaml(text: string): Policy {
+/** The policy from the JSON that synth compiled (policy-yaml.ts: compiledPolicyJson). */
+export function loadPolicyJson(text: string): Policy {
   let document: unknown;
   try {
-    document = parseYaml(text, { uniqueKeys: true });
+    document = JSON.parse(text);
   } catch (err) {
-    const where = err instanceof YAMLParseError ? ` (line ${err.linePos?.[0]?.line ?? "?"})` : "";
-    throw new PolicyLoadError([`not valid YAML${where}: ${(err as Error).message.split("\n")[0]}`]);
+    throw new PolicyLoadError([`not valid JSON: ${(err as Error).message}`]);
   }
   return compilePolicy(document);
 }
