@@ -7,7 +7,12 @@ import { composeSweeperFunction } from "./compose.js";
 
 const sweeper = composeSweeperFunction(loadWebhooksConfig(await resolveSecretEnv(process.env)));
 
-export async function handler(): Promise<{ detections: number; alertsRead: number; alertsGivenUp: number }> {
+export async function handler(): Promise<{ detections: number; alertsRead: number; alertsGivenUp: number; expired: number }> {
   const report = await sweeper.sweep();
-  return { detections: report.detections.length, alertsRead: report.alertsRead, alertsGivenUp: report.alertsGivenUp };
+  return {
+    detections: report.detections.length,
+    alertsRead: report.alertsRead,
+    alertsGivenUp: report.alertsGivenUp,
+    expired: report.expired,
+  };
 }

@@ -52,6 +52,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
   app: OpenAPIHono;
   handler: LeakHandler;
   alertSecrets: AlertSecretSource;
+  plugins: PluginDirectory;
 } {
   // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -96,7 +97,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
     logger: options.logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  return { app, handler, alertSecrets };
+  return { app, handler, alertSecrets, plugins };
 }
 
 /** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */
