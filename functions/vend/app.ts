@@ -13,11 +13,15 @@ import { apiDocument } from "./api-document.js";
 import { mountContainerCredentials } from "./container-credentials.js";
 import { healthRoute, openApiRoute, vendRoute } from "./routes.js";
 import { logVended } from "./log-vended.js";
+import type { OwnerRevocation } from "../core/revocation/owner-revocation.js";
+import { mountCredentialRevocation } from "./revoke-route.js";
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
   readonly verifier: IdentityVerifier;
   readonly logger?: Logger;
+  /** DELETE /v1/credentials/{id}: a job revokes what it vended (absent: no such route). */
+  readonly revocation?: OwnerRevocation;
   /** Largest accepted request body; a vend request is a handful of scopes. */
   readonly maxBodyBytes?: number;
 }
@@ -65,6 +69,7 @@ export function createVendApp(options: VendAppOptions): OpenAPIHono<BlankEnv> {
   });
 
   mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
+  if (options.revocation) mountCredentialRevocation(app, { revocation: options.revocation, verifier: options.verifier, logger });
   let document: ReturnType<typeof apiDocument> | undefined;
   app.openapi(openApiRoute, (c) => {
     // Built on first request: every route is mounted by then.
