@@ -116,7 +116,7 @@ function writeGitHubOutput(answer: VendAnswer, out: OutputTarget): void {
 }
 
 // GitHub's multi-line syntax with a random delimiter, so no value can end the entry early.
-function fileEntry(name: string, value: string): string {
+export function fileEntry(name: string, value: string): string {
   const delimiter = `ghadelimiter_${randomUUID()}`;
   return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
 }

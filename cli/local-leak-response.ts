@@ -11,6 +11,8 @@ import type { Notifier } from "../functions/core/ports/notifier.js";
 import type { PluginDirectory } from "../functions/core/ports/plugin-client.js";
 import { composeWebhooksApp } from "../functions/webhooks/compose.js";
 import { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
+import { CredentialRevoker } from "../functions/core/revocation/credential-revoker.js";
+import { EarlyExpiry } from "../functions/core/revocation/early-expiry.js";
 import { AlertPoller } from "../functions/core/leak/alert-poller.js";
 import { OctokitAlertLister } from "../functions/adapters/github/github-alert-lister.js";
 import type { Policy } from "../functions/core/policy/policy.js";
@@ -82,7 +84,9 @@ export async function mountLeakResponse(
   });
   app.route("/", webhooks);
   if (!external) app.route(DEV_GITHUB_PATH, devGitHub.routes());
+  const revoker = new CredentialRevoker({ ledger: options.ledger, plugins: options.plugins, logger: options.logger });
   const sweeper = new LeakSweeper({
+    earlyExpiry: new EarlyExpiry({ ledger: options.ledger, revoker, logger: options.logger }),
     ledger: options.ledger,
     handler,
     notifier,

@@ -105,7 +105,7 @@ function checkArguments(
   return { url, scopes, audience, format, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
 }
 
-async function vend(baseUrl: string, token: string, scopes: readonly string[], ttlSeconds: number | undefined): Promise<VendAnswer> {
+export async function vend(baseUrl: string, token: string, scopes: readonly string[], ttlSeconds: number | undefined): Promise<VendAnswer> {
   let response: Response;
   try {
     response = await fetch(`${baseUrl}/v1/vend`, {

@@ -7,6 +7,7 @@ export type ErrorKind =
   | "unauthenticated" // 401
   | "forbidden" // 403
   | "not_found" // 404
+  | "conflict" // 409
   | "upstream_failed" // 502
   | "unavailable" // 503
   | "timeout"; // 504

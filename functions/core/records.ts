@@ -11,6 +11,9 @@ export type CredentialState =
   /** The last invalidation attempt failed upstream; the next detection retries it. */
   | "failed";
 
+/** A revocation outside leak response: the job's own (DELETE /v1/credentials/{id}) or the broker's at the granted TTL. */
+export type RevokedBy = "revoked_by_owner" | "expired_by_broker";
+
 /** What a leak detection concluded about a credential (see functions/core/leak/). */
 export type DetectionTag = "detected_after_expiry" | "revoked_on_detection" | "manual_revoke_required";
 
@@ -49,6 +52,12 @@ export interface CredentialRecord {
   /** ISO 8601 timestamps. */
   readonly issuedAt: string;
   readonly expiresAt: string;
+  /**
+   * ISO 8601: when the broker revokes it, because the provider's credential outlives the TTL the
+   * policy granted (GitHub's fixed hour, STS's 900 s minimum). Absent when it expires on time.
+   * `expiresAt` stays the provider's real expiry, for leak response if the early revoke fails.
+   */
+  readonly revokeAt?: string;
   readonly revocable: boolean;
   /** Non-secret upstream reference (session ARN, installation id, token id). */
   readonly upstreamRef: string;
@@ -60,6 +69,10 @@ export interface CredentialRecord {
   /** Lower-case hex SHA-256 of every leakable part, one per credential field. */
   readonly tokenHashes: readonly string[];
   readonly state: CredentialState;
+  /** Who revoked it outside leak response (`revoked_by_owner`, `expired_by_broker`), and when. */
+  readonly revokedBy?: RevokedBy;
+  /** ISO 8601, with `revokedBy`. */
+  readonly revokedAt?: string;
   /** Present once someone tried to invalidate it. */
   readonly invalidation?: InvalidationProgress;
   /** Detection tags, each with the ISO 8601 time it was first set. */

@@ -81,6 +81,7 @@ export class VendPipeline {
         throw err;
       });
 
+    const revokeAt = earlyRevocation(issuedAt, grantedTtl, vended.expiresAt, vended.revocable);
     const record: CredentialRecord = {
       credentialId,
       provider,
@@ -89,6 +90,7 @@ export class VendPipeline {
       subject: forensicClaims(claims),
       issuedAt: issuedAt.toISOString(),
       expiresAt: vended.expiresAt.toISOString(),
+      ...(revokeAt ? { revokeAt: revokeAt.toISOString() } : {}),
       revocable: vended.revocable,
       upstreamRef: vended.upstreamRef,
       ...(vended.manualRevocationUrl ? { manualRevocationUrl: vended.manualRevocationUrl } : {}),
@@ -100,8 +102,14 @@ export class VendPipeline {
       record,
       this.event("vend", claims, record.scopes, {
         credentialId,
-        details: { ttlSeconds: String(grantedTtl), expiresAt: record.expiresAt, worker: worker.name },
+        details: {
+          ttlSeconds: String(grantedTtl),
+          expiresAt: record.expiresAt,
+          ...(record.revokeAt ? { revokeAt: record.revokeAt } : {}),
+          worker: worker.name,
+        },
       }),
+      revokeAt,
     );
 
     return {
@@ -109,10 +117,16 @@ export class VendPipeline {
       provider,
       scopes: record.scopes,
       ttlSeconds: grantedTtl,
-      expiresAt: record.expiresAt,
+      // What the job may count on: the granted TTL, even where the provider's credential outlives it.
+      expiresAt: record.revokeAt ?? record.expiresAt,
       credential: vended.credential,
       warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
-      notes: vended.notes,
+      notes: record.revokeAt
+        ? [
+            ...vended.notes,
+            `credvend revokes it at ${record.revokeAt}, the granted TTL (the provider would keep it until ${record.expiresAt})`,
+          ]
+        : vended.notes,
     };
   }
 
@@ -161,11 +175,15 @@ export class VendPipeline {
   }
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
-  private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
-    // The record and its audit event are independent writes: issue them together (one round trip
-    // less on every vend). Both must land before the credential is handed out.
-    const [recorded, audited] = await Promise.allSettled([this.deps.ledger.recordIssued(record), this.deps.ledger.appendAudit(event)]);
-    const failure = recorded.status === "rejected" ? recorded : audited.status === "rejected" ? audited : undefined;
+  private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent, revokeAt?: Date): Promise<void> {
+    // The record, its audit event and its early revocation are independent writes: issue them
+    // together (one round trip less on every vend). All must land before the credential is handed out.
+    const [recorded, audited, scheduled] = await Promise.allSettled([
+      this.deps.ledger.recordIssued(record),
+      this.deps.ledger.appendAudit(event),
+      revokeAt ? this.deps.ledger.scheduleRevocation(record.credentialId, revokeAt) : Promise.resolve(),
+    ]);
+    const failure = [recorded, audited, scheduled].find((write) => write.status === "rejected");
     if (!failure) return;
     const err: unknown = failure.reason;
     // A vend event may have landed for a credential that is not handed out: say so beside it.
@@ -242,6 +260,19 @@ export class VendPipeline {
     };
   }
 }
+
+/**
+ * When the broker must revoke a credential its provider keeps alive past the granted TTL (beyond
+ * a tolerance for the vend's own latency and clock skew): the granted time, counted from before
+ * the vend, so never later than asked. Only a revocable credential can be cut short.
+ */
+function earlyRevocation(issuedAt: Date, grantedTtl: number, expiresAt: Date, revocable: boolean): Date | undefined {
+  const granted = issuedAt.getTime() + grantedTtl * 1000;
+  return revocable && expiresAt.getTime() > granted + EARLY_REVOCATION_TOLERANCE_MS ? new Date(granted) : undefined;
+}
+
+/** A provider's expiry this much past the granted time is still "on time" (latency, clock skew). */
+const EARLY_REVOCATION_TOLERANCE_MS = 30_000;
 
 function errorCode(err: unknown): string {
   return err instanceof CredvendError ? err.code : "internal_error";

@@ -10,6 +10,7 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   upstream_failed: 502,
   unavailable: 503,
   timeout: 504,

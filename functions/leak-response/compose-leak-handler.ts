@@ -43,7 +43,11 @@ export interface LeakResponseComposition {
 /** A delivery waits this long for GitHub's alert before leaving it to the sweeper. */
 const ALERT_READ_TIMEOUT_MS = 3_000;
 
-export function composeLeakHandler(options: LeakResponseComposition): { handler: LeakHandler; alertSecrets: AlertSecretSource } {
+export function composeLeakHandler(options: LeakResponseComposition): {
+  handler: LeakHandler;
+  alertSecrets: AlertSecretSource;
+  plugins: PluginDirectory;
+} {
   // A holder still waiting on its worker must never be taken over: that would call the upstream twice.
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   if (options.workerTimeoutMs !== undefined && leaseMs < 2 * options.workerTimeoutMs)
@@ -76,7 +80,7 @@ export function composeLeakHandler(options: LeakResponseComposition): { handler:
       ...(options.githubAuth ? { auth: options.githubAuth } : {}),
       ...(options.githubFetch ? { fetch: options.githubFetch } : {}),
     });
-  return { handler, alertSecrets };
+  return { handler, alertSecrets, plugins };
 }
 
 /** On AWS: the composition every leak-response function starts from, built from its configuration. */

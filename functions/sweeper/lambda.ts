@@ -11,7 +11,12 @@ const current = await refreshingApp(process.env, (env) => composeSweeperFunction
   logger: new JsonLogger({ service: "credvend-sweeper" }),
 });
 
-export async function handler(): Promise<{ detections: number; alertsRead: number; alertsGivenUp: number }> {
+export async function handler(): Promise<{ detections: number; alertsRead: number; alertsGivenUp: number; expired: number }> {
   const report = await (await current()).sweep();
-  return { detections: report.detections.length, alertsRead: report.alertsRead, alertsGivenUp: report.alertsGivenUp };
+  return {
+    detections: report.detections.length,
+    alertsRead: report.alertsRead,
+    alertsGivenUp: report.alertsGivenUp,
+    expired: report.expired,
+  };
 }

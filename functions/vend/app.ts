@@ -14,11 +14,15 @@ import { logVended } from "./log-vended.js";
 import { VendBody } from "./request-schemas.js";
 // Generated at build time from the documented routes (api-document.ts; a test keeps it current).
 import openApiDocument from "./openapi.json" with { type: "json" };
+import type { OwnerRevocation } from "../core/revocation/owner-revocation.js";
+import { mountCredentialRevocation } from "./revoke-route.js";
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
   readonly verifier: IdentityVerifier;
   readonly logger?: Logger;
+  /** DELETE /v1/credentials/{id}: a job revokes what it vended (absent: no such route). */
+  readonly revocation?: OwnerRevocation;
   /** Largest accepted request body; a vend request is a handful of scopes. */
   readonly maxBodyBytes?: number;
 }
@@ -58,6 +62,7 @@ export function createVendApp(options: VendAppOptions): Hono {
   });
 
   mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
+  if (options.revocation) mountCredentialRevocation(app, { revocation: options.revocation, verifier: options.verifier, logger });
   app.get("/openapi.json", (c) => c.json(openApiDocument, 200));
   return app;
 }

@@ -3,6 +3,8 @@ import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import { loadPolicyJson } from "../core/policy/load-policy.js";
 import type { Policy } from "../core/policy/policy.js";
 import { VendPipeline } from "../core/vend-pipeline.js";
+import { CredentialRevoker } from "../core/revocation/credential-revoker.js";
+import { OwnerRevocation } from "../core/revocation/owner-revocation.js";
 import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
 import { loggerNotifier } from "../adapters/notify/logger-notifier.js";
 import { composePluginDirectory, type PluginDirectoryComposition } from "../adapters/plugins/compose-plugin-directory.js";
@@ -33,7 +35,9 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
     ledger: options.ledger,
     notifier: options.notifier ?? loggerNotifier(options.logger),
   });
-  return { app: createVendApp({ pipeline, verifier, logger: options.logger }), policy, plugins };
+  const revoker = new CredentialRevoker({ ledger: options.ledger, plugins, logger: options.logger });
+  const revocation = new OwnerRevocation({ ledger: options.ledger, revoker });
+  return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation }), policy, plugins };
 }
 
 /** The vend function on AWS: every adapter built from its configuration (lambda.ts reads it). */

@@ -8,6 +8,8 @@ import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
 export const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPES_PER_REQUEST} strings`;
 export const TTL_MESSAGE = `ttlSeconds: must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (the policy may narrow it further)`;
 export const SCOPE_PARAMETER_MESSAGE = `scope: one to ${MAX_SCOPES_PER_REQUEST} aws scopes (repeat the parameter)`;
+export const MAX_CREDENTIAL_ID_LENGTH = 128;
+export const CREDENTIAL_ID_MESSAGE = `credentialId: at most ${MAX_CREDENTIAL_ID_LENGTH} characters`;
 export const VEND_BODY_MESSAGE = 'body must be a JSON object like {"scopes":["aws:s3-read:my-bucket"],"ttlSeconds":900}';
 
 /** The message for a vend body with fields it does not know. */
@@ -35,4 +37,8 @@ export const VendBody = z.strictObject(
 export const ContainerCredentialsQuery = z.object({
   scope: z.union([Scope, z.array(Scope).check(z.minLength(1), z.maxLength(MAX_SCOPES_PER_REQUEST))], { error: SCOPE_PARAMETER_MESSAGE }),
   ttlSeconds: z.optional(z.coerce.number({ error: TTL_MESSAGE }).check(...ttlChecks)),
+});
+
+export const RevokeParams = z.object({
+  credentialId: z.string().check(z.maxLength(MAX_CREDENTIAL_ID_LENGTH, { error: CREDENTIAL_ID_MESSAGE })),
 });

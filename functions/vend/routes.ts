@@ -4,7 +4,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../core/policy/policy.js";
 import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
-import { SCOPE_PARAMETER_MESSAGE, SCOPES_MESSAGE, TTL_MESSAGE, unknownFieldsMessage, VEND_BODY_MESSAGE } from "./request-schemas.js";
+import {
+  CREDENTIAL_ID_MESSAGE,
+  MAX_CREDENTIAL_ID_LENGTH,
+  SCOPE_PARAMETER_MESSAGE,
+  SCOPES_MESSAGE,
+  TTL_MESSAGE,
+  unknownFieldsMessage,
+  VEND_BODY_MESSAGE,
+} from "./request-schemas.js";
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
@@ -137,5 +145,48 @@ export const openApiRoute = createRoute({
       description: "The OpenAPI document of the vend and webhooks functions",
       content: { "application/json": { schema: z.object({}).passthrough() } },
     },
+  },
+});
+
+// DELETE /v1/credentials/{credentialId} (revoke-route.ts serves it).
+export const RevokeParams = z.object({
+  credentialId: z
+    .string()
+    .max(MAX_CREDENTIAL_ID_LENGTH, { error: CREDENTIAL_ID_MESSAGE })
+    .openapi({ param: { name: "credentialId", in: "path" }, example: "586e48ff-aa2f-4a44-b12f-70a0c5bf3218" }),
+});
+
+export const RevokeAnswer = z
+  .object({
+    credentialId: z.string(),
+    state: z.enum(["revoked", "expired"]),
+    revokedBy: z
+      .enum(["revoked_by_owner", "expired_by_broker", "revoked_on_detection"])
+      .optional()
+      .openapi({ description: "With state revoked: the job itself, the broker at the granted TTL, or leak response" }),
+    revokedAt: z.string().optional().openapi({ format: "date-time" }),
+    expiresAt: z.string().optional().openapi({ format: "date-time", description: "With state expired" }),
+  })
+  .openapi("RevokeResponse");
+
+export const revokeRoute = createRoute({
+  method: "delete",
+  path: "/v1/credentials/{credentialId}",
+  summary: "Revoke a credential this workflow run vended",
+  description:
+    "Authenticated by an OIDC token of the same workflow run as the vend (same issuer, repository_id and run_id; " +
+    "run_attempt may differ). Idempotent: a repeat answers the same outcome without calling the provider again. " +
+    "Audited as a `revoke` event with reason `revoked_by_owner`.",
+  security: [{ githubOidc: [] }],
+  request: { params: RevokeParams },
+  responses: {
+    200: { description: "Revoked (now or before), or expired already", content: { "application/json": { schema: RevokeAnswer } } },
+    ...errors({
+      400: "A malformed credential id",
+      401: "Missing or invalid OIDC token",
+      404: "No credential with this id was vended to this workflow run (the same answer whether or not it exists)",
+      409: "not_revocable: it cannot be revoked (the reason says why); revocation_in_progress: someone is revoking it now",
+      503: "The worker or the ledger failed; the credential is still live, try again",
+    }),
   },
 });

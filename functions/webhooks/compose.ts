@@ -4,6 +4,7 @@ import type { Hono } from "hono";
 import type { AwsClients } from "../adapters/aws-function-adapters.js";
 import type { LeakHandler } from "../core/leak/leak-handler.js";
 import type { AlertSecretSource } from "../adapters/github/github-alert-secrets.js";
+import type { PluginDirectory } from "../core/ports/plugin-client.js";
 import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import { awsLeakResponse, composeLeakHandler, type LeakResponseComposition } from "../leak-response/compose-leak-handler.js";
@@ -21,8 +22,9 @@ export function composeWebhooksApp(options: WebhooksComposition): {
   app: Hono;
   handler: LeakHandler;
   alertSecrets: AlertSecretSource;
+  plugins: PluginDirectory;
 } {
-  const { handler, alertSecrets } = composeLeakHandler(options);
+  const { handler, alertSecrets, plugins } = composeLeakHandler(options);
   const app = createWebhooksApp({
     handler,
     ledger: options.ledger,
@@ -33,7 +35,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
     logger: options.logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  return { app, handler, alertSecrets };
+  return { app, handler, alertSecrets, plugins };
 }
 
 /** The webhooks function on AWS: every adapter built from its configuration (lambda.ts reads it). */

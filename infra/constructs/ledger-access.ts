@@ -5,8 +5,9 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 
 export const LEDGER_ACTIONS = {
   /** recordIssued (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce
-   *  (conditional PutItem; a refused condition needs no other action). No reads. */
-  vend: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+   *  (conditional PutItem; a refused condition needs no other action), scheduleRevocation (PutItem);
+   *  DELETE /v1/credentials/{id}: getCredential (GetItem) and the revocation claim (UpdateItem). */
+  vend: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** As webhooks, plus dropping a pending alert once read (DeleteItem); its Query is on the sweep index. */

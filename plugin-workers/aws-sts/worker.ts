@@ -40,8 +40,11 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
   const rules = { roleNames: Object.keys(config.roles) };
 
   function assumptionFor(request: ScopeSetRequest): Assumption {
-    requireMinimumTtl(request.ttlSeconds);
-    return toAssumption(request.scopes, arns);
+    const assumption = toAssumption(request.scopes, arns);
+    // With session revocation (default role only), a shorter TTL is honoured: the broker revokes
+    // the session at the granted time.
+    if (!(options.revocation && assumption.role === DEFAULT_ROLE)) requireMinimumTtl(request.ttlSeconds);
+    return assumption;
   }
 
   async function vend(request: VendRequest): Promise<VendResult> {
@@ -57,6 +60,10 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     }
     const notes: string[] = [];
     let duration = request.ttlSeconds;
+    if (duration < MIN_SESSION_SECONDS) {
+      notes.push(`AWS sessions last at least ${MIN_SESSION_SECONDS}s; this one is revoked after the ${duration}s granted`);
+      duration = MIN_SESSION_SECONDS;
+    }
     if (duration > config.maxSessionSeconds) {
       notes.push(
         `ttl clamped from ${duration}s to ${config.maxSessionSeconds}s: AssumeRole from a role session (role chaining) lasts at most that long`,
@@ -111,12 +118,13 @@ export function serveAwsSts(options: AwsStsWorkerOptions, callers: CallerAuthent
   return servePlugin(createAwsStsWorker(options), callers);
 }
 
-// A session shorter than STS's minimum would outlive what the policy granted: refuse, never widen.
+// Without session revocation, a session shorter than STS's minimum would outlive what the policy
+// granted: refuse, never widen.
 function requireMinimumTtl(ttlSeconds: number): void {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_SESSION_SECONDS) {
     throw new PluginError(
       "invalid_argument",
-      `AWS sessions last at least ${MIN_SESSION_SECONDS}s but ${ttlSeconds}s was granted; request ttlSeconds ${MIN_SESSION_SECONDS} or more (the policy's maxTtl must allow it)`,
+      `AWS sessions last at least ${MIN_SESSION_SECONDS}s and this worker cannot revoke them early (CREDVEND_AWS_REVOKE_SESSIONS), but ${ttlSeconds}s was granted; request ttlSeconds ${MIN_SESSION_SECONDS} or more (the policy's maxTtl must allow it)`,
     );
   }
 }

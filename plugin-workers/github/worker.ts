@@ -36,7 +36,8 @@ export interface GitHubTokenRef {
 
 export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplementation {
   function tokenRequestFor(request: ScopeSetRequest): TokenRequest {
-    requireFullHour(request.ttlSeconds);
+    // With revocation, a shorter TTL is honoured: the broker revokes the token at the granted time.
+    if (!options.revocation) requireFullHour(request.ttlSeconds);
     return toTokenRequest(request.scopes);
   }
 
@@ -63,7 +64,9 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     const notes =
       request.ttlSeconds > GITHUB_TOKEN_SECONDS
         ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; ttl shortened from ${request.ttlSeconds}s`]
-        : [];
+        : request.ttlSeconds < GITHUB_TOKEN_SECONDS
+          ? [`GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s; this one is revoked after the ${request.ttlSeconds}s granted`]
+          : [];
     // Kept before it is handed out: a token the vault could not keep is not revocable, so refuse it.
     if (options.revocation) {
       await options.revocation.vault.keep(request.credentialId, minted.token, minted.expiresAt).catch((error: unknown) => {
@@ -104,12 +107,13 @@ export function serveGitHubWorker(options: GitHubWorkerOptions, callers: CallerA
   return servePlugin(createGitHubWorker(options), callers);
 }
 
-// A token GitHub keeps alive for an hour must not go to a caller the policy granted less: refuse.
+// Without revocation, a token GitHub keeps alive for an hour must not go to a caller the policy
+// granted less: refuse.
 function requireFullHour(ttlSeconds: number): void {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < GITHUB_TOKEN_SECONDS) {
     throw new PluginError(
       "invalid_argument",
-      `GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s and cannot be shortened, but ${ttlSeconds}s was granted; request ttlSeconds ${GITHUB_TOKEN_SECONDS} (the policy's maxTtl must allow 1h)`,
+      `GitHub installation tokens live ${GITHUB_TOKEN_SECONDS}s and this worker cannot revoke them early (no token vault), but ${ttlSeconds}s was granted; request ttlSeconds ${GITHUB_TOKEN_SECONDS} (the policy's maxTtl must allow 1h)`,
     );
   }
 }

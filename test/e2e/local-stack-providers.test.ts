@@ -86,7 +86,7 @@ describe("local stack without AWS or GitHub credentials", () => {
   it("the worker's own rules still answer 400 before any upstream call (GitHub's fixed hour)", async () => {
     const { status, body } = await vend({ scopes: ["github:contents-read:acme/web"], ttlSeconds: 900 });
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ code: "invalid_scope", message: expect.stringContaining("cannot be shortened") });
+    expect(body.error).toMatchObject({ code: "invalid_scope", message: expect.stringContaining("cannot revoke them early") });
   });
 
   it("the sample policy still denies what it does not list", async () => {

@@ -107,12 +107,16 @@ describe("least privilege: every statement of every role", () => {
   ];
   const logs = (logGroupArn: string) => statement(s.stack, ["logs:CreateLogStream", "logs:PutLogEvents"], [logGroupArn]);
 
-  test("vend: writes the ledger (no reads), calls and checks the workers, publishes alerts", () => {
+  test("vend: writes the ledger, reads and claims one credential (a job's own revoke), calls and checks the workers, publishes alerts", () => {
     const { vend, ledger } = s.stack;
     expect(sortStatements(statementsOf(s.template, s.stack, vend.role))).toEqual(
       sortStatements([
         logs(vend.logGroup.logGroupArn),
-        statement(s.stack, ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], [ledger.table.tableArn]),
+        statement(
+          s.stack,
+          ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          [ledger.table.tableArn],
+        ),
         ...callWorkers(),
         ...publishAlerts(),
       ]),

@@ -6,6 +6,7 @@ import { MemoryLedger } from "../support/memory-ledger.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 import { startDynamoDbLocal } from "../support/dynamodb-local.js";
 import { describeLedgerClaimsContract } from "./ledger-claims-contract.js";
+import { describeLedgerRevocationsContract } from "./ledger-revocations-contract.js";
 
 const dynamoDbLocal = await startDynamoDbLocal();
 afterAll(async () => {
@@ -23,19 +24,22 @@ if ("skipped" in dynamoDbLocal) {
 }
 
 describeLedgerClaimsContract("MemoryLedger", async () => ({ ledger: new MemoryLedger() }));
+describeLedgerRevocationsContract("MemoryLedger", async () => ({ ledger: new MemoryLedger() }));
 
 for (const server of servers) {
-  describeLedgerClaimsContract(`DynamoDbLedger on ${server.name}`, async () => {
-    const running = await server.start();
-    const client = localDynamoClient(running.endpoint);
-    const tableName = `ledger-${randomUUID()}`;
-    await ensureLedgerTable(client, tableName);
-    return {
-      ledger: new DynamoDbLedger({ client, tableName }),
-      teardown: async () => {
-        client.destroy();
-        await running.close();
-      },
-    };
-  });
+  const contracts = [describeLedgerClaimsContract, describeLedgerRevocationsContract];
+  for (const describeContract of contracts)
+    describeContract(`DynamoDbLedger on ${server.name}`, async () => {
+      const running = await server.start();
+      const client = localDynamoClient(running.endpoint);
+      const tableName = `ledger-${randomUUID()}`;
+      await ensureLedgerTable(client, tableName);
+      return {
+        ledger: new DynamoDbLedger({ client, tableName }),
+        teardown: async () => {
+          client.destroy();
+          await running.close();
+        },
+      };
+    });
 }

@@ -2,7 +2,6 @@
 // checks the runner's bearer request token and mints a job token for the requested audience with
 // the dev issuer, as GitHub's answers {"value": "<JWT>"}.
 import { createServer } from "node:http";
-import type { VendFixture } from "./vend-fixture.js";
 import { listenOnLoopbackPort } from "./loopback-server.js";
 
 export interface FakeActionsOidc {
@@ -17,7 +16,12 @@ export interface FakeActionsOidc {
   close(): Promise<void>;
 }
 
-export async function startFakeActionsOidc(fixture: VendFixture): Promise<FakeActionsOidc> {
+/** Mints the job's token for an audience (a vend fixture's dev issuer, or the local stack's). */
+export interface JobTokenMinter {
+  token(overrides: { audience: string }): Promise<string>;
+}
+
+export async function startFakeActionsOidc(fixture: JobTokenMinter): Promise<FakeActionsOidc> {
   const requestToken = "runner-request-token-0001";
   const state: { audiences: string[]; failWith?: number } = { audiences: [] };
   const server = createServer((req, res) => {

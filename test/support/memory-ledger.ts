@@ -2,18 +2,20 @@
 // ledger (the contract suite checks both), including copies in and out, so a caller can never
 // change stored state by mutating an object it passed in or got back.
 import { LedgerError } from "../../functions/core/errors.js";
-import type { CredentialLedger, InvalidationClaim } from "../../functions/core/ports/credential-ledger.js";
+import type { CredentialLedger, InvalidationClaim, ScheduledRevocation } from "../../functions/core/ports/credential-ledger.js";
 import type {
   AuditEvent,
   CredentialRecord,
   DetectionRecord,
   DetectionTag,
   PendingAlert,
+  RevokedBy,
   TerminalOutcome,
   TimeRange,
 } from "../../functions/core/records.js";
 import { eventOrderKey, normalizeRange, orderKeyInRange } from "../../functions/adapters/ledger/ledger-time.js";
 import { announced, claimed, completed, detected, failed, settled, tagged } from "../../functions/core/invalidation-transitions.js";
+import { claimedForRevocation, released, revokedBy } from "../../functions/core/revocation-transitions.js";
 
 interface StoredEvent {
   readonly orderKey: string;
@@ -29,6 +31,7 @@ export class MemoryLedger implements CredentialLedger {
   readonly #deliveries = new Set<string>();
   readonly #alerts = new Map<string, PendingAlert>();
   readonly #watermarks = new Map<string, string>();
+  readonly #revocations = new Map<string, ScheduledRevocation>();
 
   async recordIssued(record: CredentialRecord): Promise<void> {
     if (this.#records.has(record.credentialId)) {
@@ -151,6 +154,36 @@ export class MemoryLedger implements CredentialLedger {
 
   async hasDelivery(deliveryId: string): Promise<boolean> {
     return this.#deliveries.has(deliveryId);
+  }
+
+  async scheduleRevocation(credentialId: string, dueAt: Date): Promise<void> {
+    this.#revocations.set(credentialId, { credentialId, dueAt: dueAt.getTime(), attempts: 0 });
+  }
+
+  async dueRevocations(now: Date, limit: number): Promise<ScheduledRevocation[]> {
+    return [...this.#revocations.values()]
+      .filter((due) => due.dueAt <= now.getTime())
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, limit)
+      .map((due) => ({ ...due }));
+  }
+
+  async rescheduleRevocation(credentialId: string, next: { attempts: number; dueAt: Date } | undefined): Promise<void> {
+    if (next === undefined) this.#revocations.delete(credentialId);
+    else if (this.#revocations.has(credentialId))
+      this.#revocations.set(credentialId, { credentialId, attempts: next.attempts, dueAt: next.dueAt.getTime() });
+  }
+
+  async claimRevocation(claim: InvalidationClaim): Promise<boolean> {
+    return this.#transition(claim.credentialId, (record) => claimedForRevocation(record, claim)) !== undefined;
+  }
+
+  async completeRevocation(credentialId: string, claimId: string, by: RevokedBy, at: string): Promise<boolean> {
+    return this.#transition(credentialId, (record) => revokedBy(record, claimId, by, at)) !== undefined;
+  }
+
+  async releaseRevocation(credentialId: string, claimId: string, state: "active" | "failed"): Promise<boolean> {
+    return this.#transition(credentialId, (record) => released(record, claimId, state)) !== undefined;
   }
 
   async getWatermark(name: string): Promise<string | undefined> {

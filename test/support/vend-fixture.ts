@@ -15,6 +15,8 @@ import { StaticPluginDirectory } from "./static-plugin-directory.js";
 import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
+import { CredentialRevoker } from "../../functions/core/revocation/credential-revoker.js";
+import { OwnerRevocation } from "../../functions/core/revocation/owner-revocation.js";
 import { createVendApp } from "../../functions/vend/app.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
@@ -43,7 +45,13 @@ export interface VendFixture {
   readonly logs: string[];
   /** Every alert the pipeline raised. */
   readonly alerts: Notification[];
-  token(overrides?: { repository?: string; ref?: string; audience?: string; ttlSeconds?: number }): Promise<string>;
+  token(overrides?: {
+    repository?: string;
+    ref?: string;
+    audience?: string;
+    ttlSeconds?: number;
+    claims?: Record<string, string>;
+  }): Promise<string>;
   vend(body: unknown, token?: string): Promise<Response>;
 }
 
@@ -71,15 +79,17 @@ export async function createVendFixture(
     fetch: options.issuerFetch ?? (async (input, init) => routes.fetch(new Request(input, init))),
   });
   const alerts: Notification[] = [];
+  const plugins = new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]);
   const pipeline = new VendPipeline({
     policy,
     ledger,
-    plugins: new StaticPluginDirectory([{ client: worker, providers: ["local"] }, ...(options.otherWorkers ?? [])]),
+    plugins,
     notifier: { notify: async (alert) => void alerts.push(alert) },
   });
   const app = createVendApp({
     pipeline,
     verifier,
+    revocation: new OwnerRevocation({ ledger, revoker: new CredentialRevoker({ ledger, plugins }) }),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
   });
 
@@ -92,6 +102,7 @@ export async function createVendFixture(
       ref,
       audience: overrides.audience ?? "credvend",
       ...(overrides.ttlSeconds ? { ttlSeconds: overrides.ttlSeconds } : {}),
+      ...overrides.claims,
     });
   };
   const vend: VendFixture["vend"] = async (body, bearer) =>

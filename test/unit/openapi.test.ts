@@ -54,7 +54,13 @@ describe("GET /openapi.json", () => {
     const { document, vendApp } = await servedDocument();
     expect(document.openapi).toBe("3.1.0");
     const routes = routesOf(vendApp);
-    expect(routes).toEqual(["get /healthz", "get /openapi.json", "get /v1/aws/container-credentials", "post /v1/vend"]);
+    expect(routes).toEqual([
+      "delete /v1/credentials/{credentialId}",
+      "get /healthz",
+      "get /openapi.json",
+      "get /v1/aws/container-credentials",
+      "post /v1/vend",
+    ]);
     for (const route of routes) expect(operationsOf(document)).toContain(route);
   });
 

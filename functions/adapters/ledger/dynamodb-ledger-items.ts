@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { LedgerError } from "../../core/errors.js";
-import type { AuditEvent, AuditEventType, CredentialRecord, CredentialState } from "../../core/records.js";
+import type { AuditEvent, AuditEventType, CredentialRecord, CredentialState, RevokedBy } from "../../core/records.js";
 import { invalidationFieldsFromItem } from "./dynamodb-ledger-claim-items.js";
 import { eventOrderKey, sortableTime } from "./ledger-time.js";
 
@@ -74,6 +74,7 @@ export function credentialItem(record: CredentialRecord, retentionDays: number):
     subject: stringMap(record.subject),
     issuedAt: { S: record.issuedAt },
     expiresAt: { S: record.expiresAt },
+    ...(record.revokeAt === undefined ? {} : { revokeAt: { S: record.revokeAt } }),
     revocable: { BOOL: record.revocable },
     upstreamRef: { S: record.upstreamRef },
     // Absent on records of workers without one (and on every record written before it existed).
@@ -129,11 +130,13 @@ export function recordFromItem(item: Item): CredentialRecord {
     subject: map(item, "subject"),
     issuedAt: str(item, "issuedAt"),
     expiresAt: str(item, "expiresAt"),
+    ...(item.revokeAt ? { revokeAt: str(item, "revokeAt") } : {}),
     revocable: bool(item, "revocable"),
     upstreamRef: str(item, "upstreamRef"),
     ...(item.manualRevocationUrl ? { manualRevocationUrl: str(item, "manualRevocationUrl") } : {}),
     tokenHashes: list(item, "tokenHashes"),
     state: str(item, "state") as CredentialState,
+    ...revokedFieldsFromItem(item),
     ...invalidationFieldsFromItem(item),
   };
 }
@@ -151,6 +154,13 @@ export function eventFromItem(item: Item): AuditEvent {
   if (item.reason) event.reason = str(item, "reason");
   if (item.details) event.details = map(item, "details");
   return event;
+}
+
+/** `revokedBy` / `revokedAt` (dynamodb-ledger-revocations.ts writes them), only when present. */
+function revokedFieldsFromItem(item: Item): Pick<CredentialRecord, "revokedBy" | "revokedAt"> {
+  const by = item.revokedBy?.S;
+  const at = item.revokedAt?.S;
+  return by === undefined || at === undefined ? {} : { revokedBy: by as RevokedBy, revokedAt: at };
 }
 
 /** The credential id a lookup item points to, and the hash it was written for. */

@@ -35,18 +35,20 @@
 // duplicate id) finds nothing. Events are append-only: appendAudit and appendAuditOnce put them
 // conditionally (attribute_not_exists), the first failing a repeat and the second ignoring it.
 import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import type { CredentialLedger, InvalidationClaim } from "../../core/ports/credential-ledger.js";
+import type { CredentialLedger, InvalidationClaim, ScheduledRevocation } from "../../core/ports/credential-ledger.js";
 import type {
   AuditEvent,
   CredentialRecord,
   DetectionRecord,
   DetectionTag,
   PendingAlert,
+  RevokedBy,
   TerminalOutcome,
   TimeRange,
 } from "../../core/records.js";
 import { SWEEP } from "./dynamodb-ledger-claim-items.js";
 import * as claims from "./dynamodb-ledger-claims.js";
+import * as revocations from "./dynamodb-ledger-revocations.js";
 import {
   EVENT_SK_PREFIX,
   INDEX,
@@ -236,6 +238,31 @@ export class DynamoDbLedger implements CredentialLedger {
 
   hasDelivery(deliveryId: string): Promise<boolean> {
     return claims.hasDelivery(this.#table, deliveryId);
+  }
+
+  // Owner and broker revocations: conditional writes, in dynamodb-ledger-revocations.ts.
+  scheduleRevocation(credentialId: string, dueAt: Date): Promise<void> {
+    return revocations.scheduleRevocation(this.#table, credentialId, dueAt);
+  }
+
+  dueRevocations(now: Date, limit: number): Promise<ScheduledRevocation[]> {
+    return revocations.dueRevocations(this.#table, now, limit);
+  }
+
+  rescheduleRevocation(credentialId: string, next: { attempts: number; dueAt: Date; lastError: string } | undefined): Promise<void> {
+    return revocations.rescheduleRevocation(this.#table, credentialId, next);
+  }
+
+  claimRevocation(claim: InvalidationClaim): Promise<boolean> {
+    return revocations.claimRevocation(this.#table, claim);
+  }
+
+  completeRevocation(credentialId: string, claimId: string, by: RevokedBy, at: string): Promise<boolean> {
+    return revocations.completeRevocation(this.#table, credentialId, claimId, by, at);
+  }
+
+  releaseRevocation(credentialId: string, claimId: string, state: "active" | "failed"): Promise<boolean> {
+    return revocations.releaseRevocation(this.#table, credentialId, claimId, state);
   }
 
   async getWatermark(name: string): Promise<string | undefined> {

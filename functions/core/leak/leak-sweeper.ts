@@ -7,6 +7,7 @@
 //   settled but not announced                        → audited and alerted
 //   alert GitHub could not serve yet (404, limits)   → read again with backoff → a detection;
 //                                                      after the last read → one high alert
+//   scheduled early expiry (granted TTL reached)      → revoked, `expired_by_broker` (../revocation/early-expiry.ts)
 import { systemClock, type Clock } from "../ports/clock.js";
 import type { CredentialLedger } from "../ports/credential-ledger.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
@@ -15,6 +16,7 @@ import type { PendingAlert } from "../records.js";
 import { tokenHash } from "../../../plugin-protocol/token-hash.js";
 import type { LeakHandler } from "./leak-handler.js";
 import type { LeakResult } from "./leak-detection.js";
+import type { EarlyExpiry } from "../revocation/early-expiry.js";
 
 export interface LeakSweeperDeps {
   readonly ledger: CredentialLedger;
@@ -22,6 +24,8 @@ export interface LeakSweeperDeps {
   readonly notifier: Notifier;
   /** The secret of a GitHub alert (the REST API); throws while GitHub cannot serve it. */
   readonly readAlert: (alert: PendingAlert) => Promise<string>;
+  /** Credentials revoked at their granted TTL, because the provider keeps them alive longer. */
+  readonly earlyExpiry?: Pick<EarlyExpiry, "sweep">;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** Items per sweep of each kind. Default 100. */
@@ -38,6 +42,8 @@ export interface SweepReport {
   readonly detections: readonly LeakResult[];
   readonly alertsRead: number;
   readonly alertsGivenUp: number;
+  /** Credentials revoked at their granted TTL by this sweep. */
+  readonly expired: number;
 }
 
 export class LeakSweeper {
@@ -63,9 +69,10 @@ export class LeakSweeper {
       const result = await this.deps.handler.resume(credentialId);
       if (result) detections.push(result);
     }
-    if (detections.length + alertsRead + alertsGivenUp > 0)
-      this.logger.log("info", "sweep done", { detections: detections.length, alertsRead, alertsGivenUp });
-    return { detections, alertsRead, alertsGivenUp };
+    const expired = (await this.deps.earlyExpiry?.sweep())?.expired ?? 0;
+    if (detections.length + alertsRead + alertsGivenUp + expired > 0)
+      this.logger.log("info", "sweep done", { detections: detections.length, alertsRead, alertsGivenUp, expired });
+    return { detections, alertsRead, alertsGivenUp, expired };
   }
 
   private async readAlert(alert: PendingAlert, budgetMs: number): Promise<"read" | "later"> {

@@ -1,4 +1,13 @@
-import type { AuditEvent, CredentialRecord, DetectionRecord, DetectionTag, PendingAlert, TerminalOutcome, TimeRange } from "../records.js";
+import type {
+  AuditEvent,
+  CredentialRecord,
+  DetectionRecord,
+  DetectionTag,
+  PendingAlert,
+  RevokedBy,
+  TerminalOutcome,
+  TimeRange,
+} from "../records.js";
 
 /**
  * The audit ledger: credential records, lookups by token hash, and audit events.
@@ -98,6 +107,28 @@ export interface CredentialLedger {
 
   hasDelivery(deliveryId: string): Promise<boolean>;
 
+  // Revocation outside leak response (the owner's DELETE, the broker's early expiry): the same
+  // one-winner claim as leak response, but a failure leaves the credential as it was (its real
+  // expiry still stands) instead of counting towards leak response's attempts.
+
+  /** Puts an early revocation on the schedule (a sparse index, never a Scan), due at `dueAt`. */
+  scheduleRevocation(credentialId: string, dueAt: Date): Promise<void>;
+
+  /** Scheduled revocations due at or before `now` (at most `limit`, oldest first). */
+  dueRevocations(now: Date, limit: number): Promise<ScheduledRevocation[]>;
+
+  /** Moves a scheduled revocation to its next attempt, or (`undefined`) takes it off the schedule. */
+  rescheduleRevocation(credentialId: string, next: { attempts: number; dueAt: Date; lastError: string } | undefined): Promise<void>;
+
+  /** `claimInvalidation`'s conditions, without putting the credential on the leak sweep. */
+  claimRevocation(claim: InvalidationClaim): Promise<boolean>;
+
+  /** The holder of `claimId` marks it `revoked` by `by` (upstream confirmed); no leak outcome is set. */
+  completeRevocation(credentialId: string, claimId: string, by: RevokedBy, at: string): Promise<boolean>;
+
+  /** The holder of `claimId` gives the claim back, the credential in `state` as before the claim. */
+  releaseRevocation(credentialId: string, claimId: string, state: "active" | "failed"): Promise<boolean>;
+
   /** A named progress marker (the alert poller's, per watched owner); undefined until first put. */
   getWatermark(name: string): Promise<string | undefined>;
 
@@ -114,4 +145,13 @@ export interface InvalidationClaim {
   readonly leaseUntil: Date;
   /** Take over this claim if its lease ran out. */
   readonly staleClaimId?: string;
+}
+
+/** A revocation due on the schedule (the broker's early expiry). */
+export interface ScheduledRevocation {
+  readonly credentialId: string;
+  /** Epoch milliseconds. */
+  readonly dueAt: number;
+  /** Attempts that failed so far. */
+  readonly attempts: number;
 }

@@ -1,0 +1,50 @@
+// The Action's inputs as the runner passes them to a JavaScript action: INPUT_<NAME> variables
+// (name upper-cased, hyphens kept), with action.yml's defaults already applied by the runner.
+import { httpsUrlProblem } from "../functions/core/https-url.js";
+import { CliError } from "../cli/cli-error.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const ACTION_FORMATS = ["github-env", "github-output"] as const;
+export type ActionFormat = (typeof ACTION_FORMATS)[number];
+
+export interface ActionInputs {
+  readonly url: string;
+  readonly scopes: string[];
+  readonly audience: string;
+  readonly format: ActionFormat;
+  readonly ttlSeconds?: number;
+  readonly revokeOnExit: boolean;
+}
+
+export function input(env: Env, name: string): string {
+  return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+}
+
+export function readInputs(env: Env): ActionInputs {
+  const url = input(env, "url").replace(/\/+$/, "");
+  if (url === "") throw new CliError("input url: credvend's https base URL is required", 2);
+  // The job's OIDC token goes to this URL: never in clear text beyond this machine.
+  const problem = httpsUrlProblem(url);
+  if (problem) throw new CliError(`input url: ${problem}`, 2);
+  const scopes = input(env, "scopes")
+    .split(/[\s,]+/)
+    .filter((s) => s !== "");
+  if (scopes.length === 0) throw new CliError("input scopes: at least one scope is required", 2);
+  const format = (input(env, "format") || "github-env") as ActionFormat;
+  if (!ACTION_FORMATS.includes(format)) throw new CliError(`input format: must be one of ${ACTION_FORMATS.join(", ")}`, 2);
+  const ttl = input(env, "ttl-seconds");
+  const ttlSeconds = ttl === "" ? undefined : Number(ttl);
+  if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
+    throw new CliError("input ttl-seconds: a whole number of seconds", 2);
+  const revoke = input(env, "revoke-on-exit") || "true";
+  if (revoke !== "true" && revoke !== "false") throw new CliError("input revoke-on-exit: true or false", 2);
+  return {
+    url,
+    scopes,
+    audience: input(env, "audience") || "credvend",
+    format,
+    revokeOnExit: revoke === "true",
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+  };
+}
