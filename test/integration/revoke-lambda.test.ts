@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreateDevIssuer, defaultDevClaims, type DevIssuer } from "../../cli/dev/dev-oidc-issuer.js";
 import { ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
+import { compiledPolicyJson } from "../../functions/core/policy/policy-yaml.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";
 import type { LoopbackServer } from "../../plugin-workers/sdk/index.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
@@ -108,7 +109,7 @@ rules:
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       CREDVEND_LEDGER_TABLE: TABLE,
-      CREDVEND_POLICY: policy,
+      CREDVEND_POLICY: compiledPolicyJson(policy).json,
       CREDVEND_WORKERS: JSON.stringify([{ name: "local-tokens", url: worker.url, providers: ["local"], allowUnsigned: true }]),
     },
   });

@@ -3,7 +3,7 @@
 // messages, or the document would describe an API the function does not serve.
 import { describe, expect, it } from "vitest";
 import * as documented from "../../functions/vend/routes.js";
-import { ContainerCredentialsQuery, VendBody } from "../../functions/vend/request-schemas.js";
+import { ContainerCredentialsQuery, RevokeParams, VendBody } from "../../functions/vend/request-schemas.js";
 
 type Outcome = { ok: true; data: unknown } | { ok: false; messages: string[] };
 
@@ -56,6 +56,14 @@ describe("request validators agree with the documented schemas", () => {
 
   it.each(QUERIES)("GET /v1/aws/container-credentials query: $name", ({ query }) => {
     expect(outcome(ContainerCredentialsQuery.safeParse(query))).toEqual(outcome(documented.ContainerCredentialsQuery.safeParse(query)));
+  });
+
+  it.each([
+    { name: "a uuid", params: { credentialId: "586e48ff-aa2f-4a44-b12f-70a0c5bf3218" } },
+    { name: "128 characters", params: { credentialId: "a".repeat(128) } },
+    { name: "129 characters", params: { credentialId: "a".repeat(129) } },
+  ])("DELETE /v1/credentials/{credentialId}: $name", ({ params }) => {
+    expect(outcome(RevokeParams.safeParse(params))).toEqual(outcome(documented.RevokeParams.safeParse(params)));
   });
 
   it("refuses with the documented messages (a check that compared two empty answers would pass anything)", () => {
