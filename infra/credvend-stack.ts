@@ -206,6 +206,7 @@ export class CredvendStack extends Stack {
       });
     }
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, "LedgerTableName", { value: this.ledger.table.tableName, description: "credvend audit --table (or --outputs)" });
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKeyName, description: "put the App's PEM here" });
     new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecretName, description: "the webhook secret to give GitHub" });
     for (const worker of this.workers) {

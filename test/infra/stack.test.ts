@@ -575,7 +575,7 @@ describe("alerts and alarms", () => {
   });
 });
 
-test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
+test("outputs: vend URL, both webhook URLs, the topic, the ledger table (credvend audit), the secrets to fill and the vended role", () => {
   const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
     [
@@ -584,6 +584,7 @@ test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and t
       "GithubAppPrivateKeySecret",
       "GithubWebhookSecret",
       "IntrospectionUrllocaltokens",
+      "LedgerTableName",
       "PartnerWebhookUrl",
       "SecretScanningWebhookUrl",
       "VendUrl",
@@ -591,6 +592,7 @@ test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and t
     ].sort(),
   );
   expect(cfnText(outputs.IntrospectionUrllocaltokens!.Value)).toBe(cfnText(s.stack.resolve(introspection().url.url)));
+  expect(outputs.LedgerTableName!.Value).toEqual(s.stack.resolve(s.stack.ledger.table.tableName));
   expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(
     `${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`,
   );
