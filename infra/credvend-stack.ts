@@ -16,6 +16,7 @@ import { LAMBDA_TASK_ROOT, type AssetFile } from "./constructs/function-defaults
 import { GithubSecrets } from "./constructs/github-secrets.js";
 import { grantLedger, grantSweepIndex, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
 import { LedgerTable } from "./constructs/ledger-table.js";
+import { NotifierSecrets } from "./constructs/notifier-secrets.js";
 import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
 import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
 import { REPO_ROOT } from "./paths.js";
@@ -43,6 +44,8 @@ export class CredvendStack extends Stack {
   public readonly ledger: LedgerTable;
   public readonly alerts: AlertTopic;
   public readonly secrets: GithubSecrets;
+  /** A secret per chat or webhook notifier (notifications.notifiers). */
+  public readonly notifierSecrets: NotifierSecrets;
   public readonly workers: readonly PluginWorker[];
   public readonly kindResources: ReadonlyMap<string, WorkerKindResources>;
   public readonly vend: CredvendFunction;
@@ -62,6 +65,7 @@ export class CredvendStack extends Stack {
     this.ledger = new LedgerTable(this, "Ledger");
     this.alerts = new AlertTopic(this, "Alerts", { stage: config.stage, email: config.notifications.email });
     this.secrets = new GithubSecrets(this, "GithubSecrets", { stage: config.stage });
+    this.notifierSecrets = new NotifierSecrets(this, "NotifierSecrets", { stage: config.stage, notifiers: config.notifications.notifiers });
 
     this.workers = config.workers.map((worker) => new PluginWorker(this, `Worker-${worker.name}`, { worker, logRetention }));
     this.kindResources = new Map(
@@ -140,6 +144,7 @@ export class CredvendStack extends Stack {
     grantSweepIndex(lambda.role, this.ledger.table);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
+    this.notifierSecrets.grantRead(lambda.role);
     lambda.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ["secretsmanager:GetSecretValue"],
@@ -167,6 +172,7 @@ export class CredvendStack extends Stack {
     grantLedger(lambda.role, this.ledger.table, props.ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
+    this.notifierSecrets.grantRead(lambda.role);
     return [lambda, url];
   }
 
@@ -178,6 +184,7 @@ export class CredvendStack extends Stack {
       CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
       CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
+      ...this.notifierSecrets.environment(),
     };
   }
 
@@ -206,6 +213,12 @@ export class CredvendStack extends Stack {
       });
     }
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
+    for (const { notifier, name } of this.notifierSecrets.secrets) {
+      new CfnOutput(this, `NotifierSecret${notifier.name.replace(/[^A-Za-z0-9]/g, "")}`, {
+        value: name,
+        description: notifier.kind === "slack" ? "put the incoming-webhook URL here" : 'put {"url","signingSecret"} here',
+      });
+    }
     new CfnOutput(this, "LedgerTableName", { value: this.ledger.table.tableName, description: "credvend audit --table (or --outputs)" });
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKeyName, description: "put the App's PEM here" });
     new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecretName, description: "the webhook secret to give GitHub" });

@@ -1,20 +1,24 @@
 // The adapters both functions build the same way on AWS: the DynamoDB ledger, workers reached
 // through their Function URLs (AWS_IAM auth: every call SigV4-signed with the function's role,
-// each signed worker's code checked against Lambda's CodeSha256), and alerts to stderr and SNS.
+// each signed worker's code checked against Lambda's CodeSha256), and alerts to stderr, SNS and
+// the configured chat and webhook notifiers (their destinations read from Secrets Manager).
 // The SDK clients are built with the SDK's defaults unless the caller passes its own (tests).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
 import type { WorkerRegistration } from "./config/function-config.js";
+import type { NotifierConfig } from "./config/notifier-config.js";
 import { DynamoDbLedger } from "./ledger/dynamodb-ledger.js";
 import { ConsoleNotifier } from "./notify/console-notifier.js";
 import { FanOutNotifier } from "./notify/fan-out-notifier.js";
 import { JsonLogger } from "./notify/json-logger.js";
 import { SnsNotifier } from "./notify/sns-notifier.js";
+import { webhookNotifiers } from "./notify/webhook-notifiers.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
 import { sigV4Fetch } from "./plugins/sigv4-fetch.js";
 
@@ -23,12 +27,15 @@ export interface AwsClients {
   readonly lambda?: LambdaClient;
   /** Built only when alerts go to a topic. */
   readonly sns?: SNSClient;
+  /** Built only when chat or webhook notifiers are configured. */
+  readonly secretsManager?: SecretsManagerClient;
 }
 
 export interface AwsFunctionSettings {
   readonly ledgerTable: string;
   readonly awsRegion: string;
   readonly snsTopicArn?: string;
+  readonly notifiers?: readonly NotifierConfig[];
 }
 
 export interface AwsFunctionAdapters {
@@ -49,6 +56,8 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
       notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }),
     });
   }
+  let secretsManager = clients.secretsManager;
+  notifiers.push(...webhookNotifiers(settings.notifiers ?? [], () => (secretsManager ??= new SecretsManagerClient({}))));
   return {
     ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable }),
     logger,

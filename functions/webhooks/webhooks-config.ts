@@ -3,6 +3,7 @@
 import * as z from "zod/mini";
 import { ConfigError, parsedBy, readEnv, required, together, type Env } from "../../plugin-workers/sdk/env.js";
 import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
+import type { NotifierConfig } from "../adapters/config/notifier-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 import { compileGlob } from "../core/policy/glob.js";
@@ -16,6 +17,8 @@ export interface WebhooksConfig {
   readonly githubApiUrl: string;
   readonly githubAuth?: GitHubAuth;
   readonly snsTopicArn?: string;
+  /** Chat and webhook notifiers (CREDVEND_NOTIFIERS). */
+  readonly notifiers: readonly NotifierConfig[];
   readonly watchesRepository?: (repository: string) => boolean;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
@@ -58,6 +61,7 @@ const webhooksEnv = z.pipe(
       githubApiUrl: env.GITHUB_API_URL,
       ...(githubAuth ? { githubAuth } : {}),
       ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+      notifiers: env.CREDVEND_NOTIFIERS,
       ...(env.CREDVEND_WATCHED_REPOSITORIES ? { watchesRepository: env.CREDVEND_WATCHED_REPOSITORIES } : {}),
       awsRegion: env.AWS_REGION,
     };

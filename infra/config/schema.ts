@@ -100,6 +100,18 @@ export const deploymentConfigSchema = z.strictObject({
     .strictObject({
       /** Optional email subscription to the alert topic (confirmed by the recipient). */
       email: z.email().optional(),
+      /** Chat (Slack-compatible incoming webhook) and signed JSON webhook notifiers; each gets a secret to fill. */
+      notifiers: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(NAME, "must be lower-case letters, digits and dashes, starting with a letter"),
+            kind: z.enum(["slack", "webhook"]),
+            /** `high`: only alerts that need a human now; default every alert. */
+            minUrgency: z.enum(["low", "high"]).default("low"),
+          }),
+        )
+        .default([])
+        .refine((list) => new Set(list.map((n) => n.name)).size === list.length, { message: "notifier names must be unique" }),
     })
     .prefault({}),
   github: z
