@@ -17,6 +17,7 @@ import { GithubSecrets } from "./constructs/github-secrets.js";
 import { grantLedger, grantSweepIndex, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
 import { LedgerTable } from "./constructs/ledger-table.js";
 import { NotifierSecrets } from "./constructs/notifier-secrets.js";
+import { OperationsDashboard } from "./constructs/operations-dashboard.js";
 import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
 import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
 import { REPO_ROOT } from "./paths.js";
@@ -54,6 +55,8 @@ export class CredvendStack extends Stack {
   public readonly webhooksUrl?: FunctionUrl;
   /** Finishes what deliveries left unfinished, every minute (functions/sweeper/). */
   public readonly sweeper?: CredvendFunction;
+  /** The functions' metrics on a dashboard, and alarms on those that need a human. */
+  public readonly operations: OperationsDashboard;
   /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
@@ -118,11 +121,17 @@ export class CredvendStack extends Stack {
     this.functions = functions;
     const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper"));
     new CredvendAlarms(this, "Alarms", {
-      namespace: `credvend/${config.stage}`,
+      namespace: metricsNamespace(config),
       topic: this.alerts.topic,
       functions,
       withUrl,
       watchedLogs: watched,
+    });
+    this.operations = new OperationsDashboard(this, "Operations", {
+      stage: config.stage,
+      namespace: metricsNamespace(config),
+      topic: this.alerts.topic,
+      functions,
     });
     this.outputs();
   }
@@ -185,6 +194,7 @@ export class CredvendStack extends Stack {
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
       CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
       ...this.notifierSecrets.environment(),
+      CREDVEND_METRICS_NAMESPACE: metricsNamespace(config),
     };
   }
 
@@ -243,4 +253,9 @@ export class CredvendStack extends Stack {
       });
     }
   }
+}
+
+/** Where the functions publish their metrics and the alarms' log-filter metrics live. */
+function metricsNamespace(config: DeploymentConfig): string {
+  return `credvend/${config.stage}`;
 }

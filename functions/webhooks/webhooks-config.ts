@@ -19,6 +19,8 @@ export interface WebhooksConfig {
   readonly snsTopicArn?: string;
   /** Chat and webhook notifiers (CREDVEND_NOTIFIERS). */
   readonly notifiers: readonly NotifierConfig[];
+  /** CloudWatch namespace of the metrics (CREDVEND_METRICS_NAMESPACE). */
+  readonly metricsNamespace?: string;
   readonly watchesRepository?: (repository: string) => boolean;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
@@ -62,6 +64,7 @@ const webhooksEnv = z.pipe(
       ...(githubAuth ? { githubAuth } : {}),
       ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
       notifiers: env.CREDVEND_NOTIFIERS,
+      ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
       ...(env.CREDVEND_WATCHED_REPOSITORIES ? { watchesRepository: env.CREDVEND_WATCHED_REPOSITORIES } : {}),
       awsRegion: env.AWS_REGION,
     };

@@ -1,9 +1,12 @@
 // What operators get from the stack: a secret per chat/webhook notifier, wired into every function
-// that alerts, readable by exactly those functions, named in the outputs.
+// that alerts, readable by exactly those functions, named in the outputs; the dashboard of the
+// functions' metrics and the alarms on those that need a human, in the namespace they publish to.
 import { beforeAll, expect, test } from "vitest";
 import { parseNotifiers } from "../../functions/adapters/config/notifier-config.js";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
-import { statementsOf } from "./iam-statements.js";
+import { METRIC } from "../../functions/adapters/metrics/metered-ledger.js";
+import { OPERATIONS_ALARMS } from "../../infra/constructs/operations-dashboard.js";
+import { cfnText, statementsOf } from "./iam-statements.js";
 import { deployTimeValue, lambdaEnvironment } from "./lambda-environment.js";
 import { fullConfig, synthesize, type Synthesized } from "./infra-fixture.js";
 
@@ -61,4 +64,64 @@ test("notifiers: vend, webhooks and the sweeper get CREDVEND_NOTIFIERS, which th
       name,
     ).toBe(false);
   }
+});
+
+test("metrics: vend, webhooks and the sweeper publish to credvend/<stage>, the namespace the dashboard and alarms read", () => {
+  for (const name of ["Vend", "Webhooks", "Sweeper"]) {
+    const resources = s.template.toJSON().Resources as Parameters<typeof lambdaEnvironment>[0];
+    const fn = s.stack.functions.get(name);
+    expect(
+      lambdaEnvironment(resources, s.stack.getLogicalId(fn!.function.node.defaultChild as CfnFunction), "/var/task")
+        .CREDVEND_METRICS_NAMESPACE,
+    ).toBe("credvend/test");
+  }
+});
+
+test("alarms: leak response falling behind, failing workers, failed vends; each to the alert topic with its reason", () => {
+  for (const [id, spec] of Object.entries(OPERATIONS_ALARMS)) {
+    s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "credvend/test",
+      MetricName: spec.metric,
+      Statistic: spec.statistic,
+      Threshold: spec.threshold,
+      EvaluationPeriods: spec.periods,
+      Period: 300,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [s.stack.resolve(s.stack.alerts.topic.topicArn)],
+      AlarmDescription: `credvend: ${spec.why}`,
+    });
+    expect(id).toMatch(/^[A-Z]/);
+  }
+  // Alarms watch the dimensionless series (an alarm needs one exact metric).
+  const ours = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")).filter((a) =>
+    Object.values(OPERATIONS_ALARMS).some((spec) => (a as { Properties: { MetricName?: string } }).Properties.MetricName === spec.metric),
+  );
+  expect(ours.map((a) => (a as { Properties: { Dimensions?: unknown } }).Properties.Dimensions)).toEqual([undefined, undefined, undefined]);
+});
+
+test("dashboard: vends, denials, leak outcomes, backlog, worker latency and failures from the functions' metrics, and Lambda's errors", () => {
+  const dashboards = Object.values(s.template.findResources("AWS::CloudWatch::Dashboard")) as {
+    Properties: { DashboardName: string; DashboardBody: unknown };
+  }[];
+  expect(dashboards.map((d) => d.Properties.DashboardName)).toEqual(["credvend-test"]);
+  const body = JSON.parse(cfnText(dashboards[0]?.Properties.DashboardBody)) as {
+    widgets: { properties: { title?: string; metrics?: unknown[] } }[];
+  };
+  const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
+  expect(titles).toEqual([
+    "Vends by worker",
+    "Denials by reason",
+    "Vend failures and refused workers",
+    "Leak outcomes",
+    "Sweeper backlog (due at a sweep)",
+    "Worker failures",
+    "Worker latency p50 (ms)",
+    "Worker latency p99 (ms)",
+    "Lambda errors",
+    "Lambda duration p99 (ms)",
+  ]);
+  const text = JSON.stringify(body);
+  for (const name of Object.values(METRIC)) expect(text).toContain(name);
+  expect(text).toContain(`SEARCH('{credvend/test,Worker} MetricName=\\"Vends\\"', 'Sum', 300)`);
 });

@@ -550,12 +550,16 @@ describe("alerts and alarms", () => {
     ]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+      // From the functions' own metrics (infra/constructs/operations-dashboard.ts).
+      "SweeperBacklog",
       "SweeperRevocationFailed",
       "SweeperWorkerRefused",
+      "VendFailures",
       "VendRevocationFailed",
       "VendWorkerRefused",
       "WebhooksRevocationFailed",
       "WebhooksWorkerRefused",
+      "WorkerFailures",
     ]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([s.stack.resolve(s.stack.alerts.topic.topicArn)]);
     s.template.hasResourceProperties("AWS::Logs::MetricFilter", {

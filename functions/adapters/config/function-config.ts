@@ -30,6 +30,8 @@ export interface FunctionConfig {
   readonly snsTopicArn?: string;
   /** Chat and webhook notifiers (CREDVEND_NOTIFIERS). */
   readonly notifiers: readonly NotifierConfig[];
+  /** CloudWatch namespace of the functions' metrics (CREDVEND_METRICS_NAMESPACE). */
+  readonly metricsNamespace?: string;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
 }
@@ -45,6 +47,7 @@ export const BROKER_VARIABLES = {
   ),
   CREDVEND_SNS_TOPIC_ARN: z.optional(z.string()),
   CREDVEND_NOTIFIERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseNotifiers)),
+  CREDVEND_METRICS_NAMESPACE: z.optional(z.string()),
   AWS_REGION: z._default(z.string(), "us-east-1"),
 };
 
@@ -63,6 +66,7 @@ const vendEnv = z.pipe(
       trustedKeys: env.CREDVEND_TRUSTED_KEYS,
       ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
       notifiers: env.CREDVEND_NOTIFIERS,
+      ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
       awsRegion: env.AWS_REGION,
     }),
   ),
