@@ -11,6 +11,7 @@ export const LAMBDA_ENTRIES = [
   { name: "vend", entry: "functions/vend/lambda.ts" },
   { name: "webhooks", entry: "functions/webhooks/lambda.ts" },
   { name: "sweeper", entry: "functions/sweeper/lambda.ts" },
+  { name: "anomalies", entry: "functions/anomalies/lambda.ts" },
   { name: "worker-local-tokens", entry: "plugin-workers/local-tokens/lambda.ts" },
 ];
 

@@ -10,6 +10,7 @@ import type { Construct } from "constructs";
 import { SWEEPER_ENTRY, WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
 import type { FunctionSettings } from "./config/schema.js";
 import { AlertTopic } from "./constructs/alert-topic.js";
+import { AnomaliesFunction } from "./constructs/anomalies-function.js";
 import { CredvendAlarms } from "./constructs/alarms.js";
 import { CredvendFunction } from "./constructs/credvend-function.js";
 import { LAMBDA_TASK_ROOT, type AssetFile } from "./constructs/function-defaults.js";
@@ -55,6 +56,8 @@ export class CredvendStack extends Stack {
   public readonly webhooksUrl?: FunctionUrl;
   /** Finishes what deliveries left unfinished, every minute (functions/sweeper/). */
   public readonly sweeper?: CredvendFunction;
+  /** Anomaly rules on the ledger's stream (anomalies.enabled). */
+  public readonly anomalies?: AnomaliesFunction;
   /** The functions' metrics on a dashboard, and alarms on those that need a human. */
   public readonly operations: OperationsDashboard;
   /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Worker-<name>, Introspection-<name>. */
@@ -65,7 +68,7 @@ export class CredvendStack extends Stack {
     const { config } = props;
     this.config = config;
     const logRetention = config.logRetentionDays as RetentionDays;
-    this.ledger = new LedgerTable(this, "Ledger");
+    this.ledger = new LedgerTable(this, "Ledger", { stream: config.anomalies.enabled });
     this.alerts = new AlertTopic(this, "Alerts", { stage: config.stage, email: config.notifications.email });
     this.secrets = new GithubSecrets(this, "GithubSecrets", { stage: config.stage });
     this.notifierSecrets = new NotifierSecrets(this, "NotifierSecrets", { stage: config.stage, notifiers: config.notifications.notifiers });
@@ -112,6 +115,24 @@ export class CredvendStack extends Stack {
       watched.set("Sweeper", this.sweeper.logGroup);
       functions.set("Sweeper", this.sweeper);
     }
+    if (config.anomalies.enabled) {
+      const { enabled: _enabled, ...thresholds } = config.anomalies;
+      this.anomalies = new AnomaliesFunction(this, "Anomalies", {
+        ledger: this.ledger,
+        thresholds,
+        // What functions/anomalies/lambda.ts reads: no workers, no keys.
+        environment: Object.fromEntries(
+          Object.entries(common).filter(([name]) =>
+            ["CREDVEND_LEDGER_TABLE", "CREDVEND_SNS_TOPIC_ARN", "CREDVEND_NOTIFIERS", "CREDVEND_METRICS_NAMESPACE"].includes(name),
+          ),
+        ),
+        settings: { memoryMb: 512, timeoutSeconds: 60 },
+        logRetention,
+      });
+      this.alerts.grantPublish(this.anomalies.lambda.role);
+      this.notifierSecrets.grantRead(this.anomalies.lambda.role);
+      functions.set("Anomalies", this.anomalies.lambda);
+    }
     for (const worker of this.workers) {
       functions.set(`Worker-${worker.worker.name}`, worker.lambda);
       const introspection = this.kindResources.get(worker.worker.name)?.introspection;
@@ -119,7 +140,7 @@ export class CredvendStack extends Stack {
     }
 
     this.functions = functions;
-    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper"));
+    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper" && name !== "Anomalies"));
     new CredvendAlarms(this, "Alarms", {
       namespace: metricsNamespace(config),
       topic: this.alerts.topic,

@@ -18,6 +18,13 @@ export function acknowledgeNagFindings(stack: CredvendStack): void {
         "Issued by the chat service or the receiver (an incoming-webhook URL, a shared signing secret): rotated there and then put here; no Lambda rotation can do that.",
     });
   }
+  if (stack.anomalies) {
+    Validations.of(stack.anomalies.lambda.role).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "dynamodb:ListStreams, which the Lambda event source mapping needs to read the ledger's stream, has no resource-level permissions; every other stream action is scoped to the ledger's stream ARN.",
+    });
+  }
   for (const [name, resources] of stack.kindResources) {
     const role = resources.vendedRole?.role;
     if (!role) continue;

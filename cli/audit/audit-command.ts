@@ -1,8 +1,10 @@
 // `credvend audit …`: forensics over the ledger (see audit-queries.ts), on the deployed table or
 // the local stack's, with the same reader.
 import { parseArgs } from "node:util";
-import type { AuditEventType } from "../../functions/core/records.js";
+import type { AnomalyThresholds } from "../../functions/core/anomalies/thresholds.js";
+import type { AuditEventType, TimeRange } from "../../functions/core/records.js";
 import { CliError } from "../cli-error.js";
+import { auditAnomalies, thresholdsFromConfig } from "./audit-anomalies.js";
 import { createPrinter, type OutputFormat } from "./audit-output.js";
 import { auditCredential, auditEvents, auditRepository, auditToken, type QueryContext } from "./audit-queries.js";
 import { openLedgerSource } from "./ledger-source.js";
@@ -18,11 +20,14 @@ Usage:
   credvend audit credential <id>          one credential: its record and every event about it
   credvend audit repo <owner/name> [--since 24h] [--until T] [--type vend,deny]
   credvend audit events [--since 24h] [--until T] [--type deny]
+  credvend audit anomalies [--since 7d] [--until T] [--config infra/credvend.config.yaml]
 
 token and credential print the credential (repository, workflow, ref, run, actor, scopes, expiry,
 state, leak outcome) and its events; repo and events print a timeline. Events are newest first,
-read page by page through the ledger's indexes (never a table scan). Exit status: 0 found,
-1 not found (token, credential), 2 usage, 5 the ledger cannot be read.
+read page by page through the ledger's indexes (never a table scan). anomalies runs the anomaly
+rules of the deployed stream consumer over the window (thresholds from the config's \`anomalies\`
+section, else the defaults). Exit status: 0 found (anomalies: none found), 1 not found (token,
+credential; anomalies: some found), 2 usage, 5 the ledger cannot be read.
 
 Which ledger:
   --table NAME      the deployed ledger table (default $CREDVEND_LEDGER_TABLE); AWS credentials
@@ -37,6 +42,7 @@ Options:
   --type LIST       only these event types, comma-separated: vend, deny, deny_flood, detect,
                     revoke, manual, failure, worker_unsigned, worker_refused
   --limit N         stop after N events (the newest)
+  --config FILE     anomalies: the deployment config whose \`anomalies\` thresholds apply
   --json            one JSON document;  --ndjson  one JSON object per line
   -q, --quiet       no progress line on stderr
   -h, --help        show this help
@@ -85,6 +91,7 @@ export async function runAudit(argv: readonly string[], io: AuditIo = processIo)
       until: { type: "string" },
       type: { type: "string" },
       limit: { type: "string" },
+      config: { type: "string" },
       json: { type: "boolean" },
       ndjson: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
@@ -102,11 +109,14 @@ export async function runAudit(argv: readonly string[], io: AuditIo = processIo)
   const format: OutputFormat = values.json ? "json" : values.ndjson ? "ndjson" : "table";
   const now = io.now();
   const timeline = {
-    range: timeWindow(values, "24h", now),
+    range: timeWindow(values, subcommand === "anomalies" ? "7d" : "24h", now),
     ...(values.type === undefined ? {} : { types: parseTypes(values.type) }),
     ...(values.limit === undefined ? {} : { limit: parseLimit(values.limit) }),
   };
-  const run = plan(subcommand, argument, timeline, io);
+  const run =
+    subcommand === "anomalies"
+      ? planAnomalies(argument, timeline.range, thresholdsFromConfig(values.config), format, io)
+      : plan(subcommand, argument, timeline, io);
 
   const source = await openLedgerSource({
     table: values.table,
@@ -162,8 +172,19 @@ function plan(
         return 0;
       };
     default:
-      throw new CliError(`audit: unknown question "${subcommand}" (token, credential, repo, events)`, 2);
+      throw new CliError(`audit: unknown question "${subcommand}" (token, credential, repo, events, anomalies)`, 2);
   }
+}
+
+function planAnomalies(
+  argument: string | undefined,
+  range: TimeRange,
+  thresholds: AnomalyThresholds,
+  format: OutputFormat,
+  io: AuditIo,
+): (context: QueryContext) => Promise<number> {
+  if (argument !== undefined) throw new CliError(`audit anomalies takes no argument (got "${argument}")`, 2);
+  return async (context) => ((await auditAnomalies(context, range, thresholds, { format, write: io.stdout })).length > 0 ? 1 : 0);
 }
 
 function parseTypes(text: string): AuditEventType[] {

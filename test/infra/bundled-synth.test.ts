@@ -41,6 +41,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs with its source map", () => {
   expect(assets.map((a) => a.name).sort()).toEqual([
+    "Anomalies",
     "Introspection-local-tokens",
     "Sweeper",
     "Vend",
@@ -187,9 +188,12 @@ process.stdout.write(JSON.stringify(out));`;
     ).toEqual(expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]));
   });
 
-  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])("%s: starts", async (name) => {
-    expect(await start(asset(name))).toEqual({ handler: "function" });
-  });
+  test.each(["Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens", "Anomalies"])(
+    "%s: starts",
+    async (name) => {
+      expect(await start(asset(name))).toEqual({ handler: "function" });
+    },
+  );
 
   // An empty Describe request, gRPC-web framed: flags 0, length 0.
   const DESCRIBE = {

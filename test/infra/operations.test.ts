@@ -22,6 +22,7 @@ beforeAll(async () => {
         { name: "pager", kind: "webhook", minUrgency: "high" },
       ],
     },
+    anomalies: { lookbackDays: 30, denialBurstCount: 25 },
   });
 }, 180_000);
 
@@ -39,8 +40,8 @@ test("notifiers: one generated secret each, its name in the outputs (no destinat
   expect(deployTimeValue(resources, outputs.NotifierSecretpager?.Value)).toBe("credvend/test/notifier-pager-51af3dc0");
 });
 
-test("notifiers: vend, webhooks and the sweeper get CREDVEND_NOTIFIERS, which the functions' parser accepts, and may read exactly those secrets", () => {
-  for (const name of ["Vend", "Webhooks", "Sweeper"]) {
+test("notifiers: vend, webhooks, the sweeper and anomalies get CREDVEND_NOTIFIERS, which the functions' parser accepts, and may read exactly those secrets", () => {
+  for (const name of ["Vend", "Webhooks", "Sweeper", "Anomalies"]) {
     const fn = s.stack.functions.get(name);
     const resources = s.template.toJSON().Resources as Parameters<typeof lambdaEnvironment>[0];
     const environment = lambdaEnvironment(resources, s.stack.getLogicalId(fn!.function.node.defaultChild as CfnFunction), "/var/task");
@@ -57,7 +58,7 @@ test("notifiers: vend, webhooks and the sweeper get CREDVEND_NOTIFIERS, which th
     expect(readable, name).toEqual(expect.arrayContaining(secrets));
   }
   for (const [name, fn] of s.stack.functions) {
-    if (["Vend", "Webhooks", "Sweeper"].includes(name)) continue;
+    if (["Vend", "Webhooks", "Sweeper", "Anomalies"].includes(name)) continue;
     const granted = statementsOf(s.template, s.stack, fn.role).flatMap((st) => st.resources.map((r) => JSON.stringify(r)));
     expect(
       granted.some((r) => r.includes("NotifierSecrets")),
@@ -124,4 +125,46 @@ test("dashboard: vends, denials, leak outcomes, backlog, worker latency and fail
   const text = JSON.stringify(body);
   for (const name of Object.values(METRIC)) expect(text).toContain(name);
   expect(text).toContain(`SEARCH('{credvend/test,Worker} MetricName=\\"Vends\\"', 'Sum', 300)`);
+});
+
+test("anomalies: the ledger streams new images to the anomalies function, filtered to new vend and deny events, with the configured thresholds", () => {
+  s.template.hasResourceProperties("AWS::DynamoDB::Table", { StreamSpecification: { StreamViewType: "NEW_IMAGE" } });
+  const fn = s.stack.anomalies!.lambda;
+  const id = s.stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+  s.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+    FunctionName: { Ref: id },
+    EventSourceArn: s.stack.resolve(s.stack.ledger.table.tableStreamArn),
+    StartingPosition: "LATEST",
+    FunctionResponseTypes: ["ReportBatchItemFailures"],
+    BisectBatchOnFunctionError: true,
+    FilterCriteria: {
+      Filters: [
+        {
+          Pattern: JSON.stringify({
+            eventName: ["INSERT"],
+            dynamodb: { NewImage: { kind: { S: ["event"] }, type: { S: ["vend", "deny"] } } },
+          }),
+        },
+      ],
+    },
+  });
+  const resources = s.template.toJSON().Resources as Parameters<typeof lambdaEnvironment>[0];
+  const environment = lambdaEnvironment(resources, id, "/var/task");
+  expect(JSON.parse(environment.CREDVEND_ANOMALY_THRESHOLDS ?? "")).toEqual({ lookbackDays: 30, denialBurstCount: 25 });
+  expect(Object.keys(environment).sort()).toEqual([
+    "CREDVEND_ANOMALY_THRESHOLDS",
+    "CREDVEND_LEDGER_TABLE",
+    "CREDVEND_METRICS_NAMESPACE",
+    "CREDVEND_NOTIFIERS",
+    "CREDVEND_SNS_TOPIC_ARN",
+  ]);
+  const granted = statementsOf(s.template, s.stack, fn.role).map((st) => ({
+    actions: st.actions,
+    resources: st.resources.map((r) => cfnText(r)),
+  }));
+  const table = cfnText(s.stack.resolve(s.stack.ledger.table.tableArn));
+  expect(granted).toContainEqual({ actions: ["dynamodb:GetItem"], resources: [table] });
+  expect(granted).toContainEqual({ actions: ["dynamodb:Query"], resources: [`${table}/index/byRepository`] });
+  // Reads only: nothing that writes the ledger (its own log group aside).
+  expect(granted.flatMap((st) => st.actions).filter((a) => a.startsWith("dynamodb:") && /Put|Update|Delete|Write/.test(a))).toEqual([]);
 });

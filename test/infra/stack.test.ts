@@ -324,7 +324,7 @@ describe("sweeper", () => {
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8); // vend, webhooks, sweeper, anomalies, 3 workers, introspection
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -334,7 +334,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(7);
+    expect(Object.keys(groups)).toHaveLength(8);
     for (const group of Object.values(groups))
       expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
@@ -349,7 +349,7 @@ describe("environment wiring", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as {
       Properties: { Environment?: { Variables?: object } };
     }[];
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -544,8 +544,8 @@ describe("alerts and alarms", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
     expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
-      ...Array(7).fill("Errors"),
-      ...Array(7).fill("Throttles"),
+      ...Array(8).fill("Errors"),
+      ...Array(8).fill("Throttles"),
       ...Array(6).fill("Url5xxCount"),
     ]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");

@@ -13,6 +13,7 @@ const graph = readImportGraph(ROOT, ["functions", "plugin-protocol", "plugin-wor
 const LAMBDA_ENTRIES = [
   "functions/vend/lambda.ts",
   "functions/webhooks/lambda.ts",
+  "functions/anomalies/lambda.ts",
   "plugin-workers/local-tokens/lambda.ts",
   "plugin-workers/aws-sts/lambda.ts",
   "plugin-workers/github/lambda.ts",
