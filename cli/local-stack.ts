@@ -196,7 +196,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.dataDir) {
       writeFileSync(
         join(options.dataDir, STATE_FILE),
-        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url }, null, 2)}\n`,
+        // dynamoEndpoint: `credvend audit --data-dir` reads the ledger through it while the stack
+        // runs (the database files are locked by this process).
+        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint }, null, 2)}\n`,
       );
     }
     return {

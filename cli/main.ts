@@ -1,3 +1,4 @@
+import { runAudit } from "./audit/audit-command.js";
 import { CliError } from "./cli-error.js";
 import { runDev } from "./dev-command.js";
 import { runDevToken } from "./dev-token-command.js";
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   { words: ["registry", "build"], summary: "Publish signed workers into a registry folder with a signed index", run: runRegistryBuild },
   { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
+  { words: ["audit"], summary: "Ask the ledger: a leaked token, a credential, a repository, events", run: runAudit },
 ];
 
 export function usage(): string {

@@ -28,6 +28,7 @@ export const LAMBDA_ENTRIES: readonly LambdaBundleSpec[] = [
   { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 720, targetKiB: 400, importTargetMs: 50 },
   { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 700, targetKiB: 400, importTargetMs: 50 },
   { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 700, targetKiB: 400, importTargetMs: 50 },
+  { name: "anomalies", entry: "functions/anomalies/lambda.ts", budgetKiB: 700, targetKiB: 400, importTargetMs: 50 },
 ];
 
 export const BUNDLE_OPTIONS: BuildOptions = {

@@ -14,12 +14,15 @@ import type { Construct } from "constructs";
 import { POLLER_ENTRY, SWEEPER_ENTRY, WEBHOOKS_ENTRY, type DeploymentConfig } from "./config/load-config.js";
 import type { FunctionSettings } from "./config/schema.js";
 import { AlertTopic } from "./constructs/alert-topic.js";
+import { AnomaliesFunction } from "./constructs/anomalies-function.js";
 import { CredvendAlarms } from "./constructs/alarms.js";
 import { CredvendFunction } from "./constructs/credvend-function.js";
 import { LAMBDA_TASK_ROOT, type AssetFile } from "./constructs/function-defaults.js";
 import { GithubSecrets } from "./constructs/github-secrets.js";
 import { grantLedger, grantSweepIndex, LEDGER_ACTIONS } from "./constructs/ledger-access.js";
 import { LedgerTable } from "./constructs/ledger-table.js";
+import { NotifierSecrets } from "./constructs/notifier-secrets.js";
+import { OperationsDashboard } from "./constructs/operations-dashboard.js";
 import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
 import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
 import { REPO_ROOT } from "./paths.js";
@@ -58,6 +61,8 @@ export class CredvendStack extends Stack {
   public readonly ledger: LedgerTable;
   public readonly alerts: AlertTopic;
   public readonly secrets: GithubSecrets;
+  /** A secret per chat or webhook notifier (notifications.notifiers). */
+  public readonly notifierSecrets: NotifierSecrets;
   public readonly workers: readonly PluginWorker[];
   public readonly kindResources: ReadonlyMap<string, WorkerKindResources>;
   public readonly vend: CredvendFunction;
@@ -68,7 +73,11 @@ export class CredvendStack extends Stack {
   public readonly sweeper?: CredvendFunction;
   /** Lists open alerts of github.alertPoller.watch on a schedule (functions/poller/), when configured. */
   public readonly poller?: CredvendFunction;
-  /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Poller, Worker-<name>, Introspection-<name>. */
+  /** Anomaly rules on the ledger's stream (anomalies.enabled). */
+  public readonly anomalies?: AnomaliesFunction;
+  /** The functions' metrics on a dashboard, and alarms on those that need a human. */
+  public readonly operations: OperationsDashboard;
+  /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Poller, Anomalies, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
@@ -76,9 +85,10 @@ export class CredvendStack extends Stack {
     const { config } = props;
     this.config = config;
     const logRetention = config.logRetentionDays as RetentionDays;
-    this.ledger = new LedgerTable(this, "Ledger");
+    this.ledger = new LedgerTable(this, "Ledger", { stream: config.anomalies.enabled });
     this.alerts = new AlertTopic(this, "Alerts", { stage: config.stage, email: config.notifications.email });
     this.secrets = new GithubSecrets(this, "GithubSecrets", { stage: config.stage });
+    this.notifierSecrets = new NotifierSecrets(this, "NotifierSecrets", { stage: config.stage, notifiers: config.notifications.notifiers });
 
     this.workers = config.workers.map((worker) => new PluginWorker(this, `Worker-${worker.name}`, { worker, logRetention }));
     this.kindResources = new Map(
@@ -144,6 +154,24 @@ export class CredvendStack extends Stack {
         functions.set("Poller", this.poller);
       }
     }
+    if (config.anomalies.enabled) {
+      const { enabled: _enabled, ...thresholds } = config.anomalies;
+      this.anomalies = new AnomaliesFunction(this, "Anomalies", {
+        ledger: this.ledger,
+        thresholds,
+        // What functions/anomalies/lambda.ts reads: no workers, no keys.
+        environment: Object.fromEntries(
+          Object.entries(common).filter(([name]) =>
+            ["CREDVEND_LEDGER_TABLE", "CREDVEND_SNS_TOPIC_ARN", "CREDVEND_NOTIFIERS", "CREDVEND_METRICS_NAMESPACE"].includes(name),
+          ),
+        ),
+        settings: { memoryMb: 512, timeoutSeconds: 60 },
+        logRetention,
+      });
+      this.alerts.grantPublish(this.anomalies.lambda.role);
+      this.notifierSecrets.grantRead(this.anomalies.lambda.role);
+      functions.set("Anomalies", this.anomalies.lambda);
+    }
     for (const worker of this.workers) {
       functions.set(`Worker-${worker.worker.name}`, worker.lambda);
       const introspection = this.kindResources.get(worker.worker.name)?.introspection;
@@ -151,13 +179,19 @@ export class CredvendStack extends Stack {
     }
 
     this.functions = functions;
-    const withUrl = new Set([...functions.keys()].filter((name) => name !== "Sweeper" && name !== "Poller"));
+    const withUrl = new Set([...functions.keys()].filter((name) => !["Sweeper", "Poller", "Anomalies"].includes(name)));
     new CredvendAlarms(this, "Alarms", {
-      namespace: `credvend/${config.stage}`,
+      namespace: metricsNamespace(config),
       topic: this.alerts.topic,
       functions,
       withUrl,
       watchedLogs: watched,
+    });
+    this.operations = new OperationsDashboard(this, "Operations", {
+      stage: config.stage,
+      namespace: metricsNamespace(config),
+      topic: this.alerts.topic,
+      functions,
     });
     this.outputs();
   }
@@ -180,6 +214,7 @@ export class CredvendStack extends Stack {
     grantLedger(lambda.role, this.ledger.table, props.ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
+    this.notifierSecrets.grantRead(lambda.role);
     lambda.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secrets.appPrivateKey.secretArn] }),
     );
@@ -204,6 +239,7 @@ export class CredvendStack extends Stack {
     grantLedger(lambda.role, this.ledger.table, props.ledgerActions);
     for (const worker of this.workers) worker.grantCaller(lambda.role);
     this.alerts.grantPublish(lambda.role);
+    this.notifierSecrets.grantRead(lambda.role);
     return [lambda, url];
   }
 
@@ -215,6 +251,8 @@ export class CredvendStack extends Stack {
       CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
       CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
+      ...this.notifierSecrets.environment(),
+      CREDVEND_METRICS_NAMESPACE: metricsNamespace(config),
     };
   }
 
@@ -251,6 +289,13 @@ export class CredvendStack extends Stack {
       });
     }
     new CfnOutput(this, "AlertTopicArn", { value: this.alerts.topic.topicArn });
+    for (const { notifier, name } of this.notifierSecrets.secrets) {
+      new CfnOutput(this, `NotifierSecret${notifier.name.replace(/[^A-Za-z0-9]/g, "")}`, {
+        value: name,
+        description: notifier.kind === "slack" ? "put the incoming-webhook URL here" : 'put {"url","signingSecret"} here',
+      });
+    }
+    new CfnOutput(this, "LedgerTableName", { value: this.ledger.table.tableName, description: "credvend audit --table (or --outputs)" });
     new CfnOutput(this, "GithubAppPrivateKeySecret", { value: this.secrets.appPrivateKeyName, description: "put the App's PEM here" });
     new CfnOutput(this, "GithubWebhookSecret", { value: this.secrets.webhookSecretName, description: "the webhook secret to give GitHub" });
     for (const worker of this.workers) {
@@ -282,4 +327,9 @@ function compiledPolicyFile(json: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "credvend-policy-")), "credvend.policy.json");
   writeFileSync(path, json);
   return path;
+}
+
+/** Where the functions publish their metrics and the alarms' log-filter metrics live. */
+function metricsNamespace(config: DeploymentConfig): string {
+  return `credvend/${config.stage}`;
 }

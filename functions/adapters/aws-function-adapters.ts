@@ -1,20 +1,28 @@
 // The adapters both functions build the same way on AWS: the DynamoDB ledger, workers reached
 // through their Function URLs (AWS_IAM auth: every call SigV4-signed with the function's role,
-// each signed worker's code checked against Lambda's CodeSha256), and alerts to stderr and SNS.
+// each signed worker's code checked against Lambda's CodeSha256), and alerts to stderr, SNS and
+// the configured chat and webhook notifiers (their destinations read from Secrets Manager); the
+// ledger and the worker calls are metered (CloudWatch embedded metric format, on stdout).
 // The SDK clients are built with the SDK's defaults unless the caller passes its own (tests).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
 import type { WorkerRegistration } from "./config/function-config.js";
+import type { NotifierConfig } from "./config/notifier-config.js";
 import { DynamoDbLedger } from "./ledger/dynamodb-ledger.js";
+import { EmfMetrics } from "./metrics/emf-metrics.js";
+import { meteredLedger } from "./metrics/metered-ledger.js";
+import { meteredWorkerFetch } from "./metrics/metered-worker-fetch.js";
 import { ConsoleNotifier } from "./notify/console-notifier.js";
 import { FanOutNotifier } from "./notify/fan-out-notifier.js";
 import { JsonLogger } from "./notify/json-logger.js";
 import { SnsNotifier } from "./notify/sns-notifier.js";
+import { webhookNotifiers } from "./notify/webhook-notifiers.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
 import { sigV4Fetch } from "./plugins/sigv4-fetch.js";
 
@@ -23,12 +31,19 @@ export interface AwsClients {
   readonly lambda?: LambdaClient;
   /** Built only when alerts go to a topic. */
   readonly sns?: SNSClient;
+  /** Built only when chat or webhook notifiers are configured. */
+  readonly secretsManager?: SecretsManagerClient;
 }
 
 export interface AwsFunctionSettings {
   readonly ledgerTable: string;
   readonly awsRegion: string;
   readonly snsTopicArn?: string;
+  readonly notifiers?: readonly NotifierConfig[];
+  /** CloudWatch namespace of the metrics (CREDVEND_METRICS_NAMESPACE); default `credvend`. */
+  readonly metricsNamespace?: string;
+  /** The workers called, to name them in worker metrics. */
+  readonly workers?: readonly { readonly name: string; readonly url: string }[];
 }
 
 export interface AwsFunctionAdapters {
@@ -49,11 +64,16 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
       notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }),
     });
   }
+  let secretsManager = clients.secretsManager;
+  notifiers.push(...webhookNotifiers(settings.notifiers ?? [], () => (secretsManager ??= new SecretsManagerClient({}))));
+  const metrics = new EmfMetrics({ namespace: settings.metricsNamespace ?? "credvend", service });
+  const ledger = new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable });
+  const workerFetch = sigV4Fetch({ region: settings.awsRegion, credentials: () => lambda.config.credentials() });
   return {
-    ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable }),
+    ledger: meteredLedger(ledger, metrics),
     logger,
     notifier: new FanOutNotifier(notifiers, logger),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
-    workerFetch: sigV4Fetch({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
+    workerFetch: meteredWorkerFetch(workerFetch, settings.workers ?? [], metrics),
   };
 }

@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import { readEnv, together, type Env } from "../../plugin-workers/sdk/env.js";
 import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
+import type { NotifierConfig } from "../adapters/config/notifier-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
 
@@ -15,6 +16,10 @@ export interface LeakResponseConfig {
   readonly githubApiUrl: string;
   readonly githubAuth?: GitHubAuth;
   readonly snsTopicArn?: string;
+  /** Chat and webhook notifiers (CREDVEND_NOTIFIERS). */
+  readonly notifiers: readonly NotifierConfig[];
+  /** CloudWatch namespace of the metrics (CREDVEND_METRICS_NAMESPACE). */
+  readonly metricsNamespace?: string;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
 }
@@ -45,6 +50,8 @@ export function leakResponseConfig(env: LeakResponseEnv): LeakResponseConfig {
     githubApiUrl: env.GITHUB_API_URL,
     ...(githubAuth ? { githubAuth } : {}),
     ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+    notifiers: env.CREDVEND_NOTIFIERS,
+    ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
     awsRegion: env.AWS_REGION,
   };
 }

@@ -1,6 +1,7 @@
 // The deployment config file's schema: one YAML file describes a whole credvend deployment.
 // Unknown fields are errors (a typo must not silently deploy a default).
 import { z } from "zod";
+import { anomalyThresholds } from "../../functions/core/anomalies/thresholds.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -100,6 +101,33 @@ export const deploymentConfigSchema = z.strictObject({
     .strictObject({
       /** Optional email subscription to the alert topic (confirmed by the recipient). */
       email: z.email().optional(),
+      /** Chat (Slack-compatible incoming webhook) and signed JSON webhook notifiers; each gets a secret to fill. */
+      notifiers: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(NAME, "must be lower-case letters, digits and dashes, starting with a letter"),
+            kind: z.enum(["slack", "webhook"]),
+            /** `high`: only alerts that need a human now; default every alert. */
+            minUrgency: z.enum(["low", "high"]).default("low"),
+          }),
+        )
+        .default([])
+        .refine((list) => new Set(list.map((n) => n.name)).size === list.length, { message: "notifier names must be unique" }),
+    })
+    .prefault({}),
+  /** Anomaly rules on the ledger's change stream; thresholds default as in functions/core/anomalies/thresholds.ts. */
+  anomalies: z
+    .looseObject({ enabled: z.boolean().default(true) })
+    .superRefine(({ enabled: _enabled, ...thresholds }, context) => {
+      try {
+        anomalyThresholds(thresholds, "anomalies");
+      } catch (error) {
+        context.addIssue({
+          code: "custom",
+          message: (error as Error).message.replace(/^anomalies(\.\w+)?: /, ""),
+          path: [(error as Error).message.match(/^anomalies\.(\w+)/)?.[1] ?? ""],
+        });
+      }
     })
     .prefault({}),
   github: z

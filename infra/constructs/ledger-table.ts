@@ -1,7 +1,15 @@
 // The ledger table, derived from ledgerTableDefinition(): the keys and indexes the code queries
 // are defined once, so infra and code cannot drift apart.
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+  type Attribute,
+} from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import type { KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
@@ -11,7 +19,8 @@ export class LedgerTable extends Construct {
   /** Index names, for grants scoped to exactly these indexes. */
   public readonly indexNames: readonly string[];
 
-  constructor(scope: Construct, id: string) {
+  /** `stream`: new items on a NEW_IMAGE stream, for the anomalies function. */
+  constructor(scope: Construct, id: string, props: { readonly stream?: boolean } = {}) {
     super(scope, id);
     const definition = ledgerTableDefinition("unused: CloudFormation names the table");
     const types = new Map((definition.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
@@ -34,6 +43,7 @@ export class LedgerTable extends Construct {
       // The ledger is the forensic record: it survives `cdk destroy` and accidental deletes.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
+      ...(props.stream ? { stream: StreamViewType.NEW_IMAGE } : {}),
     });
     for (const index of definition.GlobalSecondaryIndexes ?? []) {
       if (index.Projection?.ProjectionType !== "ALL") throw new Error(`ledger index ${index.IndexName}: only ALL projections are mapped`);

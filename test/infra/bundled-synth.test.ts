@@ -42,6 +42,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 test("every function of the example is bundled: one minified, self-contained ESM index.mjs, no source map", () => {
   expect(assets.map((a) => a.name).sort()).toEqual([
+    "Anomalies",
     "Introspection-local-tokens",
     "Poller",
     "Sweeper",
@@ -189,7 +190,7 @@ process.stdout.write(JSON.stringify(out));`;
     ).toEqual(expect.arrayContaining(["github-webhook-secret-51af3dc0-AbCdEf", "github-app-private-key-51af3dc0-AbCdEf"]));
   });
 
-  test.each(["Sweeper", "Poller", "Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])(
+  test.each(["Sweeper", "Poller", "Anomalies", "Worker-local-tokens", "Worker-aws-sts", "Worker-github", "Introspection-local-tokens"])(
     "%s: starts",
     async (name) => {
       expect(await start(asset(name))).toEqual({ handler: "function" });

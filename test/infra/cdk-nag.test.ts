@@ -25,6 +25,7 @@ test("AwsSolutions: zero unacknowledged findings; every acknowledgement is speci
   const acknowledged = nag!.suppressedViolations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`));
   expect(acknowledged.sort()).toEqual([
     "AwsSolutions-IAM4[Policy::arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess] credvend-test/Worker-aws-sts/VendedRole/Role/Resource",
+    "AwsSolutions-IAM5[Resource::*] credvend-test/Anomalies/Function/Role/DefaultPolicy/Resource",
     "AwsSolutions-SMG4 credvend-test/GithubSecrets/AppPrivateKey/Resource",
     "AwsSolutions-SMG4 credvend-test/GithubSecrets/WebhookSecret/Resource",
   ]);

@@ -144,6 +144,34 @@ describe("bad configs name the field", () => {
     { name: "log retention not a CloudWatch value", config: () => ({ ...base(), logRetentionDays: 42 }), want: "logRetentionDays:" },
     { name: "bad email", config: () => ({ ...base(), notifications: { email: "oncall" } }), want: "notifications.email:" },
     {
+      name: "a notifier kind that does not exist",
+      config: () => ({ ...base(), notifications: { notifiers: [{ name: "ops", kind: "email" }] } }),
+      want: "notifications.notifiers[0].kind:",
+    },
+    {
+      name: "two notifiers of one name",
+      config: () => ({
+        ...base(),
+        notifications: {
+          notifiers: [
+            { name: "ops", kind: "slack" },
+            { name: "ops", kind: "webhook" },
+          ],
+        },
+      }),
+      want: "notifier names must be unique",
+    },
+    {
+      name: "an anomaly threshold out of range",
+      config: () => ({ ...base(), anomalies: { denialBurstCount: 1 } }),
+      want: "anomalies.denialBurstCount: must be a whole number from 2 to 100000",
+    },
+    {
+      name: "an unknown anomaly threshold",
+      config: () => ({ ...base(), anomalies: { burst: 3 } }),
+      want: "anomalies.burst: unknown field",
+    },
+    {
       name: "github worker without App id",
       config: () => ({ ...base(), github: {} }),
       want: "github.appId: required by workers[2] (kind github)",

@@ -45,7 +45,7 @@ test("without sessionRevocation no role may change any IAM policy, and the aws-s
 
 test("without webhooks: no webhooks function, no webhook outputs, only the vend URL is public", () => {
   expect(s.stack.webhooks).toBeUndefined();
-  expect(Object.keys(s.template.findResources("AWS::Lambda::Function"))).toHaveLength(4); // vend, 2 workers, introspection
+  expect(Object.keys(s.template.findResources("AWS::Lambda::Function"))).toHaveLength(5); // vend, anomalies, 2 workers, introspection
   expect(Object.keys(s.template.toJSON().Outputs)).not.toContain("SecretScanningWebhookUrl");
   const urls = Object.values(s.template.findResources("AWS::Lambda::Url")) as { Properties: { AuthType: string } }[];
   expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "AWS_IAM", "AWS_IAM", "NONE"]);

@@ -379,7 +379,7 @@ describe("scheduled functions", () => {
 describe("functions", () => {
   test("all run arm64 on nodejs24.x with their configured memory and reserved concurrency", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as { Properties: Record<string, unknown> }[];
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9); // vend, webhooks, sweeper, poller, anomalies, 3 workers, introspection
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
     expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
@@ -389,7 +389,7 @@ describe("functions", () => {
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
     const groups = s.template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(8);
+    expect(Object.keys(groups)).toHaveLength(9);
     for (const group of Object.values(groups))
       expect(group).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: "Retain" });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
@@ -404,7 +404,7 @@ describe("environment wiring", () => {
     const functions = Object.values(s.template.findResources("AWS::Lambda::Function")) as {
       Properties: { Environment?: { Variables?: object } };
     }[];
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty("NODE_OPTIONS");
   });
 
@@ -599,20 +599,24 @@ describe("alerts and alarms", () => {
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm")) as { Properties: Record<string, unknown> }[];
     const lambdaAlarms = alarms.filter((a) => a.Properties.Namespace === "AWS/Lambda");
     expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
-      ...Array(8).fill("Errors"),
-      ...Array(8).fill("Throttles"),
+      ...Array(9).fill("Errors"),
+      ...Array(9).fill("Throttles"),
       ...Array(6).fill("Url5xxCount"),
     ]);
     const logAlarms = alarms.filter((a) => a.Properties.Namespace === "credvend/test");
     expect(logAlarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "PollerRevocationFailed",
       "PollerWorkerRefused",
+      // From the functions' own metrics (infra/constructs/operations-dashboard.ts).
+      "SweeperBacklog",
       "SweeperRevocationFailed",
       "SweeperWorkerRefused",
+      "VendFailures",
       "VendRevocationFailed",
       "VendWorkerRefused",
       "WebhooksRevocationFailed",
       "WebhooksWorkerRefused",
+      "WorkerFailures",
     ]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([s.stack.resolve(s.stack.alerts.topic.topicArn)]);
     s.template.hasResourceProperties("AWS::Logs::MetricFilter", {
@@ -632,7 +636,7 @@ describe("alerts and alarms", () => {
   });
 });
 
-test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and the vended role", () => {
+test("outputs: vend URL, both webhook URLs, the topic, the ledger table (credvend audit), the secrets to fill and the vended role", () => {
   const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
   expect(Object.keys(outputs).sort()).toEqual(
     [
@@ -641,6 +645,7 @@ test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and t
       "GithubAppPrivateKeySecret",
       "GithubWebhookSecret",
       "IntrospectionUrllocaltokens",
+      "LedgerTableName",
       "PartnerWebhookUrl",
       "SecretScanningWebhookUrl",
       "VendUrl",
@@ -648,6 +653,7 @@ test("outputs: vend URL, both webhook URLs, the topic, the secrets to fill and t
     ].sort(),
   );
   expect(cfnText(outputs.IntrospectionUrllocaltokens!.Value)).toBe(cfnText(s.stack.resolve(introspection().url.url)));
+  expect(outputs.LedgerTableName!.Value).toEqual(s.stack.resolve(s.stack.ledger.table.tableName));
   expect(cfnText(outputs.SecretScanningWebhookUrl!.Value)).toBe(
     `${cfnText(s.stack.resolve(s.stack.webhooksUrl!.url))}webhooks/github/secret-scanning`,
   );

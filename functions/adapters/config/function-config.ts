@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as z from "zod/mini";
 import { ConfigError, parsedBy, readEnv, required, wholeNumber, type Env } from "../../../plugin-workers/sdk/env.js";
 import type { TrustStore } from "../../core/plugin-trust/trust-store.js";
+import { parseNotifiers, type NotifierConfig } from "./notifier-config.js";
 import { parseTrustedKeys, parseWorkerTrustFields, type WorkerTrustFields } from "./worker-trust-config.js";
 
 // The vend function's configuration, read once from the environment at cold start by the SDK's
@@ -27,6 +28,10 @@ export interface FunctionConfig {
   readonly trustedKeys: TrustStore;
   /** Alerts also go to this topic. */
   readonly snsTopicArn?: string;
+  /** Chat and webhook notifiers (CREDVEND_NOTIFIERS). */
+  readonly notifiers: readonly NotifierConfig[];
+  /** CloudWatch namespace of the functions' metrics (CREDVEND_METRICS_NAMESPACE). */
+  readonly metricsNamespace?: string;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
 }
@@ -41,6 +46,8 @@ export const BROKER_VARIABLES = {
     "must be a whole number of milliseconds from 100 to 60000",
   ),
   CREDVEND_SNS_TOPIC_ARN: z.optional(z.string()),
+  CREDVEND_NOTIFIERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseNotifiers)),
+  CREDVEND_METRICS_NAMESPACE: z.optional(z.string()),
   AWS_REGION: z._default(z.string(), "us-east-1"),
 };
 
@@ -58,6 +65,8 @@ const vendEnv = z.pipe(
       workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
       trustedKeys: env.CREDVEND_TRUSTED_KEYS,
       ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
+      notifiers: env.CREDVEND_NOTIFIERS,
+      ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
       awsRegion: env.AWS_REGION,
     }),
   ),

@@ -1,0 +1,126 @@
+// How `credvend audit` prints: a table for people (rows streamed as they are read, fixed columns),
+// one JSON document (`--json`) or one JSON object per line (`--ndjson`) for tools. Nothing printed
+// is secret: records and events hold hashes and claims only.
+import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
+
+export type OutputFormat = "table" | "json" | "ndjson";
+
+export interface Printer {
+  /** The credential a query is about (token, credential), before its events. */
+  credential(record: CredentialRecord, extra: Readonly<Record<string, string>>): void;
+  event(event: AuditEvent): void;
+  /** Closes the output: `empty` says no event was printed. */
+  end(summary: Readonly<Record<string, unknown>>): void;
+}
+
+const COLUMNS = [
+  { title: "TIME", width: 24 },
+  { title: "TYPE", width: 14 },
+  { title: "REPOSITORY", width: 28 },
+  { title: "REF", width: 22 },
+  { title: "ACTOR", width: 14 },
+  { title: "CREDENTIAL", width: 10 },
+  { title: "WHAT", width: 0 },
+] as const;
+
+export function createPrinter(format: OutputFormat, write: (text: string) => void, now: Date): Printer {
+  if (format === "ndjson") {
+    return {
+      credential: (record, extra) => write(`${JSON.stringify({ kind: "credential", ...extra, ...record })}\n`),
+      event: (event) => write(`${JSON.stringify({ kind: "event", ...event })}\n`),
+      end: () => undefined,
+    };
+  }
+  if (format === "json") {
+    let credential: Record<string, unknown> | undefined;
+    const events: AuditEvent[] = [];
+    return {
+      credential: (record, extra) => {
+        credential = { ...extra, ...record };
+      },
+      event: (event) => events.push(event),
+      end: (summary) => write(`${JSON.stringify({ ...summary, ...(credential ? { credential } : {}), events }, null, 2)}\n`),
+    };
+  }
+  let rows = 0;
+  return {
+    credential: (record, extra) => write(credentialBlock(record, extra, now)),
+    event: (event) => {
+      if (rows++ === 0) write(`${row(COLUMNS.map((c) => c.title))}\n`);
+      write(`${row(eventCells(event))}\n`);
+    },
+    end: (summary) => {
+      if (rows === 0) write("(no events)\n");
+      const notes = Object.entries(summary).filter(([name]) => name !== "found");
+      if (notes.length > 0) write(`\n${notes.map(([name, value]) => `${name}: ${String(value)}`).join("  ")}\n`);
+    },
+  };
+}
+
+function row(cells: readonly string[]): string {
+  return cells
+    .map((cell, i) => {
+      const width = COLUMNS[i]?.width ?? 0;
+      if (width === 0) return cell;
+      return cell.length > width - 1 ? `${cell.slice(0, width - 2)}… ` : cell.padEnd(width);
+    })
+    .join("")
+    .trimEnd();
+}
+
+function eventCells(event: AuditEvent): string[] {
+  const subject = event.subject ?? {};
+  return [
+    event.at,
+    event.type,
+    event.repository ?? subject.repository ?? "-",
+    subject.ref ?? "-",
+    subject.actor ?? "-",
+    event.credentialId ? event.credentialId.slice(0, 8) : "-",
+    what(event),
+  ];
+}
+
+/** The event's gist in one cell: its reason, scopes and the details that matter. */
+function what(event: AuditEvent): string {
+  const parts: string[] = [];
+  if (event.reason) parts.push(event.reason);
+  const details = event.details ?? {};
+  if (details.denied) parts.push(`denied ${details.denied}`);
+  else if (event.scopes?.length) parts.push(event.scopes.join(" "));
+  for (const name of ["tag", "outcome", "channel", "worker", "ttlSeconds"]) {
+    if (details[name] && !(name === "worker" && event.type === "vend")) parts.push(`${name}=${details[name]}`);
+  }
+  return parts.join("  ") || "-";
+}
+
+function credentialBlock(record: CredentialRecord, extra: Readonly<Record<string, string>>, now: Date): string {
+  const subject = record.subject;
+  const lines: [string, string][] = [
+    ...Object.entries(extra),
+    ["credential", record.credentialId],
+    ["provider", `${record.provider} (worker ${record.worker})`],
+    ["scopes", record.scopes.join(" ")],
+    ["repository", subject.repository ?? "-"],
+    ["workflow", subject.workflow ?? subject.job_workflow_ref ?? "-"],
+    ["ref", subject.ref ?? "-"],
+    ["run", [subject.run_id, subject.run_attempt && `attempt ${subject.run_attempt}`].filter(Boolean).join(", ") || "-"],
+    ["actor", subject.actor ?? "-"],
+    ["issued", record.issuedAt],
+    ["expires", `${record.expiresAt} (${lifetime(record.expiresAt, now)})`],
+    ["state", [record.state, record.revocable ? "revocable" : "not revocable"].join(", ")],
+  ];
+  if (record.outcome) lines.push(["outcome", `${record.outcome}${record.outcomeAt ? ` at ${record.outcomeAt}` : ""}`]);
+  if (record.detection) lines.push(["detected", record.detection.detectedAt]);
+  if (record.manualRevocationUrl) lines.push(["revoke by hand", record.manualRevocationUrl]);
+  lines.push(["upstream ref", record.upstreamRef || "-"]);
+  const width = Math.max(...lines.map(([name]) => name.length)) + 2;
+  return `${lines.map(([name, value]) => `${name.padEnd(width)}${value}`).join("\n")}\n\n`;
+}
+
+function lifetime(expiresAt: string, now: Date): string {
+  const left = Date.parse(expiresAt) - now.getTime();
+  if (left <= 0) return "expired";
+  const minutes = Math.ceil(left / 60_000);
+  return minutes >= 120 ? `live, ${Math.round(minutes / 60)}h left` : `live, ${minutes}m left`;
+}

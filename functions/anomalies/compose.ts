@@ -1,0 +1,83 @@
+// The anomalies function's composition root: DynamoDB Streams records of the ledger (new items,
+// NEW_IMAGE) → each new vend or denial judged against its repository's history → an alert per
+// anomaly through the same notifiers as every other alert (console, SNS, chat, webhooks).
+import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { awsFunctionAdapters, type AwsClients, type AwsFunctionSettings } from "../adapters/aws-function-adapters.js";
+import { repositoryContext } from "../adapters/ledger/anomaly-context.js";
+import { DynamoDbAuditReader } from "../adapters/ledger/dynamodb-audit-reader.js";
+import { eventFromItem } from "../adapters/ledger/dynamodb-ledger-items.js";
+import { type Anomaly, evaluateAnomalies } from "../core/anomalies/anomaly-rules.js";
+import type { AnomalyThresholds } from "../core/anomalies/thresholds.js";
+import type { Notification } from "../core/ports/notifier.js";
+import type { AuditEvent } from "../core/records.js";
+
+/** The part of a DynamoDB Streams record this function reads (Lambda's event and GetRecords alike). */
+export interface StreamRecord {
+  readonly eventID?: string;
+  readonly eventName?: string;
+  readonly dynamodb?: { readonly NewImage?: Record<string, AttributeValue>; readonly SequenceNumber?: string };
+}
+
+export interface AnomaliesConfig extends AwsFunctionSettings {
+  readonly thresholds: AnomalyThresholds;
+}
+
+/** Records that failed, by sequence number: Lambda retries from the first of them. */
+export interface StreamBatchResult {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+export function composeAnomaliesFunction(config: AnomaliesConfig, clients: AwsClients = {}) {
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const { ledger, notifier, logger } = awsFunctionAdapters("credvend-anomalies", config, { ...clients, dynamodb });
+  const reader = new DynamoDbAuditReader({ client: dynamodb, tableName: config.ledgerTable });
+
+  const judge = async (event: AuditEvent): Promise<Anomaly[]> => {
+    const repository = event.repository ?? event.subject?.repository;
+    if (!repository) return [];
+    const context = await repositoryContext(reader, ledger, repository, event.at, config.thresholds);
+    return evaluateAnomalies({ event, ...context, thresholds: config.thresholds });
+  };
+
+  return async function handle(records: readonly StreamRecord[]): Promise<StreamBatchResult> {
+    const failures: { itemIdentifier: string }[] = [];
+    for (const record of records) {
+      const event = judgedEvent(record);
+      if (!event) continue;
+      try {
+        for (const anomaly of await judge(event)) {
+          logger.log("warn", "anomaly", { ...anomaly });
+          await notifier.notify(anomalyNotification(anomaly, event));
+        }
+      } catch (error) {
+        logger.log("error", "anomaly rules failed", { eventId: event.eventId, error: error instanceof Error ? error : undefined });
+        failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? record.eventID ?? "" });
+        break; // later records are retried after this one
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+}
+
+/** The audit event a record inserted, when the rules judge its type (vend, deny). */
+function judgedEvent(record: StreamRecord): AuditEvent | undefined {
+  const image = record.dynamodb?.NewImage;
+  if (record.eventName !== "INSERT" || image?.kind?.S !== "event") return undefined;
+  const type = image.type?.S;
+  return type === "vend" || type === "deny" ? eventFromItem(image) : undefined;
+}
+
+export function anomalyNotification(anomaly: Anomaly, event: AuditEvent): Notification {
+  const subject = event.subject ?? {};
+  const details: Record<string, string> = { rule: anomaly.rule, repository: anomaly.repository, at: anomaly.at, eventId: anomaly.eventId };
+  if (event.credentialId) details.credentialId = event.credentialId;
+  for (const name of ["workflow", "ref", "actor", "run_id"] as const) if (subject[name]) details[name] = subject[name];
+  details.why = anomaly.explanation;
+  details.investigate = `credvend audit repo ${anomaly.repository} --since 7d`;
+  return {
+    urgency: anomaly.severity,
+    kind: `anomaly_${anomaly.rule}`,
+    title: `Anomaly in ${anomaly.repository}: ${anomaly.explanation}`,
+    details,
+  };
+}
