@@ -144,7 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { sourceDir: GITHUB_SOURCE, url: github.url },
       ].map((w) => signedLocalRegistration({ ...w, outRoot: join(trustDir, "workers"), key: publisher })),
     );
-    const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
+    // dynalite has no TransactWriteItems: a vend's ledger writes stay separate, in their safe order.
+    const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE, transactions: false });
     const { app, policy, plugins } = composeVendApp({
       policyYaml: options.policyYaml,
       ledger,

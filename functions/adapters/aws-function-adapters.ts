@@ -50,7 +50,8 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
     });
   }
   return {
-    ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable }),
+    // AWS DynamoDB has transactions: a vend's record, lookups and event are one write.
+    ledger: new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable, transactions: true }),
     logger,
     notifier: new FanOutNotifier(notifiers, logger),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),

@@ -2,7 +2,7 @@ import type { Claims } from "../../plugin-protocol/claims.js";
 import { auditedScopes } from "./denials/audited-scopes.js";
 import { ForeignDenials } from "./denials/foreign-denials.js";
 import { forensicClaims } from "./forensic-claims.js";
-import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
+import { CredvendError, LedgerError, PolicyDeniedError, VendNotRecordedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
 import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluatePolicy } from "./policy/evaluate-policy.js";
@@ -162,24 +162,25 @@ export class VendPipeline {
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
   private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
-    // The record and its audit event are independent writes: issue them together (one round trip
-    // less on every vend). Both must land before the credential is handed out.
-    const [recorded, audited] = await Promise.allSettled([this.deps.ledger.recordIssued(record), this.deps.ledger.appendAudit(event)]);
-    const failure = recorded.status === "rejected" ? recorded : audited.status === "rejected" ? audited : undefined;
-    if (!failure) return;
-    const err: unknown = failure.reason;
-    // A vend event may have landed for a credential that is not handed out: say so beside it.
-    if (audited.status === "fulfilled") {
-      await this.auditQuietly({
-        ...event,
-        eventId: this.ids.eventId(),
-        at: this.clock.now().toISOString(),
-        type: "failure",
-        reason: "ledger_unavailable",
-      });
+    // The record, its lookups and the vend event: one transaction where the store has them, else
+    // side by side (record-vend.ts). Both must land before the credential is handed out.
+    try {
+      await this.deps.ledger.recordVend(record, event);
+      return;
+    } catch (err) {
+      // A vend event may have landed for a credential that is not handed out: say so beside it.
+      if (err instanceof VendNotRecordedError && err.eventWritten) {
+        await this.auditQuietly({
+          ...event,
+          eventId: this.ids.eventId(),
+          at: this.clock.now().toISOString(),
+          type: "failure",
+          reason: "ledger_unavailable",
+        });
+      }
+      await this.compensate(worker, record, event);
+      throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
     }
-    await this.compensate(worker, record, event);
-    throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
   }
 
   /**

@@ -4,8 +4,9 @@ import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 
 export const LEDGER_ACTIONS = {
-  /** recordIssued (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce
-   *  (conditional PutItem; a refused condition needs no other action). No reads. */
+  /** recordVend (one TransactWriteItems of Puts: IAM checks PutItem for each), recordIssued
+   *  (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce (conditional
+   *  PutItem; a refused condition needs no other action). No reads. */
   vend: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
   /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],

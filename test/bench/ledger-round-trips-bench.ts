@@ -110,8 +110,8 @@ export async function benchLedgerRoundTrips(): Promise<void> {
   try {
     const sent = recordCommands(dynaliteClient);
     await ensureLedgerTable(dynaliteClient, tableName);
-    const { depth, calls } = await measure(new DynamoDbLedger({ client: dynaliteClient, tableName }), sent);
-    rows["dynalite (embedded default)"] = {
+    const { depth, calls } = await measure(new DynamoDbLedger({ client: dynaliteClient, tableName, transactions: false }), sent);
+    rows["dynalite (embedded default, no transactions)"] = {
       "sequential round trips": String(depth),
       "requests after the worker answered": calls,
       target: "",
@@ -123,7 +123,7 @@ export async function benchLedgerRoundTrips(): Promise<void> {
 
   const local = await startDynamoDbLocal();
   if ("skipped" in local) {
-    rows["DynamoDB Local (as AWS)"] = {
+    rows["DynamoDB Local (transactions, as on AWS)"] = {
       "sequential round trips": "skipped",
       "requests after the worker answered": local.skipped,
       target: "1",
@@ -133,8 +133,8 @@ export async function benchLedgerRoundTrips(): Promise<void> {
     try {
       const sent = recordCommands(client);
       await ensureLedgerTable(client, tableName);
-      const { depth, calls } = await measure(new DynamoDbLedger({ client, tableName }), sent);
-      rows["DynamoDB Local (as AWS)"] = {
+      const { depth, calls } = await measure(new DynamoDbLedger({ client, tableName, transactions: true }), sent);
+      rows["DynamoDB Local (transactions, as on AWS)"] = {
         "sequential round trips": String(depth),
         "requests after the worker answered": calls,
         target: "1",
