@@ -27,7 +27,7 @@ import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
-import { CALLER_SECRET_FILE, createCallerSecret, withCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
+import { CALLER_SECRET_FILE, callerSecretSigner, createCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
 import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 import type { AlertPoller } from "../functions/core/leak/alert-poller.js";
 
@@ -150,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       policyYaml: options.policyYaml,
       ledger,
       workers: [localTokens, ...providerWorkers],
-      workerFetch: withCallerSecret(callerSecret),
+      workerSigner: callerSecretSigner(callerSecret),
       trustedKeys: new TrustStore([{ keyId: publisher.keyId, publicKey: publisher.publicKey }]),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,

@@ -16,7 +16,8 @@ import { FanOutNotifier } from "./notify/fan-out-notifier.js";
 import { JsonLogger } from "./notify/json-logger.js";
 import { SnsNotifier } from "./notify/sns-notifier.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
-import { sigV4Fetch } from "./plugins/sigv4-fetch.js";
+import { sigV4Signer } from "./plugins/sigv4-signer.js";
+import type { WorkerRequestSigner } from "./plugins/signed-worker-requests.js";
 
 export interface AwsClients {
   readonly dynamodb?: DynamoDBClient;
@@ -36,7 +37,7 @@ export interface AwsFunctionAdapters {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly deployedCode: (worker: WorkerRegistration) => DeployedCode | undefined;
-  readonly workerFetch: typeof fetch;
+  readonly workerSigner: WorkerRequestSigner;
 }
 
 export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
@@ -55,6 +56,6 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
     logger,
     notifier: new FanOutNotifier(notifiers, logger),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
-    workerFetch: sigV4Fetch({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
+    workerSigner: sigV4Signer({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
   };
 }

@@ -12,6 +12,7 @@ import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
 import { composePluginDirectory } from "../adapters/plugins/compose-plugin-directory.js";
+import type { WorkerRequestSigner } from "../adapters/plugins/signed-worker-requests.js";
 import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
 import { createWebhooksApp } from "./app.js";
 import type { WebhooksConfig } from "./webhooks-config.js";
@@ -24,8 +25,8 @@ export interface WebhooksComposition {
   /** The deployed code of a signed worker (Lambda CodeSha256 on AWS). */
   readonly deployedCode?: (worker: WorkerRegistration) => DeployedCode | undefined;
   readonly workerTimeoutMs?: number;
-  /** How workers are reached (a SigV4-signing fetch on AWS). */
-  readonly workerFetch?: typeof fetch;
+  /** What proves the core to its workers: SigV4 on AWS. */
+  readonly workerSigner?: WorkerRequestSigner;
   /** ...or a directory the caller built (the local stack shares the vend app's; tests). */
   readonly plugins?: PluginDirectory;
   readonly notifier: Notifier;
@@ -67,7 +68,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
       ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
       ...(options.deployedCode ? { deployedCode: options.deployedCode } : {}),
       ...(options.workerTimeoutMs ? { workerTimeoutMs: options.workerTimeoutMs } : {}),
-      ...(options.workerFetch ? { workerFetch: options.workerFetch } : {}),
+      ...(options.workerSigner ? { workerSigner: options.workerSigner } : {}),
     });
   const handler = new LeakHandler({
     ledger: options.ledger,

@@ -9,14 +9,15 @@ import { TrustStore } from "../../core/plugin-trust/trust-store.js";
 import type { WorkerRegistration } from "../config/function-config.js";
 import { FileCodeHash } from "./file-code-hash.js";
 import { GrpcWebPluginClient } from "./grpc-web-plugin-client.js";
+import type { WorkerRequestSigner } from "./signed-worker-requests.js";
 import { VerifiedPluginDirectory, type DeployedCode } from "../../core/plugin-trust/verified-plugin-directory.js";
 
 export interface PluginDirectoryComposition {
   readonly workers: readonly WorkerRegistration[];
   /** Deadline of one worker call. */
   readonly workerTimeoutMs?: number;
-  /** How workers are reached (a SigV4-signing fetch on AWS). */
-  readonly workerFetch?: typeof fetch;
+  /** What proves the core to its workers: SigV4 on AWS, the caller secret locally. */
+  readonly workerSigner?: WorkerRequestSigner;
   readonly logger: Logger;
   /** Publisher keys trusted to sign workers; none by default, so only allowUnsigned workers run. */
   readonly trustedKeys?: TrustStore;
@@ -51,7 +52,7 @@ export function composePluginDirectory(options: PluginDirectoryComposition): Ver
           name: worker.name,
           baseUrl: worker.url,
           ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
-          ...(options.workerFetch ? { fetch: options.workerFetch } : {}),
+          ...(options.workerSigner ? { sign: options.workerSigner } : {}),
         }),
         ...(code ? { code } : {}),
       };
