@@ -29,7 +29,7 @@ import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
-import { CALLER_SECRET_FILE, createCallerSecret, withCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
+import { CALLER_SECRET_FILE, callerSecretSigner, createCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
 import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 import type { AlertPoller } from "../functions/core/leak/alert-poller.js";
 
@@ -157,14 +157,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { sourceDir: GITHUB_SOURCE, url: github.url },
       ].map((w) => signedLocalRegistration({ ...w, outRoot: join(trustDir, "workers"), key: publisher })),
     );
-    const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE });
+    // dynalite has no TransactWriteItems: a vend's ledger writes stay separate, in their safe order.
+    const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE, transactions: false });
     const workers = [localTokens, ...providerWorkers, ...(installed?.registrations ?? [])];
     const trustedKeys = [publicKeyConfig(publisher), ...(installed?.trustedKeys ?? [])];
     const { app, policy, plugins } = composeVendApp({
       policy: loadPolicyYaml(options.policyYaml),
       ledger,
       workers,
-      workerFetch: withCallerSecret(callerSecret),
+      workerSigner: callerSecretSigner(callerSecret),
       trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys of the installed workers"),
       extraIssuers: [issuer.issuerUrl],
       logger: options.logger,

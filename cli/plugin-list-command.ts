@@ -12,7 +12,8 @@ import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { composePluginDirectory } from "../functions/adapters/plugins/compose-plugin-directory.js";
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
-import { readCallerSecret, withCallerSecret } from "./dev/worker-caller-secret.js";
+import { callerSecretSigner, readCallerSecret } from "./dev/worker-caller-secret.js";
+import type { WorkerRequestSigner } from "../functions/adapters/plugins/signed-worker-requests.js";
 import { PLUGINS_FILE, readInstalledPlugins, type InstalledPlugins } from "./registry/installed-plugins.js";
 
 export const PLUGIN_LIST_USAGE = `credvend plugin list — installed workers, and the registered workers and whether the core would use them
@@ -54,7 +55,7 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     process.stdout.write("(start credvend dev to verify them as the core does)\n");
     return 0;
   }
-  const { workers, trustedKeys, source, workerFetch } = loadRegistrations(values.config);
+  const { workers, trustedKeys, source, workerSigner } = loadRegistrations(values.config);
   if (workers.length === 0) {
     process.stdout.write(`no workers registered (${source})\n`);
     return 0;
@@ -73,7 +74,7 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     logger: silentLogger,
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambdaClient(), worker.functionName) : undefined),
     workerTimeoutMs: 3000,
-    ...(workerFetch ? { workerFetch } : {}),
+    ...(workerSigner ? { workerSigner } : {}),
   });
   const rows = await directory.verifyAll();
   lambda?.destroy();
@@ -115,7 +116,7 @@ interface Registrations {
   readonly trustedKeys: TrustStore;
   readonly source: string;
   /** Sends the local stack's caller secret (workers.json's callerSecretFile). */
-  readonly workerFetch?: typeof fetch;
+  readonly workerSigner?: WorkerRequestSigner;
 }
 
 function loadRegistrations(configPath: string | undefined): Registrations {
@@ -151,14 +152,14 @@ function fromFile(path: string): Registrations {
     trustedKeys: parseTrustedKeys(JSON.stringify(value.trustedKeys ?? []), `${path}: trustedKeys`),
     source: path,
     ...(typeof value.callerSecretFile === "string"
-      ? { workerFetch: callerSecretFetch(resolve(dirname(path), value.callerSecretFile)) }
+      ? { workerSigner: callerSecretFrom(resolve(dirname(path), value.callerSecretFile)) }
       : {}),
   };
 }
 
-function callerSecretFetch(secretPath: string): typeof fetch {
+function callerSecretFrom(secretPath: string): WorkerRequestSigner {
   try {
-    return withCallerSecret(readCallerSecret(secretPath));
+    return callerSecretSigner(readCallerSecret(secretPath));
   } catch (error) {
     throw new CliError(`${secretPath}: cannot read the caller secret (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }

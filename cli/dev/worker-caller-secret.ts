@@ -4,6 +4,7 @@
 // `credvend plugin list`.
 import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import type { WorkerRequestSigner } from "../../functions/adapters/plugins/signed-worker-requests.js";
 import { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
 
 export const CALLER_SECRET_FILE = "worker-caller-secret";
@@ -12,12 +13,10 @@ export function createCallerSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** A fetch that adds the secret to every request (the core's worker calls). */
-export function withCallerSecret(secret: string, base: typeof fetch = (input, init) => globalThis.fetch(input, init)): typeof fetch {
-  return (input, init) => {
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+/** Adds the secret to every worker call the core makes. */
+export function callerSecretSigner(secret: string): WorkerRequestSigner {
+  return ({ headers }) => {
     headers.set(CALLER_SECRET_HEADER, secret);
-    return base(input, { ...init, headers });
   };
 }
 

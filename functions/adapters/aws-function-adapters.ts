@@ -15,16 +15,16 @@ import type { DeployedCode } from "../core/plugin-trust/verified-plugin-director
 import type { WorkerRegistration } from "./config/function-config.js";
 import type { NotifierConfig } from "./config/notifier-config.js";
 import { DynamoDbLedger } from "./ledger/dynamodb-ledger.js";
-import { EmfMetrics } from "./metrics/emf-metrics.js";
+import { EmfMetrics, type Metrics } from "./metrics/emf-metrics.js";
 import { meteredLedger } from "./metrics/metered-ledger.js";
-import { meteredWorkerFetch } from "./metrics/metered-worker-fetch.js";
 import { ConsoleNotifier } from "./notify/console-notifier.js";
 import { FanOutNotifier } from "./notify/fan-out-notifier.js";
 import { JsonLogger } from "./notify/json-logger.js";
 import { SnsNotifier } from "./notify/sns-notifier.js";
 import { webhookNotifiers } from "./notify/webhook-notifiers.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
-import { sigV4Fetch } from "./plugins/sigv4-fetch.js";
+import { sigV4Signer } from "./plugins/sigv4-signer.js";
+import type { WorkerRequestSigner } from "./plugins/signed-worker-requests.js";
 
 export interface AwsClients {
   readonly dynamodb?: DynamoDBClient;
@@ -42,8 +42,6 @@ export interface AwsFunctionSettings {
   readonly notifiers?: readonly NotifierConfig[];
   /** CloudWatch namespace of the metrics (CREDVEND_METRICS_NAMESPACE); default `credvend`. */
   readonly metricsNamespace?: string;
-  /** The workers called, to name them in worker metrics. */
-  readonly workers?: readonly { readonly name: string; readonly url: string }[];
 }
 
 export interface AwsFunctionAdapters {
@@ -51,7 +49,9 @@ export interface AwsFunctionAdapters {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly deployedCode: (worker: WorkerRegistration) => DeployedCode | undefined;
-  readonly workerFetch: typeof fetch;
+  readonly workerSigner: WorkerRequestSigner;
+  /** The functions' metrics (worker calls are metered by the plugin directory). */
+  readonly metrics: Metrics;
 }
 
 export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
@@ -67,13 +67,18 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
   let secretsManager = clients.secretsManager;
   notifiers.push(...webhookNotifiers(settings.notifiers ?? [], () => (secretsManager ??= new SecretsManagerClient({}))));
   const metrics = new EmfMetrics({ namespace: settings.metricsNamespace ?? "credvend", service });
-  const ledger = new DynamoDbLedger({ client: clients.dynamodb ?? new DynamoDBClient({}), tableName: settings.ledgerTable });
-  const workerFetch = sigV4Fetch({ region: settings.awsRegion, credentials: () => lambda.config.credentials() });
+  const ledger = new DynamoDbLedger({
+    client: clients.dynamodb ?? new DynamoDBClient({}),
+    tableName: settings.ledgerTable,
+    transactions: true,
+  });
   return {
+    // AWS DynamoDB has transactions: a vend's record, lookups and event are one write.
     ledger: meteredLedger(ledger, metrics),
     logger,
     notifier: new FanOutNotifier(notifiers, logger),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
-    workerFetch: meteredWorkerFetch(workerFetch, settings.workers ?? [], metrics),
+    workerSigner: sigV4Signer({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
+    metrics,
   };
 }

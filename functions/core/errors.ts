@@ -59,3 +59,17 @@ export class LedgerError extends CredvendError {
     super("unavailable", "ledger_unavailable", message, options);
   }
 }
+
+/**
+ * A vended credential and its vend event could not both be stored, so it must not be handed out.
+ * `eventWritten`: the vend event did land (separate writes), and a failure event belongs beside it.
+ */
+export class VendNotRecordedError extends LedgerError {
+  constructor(
+    message: string,
+    readonly eventWritten: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -2,7 +2,7 @@ import type { Claims } from "../../plugin-protocol/claims.js";
 import { auditedScopes } from "./denials/audited-scopes.js";
 import { ForeignDenials } from "./denials/foreign-denials.js";
 import { forensicClaims } from "./forensic-claims.js";
-import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
+import { CredvendError, LedgerError, PolicyDeniedError, VendNotRecordedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
 import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluatePolicy } from "./policy/evaluate-policy.js";
@@ -176,18 +176,18 @@ export class VendPipeline {
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
   private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent, revokeAt?: Date): Promise<void> {
-    // The record, its audit event and its early revocation are independent writes: issue them
-    // together (one round trip less on every vend). All must land before the credential is handed out.
-    const [recorded, audited, scheduled] = await Promise.allSettled([
-      this.deps.ledger.recordIssued(record),
-      this.deps.ledger.appendAudit(event),
+    // The record, its lookups and the vend event: one transaction where the store has them, else
+    // side by side (record-vend.ts); an early revocation is scheduled beside them. All must land
+    // before the credential is handed out.
+    const [vended, scheduled] = await Promise.allSettled([
+      this.deps.ledger.recordVend(record, event),
       revokeAt ? this.deps.ledger.scheduleRevocation(record.credentialId, revokeAt) : Promise.resolve(),
     ]);
-    const failure = [recorded, audited, scheduled].find((write) => write.status === "rejected");
-    if (!failure) return;
-    const err: unknown = failure.reason;
+    if (vended.status === "fulfilled" && scheduled.status === "fulfilled") return;
+    const err: unknown = vended.status === "rejected" ? vended.reason : (scheduled as PromiseRejectedResult).reason;
     // A vend event may have landed for a credential that is not handed out: say so beside it.
-    if (audited.status === "fulfilled") {
+    const eventWritten = vended.status === "fulfilled" || (vended.reason instanceof VendNotRecordedError && vended.reason.eventWritten);
+    if (eventWritten) {
       await this.auditQuietly({
         ...event,
         eventId: this.ids.eventId(),

@@ -12,6 +12,8 @@ import type { DeployedCode } from "../core/plugin-trust/verified-plugin-director
 import type { WorkerRegistration } from "../adapters/config/function-config.js";
 import { OctokitAlertSecrets, type AlertSecretSource, type GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import { composePluginDirectory } from "../adapters/plugins/compose-plugin-directory.js";
+import type { WorkerRequestSigner } from "../adapters/plugins/signed-worker-requests.js";
+import type { Metrics } from "../adapters/metrics/emf-metrics.js";
 import { awsFunctionAdapters, type AwsClients, type AwsFunctionAdapters } from "../adapters/aws-function-adapters.js";
 import type { LeakResponseConfig } from "./leak-response-config.js";
 
@@ -23,8 +25,10 @@ export interface LeakResponseComposition {
   /** The deployed code of a signed worker (Lambda CodeSha256 on AWS). */
   readonly deployedCode?: (worker: WorkerRegistration) => DeployedCode | undefined;
   readonly workerTimeoutMs?: number;
-  /** How workers are reached (a SigV4-signing fetch on AWS). */
-  readonly workerFetch?: typeof fetch;
+  /** What proves the core to its workers: SigV4 on AWS, the caller secret locally. */
+  readonly workerSigner?: WorkerRequestSigner;
+  /** Worker latency and failures (CloudWatch embedded metrics on AWS). */
+  readonly metrics?: Metrics;
   /** ...or a directory the caller built (the local stack shares the vend app's; tests). */
   readonly plugins?: PluginDirectory;
   readonly notifier: Notifier;
@@ -62,7 +66,8 @@ export function composeLeakHandler(options: LeakResponseComposition): {
       ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
       ...(options.deployedCode ? { deployedCode: options.deployedCode } : {}),
       ...(options.workerTimeoutMs ? { workerTimeoutMs: options.workerTimeoutMs } : {}),
-      ...(options.workerFetch ? { workerFetch: options.workerFetch } : {}),
+      ...(options.workerSigner ? { workerSigner: options.workerSigner } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   const handler = new LeakHandler({
     ledger: options.ledger,

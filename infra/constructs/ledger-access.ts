@@ -4,8 +4,9 @@ import { PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 
 export const LEDGER_ACTIONS = {
-  /** recordIssued (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce
-   *  (conditional PutItem; a refused condition needs no other action), scheduleRevocation (PutItem);
+  /** recordVend (one TransactWriteItems of Puts: IAM checks PutItem for each), recordIssued
+   *  (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce (conditional
+   *  PutItem; a refused condition needs no other action), scheduleRevocation (PutItem);
    *  DELETE /v1/credentials/{id}: getCredential (GetItem) and the revocation claim (UpdateItem). */
   vend: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */

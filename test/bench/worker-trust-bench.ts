@@ -7,7 +7,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
+import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { TrustStore, checkManifestSignature, generateKeyPair, signManifest } from "../../functions/core/plugin-trust/index.js";
 import { silentLogger } from "../../functions/core/ports/logger.js";
 import { composePluginDirectory } from "../../functions/adapters/plugins/compose-plugin-directory.js";
@@ -91,14 +94,23 @@ export async function benchWorkerTrust(): Promise<void> {
       signatureOnly.push(performance.now() - start);
     }
 
+    // The same Describe call through the broker's client (keep-alive HTTP/1.1 over node:http) and
+    // through Connect's fetch transport, which the broker used before: latency, and CPU per call
+    // (client and server share this process, so the difference is the client's).
     const client = new GrpcWebPluginClient({ name: "bench-0", baseUrl: servers[0]!.url });
-    for (let i = 0; i < 200; i++) await client.describe();
-    const trips: number[] = [];
-    for (let i = 0; i < ROUND_TRIPS; i++) {
-      const start = performance.now();
-      await client.describe();
-      trips.push(performance.now() - start);
-    }
+    const viaFetch = createClient(PluginService, createGrpcWebTransport({ baseUrl: servers[0]!.url }));
+    const roundTrips = async (call: () => Promise<unknown>) => {
+      for (let i = 0; i < 200; i++) await call();
+      const trips: number[] = [];
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        const start = performance.now();
+        await call();
+        trips.push(performance.now() - start);
+      }
+      const used = process.cpuUsage(cpu);
+      return { ...stats(trips), "CPU per call": `${((used.user + used.system) / 1000 / ROUND_TRIPS).toFixed(2)} ms` };
+    };
 
     console.log(
       `\nSigned workers: verification at cold start, ${WORKERS} workers on loopback, 256 KiB zips (${COLD_STARTS} cold starts; target < 20 ms)`,
@@ -107,8 +119,13 @@ export async function benchWorkerTrust(): Promise<void> {
       "verify all (signature + code hash + Describe)": stats(coldStarts),
       "signatures only (node:crypto Ed25519)": stats(signatureOnly),
     });
-    console.log(`gRPC-web round trip on loopback (Describe, ${ROUND_TRIPS} sequential calls, keep-alive)`);
-    console.table({ "GrpcWebPluginClient → servePlugin": stats(trips) });
+    console.log(
+      `gRPC-web round trip on loopback (Describe, ${ROUND_TRIPS} sequential calls, keep-alive; CPU: client + worker in this process)`,
+    );
+    console.table({
+      "GrpcWebPluginClient (node:http, HTTP/1.1)": await roundTrips(() => client.describe()),
+      "Connect fetch transport (before)": await roundTrips(() => viaFetch.describe({})),
+    });
   } finally {
     for (const server of servers) await server.close();
   }

@@ -3,7 +3,7 @@
 // repositories and time windows, so they also show the ledger keeps unrelated data apart.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LedgerError } from "../../functions/core/errors.js";
+import { LedgerError, VendNotRecordedError } from "../../functions/core/errors.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import type { AuditEvent, CredentialRecord } from "../../functions/core/records.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
@@ -183,6 +183,59 @@ export function describeLedgerContract(name: string, setup: () => Promise<Ledger
 
         expect(await ledger.getCredential(record.credentialId)).toStrictEqual(original);
         expect(await ledger.findByTokenHash(original.tokenHashes[1]!)).toStrictEqual(original);
+      });
+    });
+
+    describe("recordVend (a vend's record, lookups and event)", () => {
+      const vendEvent = (record: CredentialRecord, fields: Partial<AuditEvent> = {}): AuditEvent => ({
+        eventId: randomUUID(),
+        type: "vend",
+        // A window of its own: auditByTime sees every event of the ledger.
+        at: iso(newWindow()),
+        credentialId: record.credentialId,
+        repository: newRepository(),
+        scopes: [...record.scopes],
+        ...fields,
+      });
+      /** What a caller reads once recordVend failed: the event is there exactly when the error says so. */
+      const expectEventAsReported = async (error: unknown, event: AuditEvent) => {
+        expect(error).toBeInstanceOf(VendNotRecordedError);
+        const written = (await ledger.auditByCredential(event.credentialId!)).some((e) => e.eventId === event.eventId);
+        expect(written).toBe((error as VendNotRecordedError).eventWritten);
+      };
+
+      it("stores the record, findable by each hash, and its vend event", async () => {
+        const record = makeRecord();
+        const event = vendEvent(record);
+        await ledger.recordVend(record, event);
+        expect(await ledger.getCredential(record.credentialId)).toStrictEqual(record);
+        for (const hash of record.tokenHashes) expect(await ledger.findByTokenHash(hash)).toStrictEqual(record);
+        expect(await ledger.auditByCredential(record.credentialId)).toStrictEqual([event]);
+      });
+
+      it("refuses a duplicate credentialId: the first record stays whole, the new hash finds nothing, and the error tells whether the event landed", async () => {
+        const first = makeRecord();
+        await ledger.recordVend(first, vendEvent(first));
+        const newHash = randomHash("second");
+        const second = makeRecord({ credentialId: first.credentialId, tokenHashes: [newHash] });
+        const event = vendEvent(second);
+
+        const error = await ledger.recordVend(second, event).catch((e: unknown) => e);
+        await expectEventAsReported(error, event);
+        expect(await ledger.getCredential(first.credentialId)).toStrictEqual(first);
+        expect(await ledger.findByTokenHash(newHash)).toBeUndefined();
+      });
+
+      it("refuses an event id already written and keeps the first event; whatever else landed is reported", async () => {
+        const record = makeRecord();
+        const first = vendEvent(makeRecord());
+        await ledger.appendAudit(first);
+        const repeat = { ...vendEvent(record), eventId: first.eventId, at: first.at, credentialId: first.credentialId };
+
+        const error = await ledger.recordVend(record, repeat).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(VendNotRecordedError);
+        expect((error as VendNotRecordedError).eventWritten).toBe(false);
+        expect(await ledger.auditByCredential(first.credentialId!)).toStrictEqual([first]);
       });
     });
 

@@ -13,6 +13,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteItemsCommand,
   ConditionalCheckFailedException,
   type BatchWriteItemCommandInput,
   type PutItemCommandInput,
@@ -22,7 +23,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DynamoDbLedger, ensureLedgerTable, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { credentialItem, eventItem, lookupItem } from "../../functions/adapters/ledger/dynamodb-ledger-items.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
-import { LedgerError } from "../../functions/core/errors.js";
+import { LedgerError, VendNotRecordedError } from "../../functions/core/errors.js";
 import type { CredentialLedger } from "../../functions/core/ports/credential-ledger.js";
 import { localDynamoClient, startDynalite, type LocalDynamo } from "../support/dynalite.js";
 import { startDynamoDbLocal } from "../support/dynamodb-local.js";
@@ -32,7 +33,7 @@ const DAY_SECONDS = 86_400;
 const freshTableName = () => `ledger-${randomUUID()}`;
 
 /** A new table on `endpoint`, and a ledger on it. */
-async function dynamoLedger(endpoint: string, options: { retentionDays?: number } = {}) {
+async function dynamoLedger(endpoint: string, options: { retentionDays?: number; transactions?: boolean } = {}) {
   const client = localDynamoClient(endpoint);
   const tableName = freshTableName();
   await ensureLedgerTable(client, tableName);
@@ -45,14 +46,20 @@ afterAll(async () => {
   if ("close" in dynamoDbLocal) await dynamoDbLocal.close();
 });
 
-const servers: { name: string; start: () => Promise<LocalDynamo> }[] = [{ name: "dynalite", start: () => startDynalite() }];
+// Each server as it is configured in use: dynalite (the embedded default) without transactions;
+// DynamoDB Local both ways, with transactions as the AWS composition runs.
+const servers: { name: string; start: () => Promise<LocalDynamo>; transactions: boolean }[] = [
+  { name: "dynalite", start: () => startDynalite(), transactions: false },
+];
 if ("skipped" in dynamoDbLocal) {
   describe.skip(`DynamoDbLedger on DynamoDB Local — skipped: ${dynamoDbLocal.skipped}`, () => {
     it("CredentialLedger contract and DynamoDB-specific tests", () => {});
   });
 } else {
   const { endpoint } = dynamoDbLocal;
-  servers.push({ name: "DynamoDB Local", start: async () => ({ endpoint, close: async () => {} }) });
+  const start = async () => ({ endpoint, close: async () => {} });
+  servers.push({ name: "DynamoDB Local", start, transactions: false });
+  servers.push({ name: "DynamoDB Local with transactions", start, transactions: true });
 }
 
 describeLedgerContract("MemoryLedger", async () => ({ ledger: new MemoryLedger() }));
@@ -60,7 +67,7 @@ describeLedgerContract("MemoryLedger", async () => ({ ledger: new MemoryLedger()
 for (const server of servers) {
   describeLedgerContract(`DynamoDbLedger on ${server.name}`, async () => {
     const running = await server.start();
-    const { client, ledger } = await dynamoLedger(running.endpoint);
+    const { client, ledger } = await dynamoLedger(running.endpoint, { transactions: server.transactions });
     return {
       ledger,
       teardown: async () => {
@@ -75,7 +82,7 @@ for (const server of servers) {
     const clients: DynamoDBClient[] = [];
     const setUp = async (options: { retentionDays?: number } = {}) => {
       running ??= await server.start();
-      const made = await dynamoLedger(running.endpoint, options);
+      const made = await dynamoLedger(running.endpoint, { ...options, transactions: server.transactions });
       clients.push(made.client);
       return made;
     };
@@ -211,8 +218,62 @@ for (const server of servers) {
         expect((cause as Error).name, operation).toBe("ResourceNotFoundException");
       }
     });
+
+    if (server.transactions) {
+      it("recordVend is all or nothing: a refused vend event leaves no record and no lookup", async () => {
+        const { ledger } = await setUp();
+        const taken = { eventId: randomUUID(), type: "vend", at: "2031-01-01T10:00:00.000Z", credentialId: randomUUID() } as const;
+        await ledger.appendAudit(taken);
+        const record = makeRecord();
+        const error = await ledger.recordVend(record, { ...taken, credentialId: taken.credentialId }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+        expect(error).toBeInstanceOf(VendNotRecordedError);
+        expect((error as VendNotRecordedError).message).toBe("appendAudit: an event with this id already exists");
+        expect(await ledger.getCredential(record.credentialId)).toBeUndefined();
+        for (const hash of record.tokenHashes) expect(await ledger.findByTokenHash(hash)).toBeUndefined();
+      });
+
+      it("recordVend names a duplicate credential id as such, and writes none of the new vend", async () => {
+        const { ledger } = await setUp();
+        const first = makeRecord();
+        await ledger.recordIssued(first);
+        const second = makeRecord({ credentialId: first.credentialId });
+        const event = { eventId: randomUUID(), type: "vend", at: "2031-01-01T10:00:00.000Z", credentialId: first.credentialId } as const;
+        const error = await ledger.recordVend(second, event).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+        expect((error as VendNotRecordedError).message).toBe("recordIssued: a credential with this id already exists");
+        expect((error as VendNotRecordedError).eventWritten).toBe(false);
+        expect(await ledger.auditByCredential(first.credentialId)).toEqual([]);
+        for (const hash of second.tokenHashes) expect(await ledger.findByTokenHash(hash)).toBeUndefined();
+      });
+    }
   });
 }
+
+describe("dynalite, the embedded default, has no transactions", () => {
+  it("refuses TransactWriteItems, which is why the local stack configures its ledger without them", async () => {
+    const server = await startDynalite();
+    const { client, tableName } = await dynamoLedger(server.endpoint);
+    try {
+      const put = { Put: { TableName: tableName, Item: { pk: { S: "CRED#x" }, sk: { S: "CRED" } } } };
+      const error = await client.send(new TransactWriteItemsCommand({ TransactItems: [put] })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(await new DynamoDbLedger({ client, tableName }).getCredential("x")).toBeUndefined();
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
 
 describe("DynamoDbLedger on a persisted dynalite (the embedded local default)", () => {
   it("keeps the table and its records across a restart, and ensureLedgerTable reopens it", async () => {
@@ -278,6 +339,39 @@ describe("DynamoDbLedger commands (aws-sdk-client-mock)", () => {
     expect(put.Item?.pk).toEqual({ S: `CRED#${record.credentialId}` });
     expect(put.ConditionExpression).toBe("attribute_not_exists(#pk)");
     expect(put.ExpressionAttributeNames).toEqual({ "#pk": "pk" });
+  });
+
+  it("recordVend with transactions sends one TransactWriteItems: the lookups, then the record and the event, each only if new", async () => {
+    const client = new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    const mock = mockClient(client);
+    mock.on(TransactWriteItemsCommand).resolves({});
+    const record = makeRecord();
+    const event = { eventId: randomUUID(), type: "vend", at: "2031-01-01T10:00:00.000Z", credentialId: record.credentialId } as const;
+    await new DynamoDbLedger({ client, tableName, transactions: true }).recordVend(record, event);
+
+    expect(mock.calls()).toHaveLength(1);
+    const items = mock.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!;
+    expect(items.map((item) => [item.Put?.Item?.pk?.S, item.Put?.ConditionExpression])).toEqual([
+      ...record.tokenHashes.map((hash) => [`HASH#${hash}`, undefined]),
+      [`CRED#${record.credentialId}`, "attribute_not_exists(#pk)"],
+      [`CRED#${record.credentialId}`, "attribute_not_exists(#pk)"],
+    ]);
+    expect(items.every((item) => item.Put?.TableName === tableName)).toBe(true);
+  });
+
+  it("recordVend without transactions makes the separate writes: lookups before the record, the event beside them", async () => {
+    const { mock, ledger, sent } = setUp();
+    mock.on(BatchWriteItemCommand).resolves({});
+    mock.on(PutItemCommand).resolves({});
+    const record = makeRecord();
+    await ledger.recordVend(record, {
+      eventId: randomUUID(),
+      type: "vend",
+      at: "2031-01-01T10:00:00.000Z",
+      credentialId: record.credentialId,
+    });
+    expect([...sent()].sort()).toEqual(["BatchWriteItem", "PutItem", "PutItem"]);
+    expect(mock.commandCalls(TransactWriteItemsCommand)).toHaveLength(0);
   });
 
   it("recordIssued retries unprocessed lookups before writing the record", async () => {

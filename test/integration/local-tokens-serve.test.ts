@@ -1,7 +1,7 @@
 // startLocalTokensWorker as the local stack runs it: a loopback port, the core's client with its
 // default fetch, and /introspect over real HTTP.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createCallerSecret, withCallerSecret } from "../../cli/dev/worker-caller-secret.js";
+import { callerSecretSigner, createCallerSecret } from "../../cli/dev/worker-caller-secret.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { parseScope } from "../../plugin-protocol/scope.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
@@ -57,7 +57,7 @@ describe("workers mint credentials for any caller: local-tokens on a loopback po
       await expect(outsider.prepare(request)).rejects.toThrow(/credvend core only/);
       expect(console.warn).toHaveBeenCalledWith("credvend plugin: refused Prepare from (local process): no caller secret");
 
-      const core = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: guarded.url, fetch: withCallerSecret(secret) });
+      const core = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: guarded.url, sign: callerSecretSigner(secret) });
       const prepared = await core.prepare(request);
       const vended = await core.vend({ ...request, credentialId: "guarded-1", serialized: prepared.serialized!.serialized });
       const answer = await fetch(`${guarded.url}/introspect`, {

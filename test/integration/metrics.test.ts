@@ -1,13 +1,16 @@
 // The functions' metrics as CloudWatch would read them: EMF lines checked against the format's
 // rules, counted from a real ledger on dynalite (the metered ledger also passes the whole ledger
-// contract, so metering changes nothing else), and worker calls timed over loopback HTTP.
+// contract, so metering changes nothing else), and worker calls timed through the core's worker
+// client over loopback HTTP.
 import { createServer } from "node:http";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoDbLedger, ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { EmfMetrics } from "../../functions/adapters/metrics/emf-metrics.js";
 import { METRIC, meteredLedger } from "../../functions/adapters/metrics/metered-ledger.js";
-import { meteredWorkerFetch } from "../../functions/adapters/metrics/metered-worker-fetch.js";
+import { meteredPluginClient } from "../../functions/adapters/metrics/metered-plugin-client.js";
+import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
+import { listenOnLoopback, PluginError, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 import type { AuditEvent } from "../../functions/core/records.js";
 import { localDynamoClient, startDynalite } from "../support/dynalite.js";
 import { listenOnLoopbackPort } from "../support/loopback-server.js";
@@ -108,45 +111,59 @@ describe("metrics from the ledger", () => {
 });
 
 describe("worker call metrics over loopback HTTP", () => {
-  it("times every call and counts HTTP errors, gRPC errors, refused connections and timeouts by worker", async () => {
-    const server = createServer((request, response) => {
-      if (request.url?.includes("slow")) return void setTimeout(() => response.end(), 500);
-      if (request.url?.includes("grpc-error")) return void response.writeHead(200, { "grpc-status": "14" }).end();
-      if (request.url?.includes("http-error")) return void response.writeHead(503).end();
-      response.writeHead(200, { "grpc-status": "0" }).end();
-    });
-    const { url, close } = await listenOnLoopbackPort(server);
+  it("times every call of the core's worker client and counts failures by kind: unavailable, timeout, upstream_failed; a refused scope is an answer", async () => {
+    // A real worker behind the core's real client: one scope it refuses, one it fails on, one it is slow on.
+    const impl: PluginImplementation = {
+      name: "aws-sts",
+      version: "1.0.0",
+      providers: ["aws"],
+      validate: async (scopes) => {
+        const resource = scopes[0]?.resource;
+        if (resource === "slow") await new Promise((resolve) => setTimeout(resolve, 500));
+        if (resource === "broken") throw new PluginError("permission_denied", "upstream said no");
+        return scopes.map((scope) => ({
+          scope,
+          valid: resource !== "refused",
+          normalized: scope,
+          ...(resource === "refused" ? { reason: "no" } : {}),
+        }));
+      },
+      serialize: () => ({ serialized: new Uint8Array(), mediaType: "application/octet-stream" }),
+      vend: () => {
+        throw new PluginError("internal", "not in this test");
+      },
+    };
+    const worker = await listenOnLoopback(servePlugin(impl).app);
     const dead = await listenOnLoopbackPort(createServer());
     await dead.close();
     lines.length = 0;
-    const workerFetch = meteredWorkerFetch(
-      fetch,
-      [
-        { name: "aws-sts", url: `${url}/aws` },
-        { name: "github", url: `${url}/github/` },
-        { name: "gone", url: dead.url },
-      ],
-      metrics,
-    );
+    const client = (name: string, baseUrl: string) =>
+      meteredPluginClient(new GrpcWebPluginClient({ name, baseUrl, timeoutMs: 200, maxRetries: 0 }), metrics);
+    const awsSts = client("aws-sts", worker.url);
+    const gone = client("gone", dead.url);
+    const scope = (resource: string) => [{ provider: "aws", action: "s3-read", resource }];
     try {
-      await workerFetch(`${url}/aws/credvend.plugin.v1.PluginService/Vend`, { method: "POST" });
-      await workerFetch(`${url}/github/grpc-error`, { method: "POST" });
-      await workerFetch(`${url}/aws/http-error`, { method: "POST" });
-      await expect(workerFetch(`${dead.url}/x`, { method: "POST" })).rejects.toThrow();
-      await expect(workerFetch(`${url}/aws/slow`, { method: "POST", signal: AbortSignal.timeout(50) })).rejects.toThrow();
+      await awsSts.describe();
+      await awsSts.validate(scope("fine"));
+      await awsSts.validate(scope("refused"));
+      await expect(awsSts.validate(scope("broken"))).rejects.toThrow();
+      await expect(awsSts.validate(scope("slow"))).rejects.toThrow();
+      await expect(gone.describe()).rejects.toThrow();
     } finally {
-      await close();
+      await worker.close();
     }
     const points = emfLines(lines);
     expect(points.filter((p) => p._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name === METRIC.workerLatency).map((p) => p.Worker)).toEqual([
       "aws-sts",
-      "github",
       "aws-sts",
+      "aws-sts",
+      "aws-sts",
+      "aws-sts",
+      "gone",
     ]);
-    expect(sum(points, METRIC.workerFailures, { Worker: "github", Outcome: "grpc_error" })).toBe(1);
-    expect(sum(points, METRIC.workerFailures, { Worker: "aws-sts", Outcome: "http_error" })).toBe(1);
-    expect(sum(points, METRIC.workerFailures, { Worker: "gone", Outcome: "network_error" })).toBe(1);
+    expect(sum(points, METRIC.workerFailures, { Worker: "aws-sts", Outcome: "upstream_failed" })).toBe(1);
     expect(sum(points, METRIC.workerFailures, { Worker: "aws-sts", Outcome: "timeout" })).toBe(1);
-    expect(sum(points, METRIC.workerFailures)).toBe(4);
+    expect(sum(points, METRIC.workerFailures, { Worker: "gone", Outcome: "unavailable" })).toBe(1);
+    expect(sum(points, METRIC.workerFailures)).toBe(3);
   });
 });

@@ -14,6 +14,7 @@ import type {
   TimeRange,
 } from "../../functions/core/records.js";
 import { eventOrderKey, normalizeRange, orderKeyInRange } from "../../functions/adapters/ledger/ledger-time.js";
+import { recordVendSeparately } from "../../functions/core/record-vend.js";
 import { announced, claimed, completed, detected, failed, settled, tagged } from "../../functions/core/invalidation-transitions.js";
 import { claimedForRevocation, released, revokedBy } from "../../functions/core/revocation-transitions.js";
 
@@ -40,6 +41,11 @@ export class MemoryLedger implements CredentialLedger {
     const stored = structuredClone(record);
     for (const hash of stored.tokenHashes) this.#lookups.set(hash, stored.credentialId);
     this.#records.set(stored.credentialId, stored);
+  }
+
+  /** No transactions here: the same separate writes as the embedded dynalite. */
+  recordVend(record: CredentialRecord, event: AuditEvent): Promise<void> {
+    return recordVendSeparately(this, record, event);
   }
 
   async getCredential(credentialId: string): Promise<CredentialRecord | undefined> {

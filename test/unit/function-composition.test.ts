@@ -1,11 +1,12 @@
 // Each broker function's composition root (compose.ts), as its lambda.ts calls it: a typed
 // configuration in, every AWS adapter built from it, the SDK clients mocked at their boundary.
 import { createHmac } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
+import { awsFunctionAdapters } from "../../functions/adapters/aws-function-adapters.js";
 import { loadFunctionConfig } from "../../functions/adapters/config/function-config.js";
 import { composeVendFunction } from "../../functions/vend/compose.js";
 import { composeWebhooksFunction } from "../../functions/webhooks/compose.js";
@@ -34,6 +35,29 @@ describe("composeVendFunction", () => {
     const app = composeVendFunction(config, aws.clients);
     expect((await app.request("/healthz")).status).toBe(200);
     expect(aws.calls()).toEqual([]);
+  });
+});
+
+describe("awsFunctionAdapters", () => {
+  it("writes a vend's record, lookups and event in one TransactWriteItems: AWS DynamoDB has transactions", async () => {
+    const aws = clients();
+    const { ledger } = awsFunctionAdapters("credvend-vend", { ledgerTable: "ledger", awsRegion: "eu-west-1" }, aws.clients);
+    const credentialId = "8b5f3c1e-0000-4000-8000-000000000001";
+    const record = {
+      credentialId,
+      provider: "local",
+      worker: "local-tokens",
+      scopes: ["local:read:a"],
+      subject: { repository: "acme/web" },
+      issuedAt: "2031-01-01T10:00:00.000Z",
+      expiresAt: "2031-01-01T10:15:00.000Z",
+      revocable: true,
+      upstreamRef: credentialId,
+      tokenHashes: ["a".repeat(64)],
+      state: "active",
+    } as const;
+    await ledger.recordVend(record, { eventId: "e1", type: "vend", at: record.issuedAt, credentialId });
+    expect(aws.calls().map((call) => call.args[0].constructor)).toEqual([TransactWriteItemsCommand]);
   });
 });
 

@@ -1,12 +1,15 @@
 // Transport hardening of the gRPC-web client: circuit breaker per worker, response size cap,
-// SigV4 signing for Function URLs with AWS_IAM auth (checked with the same library on the server).
+// SigV4 signing for Function URLs with AWS_IAM auth (checked with the same library on the server),
+// and keep-alive HTTP/1.1: one connection carries many calls.
 import { createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
-import { ResponseTooLargeError, sizeCappedFetch } from "../../functions/adapters/plugins/response-size-cap.js";
-import { NodeSha256, sigV4Fetch } from "../../functions/adapters/plugins/sigv4-fetch.js";
+import { ResponseTooLargeError, sizeCappedHttpClient } from "../../functions/adapters/plugins/response-size-cap.js";
+import { NodeSha256, sigV4Signer } from "../../functions/adapters/plugins/sigv4-signer.js";
 import { WorkerError } from "../../functions/core/errors.js";
 import { PluginError, listenOnLoopback, servePlugin, type PluginImplementation } from "../../plugin-workers/sdk/index.js";
 import { demoPlugin, demoScopes } from "./plugin-sdk-fixture.js";
@@ -97,26 +100,72 @@ describe("response size cap", () => {
   });
 });
 
-describe("sizeCappedFetch", () => {
-  it("refuses a declared length over the cap before reading, and a streamed body once it passes the cap", async () => {
+describe("response size cap over loopback HTTP", () => {
+  it("refuses a large answer, drops that connection, and the next call still works", async () => {
+    const huge = demoPlugin({
+      vend: () => ({ credential: { token: "x".repeat(200_000) }, expiresAt: new Date(), revocable: false, upstreamRef: "r", notes: [] }),
+    });
+    const server = await listenOnLoopback(servePlugin(huge, { onError: () => undefined }).app);
+    try {
+      const client = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, maxRetries: 0, maxResponseBytes: 64 * 1024 });
+      const vend = { ...prepareRequest, scopes: [demoScopes[0]!], credentialId: "c1", serialized: new Uint8Array() };
+      expect((await workerError(client.vend(vend))).message).toBe("worker demo answered Vend with more than 65536 bytes");
+      expect((await client.describe()).name).toBe("demo");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("sizeCappedHttpClient", () => {
+  const answer = (chunks: number, header: Record<string, string> = {}) => {
     let pulled = 0;
-    const streamed = () =>
-      new ReadableStream<Uint8Array>({
-        pull(controller) {
-          pulled++;
-          controller.enqueue(new Uint8Array(1000));
-          if (pulled === 5) controller.close();
-        },
-      });
-    const declared = sizeCappedFetch(async () => new Response("x".repeat(10), { headers: { "content-length": "2049" } }), 2048);
-    await expect(declared("http://w.test")).rejects.toBeInstanceOf(ResponseTooLargeError);
-    await expect(sizeCappedFetch(async () => new Response(streamed()), 2048)("http://w.test")).rejects.toThrow(
-      "response body larger than 2048 bytes",
-    );
-    expect(pulled).toBeLessThan(5); // stopped reading once over the cap
-    pulled = 0;
-    const ok = await sizeCappedFetch(async () => new Response(streamed(), { status: 200 }), 5000)("http://w.test");
-    expect((await ok.arrayBuffer()).byteLength).toBe(5000);
+    async function* body() {
+      for (let i = 0; i < chunks; i++) {
+        pulled++;
+        yield new Uint8Array(1000);
+      }
+    }
+    return { pulled: () => pulled, response: { status: 200, header: new Headers(header), body: body(), trailer: new Headers() } };
+  };
+  const request = { url: "http://w.test/x", method: "POST", header: new Headers() };
+  const readAll = async (body: AsyncIterable<Uint8Array>) => {
+    let total = 0;
+    for await (const chunk of body) total += chunk.byteLength;
+    return total;
+  };
+
+  it("refuses a declared length over the cap before reading, and a streamed body once it passes the cap", async () => {
+    const declared = answer(1, { "content-length": "2049" });
+    await expect(sizeCappedHttpClient(async () => declared.response, 2048)(request)).rejects.toBeInstanceOf(ResponseTooLargeError);
+    expect(declared.pulled()).toBe(0);
+
+    const streamed = answer(5);
+    const capped = await sizeCappedHttpClient(async () => streamed.response, 2048)(request);
+    await expect(readAll(capped.body)).rejects.toThrow("response body larger than 2048 bytes");
+    expect(streamed.pulled()).toBeLessThan(5); // stopped reading once over the cap
+
+    const ok = await sizeCappedHttpClient(async () => answer(5).response, 5000)(request);
+    expect(await readAll(ok.body)).toBe(5000);
+  });
+});
+
+describe("keep-alive HTTP/1.1 to the worker", () => {
+  it("carries many calls over one connection", async () => {
+    const { app } = servePlugin(demoPlugin());
+    let connections = 0;
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", overrideGlobalObjects: false });
+    server.on("connection", () => connections++);
+    await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = new GrpcWebPluginClient({ name: "demo", baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 });
+      for (let i = 0; i < 20; i++) expect((await client.prepare(prepareRequest)).validations).toHaveLength(2);
+      expect(connections).toBe(1);
+    } finally {
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
@@ -170,8 +219,8 @@ describe("SigV4 for Function URLs (AWS_IAM)", () => {
     frontDoor.route("/", worker);
     const server = await listenOnLoopback(frontDoor);
     try {
-      const signing = sigV4Fetch({ region, credentials });
-      const client = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, fetch: signing, maxRetries: 0 });
+      const sign = sigV4Signer({ region, credentials });
+      const client = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, sign, maxRetries: 0 });
       expect((await client.describe()).name).toBe("demo");
       expect((await client.prepare(prepareRequest)).validations).toHaveLength(2);
       expect(seen).toEqual([
@@ -190,12 +239,7 @@ describe("SigV4 for Function URLs (AWS_IAM)", () => {
         body[body.length - 1] = body[body.length - 1]! ^ 1;
         return fetch(request.url, { method: request.method, headers: request.headers, body });
       };
-      const tampered = new GrpcWebPluginClient({
-        name: "demo",
-        baseUrl: server.url,
-        maxRetries: 0,
-        fetch: sigV4Fetch({ region, credentials, fetch: tampering }),
-      });
+      const tampered = new GrpcWebPluginClient({ name: "demo", baseUrl: server.url, maxRetries: 0, sign, fetch: tampering });
       await workerError(tampered.prepare(prepareRequest));
       expect(seen.at(-1)?.valid).toBe(false);
     } finally {

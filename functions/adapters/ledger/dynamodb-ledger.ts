@@ -29,7 +29,9 @@
 // they describe, for forensics.
 //
 // Only operations dynalite supports (no transactions, no UpdateTimeToLive, no
-// ReturnValuesOnConditionCheckFailure), so the embedded local default works. Without
+// ReturnValuesOnConditionCheckFailure), so the embedded local default works; the one exception is
+// opt-in: with `transactions` (AWS DynamoDB, DynamoDB Local), recordVend writes a vend's record,
+// lookups and event in one TransactWriteItems (dynamodb-vend-transaction.ts). Without
 // transactions, recordIssued writes the lookups first and the record last, conditionally: a
 // lookup whose record is missing (a crash between the two) or does not list the hash (a rejected
 // duplicate id) finds nothing. Events are append-only: appendAudit and appendAuditOnce put them
@@ -77,6 +79,8 @@ import {
   type Table,
 } from "./dynamodb-requests.js";
 import { normalizeRange } from "./ledger-time.js";
+import { TRANSACTION_ITEM_LIMIT, writeVendTransaction } from "./dynamodb-vend-transaction.js";
+import { recordVendSeparately } from "../../core/record-vend.js";
 
 /** byDay partitions queried at once by auditByTime (17 per day: 16 shards and the unsharded one). */
 const DAY_QUERIES_AT_ONCE = 8;
@@ -90,15 +94,34 @@ export interface DynamoDbLedgerOptions {
   readonly retentionDays?: number;
   /** Attempts for a batch whose items DynamoDB leaves unprocessed (throttling). Default 5. */
   readonly maxBatchAttempts?: number;
+  /**
+   * The store has TransactWriteItems (AWS DynamoDB, DynamoDB Local; dynalite has not): a vend's
+   * record, lookups and event are then one all-or-nothing write, one round trip. Default false:
+   * separate writes, which every DynamoDB API server takes.
+   */
+  readonly transactions?: boolean;
 }
 
 export class DynamoDbLedger implements CredentialLedger {
   readonly #table: Table;
   readonly #retentionDays: number;
+  readonly #transactions: boolean;
 
   constructor(options: DynamoDbLedgerOptions) {
     this.#table = { client: options.client, name: options.tableName, maxBatchAttempts: options.maxBatchAttempts ?? 5 };
     this.#retentionDays = options.retentionDays ?? 90;
+    this.#transactions = options.transactions ?? false;
+  }
+
+  async recordVend(record: CredentialRecord, event: AuditEvent): Promise<void> {
+    const hashes = [...new Set(record.tokenHashes)];
+    // A credential with more parts than a transaction holds (none today) takes the separate writes.
+    if (!this.#transactions || hashes.length + 2 > TRANSACTION_ITEM_LIMIT) return recordVendSeparately(this, record, event);
+    await writeVendTransaction(this.#table, {
+      lookups: hashes.map((hash) => lookupItem(hash, record, this.#retentionDays)),
+      record: credentialItem(record, this.#retentionDays),
+      event: eventItem(event, this.#retentionDays),
+    });
   }
 
   async recordIssued(record: CredentialRecord): Promise<void> {

@@ -9,14 +9,17 @@ import { TrustStore } from "../../core/plugin-trust/trust-store.js";
 import type { WorkerRegistration } from "../config/function-config.js";
 import { FileCodeHash } from "./file-code-hash.js";
 import { GrpcWebPluginClient } from "./grpc-web-plugin-client.js";
+import type { WorkerRequestSigner } from "./signed-worker-requests.js";
+import type { Metrics } from "../metrics/emf-metrics.js";
+import { meteredPluginClient } from "../metrics/metered-plugin-client.js";
 import { VerifiedPluginDirectory, type DeployedCode } from "../../core/plugin-trust/verified-plugin-directory.js";
 
 export interface PluginDirectoryComposition {
   readonly workers: readonly WorkerRegistration[];
   /** Deadline of one worker call. */
   readonly workerTimeoutMs?: number;
-  /** How workers are reached (a SigV4-signing fetch on AWS). */
-  readonly workerFetch?: typeof fetch;
+  /** What proves the core to its workers: SigV4 on AWS, the caller secret locally. */
+  readonly workerSigner?: WorkerRequestSigner;
   readonly logger: Logger;
   /** Publisher keys trusted to sign workers; none by default, so only allowUnsigned workers run. */
   readonly trustedKeys?: TrustStore;
@@ -27,11 +30,14 @@ export interface PluginDirectoryComposition {
   /** How long a worker's verification holds before it is re-checked. Default 5 minutes. */
   readonly recheckIntervalMs?: number;
   readonly ledger: Pick<CredentialLedger, "appendAudit">;
+  /** Worker latency and failures (CloudWatch embedded metrics on AWS). */
+  readonly metrics?: Metrics;
 }
 
 /** Every worker behind verification: signature, deployed code and configuration, and Describe, before first use. */
 export function composePluginDirectory(options: PluginDirectoryComposition): VerifiedPluginDirectory {
-  const { logger } = options;
+  const { logger, metrics } = options;
+  const metered = (client: GrpcWebPluginClient) => (metrics ? meteredPluginClient(client, metrics) : client);
   return new VerifiedPluginDirectory({
     trust: options.trustedKeys ?? new TrustStore(),
     notifier: options.notifier ?? loggerNotifier(logger),
@@ -47,12 +53,14 @@ export function composePluginDirectory(options: PluginDirectoryComposition): Ver
           ...(worker.signed ? { signed: worker.signed } : {}),
           ...(worker.allowUnsigned ? { allowUnsigned: true } : {}),
         },
-        client: new GrpcWebPluginClient({
-          name: worker.name,
-          baseUrl: worker.url,
-          ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
-          ...(options.workerFetch ? { fetch: options.workerFetch } : {}),
-        }),
+        client: metered(
+          new GrpcWebPluginClient({
+            name: worker.name,
+            baseUrl: worker.url,
+            ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
+            ...(options.workerSigner ? { sign: options.workerSigner } : {}),
+          }),
+        ),
         ...(code ? { code } : {}),
       };
     }),

@@ -1,11 +1,14 @@
-// The core's PluginClient over gRPC-web (ConnectRPC). Each call gets its own deadline; the
-// idempotent calls are retried on transient failures, Vend and Revoke never are. A circuit
-// breaker per worker fails fast while the worker is down, and answers are capped in size.
+// The core's PluginClient over gRPC-web (ConnectRPC), on keep-alive HTTP/1.1 (worker-http-client.ts).
+// Each call is signed as it goes out (SigV4 on AWS, the caller secret locally) and gets its own
+// deadline; the idempotent calls are retried on transient failures, Vend and Revoke never are. A
+// circuit breaker per worker fails fast while the worker is down, and answers are capped in size.
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { createTransport } from "@connectrpc/connect/protocol-grpc-web";
 import { WorkerError } from "../../core/errors.js";
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions } from "./circuit-breaker.js";
-import { ResponseTooLargeError, sizeCappedFetch } from "./response-size-cap.js";
+import { ResponseTooLargeError, sizeCappedHttpClient } from "./response-size-cap.js";
+import { signedWorkerHttpClient, type WorkerRequestSigner } from "./signed-worker-requests.js";
+import { fetchWorkerHttpClient, nodeWorkerHttpClient } from "./worker-http-client.js";
 import type {
   PrepareResult,
   RevokeRequest,
@@ -39,7 +42,9 @@ export interface GrpcWebPluginClientOptions {
   /** Registration name, used in error messages. */
   readonly name: string;
   readonly baseUrl: string;
-  /** A signing fetch (SigV4 for Function URLs), or an app's in-process fetch in tests. */
+  /** Adds the caller's proof to every call: SigV4 for Function URLs, the caller secret locally. */
+  readonly sign?: WorkerRequestSigner;
+  /** Instead of keep-alive HTTP/1.1 over node:http: an app's in-process fetch in tests. */
   readonly fetch?: typeof fetch;
   /** Deadline of one attempt. Default 5000. */
   readonly timeoutMs?: number;
@@ -75,9 +80,19 @@ export class GrpcWebPluginClient implements PluginClient {
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 50;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.breaker = new CircuitBreaker(options.breaker);
-    const transport = createGrpcWebTransport({
+    const http = options.fetch ? fetchWorkerHttpClient(options.fetch) : nodeWorkerHttpClient();
+    const transport = createTransport({
       baseUrl: options.baseUrl,
-      fetch: sizeCappedFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), this.maxResponseBytes),
+      httpClient: sizeCappedHttpClient(signedWorkerHttpClient(http, options.sign), this.maxResponseBytes),
+      useBinaryFormat: true,
+      interceptors: [],
+      // Workers answer small messages uncompressed; compressed ones would slip past the byte cap.
+      acceptCompression: [],
+      sendCompression: null,
+      compressMinBytes: Number.MAX_SAFE_INTEGER,
+      // The byte cap above is the one limit on answers (and names itself in the error).
+      readMaxBytes: 0xffffffff,
+      writeMaxBytes: 0xffffffff,
     });
     this.service = createClient(PluginService, transport);
   }

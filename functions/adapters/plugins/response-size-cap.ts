@@ -1,6 +1,8 @@
-// A fetch whose response bodies may not exceed a byte limit: a worker (or whatever answers at its
-// URL) cannot make the core buffer an arbitrarily large answer.
-import { readCapped } from "../../../plugin-protocol/read-capped.js";
+// Worker answers may not exceed a byte limit: a worker (or whatever answers at its URL) cannot
+// make the core buffer an arbitrarily large answer. A declared length over the cap is refused
+// before reading; a body that grows past it stops being read at once. Either way the body's
+// iterator is thrown into, which makes the HTTP client drop the connection.
+import type { WorkerHttpClient } from "./worker-http-client.js";
 
 export class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";
@@ -9,21 +11,33 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-export function sizeCappedFetch(inner: typeof fetch, maxBytes: number): typeof fetch {
-  return async (input, init) => {
-    const response = await inner(input, init);
-    const declared = Number(response.headers.get("content-length") ?? "0");
-    if (declared > maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new ResponseTooLargeError(maxBytes);
-    }
-    if (!response.body) return response;
-    const body = await readCapped(response.body, maxBytes);
-    if (!body) throw new ResponseTooLargeError(maxBytes);
-    // fetch already decoded the body: its encoding and length headers no longer describe it.
-    const headers = new Headers(response.headers);
-    headers.delete("content-encoding");
-    headers.delete("content-length");
-    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+export function sizeCappedHttpClient(inner: WorkerHttpClient, maxBytes: number): WorkerHttpClient {
+  return async (request) => {
+    const response = await inner(request);
+    const declared = Number(response.header.get("content-length") ?? "0");
+    if (declared > maxBytes) await refuse(response.body[Symbol.asyncIterator](), maxBytes);
+    return { ...response, body: capped(response.body, maxBytes) };
   };
+}
+
+async function* capped(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncIterable<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  let total = 0;
+  for (;;) {
+    const { done, value } = await chunks.next();
+    if (done) return;
+    total += value.byteLength;
+    if (total > maxBytes) await refuse(chunks, maxBytes);
+    yield value;
+  }
+}
+
+async function refuse(chunks: AsyncIterator<Uint8Array>, maxBytes: number): Promise<never> {
+  const error = new ResponseTooLargeError(maxBytes);
+  try {
+    await chunks.throw?.(error);
+  } catch {
+    // The iterator rethrows what it was given: the error below says it.
+  }
+  throw error;
 }

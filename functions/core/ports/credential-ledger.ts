@@ -22,6 +22,14 @@ export interface CredentialLedger {
    */
   recordIssued(record: CredentialRecord): Promise<void>;
 
+  /**
+   * Stores a freshly vended credential (as `recordIssued`) and its `vend` event: the credential
+   * may be handed out once this resolves. Where the store has transactions, one all-or-nothing
+   * write; otherwise `recordIssued` and `appendAudit` side by side (record-vend.ts). Rejects with
+   * a VendNotRecordedError saying whether the event landed anyway.
+   */
+  recordVend(record: CredentialRecord, event: AuditEvent): Promise<void>;
+
   getCredential(credentialId: string): Promise<CredentialRecord | undefined>;
 
   /** The credential one of whose leakable parts has this SHA-256 (lower-case hex). */

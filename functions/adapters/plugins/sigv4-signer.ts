@@ -1,47 +1,44 @@
-// A fetch that signs every request with SigV4, for Lambda Function URLs with `AWS_IAM` auth.
-// The body is hashed into the signature (Function URLs require it); credentials are resolved per
-// request so rotated Lambda credentials are picked up.
+// SigV4 for worker calls to Lambda Function URLs with `AWS_IAM` auth. The body is hashed into the
+// signature (Function URLs require it); credentials are resolved per request so rotated Lambda
+// credentials are picked up.
 import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, Checksum, SourceData } from "@smithy/types";
+import type { WorkerRequestSigner } from "./signed-worker-requests.js";
 
-export interface SigV4FetchOptions {
+export interface SigV4SignerOptions {
   readonly region: string;
   /** `lambda` for Function URLs. */
   readonly service?: string;
   readonly credentials: AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>);
-  readonly fetch?: typeof fetch;
 }
 
-export function sigV4Fetch(options: SigV4FetchOptions): typeof fetch {
+export function sigV4Signer(options: SigV4SignerOptions): WorkerRequestSigner {
   const signer = new SignatureV4({
     service: options.service ?? "lambda",
     region: options.region,
     credentials: options.credentials,
     sha256: NodeSha256,
   });
-  const inner = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-  return async (input, init) => {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    const headers: Record<string, string> = { host: url.host };
-    request.headers.forEach((value, key) => {
-      headers[key] = value;
+  return async ({ method, url, headers, body }) => {
+    const unsigned: Record<string, string> = { host: url.host };
+    headers.forEach((value, key) => {
+      unsigned[key] = value;
     });
     const signed = await signer.sign({
-      method: request.method,
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      headers,
-      ...(body ? { body } : {}),
+      headers: unsigned,
+      ...(body.byteLength > 0 ? { body } : {}),
     });
-    const outgoing = new Headers(signed.headers as Record<string, string>);
-    outgoing.delete("host"); // fetch sets it; undici refuses to take it from us
-    return inner(url, { method: request.method, headers: outgoing, signal: request.signal, ...(body ? { body } : {}) });
+    for (const [key, value] of Object.entries(signed.headers)) {
+      // The HTTP client sets Host from the URL, as signed.
+      if (key.toLowerCase() !== "host") headers.set(key, value);
+    }
   };
 }
 
