@@ -110,6 +110,6 @@ describe("action.yml", () => {
   it("refuses a format the action does not support", async () => {
     const step = await job().main({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", format: "json" });
     expect(step.code).toBe(2);
-    expect(step.stdout).toContain("::error::credvend: input format: must be one of github-env, github-output");
+    expect(step.stdout).toContain("::error::credvend: input format: must be one of github-env, github-output, container");
   });
 });
