@@ -12,8 +12,8 @@ export const OIDC_REFRESH_USAGE = `credvend oidc-refresh — keep the job's OIDC
 
 Usage: credvend oidc-refresh --dir DIR [--audience AUD]
 
-Runs in the foreground until stopped (SIGTERM, SIGINT) or until DIR/token is removed; then it
-deletes DIR. It asks ACTIONS_ID_TOKEN_REQUEST_URL for a new token when half the current one's
+Runs in the foreground until stopped (SIGTERM, SIGINT), until DIR/token is removed, or until
+every request has failed for an hour since the last token expired; then it deletes DIR. It asks ACTIONS_ID_TOKEN_REQUEST_URL for a new token when half the current one's
 remaining life has passed and replaces DIR/token (0600) atomically; a failed request is retried
 (1 s, 2 s, … up to 30 s) while the current token still serves. Problems go to stderr; a token
 never does.

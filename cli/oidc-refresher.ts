@@ -1,8 +1,9 @@
 // Keeps a token file fresh for the job's life: asks the Actions OIDC endpoint again when half the
 // current token's remaining life has passed, so whoever reads the file (the AWS SDKs on each
 // credential refresh) always finds a token with plenty of time left. A failed request is retried
-// with backoff while the current token still serves. It stops when told to (the signal) or when
-// its token file is gone (the Action's post step, or the runner emptying RUNNER_TEMP at job end).
+// with backoff while the current token still serves. It stops when told to (the signal), when
+// its token file is gone (the Action's post step), or when every request has failed for an hour
+// after the last token expired (the job is over).
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fetchActionsOidcToken } from "./actions-oidc.js";
@@ -25,6 +26,11 @@ const MIN_DELAY_MS = 1_000;
 /** Even a long-lived token is renewed this often, so a wrong clock cannot starve the file. */
 const MAX_DELAY_MS = 5 * 60_000;
 const MAX_RETRY_MS = 30_000;
+/**
+ * Every request failing for this long after the last token expired: the job is over (its
+ * request token no longer works) or GitHub is gone; nothing is left to serve, so it stops.
+ */
+const GIVE_UP_AFTER_EXPIRY_MS = 60 * 60_000;
 /** How often it looks whether its file is still there while it waits. */
 const CHECK_MS = 1_000;
 
@@ -44,6 +50,11 @@ export async function runOidcRefresher(options: OidcRefresherOptions): Promise<v
       token = await fetchActionsOidcToken(options.audience, env);
     } catch (error) {
       failures++;
+      if (expiresAt !== undefined && Date.now() - expiresAt > GIVE_UP_AFTER_EXPIRY_MS) {
+        const minutes = Math.round((Date.now() - expiresAt) / 60_000);
+        options.log(`OIDC token refresh failed: ${message(error)}; giving up: no token since the last one expired ${minutes} minutes ago`);
+        return;
+      }
       const left = expiresAt === undefined ? "" : `; the current token ${lifeLeft(expiresAt)}`;
       const retry = Math.round(retryDelay(failures, expiresAt, Date.now()) / 1000);
       options.log(`OIDC token refresh failed: ${message(error)}; retrying in ${retry}s${left}`);

@@ -141,6 +141,7 @@ import { setTimeout as sleep2 } from "node:timers/promises";
 var MIN_DELAY_MS = 1e3;
 var MAX_DELAY_MS = 5 * 6e4;
 var MAX_RETRY_MS = 3e4;
+var GIVE_UP_AFTER_EXPIRY_MS = 60 * 6e4;
 var CHECK_MS = 1e3;
 async function runOidcRefresher(options) {
   const { dir, signal } = options;
@@ -156,6 +157,11 @@ async function runOidcRefresher(options) {
       token = await fetchActionsOidcToken(options.audience, env);
     } catch (error) {
       failures++;
+      if (expiresAt !== void 0 && Date.now() - expiresAt > GIVE_UP_AFTER_EXPIRY_MS) {
+        const minutes = Math.round((Date.now() - expiresAt) / 6e4);
+        options.log(`OIDC token refresh failed: ${message(error)}; giving up: no token since the last one expired ${minutes} minutes ago`);
+        return;
+      }
       const left = expiresAt === void 0 ? "" : `; the current token ${lifeLeft(expiresAt)}`;
       const retry = Math.round(retryDelay(failures, expiresAt, Date.now()) / 1e3);
       options.log(`OIDC token refresh failed: ${message(error)}; retrying in ${retry}s${left}`);
@@ -202,8 +208,8 @@ var OIDC_REFRESH_USAGE = `credvend oidc-refresh \u2014 keep the job's OIDC token
 
 Usage: credvend oidc-refresh --dir DIR [--audience AUD]
 
-Runs in the foreground until stopped (SIGTERM, SIGINT) or until DIR/token is removed; then it
-deletes DIR. It asks ACTIONS_ID_TOKEN_REQUEST_URL for a new token when half the current one's
+Runs in the foreground until stopped (SIGTERM, SIGINT), until DIR/token is removed, or until
+every request has failed for an hour since the last token expired; then it deletes DIR. It asks ACTIONS_ID_TOKEN_REQUEST_URL for a new token when half the current one's
 remaining life has passed and replaces DIR/token (0600) atomically; a failed request is retried
 (1 s, 2 s, \u2026 up to 30 s) while the current token still serves. Problems go to stderr; a token
 never does.

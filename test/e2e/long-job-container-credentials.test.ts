@@ -40,6 +40,8 @@ describe.skipIf(missing !== undefined)(`long jobs on the container-credentials p
   let stack: LocalStack;
   let oidc: FakeActionsOidc;
   const minted: string[] = [];
+  /** Refreshers the tests started: stopped in afterAll should a test fail before it stops them. */
+  const refreshers: number[] = [];
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -84,6 +86,7 @@ describe.skipIf(missing !== undefined)(`long jobs on the container-credentials p
   }, 90_000);
 
   afterAll(async () => {
+    for (const pid of refreshers) if (alive(pid)) process.kill(pid, "SIGTERM");
     await oidc?.close();
     await stack?.close();
     await moto?.close();
@@ -152,6 +155,7 @@ describe.skipIf(missing !== undefined)(`long jobs on the container-credentials p
     const steps = actionJob({ requestUrl: oidc.requestUrl, requestToken: oidc.requestToken });
     const main = await steps.main({ url: stack.url, scopes: SCOPE, format: "container", "ttl-seconds": "60" }, { RUNNER_TEMP: runnerTemp });
     expect(main).toMatchObject({ code: 0, stderr: "" });
+    refreshers.push(Number(main.env.CREDVEND_OIDC_REFRESH_PID));
 
     const fullUri = main.env.AWS_CONTAINER_CREDENTIALS_FULL_URI!;
     const tokenFile = main.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE!;
@@ -213,6 +217,7 @@ describe.skipIf(missing !== undefined)(`long jobs on the container-credentials p
       { RUNNER_TEMP: mkdtempSync(join(tmpdir(), "credvend-runner-temp-")) },
     );
     expect(main.code).toBe(0);
+    refreshers.push(Number(main.env.CREDVEND_OIDC_REFRESH_PID));
     const tokenFile = main.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE!;
     const first = readFileSync(tokenFile, "utf8");
     oidc.failWith = 500;
@@ -265,6 +270,7 @@ describe.skipIf(missing !== undefined)(`long jobs on the container-credentials p
     ]);
     // The same for later steps of a workflow.
     expect(parseGitHubFile(readFileSync(githubEnv, "utf8"))).toEqual(exported);
+    refreshers.push(Number(exported.CREDVEND_OIDC_REFRESH_PID));
     const tokenFile = exported.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE!;
     const first = readFileSync(tokenFile, "utf8");
     for (const token of minted) expect(stdout).not.toContain(token);
