@@ -2,6 +2,7 @@
 // to this action's post step as STATE_<name> variables (names as written).
 import { appendFileSync } from "node:fs";
 import { fileEntry } from "../cli/credential-output.js";
+import type { RefresherProcess } from "../cli/oidc-refresher-process.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -10,6 +11,8 @@ export interface PostState {
   readonly audience: string;
   /** Credentials this step vended, to revoke at job end (empty with revoke-on-exit false). */
   readonly credentialIds: readonly string[];
+  /** With format container: the background process keeping the OIDC token file fresh. */
+  readonly oidcRefresher?: RefresherProcess;
 }
 
 const KEY = { isPost: "isPost", post: "credvendPost" } as const;
@@ -31,5 +34,11 @@ export function loadState(env: Env): PostState | undefined {
   if (!raw) return undefined;
   const parsed = JSON.parse(raw) as Partial<PostState>;
   if (typeof parsed.url !== "string" || typeof parsed.audience !== "string" || !Array.isArray(parsed.credentialIds)) return undefined;
-  return { url: parsed.url, audience: parsed.audience, credentialIds: parsed.credentialIds.filter((id) => typeof id === "string") };
+  const credentialIds = parsed.credentialIds.filter((id) => typeof id === "string");
+  const refresher = parsed.oidcRefresher;
+  const oidcRefresher =
+    refresher && Number.isInteger(refresher.pid) && refresher.pid > 0 && typeof refresher.dir === "string" && refresher.dir !== ""
+      ? { pid: refresher.pid, dir: refresher.dir }
+      : undefined;
+  return { url: parsed.url, audience: parsed.audience, credentialIds, ...(oidcRefresher ? { oidcRefresher } : {}) };
 }

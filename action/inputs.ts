@@ -5,7 +5,7 @@ import { CliError } from "../cli/cli-error.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const ACTION_FORMATS = ["github-env", "github-output"] as const;
+export const ACTION_FORMATS = ["github-env", "github-output", "container"] as const;
 export type ActionFormat = (typeof ACTION_FORMATS)[number];
 
 export interface ActionInputs {
@@ -33,6 +33,8 @@ export function readInputs(env: Env): ActionInputs {
   if (scopes.length === 0) throw new CliError("input scopes: at least one scope is required", 2);
   const format = (input(env, "format") || "github-env") as ActionFormat;
   if (!ACTION_FORMATS.includes(format)) throw new CliError(`input format: must be one of ${ACTION_FORMATS.join(", ")}`, 2);
+  if (format === "container" && !scopes.every((s) => s.startsWith("aws:")))
+    throw new CliError("input scopes: format container takes aws: scopes only", 2);
   const ttl = input(env, "ttl-seconds");
   const ttlSeconds = ttl === "" ? undefined : Number(ttl);
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))

@@ -115,6 +115,19 @@ function writeGitHubOutput(answer: VendAnswer, out: OutputTarget): void {
   out.stdout(`credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; in the step's outputs\n`);
 }
 
+/**
+ * Variables that are no secret (the container setup's) for the rest of the job: appended to
+ * $GITHUB_ENV when in a job, and with `exports` also printed as `export` lines for `eval`.
+ */
+export function writeContainerVariables(
+  variables: readonly (readonly [string, string])[],
+  out: OutputTarget,
+  options: { readonly exports: boolean },
+): void {
+  if (out.env.GITHUB_ENV) appendFileSync(out.env.GITHUB_ENV, variables.map(([name, value]) => fileEntry(name, value)).join(""));
+  if (options.exports) out.stdout(variables.map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join(""));
+}
+
 // GitHub's multi-line syntax with a random delimiter, so no value can end the entry early.
 export function fileEntry(name: string, value: string): string {
   const delimiter = `ghadelimiter_${randomUUID()}`;

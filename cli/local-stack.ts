@@ -64,6 +64,8 @@ export interface LocalStackOptions {
   readonly pollIntervalMs?: number;
   /** Workers installed from registries (credvend.plugins.json); run and verified beside the built-in ones. */
   readonly pluginsFile?: string;
+  /** Leeway on OIDC token times (default 60 s, as on AWS); tests of token expiry set 0. */
+  readonly oidcClockToleranceSeconds?: number;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -168,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       workerSigner: callerSecretSigner(callerSecret),
       trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys of the installed workers"),
       extraIssuers: [issuer.issuerUrl],
+      ...(options.oidcClockToleranceSeconds === undefined ? {} : { oidcClockToleranceSeconds: options.oidcClockToleranceSeconds }),
       logger: options.logger,
       notifier: options.notifier ?? new ConsoleNotifier(),
     });

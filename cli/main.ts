@@ -7,6 +7,7 @@ import { runPluginInit } from "./plugin-init-command.js";
 import { runPluginList } from "./plugin-list-command.js";
 import { runPluginSign, runPluginVerify } from "./plugin-command.js";
 import { runVend } from "./vend-command.js";
+import { runOidcRefresh } from "./oidc-refresh-command.js";
 import { runDevLeak } from "./dev-leak-command.js";
 import { runRegistryBuild } from "./registry/registry-build-command.js";
 import { runPluginSearch } from "./registry/plugin-search-command.js";
@@ -34,6 +35,11 @@ const COMMANDS: readonly Command[] = [
   { words: ["plugin", "verify"], summary: "Check a signed worker against trusted keys and its zip", run: runPluginVerify },
   { words: ["registry", "build"], summary: "Publish signed workers into a registry folder with a signed index", run: runRegistryBuild },
   { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
+  {
+    words: ["oidc-refresh"],
+    summary: "In CI: keep the job's OIDC token file fresh (started by vend --format container)",
+    run: runOidcRefresh,
+  },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
   { words: ["audit"], summary: "Ask the ledger: a leaked token, a credential, a repository, events", run: runAudit },
 ];

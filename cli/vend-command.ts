@@ -1,11 +1,14 @@
 // `credvend vend`: the CI side. Gets the job's OIDC token, calls POST /v1/vend, and hands the
 // credential on in the format the next step wants. Errors name the server's code and message
 // (which never hold a secret); a credential is only ever written to stdout or $GITHUB_ENV.
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { fetchActionsOidcToken } from "./actions-oidc.js";
 import { httpsUrlProblem } from "../functions/core/https-url.js";
 import { CliError } from "./cli-error.js";
-import { FORMATS, writeCredential, type OutputFormat, type VendAnswer } from "./credential-output.js";
+import { FORMATS, writeContainerVariables, writeCredential, type OutputFormat, type VendAnswer } from "./credential-output.js";
+import { setUpContainerCredentials } from "./container-credentials-setup.js";
 
 export const EXIT_REFUSED = 4;
 export const EXIT_UNAVAILABLE = 5;
@@ -39,11 +42,23 @@ Options:
                       github-output       masks every secret, and writes the credential as JSON
                                           (output \`credential\`), credential-id, expires-at and
                                           provider to $GITHUB_OUTPUT
+                      container           vends nothing yet: sets the AWS SDKs and CLI up to get
+                                          credentials from credvend themselves for the rest of
+                                          the job, however long (aws scopes only). Writes the OIDC
+                                          token to a private file (0600, under $RUNNER_TEMP or the
+                                          system's temp dir), starts \`credvend oidc-refresh\` in
+                                          the background to keep it fresh, and prints export lines
+                                          for AWS_CONTAINER_CREDENTIALS_FULL_URI,
+                                          AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and
+                                          CREDVEND_OIDC_REFRESH_PID (also appended to $GITHUB_ENV
+                                          when set). Stop it with \`kill $CREDVEND_OIDC_REFRESH_PID\`
+                                          (it deletes the token file); it also stops when the file
+                                          is removed or the job ends
   -h, --help        Show this help
 
 Environment: CREDVEND_OIDC_TOKEN, when set, is used instead of asking GitHub for a token.
 
-Exit codes: 0 vended; 2 usage error; 3 no OIDC token; 4 refused by credvend (400/401/403/413/415:
+Exit codes: 0 vended (container: set up); 2 usage error; 3 no OIDC token; 4 refused by credvend (400/401/403/413/415:
 the message says why); 5 credvend or its upstream unavailable (5xx, time-out, unreachable).
 `;
 
@@ -67,6 +82,7 @@ export async function runVend(argv: readonly string[], env: Env = process.env): 
     return 0;
   }
   const request = checkArguments(values, env);
+  if (request.format === "container") return setUpContainer(request, env);
   const token = await fetchActionsOidcToken(request.audience, env);
   const answer = await vend(request.url, token, request.scopes, request.ttlSeconds);
   writeCredential(answer, request.format, { stdout: (text) => process.stdout.write(text), env });
@@ -74,12 +90,27 @@ export async function runVend(argv: readonly string[], env: Env = process.env): 
   return 0;
 }
 
+const CONTAINER = "container";
+type VendFormat = OutputFormat | typeof CONTAINER;
+
 interface VendArguments {
   readonly url: string;
   readonly scopes: string[];
   readonly ttlSeconds?: number;
   readonly audience: string;
-  readonly format: OutputFormat;
+  readonly format: VendFormat;
+}
+
+async function setUpContainer(request: VendArguments, env: Env): Promise<number> {
+  const setup = await setUpContainerCredentials({
+    ...request,
+    env,
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    refresherEntry: [fileURLToPath(new URL("./bin.js", import.meta.url))],
+  });
+  writeContainerVariables(setup.variables, { stdout: (text) => process.stdout.write(text), env }, { exports: true });
+  for (const line of setup.notes) process.stderr.write(`credvend: note: ${line}\n`);
+  return 0;
 }
 
 function checkArguments(
@@ -93,10 +124,11 @@ function checkArguments(
   if (problem) throw new CliError(`--url (or CREDVEND_URL): ${problem}`, 2);
   const scopes = (values.scope ?? [env.CREDVEND_SCOPES ?? ""]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== "");
   if (scopes.length === 0) throw new CliError("--scope (or CREDVEND_SCOPES): at least one scope is required", 2);
-  const format = values.format as OutputFormat;
-  if (!FORMATS.includes(format)) throw new CliError(`--format: must be one of ${FORMATS.join(", ")}`, 2);
-  if (format === "credential-process" && !scopes.every((s) => s.startsWith("aws:"))) {
-    throw new CliError("--format credential-process: every scope must be an aws: scope", 2);
+  const format = values.format as VendFormat;
+  const formats: readonly VendFormat[] = [...FORMATS, CONTAINER];
+  if (!formats.includes(format)) throw new CliError(`--format: must be one of ${formats.join(", ")}`, 2);
+  if ((format === "credential-process" || format === CONTAINER) && !scopes.every((s) => s.startsWith("aws:"))) {
+    throw new CliError(`--format ${format}: every scope must be an aws: scope`, 2);
   }
   const ttlSeconds = values.ttl === undefined ? undefined : Number(values.ttl);
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))

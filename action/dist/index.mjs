@@ -2,13 +2,263 @@
 
 // cli/cli-error.ts
 var CliError = class extends Error {
-  constructor(message2, exitCode = 1) {
-    super(message2);
+  constructor(message3, exitCode = 1) {
+    super(message3);
     this.exitCode = exitCode;
   }
   exitCode;
   name = "CliError";
 };
+
+// cli/oidc-refresher-process.ts
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync as readFileSync2, rmSync } from "node:fs";
+import { join as join2 } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// cli/oidc-token-file.ts
+import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+var TOKEN_FILE = "token";
+var REFRESH_LOG_FILE = "refresh.log";
+function createTokenDir(root) {
+  const dir = mkdtempSync(join(root, "credvend-oidc-"));
+  chmodSync(dir, 448);
+  return dir;
+}
+function tokenFileIn(dir) {
+  return join(dir, TOKEN_FILE);
+}
+function writeTokenFile(dir, token) {
+  const next = join(dir, `.${TOKEN_FILE}.${process.pid}.next`);
+  writeFileSync(next, token, { mode: 384 });
+  renameSync(next, tokenFileIn(dir));
+}
+function readTokenFile(dir) {
+  return readFileSync(tokenFileIn(dir), "utf8");
+}
+function jwtExpiryMs(token) {
+  const payload = token.split(".")[1];
+  if (!payload) return void 0;
+  try {
+    const { exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1e3 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// cli/oidc-refresher-process.ts
+var REFRESHER_COMMAND = "oidc-refresh";
+function startRefresherProcess(options) {
+  const log = openSync(join2(options.dir, REFRESH_LOG_FILE), "a", 384);
+  try {
+    const child = spawn(process.execPath, [...options.entry, REFRESHER_COMMAND, "--dir", options.dir, "--audience", options.audience], {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: { ...options.env, CREDVEND_OIDC_TOKEN: void 0 }
+    });
+    child.unref();
+    if (child.pid === void 0) throw new Error("the OIDC token refresher did not start");
+    return { pid: child.pid, dir: options.dir };
+  } finally {
+    closeSync(log);
+  }
+}
+var STOP_WAIT_MS = 5e3;
+async function stopRefresherProcess(refresher) {
+  const logFile = join2(refresher.dir, REFRESH_LOG_FILE);
+  const logged = existsSync(logFile) ? readFileSync2(logFile, "utf8").split("\n").filter((line) => line.trim() !== "") : [];
+  if (isRefresher(refresher)) {
+    process.kill(refresher.pid, "SIGTERM");
+    for (const until = Date.now() + STOP_WAIT_MS; isAlive(refresher.pid) && Date.now() < until; ) await sleep(50);
+  }
+  rmSync(refresher.dir, { recursive: true, force: true });
+  return logged;
+}
+function isRefresher({ pid, dir }) {
+  if (!isAlive(pid)) return false;
+  if (!existsSync("/proc/self/cmdline")) return true;
+  try {
+    return readFileSync2(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(dir);
+  } catch {
+    return false;
+  }
+}
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// cli/oidc-refresh-command.ts
+import { existsSync as existsSync3, rmSync as rmSync2 } from "node:fs";
+import { parseArgs } from "node:util";
+
+// cli/actions-oidc.ts
+var EXIT_NO_OIDC_TOKEN = 3;
+var TIMEOUT_MS = 15e3;
+async function fetchActionsOidcToken(audience, env = process.env) {
+  const given = env.CREDVEND_OIDC_TOKEN?.trim();
+  if (given) return given;
+  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!requestUrl || !requestToken) {
+    throw new CliError(
+      "no OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are not set (give the job `permissions: id-token: write`) and CREDVEND_OIDC_TOKEN is empty",
+      EXIT_NO_OIDC_TOKEN
+    );
+  }
+  let url;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    throw new CliError("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", EXIT_NO_OIDC_TOKEN);
+  }
+  url.searchParams.set("audience", audience);
+  let response;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `bearer ${requestToken}`, accept: "application/json" },
+      signal: AbortSignal.timeout(TIMEOUT_MS)
+    });
+  } catch {
+    throw new CliError(`cannot reach the Actions OIDC endpoint (${url.host})`, EXIT_NO_OIDC_TOKEN);
+  }
+  if (!response.ok) throw new CliError(`the Actions OIDC endpoint answered ${response.status}`, EXIT_NO_OIDC_TOKEN);
+  const body = await response.json().catch(() => void 0);
+  if (typeof body?.value !== "string" || body.value === "")
+    throw new CliError("the Actions OIDC endpoint answered without a token", EXIT_NO_OIDC_TOKEN);
+  return body.value;
+}
+
+// cli/oidc-refresher.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { setTimeout as sleep2 } from "node:timers/promises";
+var MIN_DELAY_MS = 1e3;
+var MAX_DELAY_MS = 5 * 6e4;
+var MAX_RETRY_MS = 3e4;
+var GIVE_UP_AFTER_EXPIRY_MS = 60 * 6e4;
+var CHECK_MS = 1e3;
+async function runOidcRefresher(options) {
+  const { dir, signal } = options;
+  const env = { ...options.env, CREDVEND_OIDC_TOKEN: void 0 };
+  const wanted = () => !signal.aborted && existsSync2(tokenFileIn(dir));
+  let expiresAt = wanted() ? jwtExpiryMs(readTokenFile(dir)) : void 0;
+  let failures = 0;
+  while (wanted()) {
+    const delay = failures === 0 ? refreshDelay(expiresAt, Date.now()) : retryDelay(failures, expiresAt, Date.now());
+    if (!await pause(delay, wanted, signal)) return;
+    let token;
+    try {
+      token = await fetchActionsOidcToken(options.audience, env);
+    } catch (error) {
+      failures++;
+      if (expiresAt !== void 0 && Date.now() - expiresAt > GIVE_UP_AFTER_EXPIRY_MS) {
+        const minutes = Math.round((Date.now() - expiresAt) / 6e4);
+        options.log(`OIDC token refresh failed: ${message(error)}; giving up: no token since the last one expired ${minutes} minutes ago`);
+        return;
+      }
+      const left = expiresAt === void 0 ? "" : `; the current token ${lifeLeft(expiresAt)}`;
+      const retry = Math.round(retryDelay(failures, expiresAt, Date.now()) / 1e3);
+      options.log(`OIDC token refresh failed: ${message(error)}; retrying in ${retry}s${left}`);
+      continue;
+    }
+    if (!wanted()) return;
+    try {
+      writeTokenFile(dir, token);
+    } catch (error) {
+      if (!existsSync2(dir)) return;
+      throw error;
+    }
+    expiresAt = jwtExpiryMs(token);
+    failures = 0;
+  }
+}
+function refreshDelay(expiresAt, now) {
+  if (expiresAt === void 0) return 6e4;
+  return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, (expiresAt - now) / 2));
+}
+function retryDelay(failures, expiresAt, now) {
+  const backoff = Math.min(MAX_RETRY_MS, MIN_DELAY_MS * 2 ** (failures - 1));
+  if (expiresAt === void 0 || expiresAt <= now) return backoff;
+  return Math.max(MIN_DELAY_MS, Math.min(backoff, (expiresAt - now) / 2));
+}
+async function pause(ms, wanted, signal) {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await sleep2(Math.min(CHECK_MS, left), void 0, { signal }).catch(() => void 0);
+    if (!wanted()) return false;
+  }
+  return wanted();
+}
+function lifeLeft(expiresAt) {
+  const seconds = Math.round((expiresAt - Date.now()) / 1e3);
+  return seconds > 0 ? `expires in ${seconds}s` : `expired ${-seconds}s ago`;
+}
+function message(error) {
+  return error instanceof Error ? error.message : "error";
+}
+
+// cli/oidc-refresh-command.ts
+var OIDC_REFRESH_USAGE = `credvend oidc-refresh \u2014 keep the job's OIDC token file fresh
+
+Usage: credvend oidc-refresh --dir DIR [--audience AUD]
+
+Runs in the foreground until stopped (SIGTERM, SIGINT), until DIR/token is removed, or until
+every request has failed for an hour since the last token expired; then it deletes DIR. It asks ACTIONS_ID_TOKEN_REQUEST_URL for a new token when half the current one's
+remaining life has passed and replaces DIR/token (0600) atomically; a failed request is retried
+(1 s, 2 s, \u2026 up to 30 s) while the current token still serves. Problems go to stderr; a token
+never does.
+
+\`credvend vend --format container\` creates DIR, writes the first token and starts this command
+in the background for you: you only need it yourself to run it differently.
+
+Options:
+  --dir DIR         The private directory holding \`token\` (it must exist)
+  --audience AUD    Audience of the OIDC token (default: $CREDVEND_AUDIENCE or credvend)
+  -h, --help        Show this help
+
+Exit codes: 0 stopped; 2 usage error; 3 no Actions OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN).
+`;
+async function runOidcRefresh(argv, env = process.env) {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { dir: { type: "string" }, audience: { type: "string" }, help: { type: "boolean", short: "h" } },
+    strict: true
+  });
+  if (values.help) {
+    process.stdout.write(OIDC_REFRESH_USAGE);
+    return 0;
+  }
+  const dir = values.dir;
+  if (!dir || !existsSync3(tokenFileIn(dir))) throw new CliError("--dir: a directory holding the token file is required", 2);
+  if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    throw new CliError("no Actions OIDC endpoint: ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are not set", EXIT_NO_OIDC_TOKEN);
+  }
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    await runOidcRefresher({
+      dir,
+      audience: values.audience ?? env.CREDVEND_AUDIENCE ?? "credvend",
+      env,
+      log: (line) => process.stderr.write(`${(/* @__PURE__ */ new Date()).toISOString()} ${line}
+`),
+      signal: controller.signal
+    });
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+    rmSync2(dir, { recursive: true, force: true });
+  }
+  return 0;
+}
 
 // action/action-state.ts
 import { appendFileSync as appendFileSync2 } from "node:fs";
@@ -99,6 +349,11 @@ function writeGitHubOutput(answer, out) {
   out.stdout(`credvend: credential ${answer.credentialId} (${answer.provider}) until ${answer.expiresAt}; in the step's outputs
 `);
 }
+function writeContainerVariables(variables, out, options) {
+  if (out.env.GITHUB_ENV) appendFileSync(out.env.GITHUB_ENV, variables.map(([name, value]) => fileEntry(name, value)).join(""));
+  if (options.exports) out.stdout(variables.map(([name, value]) => `export ${name}=${shellQuote(value)}
+`).join(""));
+}
 function fileEntry(name, value) {
   const delimiter = `ghadelimiter_${randomUUID()}`;
   return `${name}<<${delimiter}
@@ -128,44 +383,37 @@ function loadState(env) {
   if (!raw) return void 0;
   const parsed = JSON.parse(raw);
   if (typeof parsed.url !== "string" || typeof parsed.audience !== "string" || !Array.isArray(parsed.credentialIds)) return void 0;
-  return { url: parsed.url, audience: parsed.audience, credentialIds: parsed.credentialIds.filter((id) => typeof id === "string") };
+  const credentialIds = parsed.credentialIds.filter((id) => typeof id === "string");
+  const refresher = parsed.oidcRefresher;
+  const oidcRefresher = refresher && Number.isInteger(refresher.pid) && refresher.pid > 0 && typeof refresher.dir === "string" && refresher.dir !== "" ? { pid: refresher.pid, dir: refresher.dir } : void 0;
+  return { url: parsed.url, audience: parsed.audience, credentialIds, ...oidcRefresher ? { oidcRefresher } : {} };
 }
 
-// cli/actions-oidc.ts
-var EXIT_NO_OIDC_TOKEN = 3;
-var TIMEOUT_MS = 15e3;
-async function fetchActionsOidcToken(audience, env = process.env) {
-  const given = env.CREDVEND_OIDC_TOKEN?.trim();
-  if (given) return given;
-  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (!requestUrl || !requestToken) {
-    throw new CliError(
-      "no OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are not set (give the job `permissions: id-token: write`) and CREDVEND_OIDC_TOKEN is empty",
-      EXIT_NO_OIDC_TOKEN
-    );
-  }
-  let url;
-  try {
-    url = new URL(requestUrl);
-  } catch {
-    throw new CliError("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL", EXIT_NO_OIDC_TOKEN);
-  }
-  url.searchParams.set("audience", audience);
-  let response;
-  try {
-    response = await fetch(url, {
-      headers: { authorization: `bearer ${requestToken}`, accept: "application/json" },
-      signal: AbortSignal.timeout(TIMEOUT_MS)
-    });
-  } catch {
-    throw new CliError(`cannot reach the Actions OIDC endpoint (${url.host})`, EXIT_NO_OIDC_TOKEN);
-  }
-  if (!response.ok) throw new CliError(`the Actions OIDC endpoint answered ${response.status}`, EXIT_NO_OIDC_TOKEN);
-  const body = await response.json().catch(() => void 0);
-  if (typeof body?.value !== "string" || body.value === "")
-    throw new CliError("the Actions OIDC endpoint answered without a token", EXIT_NO_OIDC_TOKEN);
-  return body.value;
+// action/main.ts
+import { tmpdir } from "node:os";
+
+// cli/container-credentials-setup.ts
+async function setUpContainerCredentials(request) {
+  const { env } = request;
+  const token = await fetchActionsOidcToken(request.audience, env);
+  const dir = createTokenDir(request.tempRoot);
+  writeTokenFile(dir, token);
+  const fixed = Boolean(env.CREDVEND_OIDC_TOKEN?.trim());
+  const refresher = fixed ? void 0 : startRefresherProcess({ entry: request.refresherEntry, dir, audience: request.audience, env });
+  const notes = [];
+  if (fixed) notes.push("CREDVEND_OIDC_TOKEN is one fixed token: the file is not refreshed, so AWS refreshes fail once it expires");
+  if (env.AWS_ACCESS_KEY_ID) notes.push("AWS_ACCESS_KEY_ID is set: the AWS SDKs and CLI use it before the container provider");
+  const variables = [
+    ["AWS_CONTAINER_CREDENTIALS_FULL_URI", containerCredentialsUri(request.url, request.scopes, request.ttlSeconds)],
+    ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFileIn(dir)]
+  ];
+  if (refresher) variables.push(["CREDVEND_OIDC_REFRESH_PID", String(refresher.pid)]);
+  return { variables, dir, notes, ...refresher ? { refresher } : {} };
+}
+function containerCredentialsUri(baseUrl, scopes, ttlSeconds) {
+  const query = new URLSearchParams(scopes.map((scope) => ["scope", scope]));
+  if (ttlSeconds !== void 0) query.set("ttlSeconds", String(ttlSeconds));
+  return `${baseUrl}/v1/aws/container-credentials?${query}`;
 }
 
 // functions/core/https-url.ts
@@ -218,7 +466,7 @@ async function vend(baseUrl, token, scopes, ttlSeconds) {
 }
 
 // action/inputs.ts
-var ACTION_FORMATS = ["github-env", "github-output"];
+var ACTION_FORMATS = ["github-env", "github-output", "container"];
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -231,6 +479,8 @@ function readInputs(env) {
   if (scopes.length === 0) throw new CliError("input scopes: at least one scope is required", 2);
   const format = input(env, "format") || "github-env";
   if (!ACTION_FORMATS.includes(format)) throw new CliError(`input format: must be one of ${ACTION_FORMATS.join(", ")}`, 2);
+  if (format === "container" && !scopes.every((s) => s.startsWith("aws:")))
+    throw new CliError("input scopes: format container takes aws: scopes only", 2);
   const ttl = input(env, "ttl-seconds");
   const ttlSeconds = ttl === "" ? void 0 : Number(ttl);
   if (ttlSeconds !== void 0 && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
@@ -250,6 +500,7 @@ function readInputs(env) {
 // action/main.ts
 async function runMain(env, stdout2) {
   const inputs = readInputs(env);
+  if (inputs.format === "container") return runContainer(inputs, env, stdout2);
   const token = await fetchActionsOidcToken(inputs.audience, env);
   const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds);
   saveState(env, { url: inputs.url, audience: inputs.audience, credentialIds: inputs.revokeOnExit ? [answer.credentialId] : [] });
@@ -257,17 +508,41 @@ async function runMain(env, stdout2) {
   for (const line of [...answer.warnings ?? [], ...answer.notes ?? []]) stdout2(`credvend: note: ${line}
 `);
 }
+async function runContainer(inputs, env, stdout2) {
+  if (!env.GITHUB_ENV) throw new CliError("format container needs $GITHUB_ENV (it runs inside GitHub Actions)", 2);
+  const setup = await setUpContainerCredentials({
+    ...inputs,
+    env,
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    // The runner started this step as `node <bundle>`: the refresher is the same bundle.
+    refresherEntry: [process.argv[1]]
+  });
+  saveState(env, {
+    url: inputs.url,
+    audience: inputs.audience,
+    credentialIds: [],
+    ...setup.refresher ? { oidcRefresher: setup.refresher } : {}
+  });
+  writeContainerVariables(setup.variables, { stdout: stdout2, env }, { exports: false });
+  stdout2(
+    `credvend: AWS SDKs and CLI in later steps get credentials from credvend; set ${setup.variables.map(([name]) => name).join(", ")}
+`
+  );
+  for (const line of setup.notes) stdout2(`credvend: note: ${line}
+`);
+}
 
 // action/post.ts
 var TIMEOUT_MS3 = 15e3;
 async function runPost(env, stdout2) {
   const state = loadState(env);
+  if (state?.oidcRefresher) stdout2(await stopRefresher(state.oidcRefresher));
   if (!state || state.credentialIds.length === 0) return;
   let token;
   try {
     token = await fetchActionsOidcToken(state.audience, env);
   } catch (error) {
-    stdout2(`::warning::credvend: could not revoke ${state.credentialIds.join(", ")}: ${message(error)}; it expires on its own
+    stdout2(`::warning::credvend: could not revoke ${state.credentialIds.join(", ")}: ${message2(error)}; it expires on its own
 `);
     return;
   }
@@ -287,17 +562,32 @@ async function revoke(url, token, credentialId) {
     return `::warning::credvend: could not revoke credential ${credentialId} (${detail}); it expires on its own
 `;
   } catch (error) {
-    return `::warning::credvend: could not revoke credential ${credentialId} (${message(error)}); it expires on its own
+    return `::warning::credvend: could not revoke credential ${credentialId} (${message2(error)}); it expires on its own
 `;
   }
 }
-function message(error) {
+async function stopRefresher(refresher) {
+  try {
+    const logged = await stopRefresherProcess(refresher);
+    return logged.map((line) => `::warning::credvend: ${line}
+`).join("");
+  } catch (error) {
+    return `::warning::credvend: could not stop the OIDC token refresher (${message2(error)})
+`;
+  }
+}
+function message2(error) {
   return error instanceof Error ? error.message : "error";
 }
 
 // action/index.ts
 var stdout = (text) => void process.stdout.write(text);
-if (isPostStep(process.env)) {
+if (process.argv[2] === REFRESHER_COMMAND) {
+  process.exitCode = await runOidcRefresh(process.argv.slice(3), process.env).catch((error) => {
+    console.error(error instanceof CliError ? error.message : error);
+    return error instanceof CliError ? error.exitCode : 1;
+  });
+} else if (isPostStep(process.env)) {
   await runPost(process.env, stdout).catch(
     (error) => stdout(`::warning::credvend: revoking at job end failed: ${error instanceof Error ? error.message : "error"}
 `)

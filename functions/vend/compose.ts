@@ -19,6 +19,8 @@ export interface VendComposition extends PluginDirectoryComposition {
   readonly ledger: CredentialLedger;
   /** Issuers trusted on top of the policy's (the local dev issuer). */
   readonly extraIssuers?: readonly string[];
+  /** Leeway on a token's times; default 60 s. Tests of token expiry on the local stack set 0. */
+  readonly oidcClockToleranceSeconds?: number;
 }
 
 /** Builds the vend app from configuration and the adapters the caller chose. */
@@ -28,6 +30,7 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
   const verifier = new OidcVerifier({
     issuers: [...policy.issuers, ...(options.extraIssuers ?? [])],
     audience: policy.audience,
+    ...(options.oidcClockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.oidcClockToleranceSeconds }),
   });
   const pipeline = new VendPipeline({
     policy,

@@ -136,6 +136,11 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
       argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "github:contents-read:acme/web", "--format", "credential-process"],
       message: /aws: scope/,
     },
+    {
+      name: "container for a local scope",
+      argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "local:read:billing", "--format", "container"],
+      message: /--format container: every scope must be an aws: scope/,
+    },
   ])("$name → exit 2 before asking for a token", async ({ argv, message }) => {
     inActionsJob();
     const asked = oidc.audiences.length;

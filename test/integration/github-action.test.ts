@@ -107,9 +107,18 @@ describe("action.yml", () => {
     expect(step.state).toEqual({});
   });
 
+  it("format container takes aws scopes only: a usage error before any token is asked for", async () => {
+    const asked = oidc.audiences.length;
+    const step = await job().main({ url: stack.url, scopes: "github:contents-read:acme/web", format: "container" });
+    expect(step.code).toBe(2);
+    expect(step.stdout).toContain("::error::credvend: input scopes: format container takes aws: scopes only");
+    expect(oidc.audiences).toHaveLength(asked);
+    expect(step.state).toEqual({});
+  });
+
   it("refuses a format the action does not support", async () => {
     const step = await job().main({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", format: "json" });
     expect(step.code).toBe(2);
-    expect(step.stdout).toContain("::error::credvend: input format: must be one of github-env, github-output");
+    expect(step.stdout).toContain("::error::credvend: input format: must be one of github-env, github-output, container");
   });
 });

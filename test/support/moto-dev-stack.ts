@@ -41,24 +41,7 @@ export interface MotoDevStackOptions {
 export async function startMotoDevStack(options: MotoDevStackOptions): Promise<MotoDevStack> {
   const moto = await startMotoServer();
   const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: DUMMY_KEYS });
-  const trust = {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` },
-        Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-      },
-    ],
-  };
-  const created = await iam.send(
-    new CreateRoleCommand({
-      RoleName: options.roleName,
-      ...(options.rolePath ? { Path: options.rolePath } : {}),
-      AssumeRolePolicyDocument: JSON.stringify(trust),
-    }),
-  );
-  const roleArn = created.Role!.Arn!;
+  const roleArn = await createAssumableRole(iam, options.roleName, options.rolePath);
   const dataDir = mkdtempSync(join(tmpdir(), "credvend-moto-"));
 
   const env: NodeJS.ProcessEnv = {
@@ -108,6 +91,24 @@ export async function startMotoDevStack(options: MotoDevStackOptions): Promise<M
     await close();
     throw error;
   }
+}
+
+/** A role on moto that the developer's keys may assume (and tag sessions of): its ARN. */
+export async function createAssumableRole(iam: IAMClient, roleName: string, rolePath?: string): Promise<string> {
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` },
+        Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+      },
+    ],
+  };
+  const created = await iam.send(
+    new CreateRoleCommand({ RoleName: roleName, ...(rolePath ? { Path: rolePath } : {}), AssumeRolePolicyDocument: JSON.stringify(trust) }),
+  );
+  return created.Role!.Arn!;
 }
 
 /** A dev token for acme/web@main, then POST /v1/vend of `scopes`: the credential id and the AWS credential. */
