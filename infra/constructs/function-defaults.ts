@@ -32,9 +32,15 @@ export function bundlingOptions(files: readonly AssetFile[] = []): BundlingOptio
     // Bundle the pinned AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default): the code
     // deployed is the code tested, and the same bytes as `npm run build` and signed worker zips.
     externalModules: [],
+    // The same aliases as every bundle (infra/bundles.ts): e.g. the environment-only credential provider.
+    ...(BUNDLE_OPTIONS.alias ? { esbuildArgs: aliasArgs(BUNDLE_OPTIONS.alias) } : {}),
     ...(banner ? { banner } : {}),
     ...(files.length > 0 ? { commandHooks: copyFilesAfterBundling(files) } : {}),
   };
+}
+
+function aliasArgs(alias: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}`, to]));
 }
 
 /** Ships files (the policy, worker manifests) inside the code asset: no 4 KB env limit, and a

@@ -31,8 +31,9 @@ const LAMBDA_ENV = {
   CREDVEND_LEDGER_TABLE: "credvend-ledger",
   CREDVEND_POLICY: POLICY_JSON,
   CREDVEND_WORKERS: JSON.stringify([{ name: "local-tokens", url: "https://worker.example", providers: ["local"] }]),
-  // A dev-length placeholder so the webhooks and sweeper entries can start; nothing is verified here.
+  // A dev-length placeholder so the webhooks entry can start; nothing is verified here.
   CREDVEND_WEBHOOK_SECRETS: "bench-webhook-secret-0123456789",
+  CREDVEND_ALERT_POLL_WATCH: "acme",
   CREDVEND_ALLOWED_CALLERS: JSON.stringify(["arn:aws:iam::111122223333:role/credvend-vend"]),
   LOCAL_TOKENS_TABLE: "credvend-local-tokens",
   CREDVEND_AWS_ROLE_ARN: "arn:aws:iam::111122223333:role/credvend-vended",

@@ -1,7 +1,7 @@
 // Bench part for signed workers: what verification costs at a cold start (5 workers on loopback,
 // each with a 256 KiB zip to hash: signature + code hash + Describe), and the gRPC-web round trip
 // of one call on loopback. Target: verification < 20 ms for 5 workers.
-import { PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
+import { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,6 +61,7 @@ export async function benchWorkerTrust(): Promise<void> {
         name: plugin.name,
         version: plugin.version,
         protocol: PLUGIN_PROTOCOL,
+        protocolVersion: PROTOCOL_VERSION,
         providers: [...plugin.providers],
         capabilities: capabilitiesOf(plugin),
         handler: "index.handler",
