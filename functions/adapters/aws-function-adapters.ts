@@ -25,6 +25,7 @@ import { webhookNotifiers } from "./notify/webhook-notifiers.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
 import { sigV4Signer } from "./plugins/sigv4-signer.js";
 import type { WorkerRequestSigner } from "./plugins/signed-worker-requests.js";
+import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../../plugin-workers/sdk/aws-client-defaults.js";
 
 export interface AwsClients {
   readonly dynamodb?: DynamoDBClient;
@@ -56,19 +57,27 @@ export interface AwsFunctionAdapters {
 
 export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
   const logger = new JsonLogger({ service });
-  const lambda = clients.lambda ?? new LambdaClient({});
+  const lambda = clients.lambda ?? withoutSdkRequestLogging(new LambdaClient({ ...AWS_CLIENT_DEFAULTS }));
   const notifiers: { name: string; notifier: Notifier }[] = [{ name: "console", notifier: new ConsoleNotifier() }];
   if (settings.snsTopicArn) {
     notifiers.push({
       name: "sns",
-      notifier: new SnsNotifier({ client: clients.sns ?? new SNSClient({}), topicArn: settings.snsTopicArn }),
+      notifier: new SnsNotifier({
+        client: clients.sns ?? withoutSdkRequestLogging(new SNSClient({ ...AWS_CLIENT_DEFAULTS })),
+        topicArn: settings.snsTopicArn,
+      }),
     });
   }
   let secretsManager = clients.secretsManager;
-  notifiers.push(...webhookNotifiers(settings.notifiers ?? [], () => (secretsManager ??= new SecretsManagerClient({}))));
+  notifiers.push(
+    ...webhookNotifiers(
+      settings.notifiers ?? [],
+      () => (secretsManager ??= withoutSdkRequestLogging(new SecretsManagerClient({ ...AWS_CLIENT_DEFAULTS }))),
+    ),
+  );
   const metrics = new EmfMetrics({ namespace: settings.metricsNamespace ?? "credvend", service });
   const ledger = new DynamoDbLedger({
-    client: clients.dynamodb ?? new DynamoDBClient({}),
+    client: clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS })),
     tableName: settings.ledgerTable,
     transactions: true,
   });

@@ -10,6 +10,7 @@ import { type Anomaly, evaluateAnomalies } from "../core/anomalies/anomaly-rules
 import type { AnomalyThresholds } from "../core/anomalies/thresholds.js";
 import type { Notification } from "../core/ports/notifier.js";
 import type { AuditEvent } from "../core/records.js";
+import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../../plugin-workers/sdk/aws-client-defaults.js";
 
 /** The part of a DynamoDB Streams record this function reads (Lambda's event and GetRecords alike). */
 export interface StreamRecord {
@@ -28,7 +29,7 @@ export interface StreamBatchResult {
 }
 
 export function composeAnomaliesFunction(config: AnomaliesConfig, clients: AwsClients = {}) {
-  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const dynamodb = clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS }));
   const { ledger, notifier, logger } = awsFunctionAdapters("credvend-anomalies", config, { ...clients, dynamodb });
   const reader = new DynamoDbAuditReader({ client: dynamodb, tableName: config.ledgerTable });
 

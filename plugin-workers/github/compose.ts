@@ -13,6 +13,7 @@ import { GitHubApp } from "./github-app.js";
 import { TokenVault } from "./token-vault.js";
 import { DynamoDbVaultStore, KmsSealer } from "./token-vault-aws.js";
 import { serveGitHubWorker } from "./worker.js";
+import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../sdk/aws-client-defaults.js";
 
 export interface GitHubWorkerClients {
   readonly secretsManager?: SecretsManagerClient;
@@ -29,7 +30,7 @@ interface KeyedApp {
 }
 
 export async function composeGitHubWorker(config: GitHubLambdaConfig, clients: GitHubWorkerClients = {}): Promise<ServedPlugin> {
-  const secrets = clients.secretsManager ?? new SecretsManagerClient({});
+  const secrets = clients.secretsManager ?? withoutSdkRequestLogging(new SecretsManagerClient({ ...AWS_CLIENT_DEFAULTS }));
   const readKey = async (previous?: KeyedApp): Promise<KeyedApp> => {
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: config.privateKeySecretArn }));
     const pem = secret.SecretString?.includes("-----BEGIN") ? secret.SecretString : undefined;
@@ -52,8 +53,8 @@ export async function composeGitHubWorker(config: GitHubLambdaConfig, clients: G
   const revocation = vault
     ? {
         vault: new TokenVault(
-          new KmsSealer(clients.kms ?? new KMSClient({}), vault.kmsKeyId),
-          new DynamoDbVaultStore(clients.dynamodb ?? new DynamoDBClient({}), vault.table),
+          new KmsSealer(clients.kms ?? withoutSdkRequestLogging(new KMSClient({ ...AWS_CLIENT_DEFAULTS })), vault.kmsKeyId),
+          new DynamoDbVaultStore(clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS })), vault.table),
         ),
         apiUrl: config.app.apiUrl,
       }
