@@ -2,7 +2,7 @@
 // installation token for exactly the requested repositories and permissions. Octokit with the
 // App's JWT; the base URL comes from GITHUB_API_URL, so GHES and local test servers work.
 import { createAppAuth } from "@octokit/auth-app";
-import { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/core";
 import type { Clock } from "../sdk/index.js";
 import { systemClock } from "../sdk/index.js";
 import { gitHubFailure } from "./github-errors.js";
@@ -72,7 +72,7 @@ export class GitHubApp {
   async createToken(request: TokenRequest): Promise<InstallationToken> {
     const installation = await this.installationFor(request.owner, request.repositories[0]!);
     try {
-      const { data } = await this.octokit.rest.apps.createInstallationAccessToken({
+      const { data } = await this.octokit.request("POST /app/installations/{installation_id}/access_tokens", {
         installation_id: installation.id,
         repositories: [...request.repositories],
         permissions: { ...request.permissions },
@@ -96,7 +96,7 @@ export class GitHubApp {
     const cached = this.installations.get(key);
     if (cached && now - cached.at < this.cacheMs) return cached;
     try {
-      const { data } = await this.octokit.rest.apps.getRepoInstallation({ owner, repo });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
       const account = accountOf(data.account);
       const installation: Installation = { id: data.id, ...(account ? { account } : {}) };
       if (this.installations.size >= MAX_CACHED_OWNERS) this.installations.clear();

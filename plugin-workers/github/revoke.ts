@@ -2,7 +2,7 @@
 // which the worker kept sealed in its vault (token-vault.ts). 204 → revoked; 401 → GitHub no
 // longer knows it (expired or revoked before) → already gone. Without the token (never kept,
 // or lost), the worker cannot revoke and says so: it never claims a revocation GitHub did not do.
-import { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/core";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/index.js";
 import type { TokenVault, VaultEntry } from "./token-vault.js";
@@ -39,7 +39,7 @@ export function gitHubRevoke(options: GitHubRevokeOptions): (request: RevokeRequ
     });
     let result: RevokeResult;
     try {
-      await octokit.rest.apps.revokeInstallationAccessToken();
+      await octokit.request("DELETE /installation/token");
       result = { outcome: "revoked", detail: "GitHub revoked the installation token" };
     } catch (error) {
       if ((error as { status?: unknown }).status !== 401) {

@@ -6,7 +6,7 @@
 // 304 (nothing changed) costs no rate limit. The list carries each alert's `secret` to a caller with the secret scanning
 // read permission; as a GitHub App, the installation on the owner is looked up (and cached).
 import { createAppAuth } from "@octokit/auth-app";
-import { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/core";
 import { CredvendError } from "../../core/errors.js";
 import type { AlertLister, AlertPage, AlertScope, ListedAlert } from "../../core/leak/alert-poller.js";
 import { isRateLimited, type GitHubAuth } from "./github-alert-secrets.js";
@@ -97,8 +97,8 @@ export class OctokitAlertLister implements AlertLister {
     const app = new Octokit({ ...base, authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey } });
     const [repoOwner = "", repo = ""] = (repository ?? "").split("/");
     const { data } = repository
-      ? await app.rest.apps.getRepoInstallation({ owner: repoOwner, repo })
-      : await app.rest.apps.getOrgInstallation({ org: owner });
+      ? await app.request("GET /repos/{owner}/{repo}/installation", { owner: repoOwner, repo })
+      : await app.request("GET /orgs/{org}/installation", { org: owner });
     return new Octokit({
       ...base,
       authStrategy: createAppAuth,

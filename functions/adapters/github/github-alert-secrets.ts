@@ -4,7 +4,7 @@
 // secret is returned to be hashed at once; it is never logged and never leaves this process.
 // Octokit is imported on the first alert, not at cold start: ping and partner deliveries, and most
 // sweeps, never need it.
-import type { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/core";
 import { CredvendError } from "../../core/errors.js";
 
 export interface AlertRef {
@@ -47,7 +47,7 @@ export class OctokitAlertSecrets implements AlertSecretSource {
     let secret: unknown;
     try {
       const client = await this.client(alert.installationId);
-      const { data } = await client.rest.secretScanning.getAlert({
+      const { data } = await client.request("GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}", {
         owner: alert.owner,
         repo: alert.repo,
         alert_number: alert.number,
@@ -77,7 +77,7 @@ export class OctokitAlertSecrets implements AlertSecretSource {
 
   private async build(installationId: number | undefined): Promise<Octokit> {
     const auth = await this.auth(installationId);
-    const { Octokit } = await import("@octokit/rest");
+    const { Octokit } = await import("@octokit/core");
     return new Octokit({ baseUrl: this.options.apiUrl, request: { fetch: this.options.fetch ?? fetch }, log: QUIET, ...auth });
   }
 
