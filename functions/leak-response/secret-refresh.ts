@@ -6,7 +6,8 @@
 // secret still holds its placeholder, it is read again on the next request (at most once a second:
 // the URL is public), never cached for the full TTL. A refresh that fails keeps the running app.
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Refreshing, SECRET_TTL_MS, type Env } from "../../plugin-workers/sdk/index.js";
+import { Refreshing, SECRET_TTL_MS } from "../../plugin-workers/sdk/refreshing.js";
+import type { Env } from "../../plugin-workers/sdk/env.js";
 import type { Clock } from "../core/ports/clock.js";
 import { silentLogger, type Logger } from "../core/ports/logger.js";
 import { appKeyPending, resolveSecretEnv, secretValues } from "./secret-env.js";

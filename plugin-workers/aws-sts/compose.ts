@@ -3,7 +3,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { CallerAuthentication, ServedPlugin } from "../sdk/index.js";
+import type { CallerAuthentication } from "../sdk/caller-check.js";
+import type { ServedPlugin } from "../sdk/serve-plugin.js";
 import { IAM_REQUEST_TIMEOUTS, LOCK_TABLE_REQUEST_TIMEOUTS, STS_REQUEST_TIMEOUTS, type AwsStsLambdaConfig } from "./config.js";
 import { DynamoDbRevocationStore } from "./dynamodb-revocation-store.js";
 import { serveAwsSts } from "./worker.js";

@@ -2,7 +2,8 @@
 // optional so the worker starts unconfigured (the local stack): it still describes and validates,
 // and Vend answers "not configured".
 import * as z from "zod/mini";
-import { allowedCallersVariable, ConfigError, parsedBy, readEnv, wholeNumber, type Env } from "../sdk/index.js";
+import { allowedCallersVariable } from "../sdk/allowed-callers.js";
+import { ConfigError, parsedBy, readEnv, wholeNumber, type Env } from "../sdk/env.js";
 import type { ArnContext } from "./session-policy.js";
 
 export interface AwsStsConfig {

@@ -15,7 +15,8 @@
 import { randomUUID } from "node:crypto";
 import { GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
-import { PluginError, systemClock, type Clock } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
+import { systemClock, type Clock } from "../sdk/clock.js";
 import type { RevocationStore } from "./revocation-store.js";
 import {
   INLINE_POLICY_LIMIT,

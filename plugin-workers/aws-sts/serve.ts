@@ -1,6 +1,6 @@
 // Runs aws-sts on a loopback port over real HTTP: `npm start` and the e2e tests. Configured and
 // composed as on Lambda (config.ts, compose.ts), so CREDVEND_AWS_REVOKE_SESSIONS=1 revokes here too.
-import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
+import { listenOnLoopback, type LoopbackServer } from "../sdk/listen.js";
 import { composeAwsStsWorker, type AwsStsClients } from "./compose.js";
 import { loadAwsStsLambdaConfig, type AwsStsLambdaConfig } from "./config.js";
 

@@ -2,7 +2,7 @@
 // session policy can only narrow what the role allows (AWS intersects the two), so the role's own
 // policy stays the outer bound and this file decides how small each credential is.
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
-import { PluginError } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
 
 /** STS refuses inline session policies longer than this (plaintext characters). */
 export const MAX_SESSION_POLICY_CHARS = 2048;

@@ -1,7 +1,7 @@
 // STS failures → the PluginError the caller sees. Throttling and outages are "unavailable"
 // (503, try again later); a refusal by IAM is "permission_denied" (502: the broker's role setup is
 // wrong, not the caller's request). Messages name the STS error code, never a key or token.
-import { PluginError } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
 
 const THROTTLED = new Set(["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"]);
 const DENIED = new Set([

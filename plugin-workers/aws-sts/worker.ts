@@ -4,7 +4,10 @@
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
 import type { Claims } from "../../plugin-protocol/claims.js";
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
-import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
+import { servePlugin, type ServedPlugin } from "../sdk/serve-plugin.js";
+import type { CallerAuthentication } from "../sdk/caller-check.js";
+import type { PluginImplementation } from "../sdk/plugin-implementation.js";
 import { arnContext, MIN_SESSION_SECONDS, type AwsStsConfig } from "./config.js";
 import { AWS_PROVIDER, analyzeAwsScope, validateAwsScope } from "./scopes.js";
 import {

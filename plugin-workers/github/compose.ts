@@ -7,7 +7,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Refreshing, SECRET_TTL_MS, type Clock, type ServedPlugin } from "../sdk/index.js";
+import { Refreshing, SECRET_TTL_MS } from "../sdk/refreshing.js";
+import type { Clock } from "../sdk/clock.js";
+import type { ServedPlugin } from "../sdk/serve-plugin.js";
 import { appCredentials, type GitHubLambdaConfig } from "./config.js";
 import { GitHubApp } from "./github-app.js";
 import { TokenVault } from "./token-vault.js";

@@ -3,7 +3,8 @@
 // and validates, and Vend says "not configured".
 import { readFileSync } from "node:fs";
 import * as z from "zod/mini";
-import { allowedCallersVariable, ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/index.js";
+import { allowedCallersVariable } from "../sdk/allowed-callers.js";
+import { ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/env.js";
 import type { GitHubAppCredentials } from "./github-app.js";
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";

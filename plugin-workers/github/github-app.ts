@@ -3,8 +3,8 @@
 // App's JWT; the base URL comes from GITHUB_API_URL, so GHES and local test servers work.
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
-import type { Clock } from "../sdk/index.js";
-import { systemClock } from "../sdk/index.js";
+import type { Clock } from "../sdk/clock.js";
+import { systemClock } from "../sdk/clock.js";
 import { gitHubFailure } from "./github-errors.js";
 import type { TokenRequest } from "./token-request.js";
 

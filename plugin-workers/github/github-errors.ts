@@ -1,7 +1,7 @@
 // GitHub API failures → the PluginError the caller sees. A request GitHub refuses (404 no
 // installation, 422 repository outside it or permission the App lacks) is the caller's to fix: 400.
 // Rate limits and 5xx are "unavailable" (503, retry). Bad App credentials are the broker's: 502.
-import { PluginError } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
 
 const MAX_GITHUB_MESSAGE = 200;
 

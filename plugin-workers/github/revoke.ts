@@ -4,7 +4,7 @@
 // or lost), the worker cannot revoke and says so: it never claims a revocation GitHub did not do.
 import { Octokit } from "@octokit/core";
 import type { RevokeRequest, RevokeResult } from "../../plugin-protocol/types.js";
-import { PluginError } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
 import type { TokenVault, VaultEntry } from "./token-vault.js";
 
 export interface GitHubRevokeOptions {

@@ -1,5 +1,5 @@
 // Runs the github worker on a loopback port over real HTTP: `npm start` and the e2e tests.
-import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
+import { listenOnLoopback, type LoopbackServer } from "../sdk/listen.js";
 import { loadGitHubAppCredentials } from "./config.js";
 import { GitHubApp, type GitHubAppCredentials } from "./github-app.js";
 import { serveGitHubWorker } from "./worker.js";

@@ -2,7 +2,7 @@
 // POST /app/installations/{id}/access_tokens). Narrowed, never widened: each permission gets the
 // highest level actually requested (write covers read), and only the named repositories.
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
-import { PluginError } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
 import { apiPermissionName, parseGitHubScope, type AccessLevel } from "./scopes.js";
 
 export const TOKEN_REQUEST_MEDIA_TYPE = "application/vnd.credvend.github.token-request+json";

@@ -11,8 +11,8 @@
 //   instead of a false failure; the core (vend, webhooks) never reads it and could not decrypt it;
 // - an expired token is never opened: GitHub kills it after an hour anyway.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { Clock } from "../sdk/index.js";
-import { systemClock } from "../sdk/index.js";
+import type { Clock } from "../sdk/clock.js";
+import { systemClock } from "../sdk/clock.js";
 
 /** Encrypts and decrypts with a key bound to a context (the credential id). */
 export interface Sealer {

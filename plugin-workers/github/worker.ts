@@ -3,7 +3,10 @@
 // GitHub revokes an installation token only when called with the token itself (DELETE
 // /installation/token), so the worker keeps each token sealed until it expires.
 import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
-import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
+import { servePlugin, type ServedPlugin } from "../sdk/serve-plugin.js";
+import type { CallerAuthentication } from "../sdk/caller-check.js";
+import type { PluginImplementation } from "../sdk/plugin-implementation.js";
 import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
 import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";

@@ -3,7 +3,7 @@
 // URL, the introspection endpoint for internal services.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../sdk/aws-client-defaults.js";
-import type { PluginLambdaHandler } from "../sdk/index.js";
+import type { PluginLambdaHandler } from "../sdk/serve-plugin.js";
 import type { LocalTokensConfig } from "./config.js";
 import { DynamoDbLocalTokenStore } from "./dynamodb-store.js";
 import { serveIntrospection } from "./introspect.js";

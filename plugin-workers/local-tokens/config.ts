@@ -1,7 +1,8 @@
 // The local-tokens worker's configuration on AWS: the table infra creates for it, what this
 // function serves, and who may call its gRPC service.
 import * as z from "zod/mini";
-import { allowedCallersVariable, ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/index.js";
+import { allowedCallersVariable } from "../sdk/allowed-callers.js";
+import { ConfigError, parsedBy, readEnv, required, type Env } from "../sdk/env.js";
 
 /** `worker`: the gRPC service, for the core only. `introspection`: only POST /introspect, for internal services. */
 export type LocalTokensMode = "worker" | "introspection";

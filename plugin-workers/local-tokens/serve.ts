@@ -1,6 +1,6 @@
 // Runs local-tokens on a loopback port over real HTTP: `npm start` and the e2e tests. The gRPC
 // service takes only calls carrying `callerSecret` (the core's); /introspect is open to local services.
-import { listenOnLoopback, type LoopbackServer } from "../sdk/index.js";
+import { listenOnLoopback, type LoopbackServer } from "../sdk/listen.js";
 import type { LocalTokenStore } from "./store.js";
 import { serveLocalTokens } from "./worker.js";
 

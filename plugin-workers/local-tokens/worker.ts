@@ -1,12 +1,15 @@
 // local-tokens: opaque `cvd_` tokens for internal services, checked through /introspect and
 // revocable. Also the template for a worker that owns its credential store.
 import type { Hono } from "hono";
-import type { Clock } from "../sdk/index.js";
-import { systemClock } from "../sdk/index.js";
+import type { Clock } from "../sdk/clock.js";
+import { systemClock } from "../sdk/clock.js";
 import type { RevokeRequest, RevokeResult, VendRequest, VendResult } from "../../plugin-protocol/types.js";
 import { formatScope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
-import { PluginError, servePlugin, type CallerAuthentication, type PluginImplementation, type ServedPlugin } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
+import { servePlugin, type ServedPlugin } from "../sdk/serve-plugin.js";
+import type { CallerAuthentication } from "../sdk/caller-check.js";
+import type { PluginImplementation } from "../sdk/plugin-implementation.js";
 import { introspectionRoutes } from "./introspect.js";
 import {
   LOCAL_PROVIDER,

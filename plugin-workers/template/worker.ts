@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import type { ScopeValidation } from "../../plugin-protocol/types.js";
 import type { Scope } from "../../plugin-protocol/scope.js";
-import { PluginError, type PluginImplementation } from "../sdk/index.js";
+import { PluginError } from "../sdk/plugin-error.js";
+import type { PluginImplementation } from "../sdk/plugin-implementation.js";
 
 export const WORKER_NAME = "template-worker";
 export const WORKER_VERSION = "0.1.0";

@@ -22,8 +22,16 @@ const inputsOf = (metafile: Metafile) =>
     .flatMap((output) => Object.entries(output.inputs).filter(([, { bytesInOutput }]) => bytesInOutput > 0))
     .map(([input]) => input.replace(/^(\.\.\/)+main\//, ""));
 
-/** Build-time only (the OpenAPI document, the policy's YAML): a function that carries them pays ~600 KiB for nothing. */
-const NEVER_DEPLOYED = ["yaml", "@hono/zod-openapi", "@asteasolutions/zod-to-openapi", "zod/v4/locales", "zod/v4/classic"];
+/** Build-time only (the OpenAPI document, the policy's YAML): a function that carries them pays ~600 KiB for nothing.
+ *  `@hono/node-server` is the local loopback server (plugin-workers/sdk/listen.ts): Lambda serves through its handler. */
+const NEVER_DEPLOYED = [
+  "yaml",
+  "@hono/zod-openapi",
+  "@asteasolutions/zod-to-openapi",
+  "zod/v4/locales",
+  "zod/v4/classic",
+  "@hono/node-server",
+];
 
 function importsOf(prefix: string): { file: string; target: string }[] {
   return [...graph.local]
@@ -70,7 +78,7 @@ describe("architecture", () => {
     );
   });
 
-  it.each(BUNDLES)("$name: no dev-only (cli/), test or build-time-only code in the bundle", async ({ entry }) => {
+  it.each(BUNDLES)("$name: no dev-only (cli/), test, build-time-only or loopback-server code in the bundle", async ({ entry }) => {
     const inputs = inputsOf((await bundleOf(entry)).metafile);
     expect(inputs.some((input) => input.startsWith(entry.slice(0, entry.lastIndexOf("/"))))).toBe(true);
     expect(inputs.filter((input) => /^(cli|test)\//.test(input))).toEqual([]);
