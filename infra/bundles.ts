@@ -21,14 +21,16 @@ export interface LambdaBundleSpec {
 
 /**
  * The broker's functions. Targets: 400 KiB each. The budgets are today's sizes plus a little, so
- * any growth fails a test: most of each is the bundled AWS SDK v3 (infra/README.md).
+ * any growth fails a test. Most of each is the bundled AWS SDK v3: left to the Lambda runtime
+ * instead, the bundles fall under the targets but every import takes about twice as long, so the
+ * SDK stays bundled (infra/README.md).
  */
 export const LAMBDA_ENTRIES: readonly LambdaBundleSpec[] = [
   { name: "vend", entry: "functions/vend/lambda.ts", budgetKiB: 640, targetKiB: 400, importTargetMs: 50 },
-  { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 740, targetKiB: 400, importTargetMs: 50 },
-  { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 720, targetKiB: 400, importTargetMs: 50 },
-  { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 720, targetKiB: 400, importTargetMs: 50 },
-  { name: "anomalies", entry: "functions/anomalies/lambda.ts", budgetKiB: 400, targetKiB: 400, importTargetMs: 50 },
+  { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 640, targetKiB: 400, importTargetMs: 50 },
+  { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 615, targetKiB: 400, importTargetMs: 50 },
+  { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 615, targetKiB: 400, importTargetMs: 50 },
+  { name: "anomalies", entry: "functions/anomalies/lambda.ts", budgetKiB: 300, targetKiB: 400, importTargetMs: 50 },
 ];
 
 export const BUNDLE_OPTIONS: BuildOptions = {

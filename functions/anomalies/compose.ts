@@ -2,7 +2,8 @@
 // NEW_IMAGE) → each new vend or denial judged against its repository's history → an alert per
 // anomaly through the same notifiers as every other alert (console, SNS, chat, webhooks).
 import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { awsFunctionAdapters, type AwsClients, type AwsFunctionSettings } from "../adapters/aws-function-adapters.js";
+import { type AlertingClients, type AlertingSettings, awsAlerting } from "../adapters/aws-alerting.js";
+import { DynamoDbLedger } from "../adapters/ledger/dynamodb-ledger.js";
 import { repositoryContext } from "../adapters/ledger/anomaly-context.js";
 import { DynamoDbAuditReader } from "../adapters/ledger/dynamodb-audit-reader.js";
 import { eventFromItem } from "../adapters/ledger/dynamodb-ledger-items.js";
@@ -19,8 +20,13 @@ export interface StreamRecord {
   readonly dynamodb?: { readonly NewImage?: Record<string, AttributeValue>; readonly SequenceNumber?: string };
 }
 
-export interface AnomaliesConfig extends AwsFunctionSettings {
+export interface AnomaliesConfig extends AlertingSettings {
+  readonly ledgerTable: string;
   readonly thresholds: AnomalyThresholds;
+}
+
+export interface AnomaliesClients extends AlertingClients {
+  readonly dynamodb?: DynamoDBClient;
 }
 
 /** Records that failed, by sequence number: Lambda retries from the first of them. */
@@ -28,9 +34,11 @@ export interface StreamBatchResult {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-export function composeAnomaliesFunction(config: AnomaliesConfig, clients: AwsClients = {}) {
+export function composeAnomaliesFunction(config: AnomaliesConfig, clients: AnomaliesClients = {}) {
   const dynamodb = clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS }));
-  const { ledger, notifier, logger } = awsFunctionAdapters("credvend-anomalies", config, { ...clients, dynamodb });
+  // It reads the ledger (a repository's history) and writes nothing to it.
+  const ledger = new DynamoDbLedger({ client: dynamodb, tableName: config.ledgerTable });
+  const { notifier, logger } = awsAlerting("credvend-anomalies", config, clients);
   const reader = new DynamoDbAuditReader({ client: dynamodb, tableName: config.ledgerTable });
 
   const judge = async (event: AuditEvent): Promise<Anomaly[]> => {

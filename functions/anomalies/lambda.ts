@@ -9,7 +9,6 @@ const env = process.env;
 if (!env.CREDVEND_LEDGER_TABLE) throw new ConfigError("CREDVEND_LEDGER_TABLE: required");
 const handle = composeAnomaliesFunction({
   ledgerTable: env.CREDVEND_LEDGER_TABLE,
-  awsRegion: env.AWS_REGION ?? "us-east-1",
   thresholds: anomalyThresholds(JSON.parse(env.CREDVEND_ANOMALY_THRESHOLDS ?? "{}"), "CREDVEND_ANOMALY_THRESHOLDS"),
   notifiers: parseNotifiers(env.CREDVEND_NOTIFIERS ?? "[]"),
   ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),

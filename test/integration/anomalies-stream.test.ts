@@ -102,10 +102,7 @@ describe.skipIf("skipped" in dynamoDbLocal)("anomalies function on DynamoDB Stre
     });
     vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
-      const handle = composeAnomaliesFunction(
-        { ledgerTable: tableName, awsRegion: "us-east-1", thresholds: DEFAULT_ANOMALY_THRESHOLDS },
-        { dynamodb: client },
-      );
+      const handle = composeAnomaliesFunction({ ledgerTable: tableName, thresholds: DEFAULT_ANOMALY_THRESHOLDS }, { dynamodb: client });
       // Replayed in order as Lambda would deliver them, in batches of 10.
       for (let i = 0; i < records.length; i += 10) expect(await handle(records.slice(i, i + 10))).toEqual({ batchItemFailures: [] });
     } finally {
