@@ -4,6 +4,7 @@
 import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { type AlertingClients, type AlertingSettings, awsAlerting } from "../adapters/aws-alerting.js";
 import { DynamoDbLedger } from "../adapters/ledger/dynamodb-ledger.js";
+import { anomalyAlertId } from "./anomaly-alert-id.js";
 import { repositoryContext } from "../adapters/ledger/anomaly-context.js";
 import { DynamoDbAuditReader } from "../adapters/ledger/dynamodb-audit-reader.js";
 import { eventFromItem } from "../adapters/ledger/dynamodb-ledger-items.js";
@@ -36,7 +37,7 @@ export interface StreamBatchResult {
 
 export function composeAnomaliesFunction(config: AnomaliesConfig, clients: AnomaliesClients = {}) {
   const dynamodb = clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS }));
-  // It reads the ledger (a repository's history) and writes nothing to it.
+  // It reads the ledger (a repository's history) and writes only which alerts went out.
   const ledger = new DynamoDbLedger({ client: dynamodb, tableName: config.ledgerTable });
   const { notifier, logger } = awsAlerting("credvend-anomalies", config, clients);
   const reader = new DynamoDbAuditReader({ client: dynamodb, tableName: config.ledgerTable });
@@ -55,8 +56,13 @@ export function composeAnomaliesFunction(config: AnomaliesConfig, clients: Anoma
       if (!event) continue;
       try {
         for (const anomaly of await judge(event)) {
+          // Announced before this batch was redelivered: once is enough. Recorded after the
+          // alert went out, so an alert is never lost (a crash in between repeats it once).
+          const alertId = anomalyAlertId(anomaly);
+          if (await ledger.hasDelivery(alertId)) continue;
           logger.log("warn", "anomaly", { ...anomaly });
           await notifier.notify(anomalyNotification(anomaly, event));
+          await ledger.recordDelivery(alertId, new Date().toISOString());
         }
       } catch (error) {
         logger.log("error", "anomaly rules failed", { eventId: event.eventId, error: error instanceof Error ? error : undefined });

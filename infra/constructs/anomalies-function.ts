@@ -10,7 +10,9 @@ import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { DELIVERY_PK_PREFIX } from "../../functions/adapters/ledger/dynamodb-ledger-claims.js";
 import { INDEX } from "../../functions/adapters/ledger/dynamodb-ledger-items.js";
+import { ANOMALY_ALERT_PREFIX } from "../../functions/anomalies/anomaly-alert-id.js";
 import type { AnomalyThresholds } from "../../functions/core/anomalies/thresholds.js";
 import { REPO_ROOT } from "../paths.js";
 import type { FunctionSettings } from "../config/schema.js";
@@ -43,6 +45,15 @@ export class AnomaliesFunction extends Construct {
     });
     const table = props.ledger.table;
     grantLedger(this.lambda.role, table, ["dynamodb:GetItem"]);
+    // Its one write: the marker of an anomaly alert that went out, so a redelivered batch does
+    // not page twice (functions/anomalies/anomaly-alert-id.ts). Only items under that key prefix.
+    this.lambda.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:PutItem"],
+        resources: [table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${DELIVERY_PK_PREFIX}${ANOMALY_ALERT_PREFIX}*`] } },
+      }),
+    );
     this.lambda.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["dynamodb:Query"], resources: [`${table.tableArn}/index/${INDEX.byRepository}`] }),
     );

@@ -165,6 +165,15 @@ test("anomalies: the ledger streams new images to the anomalies function, filter
   const table = cfnText(s.stack.resolve(s.stack.ledger.table.tableArn));
   expect(granted).toContainEqual({ actions: ["dynamodb:GetItem"], resources: [table] });
   expect(granted).toContainEqual({ actions: ["dynamodb:Query"], resources: [`${table}/index/byRepository`] });
-  // Reads only: nothing that writes the ledger (its own log group aside).
-  expect(granted.flatMap((st) => st.actions).filter((a) => a.startsWith("dynamodb:") && /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  // Its one write: anomaly alert markers, and only under their key prefix.
+  const writes = statementsOf(s.template, s.stack, fn.role).filter((st) =>
+    st.actions.some((a) => a.startsWith("dynamodb:") && /Put|Update|Delete|Write/.test(a)),
+  );
+  expect(writes.map((st) => ({ actions: st.actions, resources: st.resources.map((r) => cfnText(r)), condition: st.condition }))).toEqual([
+    {
+      actions: ["dynamodb:PutItem"],
+      resources: [table],
+      condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["DELIVERY#anomaly:*"] } },
+    },
+  ]);
 });

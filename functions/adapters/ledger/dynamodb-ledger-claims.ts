@@ -264,8 +264,11 @@ function announcement(announceBy: Date | undefined): { set: string; remove: stri
       };
 }
 
+/** Partition key prefix of the delivery markers (recordDelivery); IAM grants are scoped by it. */
+export const DELIVERY_PK_PREFIX = "DELIVERY#";
+
 function deliveryKey(deliveryId: string): Item {
-  return { [KEY.pk]: { S: `DELIVERY#${deliveryId}` }, [KEY.sk]: { S: "DELIVERY" } };
+  return { [KEY.pk]: { S: `${DELIVERY_PK_PREFIX}${deliveryId}` }, [KEY.sk]: { S: "DELIVERY" } };
 }
 
 export async function recordDelivery(table: Table, deliveryId: string, at: string, retentionDays: number): Promise<boolean> {
