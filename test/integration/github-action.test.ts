@@ -2,7 +2,7 @@
 // INPUT_* variables, the runner's files, and the job's OIDC token from a local stand-in for the
 // Actions endpoint. The vend API behind it is the real app with the aws-sts worker and a local STS.
 // (test/e2e/github-action-revoke.test.ts runs main and post against the local stack.)
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -41,8 +41,10 @@ describe("action.yml", () => {
     expect(imports.every((specifier) => specifier.startsWith("node:"))).toBe(true);
   });
 
-  it("the workflows in the READMEs use only inputs the action has, and every required one", () => {
-    const docs = ["README.md", "cli/README.md"].map((file) => readFileSync(join(REPO_ROOT, file), "utf8"));
+  it("the workflows in the README, cli/README.md and docs/ use only inputs the action has, and every required one", () => {
+    const pages = readdirSync(join(REPO_ROOT, "docs")).filter((name) => name.endsWith(".md"));
+    const files = ["README.md", "cli/README.md", ...pages.map((name) => `docs/${name}`)];
+    const docs = files.map((file) => readFileSync(join(REPO_ROOT, file), "utf8"));
     const blocks = docs.flatMap((text) => [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!));
     const uses: { with: Record<string, unknown> }[] = [];
     const walk = (node: unknown): void => {

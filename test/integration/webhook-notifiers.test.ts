@@ -36,7 +36,7 @@ async function receiver(statuses: number[] = [200]): Promise<LoopbackListening &
   return Object.assign(await listenOnLoopbackPort(server), { received });
 }
 
-/** What the README tells a receiver to do, written independently of the notifier. */
+/** What docs/operating.md tells a receiver to do, written independently of the notifier. */
 function verifiedByReceiver(received: Received, secret: string, now: number): boolean {
   const timestamp = String(received.headers["x-credvend-timestamp"]);
   const given = Buffer.from(String(received.headers["x-credvend-signature-256"]));

@@ -404,10 +404,15 @@ describe("loadPolicyYaml: anchors that anchor", () => {
   });
 });
 
-describe("the README's policy example", () => {
-  it("loads, and allows what it says for acme/web's dev token", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const example = /## Policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+describe("the docs' policy example", () => {
+  it.each([
+    ["README.md", "## A minimal policy"],
+    ["docs/policy.md", "## The policy file"],
+  ])("%s (%s) loads, and allows what it says for acme/web's dev token", (file, heading) => {
+    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+    expect(doc).toContain(`\n${heading}\n`);
+    const section = doc.slice(doc.indexOf(`\n${heading}\n`) + heading.length + 2).split("\n## ")[0]!;
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(example).toBeDefined();
     const loaded = loadPolicyYaml(example!);
     const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
