@@ -195,14 +195,15 @@ function check(command: string, ran: Omit<RanCommand, "command">, values: Record
 }
 
 describe.sequential("the docs, followed literally in a copy of the repository", () => {
-  const copy = mkdtempSync(join(tmpdir(), "credvend-docs-"));
+  let copy: string | undefined;
   let stack: DocumentedStack | undefined;
   afterAll(async () => {
     await stack?.kill();
-    rmSync(copy, { recursive: true, force: true });
+    if (copy) rmSync(copy, { recursive: true, force: true });
   });
 
   it("README.md, docs/operating.md, docs/plugins.md: every command the table leaves to the runner, in order", async () => {
+    copy = mkdtempSync(join(tmpdir(), "credvend-docs-"));
     copyWorkingTree(ROOT, copy);
     const state = join(copy, ".doc-runner-env");
     writeFileSync(state, "");
