@@ -15,6 +15,7 @@ import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { ttlNotes } from "./ttl-notes.js";
 import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
@@ -66,11 +67,11 @@ export class VendPipeline {
       throw new CredvendError("invalid_request", "unknown_provider", `no worker serves provider "${provider}" (known: ${known})`);
     }
 
-    const ttlSeconds = await this.narrow(claims, scopes, input.ttlSeconds);
+    const { ttlSeconds } = await this.narrow(claims, scopes, input.ttlSeconds);
     const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
     const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
     // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const grantedTtl = await this.narrow(claims, granted, input.ttlSeconds);
+    const { ttlSeconds: grantedTtl, ttlRule } = await this.narrow(claims, granted, input.ttlSeconds);
 
     const credentialId = this.ids.credentialId();
     const issuedAt = this.clock.now();
@@ -121,12 +122,20 @@ export class VendPipeline {
       expiresAt: record.revokeAt ?? record.expiresAt,
       credential: vended.credential,
       warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
-      notes: record.revokeAt
-        ? [
-            ...vended.notes,
-            `credvend revokes it at ${record.revokeAt}, the granted TTL (the provider would keep it until ${record.expiresAt})`,
-          ]
-        : vended.notes,
+      notes: [
+        ...ttlNotes({
+          ...(input.ttlSeconds === undefined ? {} : { requested: input.ttlSeconds }),
+          granted: grantedTtl,
+          ...(ttlRule ? { rule: ttlRule } : {}),
+          worker: worker.name,
+          issuedAt,
+          expiresAt: vended.expiresAt,
+        }),
+        ...vended.notes,
+        ...(record.revokeAt
+          ? [`credvend revokes it at ${record.revokeAt}, the granted TTL (the provider would keep it until ${record.expiresAt})`]
+          : []),
+      ],
     };
   }
 
@@ -141,9 +150,13 @@ export class VendPipeline {
    * Step "narrow": deny by default; on a denial the audit event is written before the 403. The
    * caller chose the scopes, so the event keeps a capped part of them (denials/audited-scopes.ts).
    */
-  private async narrow(claims: Claims, scopes: readonly Scope[], requestedTtl: number | undefined): Promise<number> {
+  private async narrow(
+    claims: Claims,
+    scopes: readonly Scope[],
+    requestedTtl: number | undefined,
+  ): Promise<{ ttlSeconds: number; ttlRule?: string | undefined }> {
     const decision = evaluatePolicy(this.deps.policy, claims, scopes, requestedTtl);
-    if (decision.allowed) return decision.ttlSeconds;
+    if (decision.allowed) return decision;
     const requested = auditedScopes(scopes.map(formatScope));
     // The denied scopes are among the requested ones: a note about those covers both lists.
     const denied = auditedScopes(decision.denied);

@@ -41,7 +41,7 @@ export const VendBody = z
         .min(1, { error: SCOPES_MESSAGE })
         .max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
       ttlSeconds: TtlSeconds.optional().openapi({
-        description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl.",
+        description: `Requested lifetime, ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (anything else is a 400); narrowed to the policy's maxTtl, which the answer's \`notes\` then say. Default: the policy's defaultTtl.`,
       }),
     },
     {
@@ -55,13 +55,16 @@ export const VendAnswer = z
     credentialId: z.string(),
     provider: z.string(),
     scopes: z.array(z.string()),
-    ttlSeconds: z.number().int(),
+    ttlSeconds: z.number().int().openapi({ description: "The TTL the policy granted" }),
     expiresAt: z.string().openapi({ format: "date-time" }),
     credential: z.record(z.string(), z.string()).openapi({
       description: 'AWS: {"accessKeyId","secretAccessKey","sessionToken"}; GitHub: {"token"}; local: {"token"}',
     }),
     warnings: z.array(z.string()),
-    notes: z.array(z.string()),
+    notes: z.array(z.string()).openapi({
+      description:
+        "What the caller should know, never a secret: a TTL narrowed by the policy's maxTtl (naming the rule) or clamped by the worker's maximum, the provider's own notes",
+    }),
   })
   .openapi("VendResponse");
 

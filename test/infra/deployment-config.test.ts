@@ -2,7 +2,7 @@
 // CDK entry prints those problems and exits 1. No template is synthesized in this file.
 import { execFile } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
@@ -50,6 +50,25 @@ describe("valid configs", () => {
       }
     },
   );
+
+  // Regression: infra/README said `package: { zip: dist/… }`, but a config's paths are relative
+  // to the config file (infra/), so that named infra/dist/… and synth failed.
+  test("every `package: { zip }` the docs and the example show names, from the config's folder, the zip npm run build:workers writes", () => {
+    const docs = ["README.md", "infra/README.md", "plugin-workers/README.md", "cli/README.md", "infra/credvend.config.example.yaml"];
+    const shown = docs.flatMap((doc) =>
+      [...readFileSync(join(REPO_ROOT, doc), "utf8").matchAll(/package:\s*\{\s*zip:\s*([^\s,}]+)/g)].map((m) => ({ doc, zip: m[1]! })),
+    );
+    expect(shown.map((s) => s.doc)).toEqual(expect.arrayContaining(["infra/README.md", "infra/credvend.config.example.yaml"]));
+    // The deploy steps copy the example beside itself (infra/credvend.config.yaml): paths start there.
+    const configDir = join(REPO_ROOT, "infra");
+    const built = join(REPO_ROOT, "dist", "workers");
+    for (const { doc, zip } of shown) {
+      const resolved = resolve(configDir, zip);
+      expect(relative(built, resolved), `${doc}: zip: ${zip} resolves to ${relative(REPO_ROOT, resolved)}`).toMatch(
+        /^[a-z0-9-]+\/code\.zip$/,
+      );
+    }
+  });
 
   test("the full fixture loads, with defaults filled in and paths resolved", async () => {
     const folder = await writeConfig(base());

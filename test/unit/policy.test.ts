@@ -101,9 +101,9 @@ describe("evaluatePolicy", () => {
 
   it("uses the smallest maxTtl among the rules that cover the scopes", () => {
     const feature = { ...mainBranch, ref: "refs/heads/feat" };
-    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 300 });
+    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 300, ttlRule: "web-any-branch" });
     // On main both rules cover local:read:docs: the more generous one is the grant.
-    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 900 });
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 900, ttlRule: "web-deploy" });
   });
 
   it("defaults the TTL to 15 minutes, within maxTtl", () => {

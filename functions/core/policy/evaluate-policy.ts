@@ -9,6 +9,8 @@ export type PolicyDecision =
       readonly ttlSeconds: number;
       /** True when the requested TTL was cut down. */
       readonly ttlNarrowed: boolean;
+      /** The rule whose maxTtl bounds the TTL (the smallest of those used); none for no scopes. */
+      readonly ttlRule?: string;
       /** Names of the rules that covered the scopes. */
       readonly rules: readonly string[];
     }
@@ -40,12 +42,14 @@ export function evaluatePolicy(policy: Policy, claims: Claims, scopes: readonly 
     const reason = matching.length === 0 ? "no rule matches this workflow" : "no matching rule allows it";
     return { allowed: false, denied, reason };
   }
-  const maxTtl = Math.min(...[...used].map((rule) => rule.maxTtlSeconds));
+  const bounding = [...used].reduce<PolicyRule | undefined>((a, b) => (a && a.maxTtlSeconds <= b.maxTtlSeconds ? a : b), undefined);
+  const maxTtl = bounding?.maxTtlSeconds ?? Number.POSITIVE_INFINITY;
   const wanted = requestedTtlSeconds ?? Math.min(policy.defaultTtlSeconds, maxTtl);
   return {
     allowed: true,
     ttlSeconds: Math.min(wanted, maxTtl),
     ttlNarrowed: wanted > maxTtl,
+    ...(bounding ? { ttlRule: bounding.name } : {}),
     rules: [...used].map((rule) => rule.name),
   };
 }
