@@ -23,8 +23,7 @@ export function unpackZip(zip: Buffer, target: string, limits: ZipLimits = DEFAU
       }
       const data = inflateEntry(entry);
       inflated += data.length;
-      if (inflated > limits.maxTotalBytes)
-        throw new ZipRefusedError(`inflates to more than the limit of ${limits.maxTotalBytes} bytes`);
+      if (inflated > limits.maxTotalBytes) throw new ZipRefusedError(`inflates to more than the limit of ${limits.maxTotalBytes} bytes`);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, data, { flag: "wx" });
     }

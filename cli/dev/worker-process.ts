@@ -102,7 +102,10 @@ async function readyPort(
     else failed?.(new Error(`installed worker ${name} did not start: ${message.error ?? "no port"}`));
     ready = undefined;
   });
-  const timer = setTimeout(() => failed?.(new Error(`installed worker ${name} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => failed?.(new Error(`installed worker ${name} did not start within ${START_TIMEOUT_MS} ms`)),
+    START_TIMEOUT_MS,
+  );
   void exited.then(([code, signal]) =>
     failed?.(new Error(`installed worker ${name} exited before listening (${signal ?? `code ${code}`}): ${stderrTail.trim()}`)),
   );

@@ -135,7 +135,12 @@ function checkName(name: string, seen: SeenNames): void {
   const key = parts.join("/").toLowerCase();
   if (seen.names.has(key)) throw new ZipRefusedError(`entry ${shown}: duplicate name`);
   seen.names.add(key);
-  const ancestors = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/").toLowerCase());
+  const ancestors = parts.slice(0, -1).map((_, i) =>
+    parts
+      .slice(0, i + 1)
+      .join("/")
+      .toLowerCase(),
+  );
   if (ancestors.some((folder) => seen.files.has(folder))) throw new ZipRefusedError(`entry ${shown}: a file of the zip is its folder`);
   for (const folder of ancestors) seen.folders.add(folder);
   if (name.endsWith("/")) seen.folders.add(key);
