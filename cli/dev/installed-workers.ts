@@ -115,8 +115,7 @@ function entryOf(handler: string, runDir: string): { modulePath: string; exportN
   const dot = handler.lastIndexOf(".");
   const module = handler.slice(0, dot);
   const modulePath = [`${module}.mjs`, `${module}.js`].map((f) => resolve(runDir, f)).find((f) => existsSync(f));
-  if (!modulePath?.startsWith(`${resolve(runDir)}${sep}`))
-    throw new Error(`installed worker: ${handler} names no module in its zip`);
+  if (!modulePath?.startsWith(`${resolve(runDir)}${sep}`)) throw new Error(`installed worker: ${handler} names no module in its zip`);
   return { modulePath, exportName: handler.slice(dot + 1) };
 }
 
