@@ -15,6 +15,7 @@ import { readInstalledPlugins } from "../registry/installed-plugins.js";
 import { readSignedManifest } from "../signed-manifest-files.js";
 import { permissionFlag, SandboxUnavailableError, sandboxUnavailableMessage, type PermissionFlag } from "./node-sandbox.js";
 import { unpackZip } from "./unpack-zip.js";
+import { ZipRefusedError } from "./zip-entries.js";
 import { createCallerSecret } from "./worker-caller-secret.js";
 import { LOCAL_CORE_ROLE, startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 
@@ -69,7 +70,14 @@ export async function startInstalledWorkers(options: InstalledWorkersOptions): P
         continue;
       }
       const runDir = resolve(options.runDir, plugin.name);
-      unpackZip(zip, runDir);
+      try {
+        unpackZip(zip, runDir);
+      } catch (error) {
+        if (!(error instanceof ZipRefusedError)) throw error;
+        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: `its zip is refused: ${error.message}` });
+        registrations.push({ ...base, url: NOWHERE });
+        continue;
+      }
       const callerSecret = createCallerSecret();
       const started = await startWorkerProcess({
         name: plugin.name,
