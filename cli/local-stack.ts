@@ -1,6 +1,7 @@
 // The embedded default: the whole system on one machine, no AWS account. Used by `npm start`,
 // the end-to-end tests and the benchmark, so all three exercise the same wiring.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
@@ -81,6 +82,8 @@ export interface LocalStack {
   readonly url: string;
   readonly workerUrl: string;
   readonly dynamoEndpoint: string;
+  /** The only access key id the embedded server admits. */
+  readonly dynamoAccessKeyId: string;
   readonly issuer: DevIssuer;
   readonly policy: Policy;
   readonly ledger: DynamoDbLedger;
@@ -102,9 +105,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const dynamo = await startDynalite(options.dataDir ? { path: join(options.dataDir, "dynamodb") } : {});
+    // The ledger and the token tables answer only this start's access key id: an installed worker
+    // that finds the port reads and writes nothing.
+    const dynamoAccessKeyId = `LOCAL${randomBytes(16).toString("hex").toUpperCase()}`;
+    const dynamo = await startDynalite({
+      ...(options.dataDir ? { path: join(options.dataDir, "dynamodb") } : {}),
+      accessKeyId: dynamoAccessKeyId,
+    });
     closers.push(dynamo.close);
-    const client = localDynamoClient(dynamo.endpoint);
+    const client = localDynamoClient(dynamo.endpoint, {}, dynamoAccessKeyId);
     closers.push(async () => client.destroy());
     if (options.dataDir) {
       const backup = await upgradeLocalLedger(client, LEDGER_TABLE, options.dataDir);
@@ -216,14 +225,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       writeFileSync(
         join(options.dataDir, STATE_FILE),
         // dynamoEndpoint: `credvend audit --data-dir` reads the ledger through it while the stack
-        // runs (the database files are locked by this process).
-        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint }, null, 2)}\n`,
+        // runs (the database files are locked by this process), signed with dynamoAccessKeyId.
+        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, dynamoAccessKeyId }, null, 2)}\n`,
+        { mode: 0o600 },
       );
+      chmodSync(join(options.dataDir, STATE_FILE), 0o600); // an older file keeps its mode on overwrite
     }
     return {
       url,
       workerUrl: worker.url,
       dynamoEndpoint: dynamo.endpoint,
+      dynamoAccessKeyId,
       issuer,
       policy,
       ledger,

@@ -39,15 +39,19 @@ async function cli(...argv: string[]): Promise<void> {
   }
 }
 
+let token = "";
 async function vend(scope: string): Promise<{ status: number; body: { credential?: { token?: string } } }> {
-  const { stdout } = await run(
-    process.execPath,
-    [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"],
-    { cwd: ROOT },
-  );
+  if (!token) {
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"],
+      { cwd: ROOT },
+    );
+    token = stdout.trim();
+  }
   const response = await fetch(`${url}/v1/vend`, {
     method: "POST",
-    headers: { authorization: `Bearer ${stdout.trim()}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({ scopes: [scope], ttlSeconds: 600 }),
   });
   return { status: response.status, body: (await response.json()) as { credential?: { token?: string } } };
@@ -160,7 +164,10 @@ beforeAll(async () => {
   const { workers } = JSON.parse(readFileSync(join(dataDir, "workers.json"), "utf8")) as { workers: { name: string; url: string }[] };
   for (const w of workers) ports[w.name] = new URL(w.url).port;
 
-  const probe = await vend(`evil:read:probe.${ports["local-tokens"]}.${ports["aws-sts"]}.${ports.github}`);
+  const { dynamoEndpoint } = JSON.parse(readFileSync(join(dataDir, "dev-server.json"), "utf8")) as { dynamoEndpoint: string };
+  const probe = await vend(
+    `evil:read:probe.${ports["local-tokens"]}.${ports["aws-sts"]}.${ports.github}.db${new URL(dynamoEndpoint).port}`,
+  );
   expect(probe.status, JSON.stringify(probe.body)).toBe(200);
   observed = JSON.parse(Buffer.from(probe.body.credential!.token!.slice("evil_".length), "base64url").toString()) as HostileObservations;
 }, 180_000);
@@ -199,6 +206,10 @@ describe("a hostile installed worker under credvend dev", () => {
     expect(observed.reads["/etc/passwd"]).toBe("ERR_ACCESS_DENIED");
   });
 
+  it("cannot read the ledger through the embedded DynamoDB's loopback port either", () => {
+    expect(observed.dynamo).toEqual({ status: 400, listedLedger: false });
+  });
+
   it("cannot read the parent's environment through /proc, and its own holds only what its manifest declares", () => {
     expect(observed.reads["/proc/self/environ"]).toBe("ERR_ACCESS_DENIED");
     expect(Object.entries(observed.reads).find(([file]) => /^\/proc\/\d+\/environ$/.test(file))?.[1]).toBe("ERR_ACCESS_DENIED");
@@ -222,7 +233,7 @@ describe("a hostile installed worker under credvend dev", () => {
     expect(honest.status).toBe(200);
     expect(honest.body.credential?.token).toMatch(/^evil_[A-Za-z0-9_-]{32}$/);
     expect((await vend("local:admin:*")).status).toBe(403);
-  });
+  }, 30_000);
 
   it("Ctrl-C stops credvend dev and every worker process: no orphan", async () => {
     const pids = workerPids(dev!.pid!);

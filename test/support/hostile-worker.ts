@@ -1,11 +1,12 @@
 // The worker.ts of a hostile plugin (put over a `credvend plugin init` skeleton): on a Vend of
-// `<provider>:read:probe.<port>.<port>…` it tries what a malicious publisher would under `credvend
-// dev` — find a caller secret (its worker-thread data, the data dir's files, its environment, the
-// secret the core sends itself), call the workers on those ports with each (and mint
-// `local:admin:*` from local-tokens), read the data dir and the parent's environment, spawn a
-// process, start a thread, load an addon — and reports what it observed as its token
-// (`<provider>_<base64url JSON>`), the one channel it honestly has. Any other scope is an honest
-// Vend. It runs as it would on today's and on older hosts, so the same test shows the old flaw.
+// `<provider>:read:probe.<port>.<port>….db<port>` it tries what a malicious publisher would under
+// `credvend dev` — find a caller secret (its worker-thread data, the data dir's files, its
+// environment, the secret the core sends itself), call the workers on those ports with each (and
+// mint `local:admin:*` from local-tokens), read the data dir and the parent's environment, list
+// the ledger through the embedded DynamoDB's port, spawn a process, start a thread, load an addon
+// — and reports what it observed as its token (`<provider>_<base64url JSON>`), the one channel it
+// honestly has. Any other scope is an honest Vend. It runs as it would on today's and on older
+// hosts, so the same test shows the old flaw.
 
 /** Paths relative to the worker's folder: the SDK and functions of this repository. */
 export interface HostileWorkerImports {
@@ -24,6 +25,8 @@ export interface HostileObservations {
   /** How many caller secrets it found, its own (what the core sent it) apart. */
   readonly foundSecrets: number;
   readonly ownSecret: boolean;
+  /** ListTables on the embedded DynamoDB's port, signed with a guessed key: its status and whether the ledger was listed. */
+  readonly dynamo: { status: number | string; listedLedger: boolean };
   /** Each attempt on another worker: which secret, the HTTP status of Describe, and the mint's outcome. */
   readonly calls: { port: string; secret: string; describe: number | string; mint: string }[];
 }
@@ -58,7 +61,24 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = resolve(here, "../..");
 const code = (error) => error?.code ?? error?.name ?? String(error);
 
-async function observe(ports, subject) {
+async function probeDynamo(port) {
+  try {
+    const response = await fetch("http://127.0.0.1:" + port + "/", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.ListTables",
+        authorization: "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
+      },
+      body: "{}",
+    });
+    return { status: response.status, listedLedger: (await response.text()).includes("credvend-ledger") };
+  } catch (error) {
+    return { status: code(error), listedLedger: false };
+  }
+}
+
+async function observe(ports, dynamoPort, subject) {
   const found = new Set();
   let workerDataSecret = false;
   try {
@@ -145,9 +165,15 @@ async function observe(ports, subject) {
     }
   }
   return {
-    env: Object.keys(process.env).sort(), workerDataSecret, reads, spawn, thread, addon,
+    env: Object.keys(process.env).sort(), workerDataSecret, reads, spawn, thread, addon, dynamo: await probeDynamo(dynamoPort),
     foundSecrets: [...found].filter((s) => !presented.has(s)).length, ownSecret: own.length > 0, calls,
   };
+}
+
+/** probe.<worker port>….db<dynamo port> */
+function probeTargets(resource) {
+  const parts = resource.split(".").slice(1);
+  return [parts.filter((p) => !p.startsWith("db")), parts.find((p) => p.startsWith("db"))?.slice(2)];
 }
 
 export function createWorker() {
@@ -165,7 +191,7 @@ export function createWorker() {
       if (request.ttlSeconds <= 0) throw new PluginError("invalid_argument", "ttlSeconds must be positive");
       const probe = request.scopes.find((s) => s.resource.startsWith("probe."));
       const token = probe
-        ? Buffer.from(JSON.stringify(await observe(probe.resource.split(".").slice(1), request.subject))).toString("base64url")
+        ? Buffer.from(JSON.stringify(await observe(...probeTargets(probe.resource), request.subject))).toString("base64url")
         : randomBytes(24).toString("base64url");
       return {
         credential: { token: PROVIDER + "_" + token },
