@@ -28,11 +28,17 @@ export function sandboxUnavailableMessage(): string {
 
 /**
  * Node options for one worker process. `readable` are the only paths it may read. Node 20 splits
- * --allow-fs-read values at commas, so a path with a comma could widen the grant: refused.
+ * --allow-fs-read values at commas, so a path with a comma could widen the grant: refused. A Node
+ * whose permission model also covers the network (--allow-net) gets it: a worker listens and
+ * calls its upstream, as on Lambda.
  */
-export function sandboxArgs(flag: PermissionFlag | undefined, readable: readonly string[]): string[] {
-  const common = ["--no-addons", "--disable-warning=ExperimentalWarning"];
+export function sandboxArgs(
+  flag: PermissionFlag | undefined,
+  readable: readonly string[],
+  flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags,
+): string[] {
+  const common = ["--no-addons", ...(flags.has("--disable-warning") ? ["--disable-warning=ExperimentalWarning"] : [])];
   if (!flag) return common;
   for (const path of readable) if (path.includes(",")) throw new SandboxUnavailableError(`${path}: a path with a comma cannot be granted`);
-  return [flag, ...readable.map((path) => `--allow-fs-read=${path}`), ...common];
+  return [flag, ...readable.map((path) => `--allow-fs-read=${path}`), ...(flags.has("--allow-net") ? ["--allow-net"] : []), ...common];
 }

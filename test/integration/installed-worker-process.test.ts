@@ -144,11 +144,20 @@ describe("where Node has no permission model", () => {
 
   it("never grants a path with a comma (Node 20 splits --allow-fs-read at commas)", () => {
     expect(() => sandboxArgs("--experimental-permission", ["/tmp/a,/"])).toThrow(/comma/);
-    expect(sandboxArgs("--permission", ["/w"])).toEqual([
+    expect(sandboxArgs("--permission", ["/w"], new Set(["--disable-warning"]))).toEqual([
       "--permission",
       "--allow-fs-read=/w",
       "--no-addons",
       "--disable-warning=ExperimentalWarning",
     ]);
+    // Where the permission model covers the network too, a worker keeps it (it listens, calls upstream).
+    expect(sandboxArgs("--permission", ["/w"], new Set(["--allow-net"]))).toEqual([
+      "--permission",
+      "--allow-fs-read=/w",
+      "--allow-net",
+      "--no-addons",
+    ]);
+    // Unsandboxed: no permission flags at all, addons still off.
+    expect(sandboxArgs(undefined, ["/w"], new Set())).toEqual(["--no-addons"]);
   });
 });
