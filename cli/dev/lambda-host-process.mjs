@@ -19,6 +19,9 @@ try {
   const expected = digest(await firstLine(process.stdin));
   process.stdin.on("end", () => process.exit(0));
   process.once("SIGTERM", () => process.exit(0));
+  // Ctrl-C reaches the whole process group: the parent stops its workers itself, in order, so
+  // that only a real crash is reported as one.
+  process.on("SIGINT", () => undefined);
   const module = await import(pathToFileURL(modulePath).href);
   const handler = module[exportName];
   if (typeof handler !== "function") throw new Error(`${modulePath} exports no function "${exportName}"`);
