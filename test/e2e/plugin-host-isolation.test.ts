@@ -154,7 +154,8 @@ beforeAll(async () => {
       "--trust",
       join(tmp, "publisher", "publisher.pub.json"),
     ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...CANARY } },
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...CANARY }, detached: true },
   );
   dev.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   dev.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -173,7 +174,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  if (dev && dev.exitCode === null) process.kill(-dev.pid!, "SIGKILL");
 });
 
 describe("a hostile installed worker under credvend dev", () => {
@@ -235,12 +236,14 @@ describe("a hostile installed worker under credvend dev", () => {
     expect((await vend("local:admin:*")).status).toBe(403);
   }, 30_000);
 
-  it("Ctrl-C stops credvend dev and every worker process: no orphan", async () => {
+  it("Ctrl-C stops credvend dev and every worker process: no orphan, and no false crash report", async () => {
     const pids = workerPids(dev!.pid!);
     expect(pids.length).toBe(1);
     const exited = new Promise<number | null>((resolve) => dev!.once("exit", (code) => resolve(code)));
-    dev!.kill("SIGINT");
+    process.kill(-dev!.pid!, "SIGINT");
     expect(await exited).toBe(0);
     expect(await until(() => pids.every((pid) => !alive(pid)), 5_000)).toBe(true);
+    expect(output).toContain("stopped.");
+    expect(output).not.toContain("installed worker exited");
   }, 30_000);
 });
