@@ -3,12 +3,15 @@ import { parseArgs } from "node:util";
 import { JsonLogger } from "../functions/adapters/notify/json-logger.js";
 import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
 import { CliError } from "./cli-error.js";
+import { localTrustedKeys } from "./dev/local-trust.js";
+import { SandboxUnavailableError } from "./dev/node-sandbox.js";
 import { startLocalStack } from "./local-stack.js";
 import { PLUGINS_FILE } from "./registry/installed-plugins.js";
 
 export const DEV_USAGE = `credvend dev — run credvend locally on its embedded default (no AWS account)
 
 Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml] [--plugins credvend.plugins.json]
+                    [--trust publisher.pub.json…] [--unsandboxed-plugins]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
 local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts and github vend
@@ -17,15 +20,22 @@ only once configured, e.g. CREDVEND_AWS_ROLE_ARN or GITHUB_APP_ID, and otherwise
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
 unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
 and verified before use, as on AWS (\`credvend plugin list\` shows them). Workers installed from a
-registry (credvend plugin install: credvend.plugins.json) run too, each from its signed zip as its
-Function URL would run it, verified against its publisher's key. Ctrl-C stops everything;
-the next start reuses the data.
+registry (credvend plugin install: credvend.plugins.json) run too, each verified first (its
+publisher's signature by a key YOU trust: --trust or CREDVEND_TRUSTED_KEYS, never a key from the
+checkout; its zip's SHA-256), then unpacked and run from its signed zip as its Function URL would
+run it, in its own process under Node's permission model (its own folder readable, nothing else;
+no processes, threads or addons), with only the variables its manifest declares and its own caller
+secret. Ctrl-C stops everything; the next start reuses the data.
 
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
   --data-dir DIR    Where data and the dev signing key live (default: .credvend)
   --policy FILE     Policy file (default: credvend.policy.yaml)
   --plugins FILE    Installed workers (default: credvend.plugins.json, when it exists)
+  --trust FILE      A publisher key you trust for installed workers (publisher.pub.json); repeatable.
+                    CREDVEND_TRUSTED_KEYS (a JSON array of such keys) is trusted too
+  --unsandboxed-plugins  Run installed workers even where this Node has no permission model
+                    (they could read every file you can): without it, such a Node refuses them
   --log-level L     debug | info | warn | error (default: info)
   --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
   --poll-interval D   How often open secret-scanning alerts are listed, so a leak is contained
@@ -41,6 +51,8 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       "data-dir": { type: "string", default: ".credvend" },
       policy: { type: "string", default: "credvend.policy.yaml" },
       plugins: { type: "string" },
+      trust: { type: "string", multiple: true },
+      "unsandboxed-plugins": { type: "boolean" },
       "log-level": { type: "string", default: "info" },
       "sweep-interval": { type: "string", default: "60s" },
       "poll-interval": { type: "string", default: "60s" },
@@ -79,9 +91,12 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     sweepIntervalMs,
     pollIntervalMs,
     ...(pluginsFile ? { pluginsFile } : {}),
+    trustedKeys: localTrustedKeys(values.trust ?? []),
+    unsandboxedPlugins: values["unsandboxed-plugins"] === true,
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);
+    if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
       throw new CliError(`port ${port} is in use: stop the other process or pass --port / PORT`);
     throw err;

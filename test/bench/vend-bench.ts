@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
-import { CALLER_SECRET_FILE, callerSecretSigner, readCallerSecret } from "../../cli/dev/worker-caller-secret.js";
+import { CALLER_SECRET_FILE, callerSecretsSigner, readCallerSecrets } from "../../cli/dev/worker-caller-secret.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
 import { printCpuProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 import { cpuSince, threadCpu } from "./thread-cpu.js";
@@ -129,8 +129,8 @@ function callers(stack: StackProcess) {
     if (response.status !== 200) throw new Error(`vend answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  // The worker serves only the core: the bare calls send the stack's caller secret, as the core does.
-  const sign = callerSecretSigner(readCallerSecret(join(stack.dataDir, CALLER_SECRET_FILE)));
+  // The worker serves only the core: the bare calls send local-tokens' caller secret, as the core does.
+  const sign = callerSecretsSigner(readCallerSecrets(join(stack.dataDir, CALLER_SECRET_FILE)));
   const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl, sign });
   const scopes = [{ provider: "local", action: "read", resource: "bench" }];
   const request = { scopes, subject: claims, ttlSeconds: 600 };

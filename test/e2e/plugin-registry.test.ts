@@ -206,7 +206,21 @@ describe("registry build + plugin search/install/list/remove", () => {
     const dataDir = join(dir, ".credvend");
     const child = spawn(
       process.execPath,
-      [BIN, "dev", "--port", "0", "--data-dir", dataDir, "--policy", policy, "--plugins", join(dir, "credvend.plugins.json")],
+      [
+        BIN,
+        "dev",
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        "--policy",
+        policy,
+        "--plugins",
+        join(dir, "credvend.plugins.json"),
+        // The publisher is trusted by the operator, not by the key recorded in the checkout.
+        "--trust",
+        keys.publisher,
+      ],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
