@@ -5,7 +5,7 @@
 // commit(s) read at: an unchanged head means an unchanged file, so a conditional read costs two
 // small requests and no content.
 import type { Octokit } from "@octokit/core";
-import type { TrustPolicyRequest, TrustPolicyResult } from "../../plugin-protocol/types.js";
+import type { TrustPolicyFile, TrustPolicyRequest } from "../../plugin-protocol/types.js";
 import { MAX_TRUST_POLICY_BYTES } from "../../plugin-protocol/convert-trust-policy.js";
 import { PluginError } from "../sdk/plugin-error.js";
 import { statusOf, type GitHubApp } from "./github-app.js";
@@ -19,7 +19,7 @@ interface Head {
   readonly sha: string;
 }
 
-export async function readTrustPolicy(app: GitHubApp, request: TrustPolicyRequest): Promise<TrustPolicyResult> {
+export async function readTrustPolicy(app: GitHubApp, request: TrustPolicyRequest): Promise<TrustPolicyFile> {
   const target = parseRepository(request.target);
   if (!target) throw new PluginError("invalid_argument", `"${request.target}" is not a repository: expected owner/repo`);
   const path = `.github/credvend/${request.identity}.yaml`;
@@ -41,7 +41,7 @@ export async function readTrustPolicy(app: GitHubApp, request: TrustPolicyReques
   return fallback === "missing" ? { status: "not_found" } : answer(fallback, path, org, etag);
 }
 
-function answer(file: Uint8Array | "too_large", path: string, head: Head, etag: string): TrustPolicyResult {
+function answer(file: Uint8Array | "too_large", path: string, head: Head, etag: string): TrustPolicyFile {
   const location = { path, repository: head.fullName, commitSha: head.sha };
   if (file === "too_large") return { status: "too_large", ...location };
   return { status: "found", content: file, defaultBranch: head.defaultBranch, etag, ...location };

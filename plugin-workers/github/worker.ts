@@ -12,6 +12,7 @@ import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scop
 import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";
 import { installationSettingsUrl } from "./installation-url.js";
 import { readTrustPolicy } from "./trust-policy.js";
+import { parsedTrustPolicy } from "../sdk/strict-yaml.js";
 import { TOKEN_REQUEST_MEDIA_TYPE, encodeTokenRequest, matchesTokenRequest, toTokenRequest, type TokenRequest } from "./token-request.js";
 
 export const GITHUB_WORKER_NAME = "github";
@@ -105,7 +106,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     // without one every credential is vended with `revocable: false` and leaks take the manual branch.
     revoke: options.revocation ? gitHubRevoke(options.revocation) : revocationNotConfigured,
     // Self-serve trust (protocol 1.2): the target's policy file, read through the App (contents: read).
-    trustPolicy: async (request) => readTrustPolicy(await configuredApp(), request),
+    trustPolicy: async (request) => parsedTrustPolicy(await readTrustPolicy(await configuredApp(), request)),
   };
 }
 

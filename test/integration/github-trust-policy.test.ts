@@ -16,6 +16,7 @@ import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-a
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
+import { ALL_TIME } from "../support/vend-fixture.js";
 
 const GITHUB = "https://token.actions.githubusercontent.com";
 const CENTRAL = loadPolicyYaml(`
@@ -46,7 +47,6 @@ const CALLER = {
   ref: "refs/heads/main",
   run_id: "7",
 };
-const WRITE = parseScope("github:contents-write:acme/infra");
 
 class MemoryInvalidations implements TrustPolicyInvalidations {
   readonly marks = new Map<string, Date>();
@@ -288,7 +288,7 @@ describe("the vend pipeline with a delegated grant", () => {
       kind: "unavailable",
       code: "target_policy_unavailable",
     });
-    const denials = (await ledger.auditByTime({ from: new Date(0), to: new Date(Date.now() + 60_000) })).filter((e) => e.type === "deny");
+    const denials = (await ledger.auditByTime(ALL_TIME)).filter((e) => e.type === "deny");
     expect(denials.map((e) => [e.reason, e.details?.refusedBy])).toEqual([
       ["scope_denied", "ceiling"],
       ["target_policy_unavailable", "target_policy_unavailable"],

@@ -191,7 +191,7 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
 
   type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
   // GET /repos/{o}/{r}, /repos/{o}/{r}/branches/{b}, /repos/{o}/{r}/contents/{path}?ref=SHA, as GitHub answers them.
-  function serveRepository(path: string, query: URLSearchParams, send: Send, res: ServerResponse): void {
+  function serveRepository(path: string, query: URLSearchParams, send: Send, res: ServerResponse) {
     const match = /^\/repos\/([^/]+)\/([^/]+)(?:\/(branches|contents)\/(.+))?$/.exec(path);
     if (!match) return send(404, { message: "Not Found" });
     const name = `${match[1]}/${match[2]}`.toLowerCase();

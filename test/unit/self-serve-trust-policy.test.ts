@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { evaluateRequest, type TargetPolicyLookup } from "../../functions/core/policy/evaluate-request.js";
 import { PolicyLoadError } from "../../functions/core/policy/load-policy.js";
 import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
-import { loadTargetPolicyYaml } from "../../functions/core/policy/target-policy-yaml.js";
+import { compileTargetPolicy, type TargetPolicy } from "../../functions/core/policy/target-policy.js";
+import { parseStrictYaml, StrictYamlError } from "../../plugin-workers/sdk/strict-yaml.js";
 import { parseScope, type Scope } from "../../plugin-protocol/scope.js";
 
 const GITHUB = "https://token.actions.githubusercontent.com";
@@ -35,6 +36,15 @@ grants:
 `;
 
 const central = loadPolicyYaml(CENTRAL);
+
+/** What a worker (strict YAML, in the SDK) and the core (compile) do to a file, one after the other. */
+function loadTargetPolicyYaml(yaml: string, issuers: readonly string[]): TargetPolicy {
+  try {
+    return compileTargetPolicy(parseStrictYaml(yaml), issuers);
+  } catch (error) {
+    throw error instanceof StrictYamlError ? new PolicyLoadError(error.problems) : error;
+  }
+}
 const webMain = {
   iss: GITHUB,
   repository: "acme/web",
