@@ -2,6 +2,7 @@
 // (name upper-cased, hyphens kept), with action.yml's defaults already applied by the runner.
 import { httpsUrlProblem } from "../functions/core/https-url.js";
 import { CliError } from "../cli/cli-error.js";
+import { IDENTITY_MESSAGE, isIdentity } from "../plugin-protocol/identity.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,6 +17,8 @@ export interface ActionInputs {
   readonly ttlSeconds?: number;
   /** Exported as AWS_REGION and AWS_DEFAULT_REGION for later steps, as configure-aws-credentials does. */
   readonly awsRegion?: string;
+  /** Self-serve trust: the identity whose target policy may grant the scopes. */
+  readonly identity?: string;
   readonly revokeOnExit: boolean;
 }
 
@@ -46,6 +49,10 @@ export function readInputs(env: Env): ActionInputs {
     throw new CliError("input ttl-seconds: a whole number of seconds", 2);
   const awsRegion = input(env, "aws-region");
   if (awsRegion !== "" && !AWS_REGION.test(awsRegion)) throw new CliError("input aws-region: an AWS region such as us-east-1", 2);
+  const identity = input(env, "identity") || undefined;
+  if (identity !== undefined && !isIdentity(identity)) throw new CliError(`input ${IDENTITY_MESSAGE}`, 2);
+  if (identity !== undefined && format === "container")
+    throw new CliError("input identity: not with format container (aws scopes take none)", 2);
   const revoke = input(env, "revoke-on-exit") || "true";
   if (revoke !== "true" && revoke !== "false") throw new CliError("input revoke-on-exit: true or false", 2);
   return {
@@ -56,5 +63,6 @@ export function readInputs(env: Env): ActionInputs {
     revokeOnExit: revoke === "true",
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     ...(awsRegion === "" ? {} : { awsRegion }),
+    ...(identity === undefined ? {} : { identity }),
   };
 }

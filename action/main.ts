@@ -21,7 +21,7 @@ export async function runMain(env: Env, stdout: (text: string) => void): Promise
   if (inputs.awsRegion) exportRegion(inputs.awsRegion, env, stdout);
   if (inputs.format === "container") return runContainer(inputs, env, stdout);
   const token = await fetchActionsOidcToken(inputs.audience, env);
-  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds).catch((error: unknown) => {
+  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds, inputs.identity).catch((error: unknown) => {
     // The run's page says why, not only the step's log.
     writeRefusalSummary(env, inputs.scopes, vendFailure(error));
     throw error;

@@ -6,8 +6,8 @@ export interface TtlOutcome {
   readonly requested?: number;
   /** What the policy granted. */
   readonly granted: number;
-  /** The rule whose maxTtl bounded it. */
-  readonly rule?: string;
+  /** What bounded it: `rule NAME`, or `delegation NAME, grant NAME`. */
+  readonly bound?: string;
   readonly worker: string;
   readonly issuedAt: Date;
   /** When the worker's credential expires. */
@@ -22,8 +22,8 @@ export interface TtlOutcome {
 export function ttlNotes(outcome: TtlOutcome): string[] {
   const notes: string[] = [];
   if (outcome.requested !== undefined && outcome.granted < outcome.requested) {
-    const rule = outcome.rule ? ` (rule ${outcome.rule})` : "";
-    notes.push(`ttlSeconds ${outcome.requested} narrowed to ${outcome.granted} by the policy's maxTtl${rule}`);
+    const bound = outcome.bound ? ` (${outcome.bound})` : "";
+    notes.push(`ttlSeconds ${outcome.requested} narrowed to ${outcome.granted} by the policy's maxTtl${bound}`);
   }
   const lifetime = Math.floor((outcome.expiresAt.getTime() - outcome.issuedAt.getTime()) / 1000);
   if (lifetime < outcome.granted - CLAMP_TOLERANCE_SECONDS) {

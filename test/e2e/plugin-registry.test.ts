@@ -103,10 +103,10 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
     expect(index).toMatchObject({ format: "credvend-registry-index", formatVersion: 1 });
     expect(index.plugins["acme-widgets"].versions["0.1.0"]).toMatchObject({
-      protocolVersion: "1.1",
+      protocolVersion: "1.2",
       providers: ["acme"],
       artifact: "plugins/acme-widgets/0.1.0/code.zip",
-      manifest: { name: "acme-widgets", protocolVersion: "1.1" },
+      manifest: { name: "acme-widgets", protocolVersion: "1.2" },
     });
     expect(statSync(join(registry, "plugins/acme-widgets/0.1.0/code.zip")).size).toBeGreaterThan(1000);
   });
@@ -114,7 +114,7 @@ describe("registry build + plugin search/install/list/remove", () => {
   it("search lists versions with their protocol and verified or unverified publishers", async () => {
     const unverified = await cli("plugin", "search", "--registry", registry, "--registry-key", keys.registry, "--dir", tmp);
     expect(unverified.code).toBe(0);
-    expect(unverified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.1\s+acme\s+[0-9a-f]{16} unverified/);
+    expect(unverified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.2\s+acme\s+[0-9a-f]{16} unverified/);
     expect(unverified.out).toMatch(/future-widgets\s+0\.1\.0\s+2\.0 \(incompatible\)\s+future/);
     const verified = await cli(
       "plugin",
@@ -129,7 +129,7 @@ describe("registry build + plugin search/install/list/remove", () => {
       "--dir",
       tmp,
     );
-    expect(verified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.1\s+acme\s+[0-9a-f]{16} verified/);
+    expect(verified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.2\s+acme\s+[0-9a-f]{16} verified/);
     expect(verified.out).not.toContain("future-widgets");
   });
 
@@ -151,7 +151,7 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(worker).toMatchObject({ kind: "custom", providers: ["acme"], signed: { manifest: { name: "acme-widgets" } } });
 
     const listed = await cli("plugin", "list", "--dir", dir);
-    expect(listed.out).toMatch(new RegExp(`acme-widgets\\s+0\\.1\\.0\\s+1\\.1\\s+acme\\s+[0-9a-f]{16}\\s+${registry}`));
+    expect(listed.out).toMatch(new RegExp(`acme-widgets\\s+0\\.1\\.0\\s+1\\.2\\s+acme\\s+[0-9a-f]{16}\\s+${registry}`));
 
     const removed = await cli("plugin", "remove", "acme-widgets", "--dir", dir);
     expect(removed, removed.err).toMatchObject({ code: 0 });
@@ -366,7 +366,7 @@ describe("registry build + plugin search/install/list/remove", () => {
           "--dir",
           dir,
         ],
-        /future-widgets@0\.1\.0 speaks plugin protocol 2\.0; this core speaks 1\.1 \(major 1 only\): it cannot be installed/,
+        /future-widgets@0\.1\.0 speaks plugin protocol 2\.0; this core speaks 1\.2 \(major 1 only\): it cannot be installed/,
       ));
 
     it("an unreachable registry: a closed port, a missing folder", async () => {
