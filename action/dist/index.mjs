@@ -431,17 +431,28 @@ function httpsUrlProblem(text) {
   return `must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://${url.host}`;
 }
 
+// plugin-protocol/identity.ts
+var IDENTITY_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+var IDENTITY_MESSAGE = "identity: 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit (it names .github/credvend/<identity>.yaml)";
+function isIdentity(value) {
+  return IDENTITY_PATTERN.test(value);
+}
+
 // cli/vend-command.ts
 var EXIT_REFUSED = 4;
 var EXIT_UNAVAILABLE = 5;
 var TIMEOUT_MS2 = 3e4;
-async function vend(baseUrl, token, scopes, ttlSeconds) {
+async function vend(baseUrl, token, scopes, ttlSeconds, identity) {
   let response;
   try {
     response = await fetch(`${baseUrl}/v1/vend`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ scopes, ...ttlSeconds === void 0 ? {} : { ttlSeconds } }),
+      body: JSON.stringify({
+        scopes,
+        ...ttlSeconds === void 0 ? {} : { ttlSeconds },
+        ...identity === void 0 ? {} : { identity }
+      }),
       signal: AbortSignal.timeout(TIMEOUT_MS2)
     });
   } catch (err) {
@@ -489,6 +500,10 @@ function readInputs(env) {
     throw new CliError("input ttl-seconds: a whole number of seconds", 2);
   const awsRegion = input(env, "aws-region");
   if (awsRegion !== "" && !AWS_REGION.test(awsRegion)) throw new CliError("input aws-region: an AWS region such as us-east-1", 2);
+  const identity = input(env, "identity") || void 0;
+  if (identity !== void 0 && !isIdentity(identity)) throw new CliError(`input ${IDENTITY_MESSAGE}`, 2);
+  if (identity !== void 0 && format === "container")
+    throw new CliError("input identity: not with format container (aws scopes take none)", 2);
   const revoke2 = input(env, "revoke-on-exit") || "true";
   if (revoke2 !== "true" && revoke2 !== "false") throw new CliError("input revoke-on-exit: true or false", 2);
   return {
@@ -498,7 +513,8 @@ function readInputs(env) {
     format,
     revokeOnExit: revoke2 === "true",
     ...ttlSeconds === void 0 ? {} : { ttlSeconds },
-    ...awsRegion === "" ? {} : { awsRegion }
+    ...awsRegion === "" ? {} : { awsRegion },
+    ...identity === void 0 ? {} : { identity }
   };
 }
 
@@ -541,7 +557,7 @@ async function runMain(env, stdout2) {
   if (inputs.awsRegion) exportRegion(inputs.awsRegion, env, stdout2);
   if (inputs.format === "container") return runContainer(inputs, env, stdout2);
   const token = await fetchActionsOidcToken(inputs.audience, env);
-  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds).catch((error) => {
+  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds, inputs.identity).catch((error) => {
     writeRefusalSummary(env, inputs.scopes, vendFailure(error));
     throw error;
   });
