@@ -8,6 +8,7 @@ import { runPluginList } from "./plugin-list-command.js";
 import { runPluginSign, runPluginVerify } from "./plugin-command.js";
 import { runVend } from "./vend-command.js";
 import { runRevoke } from "./revoke-command.js";
+import { runDoctor } from "./doctor/doctor-command.js";
 import { runOidcRefresh } from "./oidc-refresh-command.js";
 import { runDevLeak } from "./dev-leak-command.js";
 import { runRegistryBuild } from "./registry/registry-build-command.js";
@@ -36,6 +37,11 @@ const COMMANDS: readonly Command[] = [
   { words: ["plugin", "verify"], summary: "Check a signed worker against trusted keys and its zip", run: runPluginVerify },
   { words: ["registry", "build"], summary: "Publish signed workers into a registry folder with a signed index", run: runRegistryBuild },
   { words: ["vend"], summary: "In CI: get a short-lived credential with the job's OIDC token", run: runVend },
+  {
+    words: ["doctor"],
+    summary: "Is credvend (local or deployed) healthy: workers verified and configured, issuers, clocks, config",
+    run: runDoctor,
+  },
   { words: ["revoke"], summary: "Revoke a credential of this workflow run before it expires", run: runRevoke },
   {
     words: ["oidc-refresh"],

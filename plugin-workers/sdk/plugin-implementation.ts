@@ -9,6 +9,7 @@ import type {
   SerializedScopes,
   VendRequest,
   VendResult,
+  WorkerConfiguration,
 } from "../../plugin-protocol/types.js";
 import type { Scope } from "../../plugin-protocol/scope.js";
 
@@ -27,4 +28,10 @@ export interface PluginImplementation {
   serialize(request: ScopeSetRequest): Awaitable<SerializedScopes>;
   vend(request: VendRequest): Awaitable<VendResult>;
   revoke?(request: RevokeRequest): Awaitable<RevokeResult>;
+  /**
+   * Whether this deployment can vend (its role, its App key…), answered in Describe so an operator
+   * sees "not configured" before a vend does; `missing` names what is missing, never a value.
+   * Leave it out and Describe says nothing: the core reads that as unknown.
+   */
+  configuration?(): Awaitable<WorkerConfiguration>;
 }

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file credvend/plugin/v1/plugin.proto.
  */
 export const file_credvend_plugin_v1_plugin: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jcmVkdmVuZC9wbHVnaW4vdjEvcGx1Z2luLnByb3RvEhJjcmVkdmVuZC5wbHVnaW4udjEiOwoFU2NvcGUSEAoIcHJvdmlkZXIYASABKAkSDgoGYWN0aW9uGAIgASgJEhAKCHJlc291cmNlGAMgASgJIvYCCgdTdWJqZWN0Eg4KBmlzc3VlchgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEhIKCnJlcG9zaXRvcnkYAyABKAkSFQoNcmVwb3NpdG9yeV9pZBgEIAEoCRIYChByZXBvc2l0b3J5X293bmVyGAUgASgJEgsKA3JlZhgGIAEoCRILCgNzaGEYByABKAkSEAoId29ya2Zsb3cYCCABKAkSGAoQam9iX3dvcmtmbG93X3JlZhgJIAEoCRIOCgZydW5faWQYCiABKAkSEwoLcnVuX2F0dGVtcHQYCyABKAkSDQoFYWN0b3IYDCABKAkSEwoLZW52aXJvbm1lbnQYDSABKAkSQgoMZXh0cmFfY2xhaW1zGA4gAygLMiwuY3JlZHZlbmQucGx1Z2luLnYxLlN1YmplY3QuRXh0cmFDbGFpbXNFbnRyeRoyChBFeHRyYUNsYWltc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPRGVzY3JpYmVSZXF1ZXN0IqYBChBEZXNjcmliZVJlc3BvbnNlEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghwcm90b2NvbBgDIAEoCRIRCglwcm92aWRlcnMYBCADKAkSNAoMY2FwYWJpbGl0aWVzGAUgAygOMh4uY3JlZHZlbmQucGx1Z2luLnYxLkNhcGFiaWxpdHkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoCSJBChRWYWxpZGF0ZVNjb3BlUmVxdWVzdBIpCgZzY29wZXMYASADKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUiiAEKD1Njb3BlVmFsaWRhdGlvbhIoCgVzY29wZRgBIAEoCzIZLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZRINCgV2YWxpZBgCIAEoCBItCgpub3JtYWxpemVkGAMgASgLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEg0KBWVycm9yGAQgASgJIk0KFVZhbGlkYXRlU2NvcGVSZXNwb25zZRI0CgdyZXN1bHRzGAEgAygLMiMuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlVmFsaWRhdGlvbiKDAQoTQW5hbHl6ZVNjb3BlUmVxdWVzdBIpCgZzY29wZXMYASADKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSLAoHc3ViamVjdBgCIAEoCzIbLmNyZWR2ZW5kLnBsdWdpbi52MS5TdWJqZWN0EhMKC3R0bF9zZWNvbmRzGAMgASgNInMKDVNjb3BlQW5hbHlzaXMSKAoFc2NvcGUYASABKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSJgoEcmlzaxgCIAEoDjIYLmNyZWR2ZW5kLnBsdWdpbi52MS5SaXNrEhAKCHdhcm5pbmdzGAMgAygJIkoKFEFuYWx5emVTY29wZVJlc3BvbnNlEjIKB3Jlc3VsdHMYASADKAsyIS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGVBbmFseXNpcyKFAQoVU2VyaWFsaXplU2NvcGVSZXF1ZXN0EikKBnNjb3BlcxgBIAMoCzIZLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZRIsCgdzdWJqZWN0GAIgASgLMhsuY3JlZHZlbmQucGx1Z2luLnYxLlN1YmplY3QSEwoLdHRsX3NlY29uZHMYAyABKA0iQAoWU2VyaWFsaXplU2NvcGVSZXNwb25zZRISCgpzZXJpYWxpemVkGAEgASgMEhIKCm1lZGlhX3R5cGUYAiABKAkifgoOUHJlcGFyZVJlcXVlc3QSKQoGc2NvcGVzGAEgAygLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEiwKB3N1YmplY3QYAiABKAsyGy5jcmVkdmVuZC5wbHVnaW4udjEuU3ViamVjdBITCgt0dGxfc2Vjb25kcxgDIAEoDSLAAQoPUHJlcGFyZVJlc3BvbnNlEjgKC3ZhbGlkYXRpb25zGAEgAygLMiMuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlVmFsaWRhdGlvbhIzCghhbmFseXNlcxgCIAMoCzIhLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZUFuYWx5c2lzEj4KCnNlcmlhbGl6ZWQYAyABKAsyKi5jcmVkdmVuZC5wbHVnaW4udjEuU2VyaWFsaXplU2NvcGVSZXNwb25zZSKmAQoLVmVuZFJlcXVlc3QSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIpCgZzY29wZXMYAiADKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSLAoHc3ViamVjdBgDIAEoCzIbLmNyZWR2ZW5kLnBsdWdpbi52MS5TdWJqZWN0EhMKC3R0bF9zZWNvbmRzGAQgASgNEhIKCnNlcmlhbGl6ZWQYBSABKAwijgIKDFZlbmRSZXNwb25zZRJECgpjcmVkZW50aWFsGAEgAygLMjAuY3JlZHZlbmQucGx1Z2luLnYxLlZlbmRSZXNwb25zZS5DcmVkZW50aWFsRW50cnkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcmV2b2NhYmxlGAMgASgIEhQKDHVwc3RyZWFtX3JlZhgEIAEoCRINCgVub3RlcxgFIAMoCRIdChVtYW51YWxfcmV2b2NhdGlvbl91cmwYBiABKAkaMQoPQ3JlZGVudGlhbEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEilwEKDVJldm9rZVJlcXVlc3QSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIpCgZzY29wZXMYAiADKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSFAoMdXBzdHJlYW1fcmVmGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlQKDlJldm9rZVJlc3BvbnNlEjIKB291dGNvbWUYASABKA4yIS5jcmVkdmVuZC5wbHVnaW4udjEuUmV2b2tlT3V0Y29tZRIOCgZkZXRhaWwYAiABKAkqtwEKCkNhcGFiaWxpdHkSGgoWQ0FQQUJJTElUWV9VTlNQRUNJRklFRBAAEhcKE0NBUEFCSUxJVFlfVkFMSURBVEUQARIWChJDQVBBQklMSVRZX0FOQUxZWkUQAhIYChRDQVBBQklMSVRZX1NFUklBTElaRRADEhYKEkNBUEFCSUxJVFlfUFJFUEFSRRAEEhMKD0NBUEFCSUxJVFlfVkVORBAFEhUKEUNBUEFCSUxJVFlfUkVWT0tFEAYqSgoEUmlzaxIUChBSSVNLX1VOU1BFQ0lGSUVEEAASDAoIUklTS19MT1cQARIPCgtSSVNLX01FRElVTRACEg0KCVJJU0tfSElHSBADKpABCg1SZXZva2VPdXRjb21lEh4KGlJFVk9LRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWUkVWT0tFX09VVENPTUVfUkVWT0tFRBABEh8KG1JFVk9LRV9PVVRDT01FX0FMUkVBRFlfR09ORRACEiIKHlJFVk9LRV9PVVRDT01FX01BTlVBTF9SRVFVSVJFRBADMogFCg1QbHVnaW5TZXJ2aWNlElUKCERlc2NyaWJlEiMuY3JlZHZlbmQucGx1Z2luLnYxLkRlc2NyaWJlUmVxdWVzdBokLmNyZWR2ZW5kLnBsdWdpbi52MS5EZXNjcmliZVJlc3BvbnNlEmQKDVZhbGlkYXRlU2NvcGUSKC5jcmVkdmVuZC5wbHVnaW4udjEuVmFsaWRhdGVTY29wZVJlcXVlc3QaKS5jcmVkdmVuZC5wbHVnaW4udjEuVmFsaWRhdGVTY29wZVJlc3BvbnNlEmEKDEFuYWx5emVTY29wZRInLmNyZWR2ZW5kLnBsdWdpbi52MS5BbmFseXplU2NvcGVSZXF1ZXN0GiguY3JlZHZlbmQucGx1Z2luLnYxLkFuYWx5emVTY29wZVJlc3BvbnNlEmcKDlNlcmlhbGl6ZVNjb3BlEikuY3JlZHZlbmQucGx1Z2luLnYxLlNlcmlhbGl6ZVNjb3BlUmVxdWVzdBoqLmNyZWR2ZW5kLnBsdWdpbi52MS5TZXJpYWxpemVTY29wZVJlc3BvbnNlElIKB1ByZXBhcmUSIi5jcmVkdmVuZC5wbHVnaW4udjEuUHJlcGFyZVJlcXVlc3QaIy5jcmVkdmVuZC5wbHVnaW4udjEuUHJlcGFyZVJlc3BvbnNlEkkKBFZlbmQSHy5jcmVkdmVuZC5wbHVnaW4udjEuVmVuZFJlcXVlc3QaIC5jcmVkdmVuZC5wbHVnaW4udjEuVmVuZFJlc3BvbnNlEk8KBlJldm9rZRIhLmNyZWR2ZW5kLnBsdWdpbi52MS5SZXZva2VSZXF1ZXN0GiIuY3JlZHZlbmQucGx1Z2luLnYxLlJldm9rZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9jcmVkdmVuZC9wbHVnaW4vdjEvcGx1Z2luLnByb3RvEhJjcmVkdmVuZC5wbHVnaW4udjEiOwoFU2NvcGUSEAoIcHJvdmlkZXIYASABKAkSDgoGYWN0aW9uGAIgASgJEhAKCHJlc291cmNlGAMgASgJIvYCCgdTdWJqZWN0Eg4KBmlzc3VlchgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEhIKCnJlcG9zaXRvcnkYAyABKAkSFQoNcmVwb3NpdG9yeV9pZBgEIAEoCRIYChByZXBvc2l0b3J5X293bmVyGAUgASgJEgsKA3JlZhgGIAEoCRILCgNzaGEYByABKAkSEAoId29ya2Zsb3cYCCABKAkSGAoQam9iX3dvcmtmbG93X3JlZhgJIAEoCRIOCgZydW5faWQYCiABKAkSEwoLcnVuX2F0dGVtcHQYCyABKAkSDQoFYWN0b3IYDCABKAkSEwoLZW52aXJvbm1lbnQYDSABKAkSQgoMZXh0cmFfY2xhaW1zGA4gAygLMiwuY3JlZHZlbmQucGx1Z2luLnYxLlN1YmplY3QuRXh0cmFDbGFpbXNFbnRyeRoyChBFeHRyYUNsYWltc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPRGVzY3JpYmVSZXF1ZXN0IuYBChBEZXNjcmliZVJlc3BvbnNlEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghwcm90b2NvbBgDIAEoCRIRCglwcm92aWRlcnMYBCADKAkSNAoMY2FwYWJpbGl0aWVzGAUgAygOMh4uY3JlZHZlbmQucGx1Z2luLnYxLkNhcGFiaWxpdHkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoCRI+Cg1jb25maWd1cmF0aW9uGAcgASgLMicuY3JlZHZlbmQucGx1Z2luLnYxLldvcmtlckNvbmZpZ3VyYXRpb24iOgoTV29ya2VyQ29uZmlndXJhdGlvbhISCgpjb25maWd1cmVkGAEgASgIEg8KB21pc3NpbmcYAiABKAkiQQoUVmFsaWRhdGVTY29wZVJlcXVlc3QSKQoGc2NvcGVzGAEgAygLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlIogBCg9TY29wZVZhbGlkYXRpb24SKAoFc2NvcGUYASABKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSDQoFdmFsaWQYAiABKAgSLQoKbm9ybWFsaXplZBgDIAEoCzIZLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZRINCgVlcnJvchgEIAEoCSJNChVWYWxpZGF0ZVNjb3BlUmVzcG9uc2USNAoHcmVzdWx0cxgBIAMoCzIjLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZVZhbGlkYXRpb24igwEKE0FuYWx5emVTY29wZVJlcXVlc3QSKQoGc2NvcGVzGAEgAygLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEiwKB3N1YmplY3QYAiABKAsyGy5jcmVkdmVuZC5wbHVnaW4udjEuU3ViamVjdBITCgt0dGxfc2Vjb25kcxgDIAEoDSJzCg1TY29wZUFuYWx5c2lzEigKBXNjb3BlGAEgASgLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEiYKBHJpc2sYAiABKA4yGC5jcmVkdmVuZC5wbHVnaW4udjEuUmlzaxIQCgh3YXJuaW5ncxgDIAMoCSJKChRBbmFseXplU2NvcGVSZXNwb25zZRIyCgdyZXN1bHRzGAEgAygLMiEuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlQW5hbHlzaXMihQEKFVNlcmlhbGl6ZVNjb3BlUmVxdWVzdBIpCgZzY29wZXMYASADKAsyGS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGUSLAoHc3ViamVjdBgCIAEoCzIbLmNyZWR2ZW5kLnBsdWdpbi52MS5TdWJqZWN0EhMKC3R0bF9zZWNvbmRzGAMgASgNIkAKFlNlcmlhbGl6ZVNjb3BlUmVzcG9uc2USEgoKc2VyaWFsaXplZBgBIAEoDBISCgptZWRpYV90eXBlGAIgASgJIn4KDlByZXBhcmVSZXF1ZXN0EikKBnNjb3BlcxgBIAMoCzIZLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZRIsCgdzdWJqZWN0GAIgASgLMhsuY3JlZHZlbmQucGx1Z2luLnYxLlN1YmplY3QSEwoLdHRsX3NlY29uZHMYAyABKA0iwAEKD1ByZXBhcmVSZXNwb25zZRI4Cgt2YWxpZGF0aW9ucxgBIAMoCzIjLmNyZWR2ZW5kLnBsdWdpbi52MS5TY29wZVZhbGlkYXRpb24SMwoIYW5hbHlzZXMYAiADKAsyIS5jcmVkdmVuZC5wbHVnaW4udjEuU2NvcGVBbmFseXNpcxI+CgpzZXJpYWxpemVkGAMgASgLMiouY3JlZHZlbmQucGx1Z2luLnYxLlNlcmlhbGl6ZVNjb3BlUmVzcG9uc2UipgEKC1ZlbmRSZXF1ZXN0EhUKDWNyZWRlbnRpYWxfaWQYASABKAkSKQoGc2NvcGVzGAIgAygLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEiwKB3N1YmplY3QYAyABKAsyGy5jcmVkdmVuZC5wbHVnaW4udjEuU3ViamVjdBITCgt0dGxfc2Vjb25kcxgEIAEoDRISCgpzZXJpYWxpemVkGAUgASgMIo4CCgxWZW5kUmVzcG9uc2USRAoKY3JlZGVudGlhbBgBIAMoCzIwLmNyZWR2ZW5kLnBsdWdpbi52MS5WZW5kUmVzcG9uc2UuQ3JlZGVudGlhbEVudHJ5Ei4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXJldm9jYWJsZRgDIAEoCBIUCgx1cHN0cmVhbV9yZWYYBCABKAkSDQoFbm90ZXMYBSADKAkSHQoVbWFudWFsX3Jldm9jYXRpb25fdXJsGAYgASgJGjEKD0NyZWRlbnRpYWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpcBCg1SZXZva2VSZXF1ZXN0EhUKDWNyZWRlbnRpYWxfaWQYASABKAkSKQoGc2NvcGVzGAIgAygLMhkuY3JlZHZlbmQucGx1Z2luLnYxLlNjb3BlEhQKDHVwc3RyZWFtX3JlZhgDIAEoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUCg5SZXZva2VSZXNwb25zZRIyCgdvdXRjb21lGAEgASgOMiEuY3JlZHZlbmQucGx1Z2luLnYxLlJldm9rZU91dGNvbWUSDgoGZGV0YWlsGAIgASgJKrcBCgpDYXBhYmlsaXR5EhoKFkNBUEFCSUxJVFlfVU5TUEVDSUZJRUQQABIXChNDQVBBQklMSVRZX1ZBTElEQVRFEAESFgoSQ0FQQUJJTElUWV9BTkFMWVpFEAISGAoUQ0FQQUJJTElUWV9TRVJJQUxJWkUQAxIWChJDQVBBQklMSVRZX1BSRVBBUkUQBBITCg9DQVBBQklMSVRZX1ZFTkQQBRIVChFDQVBBQklMSVRZX1JFVk9LRRAGKkoKBFJpc2sSFAoQUklTS19VTlNQRUNJRklFRBAAEgwKCFJJU0tfTE9XEAESDwoLUklTS19NRURJVU0QAhINCglSSVNLX0hJR0gQAyqQAQoNUmV2b2tlT3V0Y29tZRIeChpSRVZPS0VfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFVk9LRV9PVVRDT01FX1JFVk9LRUQQARIfChtSRVZPS0VfT1VUQ09NRV9BTFJFQURZX0dPTkUQAhIiCh5SRVZPS0VfT1VUQ09NRV9NQU5VQUxfUkVRVUlSRUQQAzKIBQoNUGx1Z2luU2VydmljZRJVCghEZXNjcmliZRIjLmNyZWR2ZW5kLnBsdWdpbi52MS5EZXNjcmliZVJlcXVlc3QaJC5jcmVkdmVuZC5wbHVnaW4udjEuRGVzY3JpYmVSZXNwb25zZRJkCg1WYWxpZGF0ZVNjb3BlEiguY3JlZHZlbmQucGx1Z2luLnYxLlZhbGlkYXRlU2NvcGVSZXF1ZXN0GikuY3JlZHZlbmQucGx1Z2luLnYxLlZhbGlkYXRlU2NvcGVSZXNwb25zZRJhCgxBbmFseXplU2NvcGUSJy5jcmVkdmVuZC5wbHVnaW4udjEuQW5hbHl6ZVNjb3BlUmVxdWVzdBooLmNyZWR2ZW5kLnBsdWdpbi52MS5BbmFseXplU2NvcGVSZXNwb25zZRJnCg5TZXJpYWxpemVTY29wZRIpLmNyZWR2ZW5kLnBsdWdpbi52MS5TZXJpYWxpemVTY29wZVJlcXVlc3QaKi5jcmVkdmVuZC5wbHVnaW4udjEuU2VyaWFsaXplU2NvcGVSZXNwb25zZRJSCgdQcmVwYXJlEiIuY3JlZHZlbmQucGx1Z2luLnYxLlByZXBhcmVSZXF1ZXN0GiMuY3JlZHZlbmQucGx1Z2luLnYxLlByZXBhcmVSZXNwb25zZRJJCgRWZW5kEh8uY3JlZHZlbmQucGx1Z2luLnYxLlZlbmRSZXF1ZXN0GiAuY3JlZHZlbmQucGx1Z2luLnYxLlZlbmRSZXNwb25zZRJPCgZSZXZva2USIS5jcmVkdmVuZC5wbHVnaW4udjEuUmV2b2tlUmVxdWVzdBoiLmNyZWR2ZW5kLnBsdWdpbi52MS5SZXZva2VSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A scope as the core parsed it: provider:action:resource.
@@ -196,6 +196,15 @@ export type DescribeResponse = Message<"credvend.plugin.v1.DescribeResponse"> & 
    * @generated from field: string protocol_version = 6;
    */
   protocolVersion: string;
+
+  /**
+   * Whether this deployment of the worker has what it needs to vend (a role, an App key, ...), so
+   * an operator learns "not configured" before the first vend does. Unset: the worker does not
+   * say (an older SDK), read as unknown. Never part of the signed manifest: it is the deployment's.
+   *
+   * @generated from field: credvend.plugin.v1.WorkerConfiguration configuration = 7;
+   */
+  configuration?: WorkerConfiguration | undefined;
 };
 
 /**
@@ -204,6 +213,31 @@ export type DescribeResponse = Message<"credvend.plugin.v1.DescribeResponse"> & 
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse> = /*@__PURE__*/
   messageDesc(file_credvend_plugin_v1_plugin, 3);
+
+/**
+ * @generated from message credvend.plugin.v1.WorkerConfiguration
+ */
+export type WorkerConfiguration = Message<"credvend.plugin.v1.WorkerConfiguration"> & {
+  /**
+   * @generated from field: bool configured = 1;
+   */
+  configured: boolean;
+
+  /**
+   * When not configured: what is missing, by name (an environment variable, a secret's purpose),
+   * never a value. Safe to show the operator.
+   *
+   * @generated from field: string missing = 2;
+   */
+  missing: string;
+};
+
+/**
+ * Describes the message credvend.plugin.v1.WorkerConfiguration.
+ * Use `create(WorkerConfigurationSchema)` to create a new message.
+ */
+export const WorkerConfigurationSchema: GenMessage<WorkerConfiguration> = /*@__PURE__*/
+  messageDesc(file_credvend_plugin_v1_plugin, 4);
 
 /**
  * @generated from message credvend.plugin.v1.ValidateScopeRequest
@@ -220,7 +254,7 @@ export type ValidateScopeRequest = Message<"credvend.plugin.v1.ValidateScopeRequ
  * Use `create(ValidateScopeRequestSchema)` to create a new message.
  */
 export const ValidateScopeRequestSchema: GenMessage<ValidateScopeRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 4);
+  messageDesc(file_credvend_plugin_v1_plugin, 5);
 
 /**
  * @generated from message credvend.plugin.v1.ScopeValidation
@@ -258,7 +292,7 @@ export type ScopeValidation = Message<"credvend.plugin.v1.ScopeValidation"> & {
  * Use `create(ScopeValidationSchema)` to create a new message.
  */
 export const ScopeValidationSchema: GenMessage<ScopeValidation> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 5);
+  messageDesc(file_credvend_plugin_v1_plugin, 6);
 
 /**
  * @generated from message credvend.plugin.v1.ValidateScopeResponse
@@ -275,7 +309,7 @@ export type ValidateScopeResponse = Message<"credvend.plugin.v1.ValidateScopeRes
  * Use `create(ValidateScopeResponseSchema)` to create a new message.
  */
 export const ValidateScopeResponseSchema: GenMessage<ValidateScopeResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 6);
+  messageDesc(file_credvend_plugin_v1_plugin, 7);
 
 /**
  * @generated from message credvend.plugin.v1.AnalyzeScopeRequest
@@ -302,7 +336,7 @@ export type AnalyzeScopeRequest = Message<"credvend.plugin.v1.AnalyzeScopeReques
  * Use `create(AnalyzeScopeRequestSchema)` to create a new message.
  */
 export const AnalyzeScopeRequestSchema: GenMessage<AnalyzeScopeRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 7);
+  messageDesc(file_credvend_plugin_v1_plugin, 8);
 
 /**
  * @generated from message credvend.plugin.v1.ScopeAnalysis
@@ -329,7 +363,7 @@ export type ScopeAnalysis = Message<"credvend.plugin.v1.ScopeAnalysis"> & {
  * Use `create(ScopeAnalysisSchema)` to create a new message.
  */
 export const ScopeAnalysisSchema: GenMessage<ScopeAnalysis> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 8);
+  messageDesc(file_credvend_plugin_v1_plugin, 9);
 
 /**
  * @generated from message credvend.plugin.v1.AnalyzeScopeResponse
@@ -346,7 +380,7 @@ export type AnalyzeScopeResponse = Message<"credvend.plugin.v1.AnalyzeScopeRespo
  * Use `create(AnalyzeScopeResponseSchema)` to create a new message.
  */
 export const AnalyzeScopeResponseSchema: GenMessage<AnalyzeScopeResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 9);
+  messageDesc(file_credvend_plugin_v1_plugin, 10);
 
 /**
  * @generated from message credvend.plugin.v1.SerializeScopeRequest
@@ -373,7 +407,7 @@ export type SerializeScopeRequest = Message<"credvend.plugin.v1.SerializeScopeRe
  * Use `create(SerializeScopeRequestSchema)` to create a new message.
  */
 export const SerializeScopeRequestSchema: GenMessage<SerializeScopeRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 10);
+  messageDesc(file_credvend_plugin_v1_plugin, 11);
 
 /**
  * @generated from message credvend.plugin.v1.SerializeScopeResponse
@@ -399,7 +433,7 @@ export type SerializeScopeResponse = Message<"credvend.plugin.v1.SerializeScopeR
  * Use `create(SerializeScopeResponseSchema)` to create a new message.
  */
 export const SerializeScopeResponseSchema: GenMessage<SerializeScopeResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 11);
+  messageDesc(file_credvend_plugin_v1_plugin, 12);
 
 /**
  * @generated from message credvend.plugin.v1.PrepareRequest
@@ -426,7 +460,7 @@ export type PrepareRequest = Message<"credvend.plugin.v1.PrepareRequest"> & {
  * Use `create(PrepareRequestSchema)` to create a new message.
  */
 export const PrepareRequestSchema: GenMessage<PrepareRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 12);
+  messageDesc(file_credvend_plugin_v1_plugin, 13);
 
 /**
  * @generated from message credvend.plugin.v1.PrepareResponse
@@ -455,7 +489,7 @@ export type PrepareResponse = Message<"credvend.plugin.v1.PrepareResponse"> & {
  * Use `create(PrepareResponseSchema)` to create a new message.
  */
 export const PrepareResponseSchema: GenMessage<PrepareResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 13);
+  messageDesc(file_credvend_plugin_v1_plugin, 14);
 
 /**
  * @generated from message credvend.plugin.v1.VendRequest
@@ -494,7 +528,7 @@ export type VendRequest = Message<"credvend.plugin.v1.VendRequest"> & {
  * Use `create(VendRequestSchema)` to create a new message.
  */
 export const VendRequestSchema: GenMessage<VendRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 14);
+  messageDesc(file_credvend_plugin_v1_plugin, 15);
 
 /**
  * @generated from message credvend.plugin.v1.VendResponse
@@ -546,7 +580,7 @@ export type VendResponse = Message<"credvend.plugin.v1.VendResponse"> & {
  * Use `create(VendResponseSchema)` to create a new message.
  */
 export const VendResponseSchema: GenMessage<VendResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 15);
+  messageDesc(file_credvend_plugin_v1_plugin, 16);
 
 /**
  * @generated from message credvend.plugin.v1.RevokeRequest
@@ -578,7 +612,7 @@ export type RevokeRequest = Message<"credvend.plugin.v1.RevokeRequest"> & {
  * Use `create(RevokeRequestSchema)` to create a new message.
  */
 export const RevokeRequestSchema: GenMessage<RevokeRequest> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 16);
+  messageDesc(file_credvend_plugin_v1_plugin, 17);
 
 /**
  * @generated from message credvend.plugin.v1.RevokeResponse
@@ -600,7 +634,7 @@ export type RevokeResponse = Message<"credvend.plugin.v1.RevokeResponse"> & {
  * Use `create(RevokeResponseSchema)` to create a new message.
  */
 export const RevokeResponseSchema: GenMessage<RevokeResponse> = /*@__PURE__*/
-  messageDesc(file_credvend_plugin_v1_plugin, 17);
+  messageDesc(file_credvend_plugin_v1_plugin, 18);
 
 /**
  * @generated from enum credvend.plugin.v1.Capability
