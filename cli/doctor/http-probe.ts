@@ -15,7 +15,7 @@ export async function probe(url: string, fetchImpl: typeof fetch = fetch): Promi
     response = await fetchImpl(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
     const timedOut = error instanceof Error && error.name === "TimeoutError";
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const cause = causeCode(error);
     return { ok: false, reason: timedOut ? `no answer within ${TIMEOUT_MS / 1000}s` : `cannot connect${cause ? ` (${cause})` : ""}` };
   }
   const ended = Date.now();
@@ -24,4 +24,11 @@ export async function probe(url: string, fetchImpl: typeof fetch = fetch): Promi
   // The header has whole seconds: compare it with the middle of the exchange, floored likewise.
   const skewMs = Number.isNaN(date) ? undefined : date - Math.floor((started + ended) / 2 / 1000) * 1000;
   return { ok: true, status: response.status, body, skewMs, ms: ended - started };
+}
+
+/** ECONNREFUSED, ENOTFOUND, bad port…: from fetch's cause, or the first of several (IPv4 and IPv6 tried). */
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown; errors?: { code?: unknown }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message;
+  return typeof code === "string" ? code : undefined;
 }
