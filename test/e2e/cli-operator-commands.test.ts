@@ -3,6 +3,8 @@
 // HTTP on loopback.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -221,5 +223,41 @@ describe("credvend doctor", () => {
     } finally {
       skewed.close();
     }
+  });
+});
+
+describe("cli/README.md's revoke and doctor examples, run as written", () => {
+  const README = readFileSync(new URL("../../cli/README.md", import.meta.url), "utf8");
+  const BIN = new URL("../../cli/bin.js", import.meta.url).pathname;
+  const ROOT = new URL("../..", import.meta.url).pathname;
+
+  /** The sh block under `heading`, pointed at this stack, with `npx credvend` as this checkout's bin. */
+  function example(heading: string): string {
+    const section = README.slice(README.indexOf(heading));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+    if (!block) throw new Error(`cli/README.md: no sh example under ${heading}`);
+    return block.replaceAll("http://127.0.0.1:8787", stack.url).replaceAll("npx credvend", `node ${BIN}`);
+  }
+
+  const sh = (script: string) =>
+    promisify(execFile)("bash", ["-euo", "pipefail", "-c", script], {
+      cwd: ROOT,
+      env: { ...process.env, CREDVEND_OIDC_TOKEN: "" },
+    });
+
+  it("revoke: two tokens of one run, vend with the first, revoke with the second", async () => {
+    // The examples' dev token reads the default data dir: point them at this stack's.
+    const script = example("## `credvend revoke`").replaceAll("dev token --repository", `dev token --data-dir ${dataDir} --repository`);
+    const { stdout } = await sh(script);
+    expect(stdout).toMatch(/^credential [0-9a-f-]{36} revoked \(revoked_by_owner\)\n$/);
+  }, 90_000);
+
+  it("doctor: the output the README shows", async () => {
+    const { stdout } = await sh(example("## `credvend doctor`").replace("doctor", `doctor --data-dir ${dataDir}`));
+    expect(stdout).toContain(`credvend doctor: ${stack.url}`);
+    expect(stdout).toMatch(/ok +worker local-tokens \(local\): verified, configured\n/);
+    expect(stdout).toMatch(
+      /warning +worker aws-sts \(aws\): verified, NOT configured: every vend of its scopes answers 503 "not configured"/,
+    );
   });
 });
