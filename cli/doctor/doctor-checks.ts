@@ -33,10 +33,20 @@ export async function checkService(url: string): Promise<ServiceCheck> {
 interface StatusBody {
   readonly audience: string;
   readonly issuers: readonly string[];
+  readonly policy?: { readonly fingerprint: string; readonly rules: number };
   readonly workers: readonly { name: string; providers: string[]; verification: string; configured: string }[];
 }
 
-export async function checkStatus(url: string, local: boolean): Promise<{ findings: Finding[]; issuers: readonly string[] }> {
+export interface LocalPolicy {
+  readonly file: string;
+  readonly fingerprint: string;
+}
+
+export async function checkStatus(
+  url: string,
+  local: boolean,
+  policyFile?: LocalPolicy,
+): Promise<{ findings: Finding[]; issuers: readonly string[] }> {
   const answer = await probe(`${url}/v1/status`);
   if (!answer.ok || answer.status !== 200 || !isStatus(answer.body)) {
     const why = answer.ok ? `answered ${answer.status}` : answer.reason;
@@ -49,9 +59,18 @@ export async function checkStatus(url: string, local: boolean): Promise<{ findin
   }
   const status = answer.body;
   const findings: Finding[] = [{ level: "ok", what: `audience ${status.audience}; issuers ${status.issuers.join(", ")}` }];
+  if (status.policy) findings.push(policyFinding(status.policy, policyFile));
   for (const worker of status.workers) findings.push(workerFinding(worker, local));
   if (status.workers.length === 0) findings.push({ level: "problem", what: "no workers: nothing can be vended" });
   return { findings, issuers: status.issuers };
+}
+
+function policyFinding(inForce: NonNullable<StatusBody["policy"]>, file: LocalPolicy | undefined): Finding {
+  const what = `policy ${inForce.fingerprint} in force (${inForce.rules} rule${inForce.rules === 1 ? "" : "s"})`;
+  if (!file) return { level: "ok", what };
+  return inForce.fingerprint === file.fingerprint
+    ? { level: "ok", what: `${what}: the same as ${file.file}` }
+    : { level: "warning", what: `${what}: NOT the same as ${file.file} (${file.fingerprint}): deploy it, or is this another stack?` };
 }
 
 function workerFinding(worker: StatusBody["workers"][number], local: boolean): Finding {

@@ -4,16 +4,20 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.js";
 import { STATE_FILE } from "../local-stack.js";
-import { checkDeploymentConfig, checkIssuerClocks, checkService, checkStatus } from "./doctor-checks.js";
+import { policyFingerprint } from "../../functions/core/policy/policy-fingerprint.js";
+import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
+import { checkDeploymentConfig, checkIssuerClocks, checkService, checkStatus, type LocalPolicy } from "./doctor-checks.js";
 import { exitCodeOf, type Finding, formatFindings } from "./findings.js";
 
 export const DOCTOR_USAGE = `credvend doctor — is credvend (local or deployed) healthy, and if not, why
 
-Usage: credvend doctor [--url URL] [--data-dir .credvend] [--config infra/credvend.config.yaml] [--json]
+Usage: credvend doctor [--url URL] [--data-dir .credvend] [--policy credvend.policy.yaml]
+                       [--config infra/credvend.config.yaml] [--json]
 
 Checks, against the running local stack (npm start) or the deployed URL:
   - it answers (GET /healthz);
-  - the audience and issuers in force, and every worker: verified (signature, code, Describe)
+  - the audience and issuers in force, which policy (the same as --policy's file, or another?),
+    and every worker: verified (signature, code, Describe)
     and configured (a worker that would answer "not configured" to a vend says so now)
     (GET /v1/status: names and states only);
   - each issuer's clock (the Date of its key set) against credvend's: beyond 60 s, fresh
@@ -24,6 +28,8 @@ Checks, against the running local stack (npm start) or the deployed URL:
 Options:
   --url URL         credvend's base URL (default: $CREDVEND_URL, else the local stack's)
   --data-dir DIR    The local stack's data folder, to find its URL (default: .credvend)
+  --policy FILE     The policy file to compare with the one in force (default:
+                    credvend.policy.yaml if present)
   --config FILE     The deployment config to check (default: infra/credvend.config.yaml if present)
   --json            The findings as JSON
   -h, --help        Show this help
@@ -36,6 +42,7 @@ Exit codes: 0 healthy (warnings allowed); 1 a problem (named on its line); 2 usa
 `;
 
 const DEFAULT_CONFIG = "infra/credvend.config.yaml";
+const DEFAULT_POLICY = "credvend.policy.yaml";
 
 export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values } = parseArgs({
@@ -44,6 +51,7 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv 
       url: { type: "string" },
       "data-dir": { type: "string", default: ".credvend" },
       config: { type: "string" },
+      policy: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -57,11 +65,12 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv 
   const configPath = values.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
   if (values.config !== undefined && !existsSync(values.config)) throw new CliError(`--config: ${values.config} does not exist`, 2);
 
+  const policy = localPolicy(values.policy);
   const findings: Finding[] = [];
   const service = await checkService(url);
   findings.push(...service.findings);
   if (service.reachable) {
-    const status = await checkStatus(url, isLoopback(url));
+    const status = await checkStatus(url, isLoopback(url), policy);
     findings.push(...status.findings);
     findings.push(...(await checkIssuerClocks(status.issuers, service.skewMs)));
   }
@@ -88,6 +97,23 @@ function targetUrl(given: string | undefined, dataDir: string): string {
     // fall through
   }
   throw new CliError(`${stateFile} names no URL: pass --url`, 2);
+}
+
+/** The policy file to compare with the one in force: --policy, else credvend.policy.yaml if present. */
+function localPolicy(given: string | undefined): LocalPolicy | undefined {
+  const file = given ?? (existsSync(DEFAULT_POLICY) ? DEFAULT_POLICY : undefined);
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new CliError(`--policy: cannot read ${file}`, 2);
+  }
+  try {
+    return { file, fingerprint: policyFingerprint(loadPolicyYaml(text)) };
+  } catch (error) {
+    throw new CliError(`${file}: ${(error as Error).message}`, 1);
+  }
 }
 
 function isLoopback(url: string): boolean {

@@ -41,7 +41,7 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
   });
   const revoker = new CredentialRevoker({ ledger: options.ledger, plugins, logger: options.logger });
   const revocation = new OwnerRevocation({ ledger: options.ledger, revoker });
-  const status = () => serviceStatus(plugins, trust);
+  const status = () => serviceStatus(plugins, trust, policy);
   return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation, status }), policy, plugins };
 }
 

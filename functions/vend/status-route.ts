@@ -1,14 +1,19 @@
-// GET /v1/status: what is in force, for `credvend doctor` — the audience, the issuers, and each
-// worker's verification and configuration state. Unauthenticated like /healthz, so it says only
-// what an attacker gains nothing from: names and states, never a policy rule, a configuration
-// value, a secret or why a worker was refused. Documented by statusRoute in routes.ts.
+// GET /v1/status: what is in force, for `credvend doctor` — the audience, the issuers, which
+// policy (a fingerprint), and each worker's verification and configuration state. Unauthenticated
+// like /healthz, so it says only what an attacker gains nothing from: names and states, never a
+// policy rule, a configuration value, a secret or why a worker was refused. Documented by
+// statusRoute in routes.ts.
 import type { Hono } from "hono";
 import type { VerifiedPluginDirectory } from "../core/plugin-trust/verified-plugin-directory.js";
+import { policyFingerprint } from "../core/policy/policy-fingerprint.js";
+import type { Policy } from "../core/policy/policy.js";
 
 export interface ServiceStatus {
   readonly status: "ok";
   readonly audience: string;
   readonly issuers: readonly string[];
+  /** policy-fingerprint.ts: which policy is in force, comparable with a file; and how many rules. */
+  readonly policy: { readonly fingerprint: string; readonly rules: number };
   readonly workers: readonly {
     readonly name: string;
     readonly providers: readonly string[];
@@ -21,12 +26,14 @@ export interface ServiceStatus {
 export async function serviceStatus(
   plugins: Pick<VerifiedPluginDirectory, "statusAfterFirstCheck">,
   trust: { readonly audience: string; readonly issuers: readonly string[] },
+  policy: Policy,
 ): Promise<ServiceStatus> {
   const rows = await plugins.statusAfterFirstCheck();
   return {
     status: "ok",
     audience: trust.audience,
     issuers: [...trust.issuers],
+    policy: { fingerprint: policyFingerprint(policy), rules: policy.rules.length },
     workers: rows.map((row) => ({
       name: row.name,
       providers: [...row.providers],

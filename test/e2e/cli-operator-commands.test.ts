@@ -155,6 +155,22 @@ describe("credvend doctor", () => {
     expect(findingOf(report, `issuer ${stack.url}/dev-oidc`)).toMatchObject({ level: "ok", what: expect.stringContaining("clock +0s") });
   });
 
+  it("which policy is in force: the same as credvend.policy.yaml; another file is a warning naming both", async () => {
+    const same = JSON.parse((await runCli(["doctor", "--url", stack.url, "--json"])).out) as Report;
+    expect(findingOf(same, "policy ")).toMatchObject({
+      level: "ok",
+      what: expect.stringMatching(/^policy [0-9a-f]{16} in force \(\d+ rules\): the same as credvend\.policy\.yaml$/),
+    });
+    const other = join(dataDir, "other.policy.yaml");
+    writeFileSync(other, policyYaml.replace("maxTtl: 15m", "maxTtl: 10m"));
+    const run = await runCli(["doctor", "--url", stack.url, "--policy", other, "--json"]);
+    expect(run.code).toBe(0);
+    expect(findingOf(JSON.parse(run.out) as Report, "policy ")).toMatchObject({
+      level: "warning",
+      what: expect.stringContaining(`NOT the same as ${other}`),
+    });
+  });
+
   it("the table form names each worker's state", async () => {
     const run = await runCli(["doctor", "--url", stack.url]);
     expect(run.code).toBe(0);
@@ -171,10 +187,11 @@ describe("credvend doctor", () => {
   it("GET /v1/status says names and states only: no configuration value, no reason, no policy rule", async () => {
     const response = await fetch(`${stack.url}/v1/status`);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { workers: Record<string, unknown>[] };
-    expect(Object.keys(body).sort()).toEqual(["audience", "issuers", "status", "workers"]);
+    const body = (await response.json()) as { workers: Record<string, unknown>[]; policy: unknown };
+    expect(Object.keys(body).sort()).toEqual(["audience", "issuers", "policy", "status", "workers"]);
+    expect(body.policy).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), rules: stack.policy.rules.length });
     for (const worker of body.workers) expect(Object.keys(worker).sort()).toEqual(["configured", "name", "providers", "verification"]);
-    const text = JSON.stringify(body);
+    const text = JSON.stringify({ ...body, policy: undefined });
     for (const leak of ["CREDVEND_AWS_ROLE_ARN", "GITHUB_APP", "web-main", "264037838", "signed by"]) expect(text).not.toContain(leak);
   });
 
