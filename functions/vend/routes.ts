@@ -141,11 +141,9 @@ const StatusAnswer = z
     status: z.literal("ok"),
     audience: z.string().openapi({ description: "The `aud` every OIDC token must carry" }),
     issuers: z.array(z.string()).openapi({ description: "The OIDC issuers trusted" }),
-    policy: z
-      .object({ fingerprint: z.string(), rules: z.number().int() })
-      .openapi({
-        description: "Which policy is in force: a short hash of its compiled content (comparable with a file), and its rule count",
-      }),
+    policy: z.object({ fingerprint: z.string(), rules: z.number().int() }).openapi({
+      description: "Which policy is in force: a short hash of its compiled content (comparable with a file), and its rule count",
+    }),
     workers: z.array(
       z.object({
         name: z.string(),
