@@ -115,7 +115,12 @@ const isHelp = (word: string | undefined) => word === "--help" || word === "-h";
 export async function main(argv: readonly string[]): Promise<number> {
   const [first] = argv;
   if (first === undefined || first === "help" || isHelp(first)) {
-    if (first === "help" && argv.length > 1) return main([...argv.slice(1), "--help"]);
+    if (first === "help" && argv.length > 1) {
+      const target = argv.slice(1);
+      if (findCommand(target) || findGroup(target)) return main([...target, "--help"]);
+      process.stderr.write(`credvend: unknown command "${target.join(" ")}"\n\n${usage()}`);
+      return 2;
+    }
     process.stdout.write(usage());
     return first === undefined ? 2 : 0;
   }

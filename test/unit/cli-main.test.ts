@@ -70,6 +70,12 @@ describe("credvend CLI dispatch", () => {
     expect(io.err()).not.toContain("credvend vend ");
   });
 
+  it("`help <unknown>` names the unknown command, exit 2", async () => {
+    const io = capture();
+    expect(await main(["help", "frobnicate"])).toBe(2);
+    expect(io.err()).toContain('unknown command "frobnicate"\n');
+  });
+
   it("top-level help lists the audit questions", async () => {
     const io = capture();
     expect(await main(["--help"])).toBe(0);
