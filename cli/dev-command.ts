@@ -6,6 +6,7 @@ import { CliError } from "./cli-error.js";
 import { localTrustedKeys } from "./dev/local-trust.js";
 import { SandboxUnavailableError } from "./dev/node-sandbox.js";
 import { startLocalStack } from "./local-stack.js";
+import type { WorkerStatusRow } from "../functions/core/plugin-trust/verified-plugin-directory.js";
 import { PLUGINS_FILE } from "./registry/installed-plugins.js";
 
 export const DEV_USAGE = `credvend dev — run credvend locally on its embedded default (no AWS account)
@@ -102,11 +103,7 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     throw err;
   });
 
-  const verified = stack.plugins
-    .status()
-    .map((w) => `${w.name}: ${w.state.status}`)
-    .join(", ");
-  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], verified));
+  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], workerStates(stack.plugins.status())));
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
@@ -118,14 +115,32 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function banner(url: string, workerUrl: string, dataDir: string, verified: string): string {
+/** One line per worker: verified or not, configured or not (and what it lacks), as Describe said. */
+export function workerStates(rows: readonly WorkerStatusRow[]): string {
+  const width = Math.max(...rows.map((row) => row.name.length));
+  return rows
+    .map((row) => {
+      const c = row.configuration;
+      const configured =
+        c === undefined
+          ? "configuration unknown"
+          : c.configured
+            ? "configured"
+            : `NOT configured${c.missing ? `: needs ${c.missing}` : ""}`;
+      return `    ${row.name.padEnd(width)}  ${row.state.status}, ${configured}`;
+    })
+    .join("\n");
+}
+
+function banner(url: string, workerUrl: string, dataDir: string, workers: string): string {
   return `
 credvend is running (embedded default, no AWS account needed)
   vend API       ${url}   (POST /v1/vend, GET /healthz)
   leak webhooks  ${url}/webhooks/github/secret-scanning   (+ /partner; alerts on stderr)
   dev issuer     ${url}/dev-oidc   (trusted in dev mode only)
   worker         local-tokens at ${workerUrl}   (POST /introspect)
-  signed workers ${verified}   (npx credvend plugin list)
+  workers        (npx credvend plugin list; npx credvend doctor)
+${workers}
   data           ${dataDir}/
 
 Get a dev token for a CI job of acme/web on main:

@@ -465,9 +465,8 @@ async function vend(baseUrl, token, scopes, ttlSeconds, identity) {
   const body = await response.json().catch(() => void 0);
   if (!response.ok) {
     const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
-    const retry = response.headers.get("retry-after");
     throw new CliError(
-      `vend failed (${detail})${retry ? `; retry after ${retry}s` : ""}`,
+      `vend failed (${detail})${advice(response, body?.error?.message)}`,
       response.status >= 500 ? EXIT_UNAVAILABLE : EXIT_REFUSED
     );
   }
@@ -476,6 +475,13 @@ async function vend(baseUrl, token, scopes, ttlSeconds, identity) {
   }
   return body;
 }
+function advice(response, message3) {
+  if (response.status === 503 && message3 && NOT_CONFIGURED.test(message3))
+    return "; retrying will not help: the operator must configure that worker (what it needs is named above; `credvend doctor` lists every worker's state)";
+  const retry = response.headers.get("retry-after");
+  return retry ? `; retry after ${retry}s` : "";
+}
+var NOT_CONFIGURED = /\bis not configured\b/;
 
 // action/inputs.ts
 var ACTION_FORMATS = ["github-env", "github-output", "container"];

@@ -145,6 +145,40 @@ export const healthRoute = createRoute({
   responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
 });
 
+const StatusAnswer = z
+  .object({
+    status: z.literal("ok"),
+    audience: z.string().openapi({ description: "The `aud` every OIDC token must carry" }),
+    issuers: z.array(z.string()).openapi({ description: "The OIDC issuers trusted" }),
+    policy: z.object({ fingerprint: z.string(), rules: z.number().int() }).openapi({
+      description: "Which policy is in force: a short hash of its compiled content (comparable with a file), and its rule count",
+    }),
+    workers: z.array(
+      z.object({
+        name: z.string(),
+        providers: z.array(z.string()),
+        verification: z.enum(["verified", "unsigned", "refused", "unverifiable", "unchecked"]),
+        configured: z
+          .enum(["yes", "no", "unknown"])
+          .openapi({ description: "What the worker's Describe says: whether it can vend; unknown when it does not say" }),
+      }),
+    ),
+  })
+  .openapi("StatusResponse");
+
+export const statusRoute = createRoute({
+  method: "get",
+  path: "/v1/status",
+  summary: "What is in force: audience, issuers, and each worker's verification and configuration state",
+  description:
+    "For `credvend doctor`. Names and states only: no rule of the policy, no configuration value, no secret, no reason a worker " +
+    "was refused (that is in the alert and the audit). Served from the verification cache: a worker is described at most once " +
+    "per cold start on this route's behalf, however often it is asked.",
+  responses: {
+    200: { description: "The service's state", content: { "application/json": { schema: StatusAnswer } } },
+  },
+});
+
 export const openApiRoute = createRoute({
   method: "get",
   path: "/openapi.json",
