@@ -33,6 +33,11 @@ export interface WorkerPackage {
   readonly entry?: string;
   /** Files zipped as they are (another language), relative to the worker's folder. */
   readonly files?: readonly string[];
+  /**
+   * Python packages zipped with it (the SDK, so Lambda's runtime needs nothing else): folders
+   * relative to the worker's, each zipped as `<folder name>/` with every .py file under it.
+   */
+  readonly vendor?: readonly string[];
 }
 
 export interface BuiltWorker {
@@ -68,6 +73,8 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   if (typeof value.runtime !== "string" || !RUNTIME.test(value.runtime))
     throw new Error(`${path}: runtime must be a Lambda runtime family such as "nodejs" or an exact one such as "nodejs24.x"`);
   environmentNames(value.environment, `${path}: environment`);
+  if (value.vendor !== undefined && (typeof value.entry === "string" || !strings(value.vendor)))
+    throw new Error(`${path}: vendor must be a non-empty array of package folders, next to "files"`);
   return value as unknown as WorkerPackage;
 }
 
@@ -76,7 +83,10 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   const info = readWorkerPackage(dir);
   const entries: ZipEntry[] = info.entry
     ? [{ name: "index.mjs", data: (await bundleLambda(relative(root, join(dir, info.entry)))).code }]
-    : (info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
+    : [
+        ...(info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) })),
+        ...(info.vendor ?? []).flatMap((folder) => vendoredFiles(resolve(dir, folder))),
+      ];
   const zip = deterministicZip(entries);
   const outDir = join(outRoot, info.name);
   mkdirSync(outDir, { recursive: true });
@@ -84,6 +94,19 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   writeFileSync(zipPath, zip);
   writeFileSync(join(outDir, "plugin.json"), `${JSON.stringify(info, null, 2)}\n`);
   return { info, outDir, zipPath, codeSha256: codeSha256Of(zip), bytes: zip.length };
+}
+
+/** A vendored package: its .py files (no caches, no tests) as `<package>/<path>`, in a stable order. */
+function vendoredFiles(folder: string): ZipEntry[] {
+  const name = folder.split("/").at(-1)!;
+  if (!existsSync(join(folder, "__init__.py"))) throw new Error(`vendor: ${folder} is not a Python package (no __init__.py)`);
+  const walk = (at: string): string[] =>
+    readdirSync(at, { withFileTypes: true })
+      .filter((e) => e.name !== "__pycache__" && e.name !== "tests")
+      .flatMap((e) => (e.isDirectory() ? walk(join(at, e.name)) : e.name.endsWith(".py") ? [join(at, e.name)] : []));
+  return walk(folder)
+    .sort()
+    .map((file) => ({ name: `${name}/${relative(folder, file)}`, data: readFileSync(file) }));
 }
 
 /** Targets: 250 KiB each; the budget is today's largest plus a little (infra/README.md says why). */
