@@ -4,6 +4,7 @@ by the host, never on its command line); without a configured secret every call 
 
 import argparse
 import os
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .caller_check import CALLER_SECRET_HEADER, CALLER_SECRET_VARIABLE, CallerCheck
@@ -76,7 +77,17 @@ def serve_loopback(worker, caller_secret=None, port=0, environ=None, **options):
         def log_message(self, *_args):
             pass  # no access log: request lines say nothing useful, and stderr stays for failures
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    return LoopbackServer(("127.0.0.1", port), Handler)
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up (the core stopping, a closed keep-alive socket) is not a failure.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def run_loopback(worker, argv=None, **options):
