@@ -24,6 +24,7 @@ import { ALL_TIME, ISSUER, createVendFixture } from "../support/vend-fixture.js"
 import { callerSecretSigner, createCallerSecret } from "../../cli/dev/worker-caller-secret.js";
 import { conformanceOf, failures, verdicts } from "../support/conformance-kit.js";
 import { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
+import { runCli } from "../support/capture-output.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SOURCE = join(ROOT, "plugin-workers/python-example");
@@ -187,6 +188,26 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     expect(verdicts(results)).toMatchObject({ describe: "pass", vend: "pass", "caller-missing": "pass", "caller-wrong": "pass" });
     const unsigned = new GrpcWebPluginClient({ name: "python-example", baseUrl: url, maxRetries: 0 });
     await expect(unsigned.describe()).rejects.toMatchObject({ kind: "upstream_failed" });
+  });
+
+  it("is signed and verified with the CLI like every worker: its zip with the SDK vendored, Describe over the caller secret", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "credvend-python-sign-"));
+    const secretFile = join(tmp, "worker-caller-secret");
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    const keys = await runCli(["keys", "generate", "--out", join(tmp, "keys")]);
+    expect(keys.code).toBe(0);
+    const signed = await runCli(["plugin", "sign", "--key", join(tmp, "keys/publisher.key"), "--out", join(tmp, "dist"), SOURCE]);
+    expect(signed.code, signed.err).toBe(0);
+    const dir = join(tmp, "dist/python-example");
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ runtime: "python", handler: "lambda_function.handler", environment: ["CREDVEND_ALLOWED_CALLERS"] });
+    const verify = ["plugin", "verify", "--trust", join(tmp, "keys/publisher.pub.json"), "--url", url];
+    const verified = await runCli([...verify, "--caller-secret-file", secretFile, dir]);
+    expect(verified.code, verified.out + verified.err).toBe(0);
+    expect(verified.out).toContain("verified python-example 0.1.0");
+    expect(verified.out).toContain("Describe agrees");
+    // Without the secret the worker answers nobody, so Describe cannot agree.
+    expect((await runCli([...verify, dir])).code).toBe(1);
   });
 
   it("ships protoc's current Python for the protocol (in the SDK)", () => {
