@@ -123,9 +123,12 @@ export function workerBundleSpecs(): LambdaBundleSpec[] {
 }
 
 /** Every folder of plugin-workers/ with a plugin.json, except the template `plugin init` copies. */
+/** What `credvend plugin init` copies: skeletons, not workers to build. */
+const TEMPLATES = ["template", "template-python"];
+
 export function workerDirs(base = join(root, "plugin-workers")): string[] {
   return readdirSync(base, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "template" && existsSync(join(base, d.name, "plugin.json")))
+    .filter((d) => d.isDirectory() && !TEMPLATES.includes(d.name) && existsSync(join(base, d.name, "plugin.json")))
     .map((d) => join(base, d.name))
     .sort();
 }
