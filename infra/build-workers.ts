@@ -34,8 +34,9 @@ export interface WorkerPackage {
   /** Files zipped as they are (another language), relative to the worker's folder. */
   readonly files?: readonly string[];
   /**
-   * Python packages zipped with it (the SDK, so Lambda's runtime needs nothing else): folders
-   * relative to the worker's, each zipped as `<folder name>/` with every .py file under it.
+   * Python packages zipped with it (the SDK, protobuf's google/ from a `pip install --target`, so
+   * Lambda's runtime needs nothing else): folders relative to the worker's, each zipped as
+   * `<folder name>/` with every .py file under it (no compiled extensions: protobuf runs as pure Python).
    */
   readonly vendor?: readonly string[];
 }
@@ -99,7 +100,8 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
 /** A vendored package: its .py files (no caches, no tests) as `<package>/<path>`, in a stable order. */
 function vendoredFiles(folder: string): ZipEntry[] {
   const name = folder.split("/").at(-1)!;
-  if (!existsSync(join(folder, "__init__.py"))) throw new Error(`vendor: ${folder} is not a Python package (no __init__.py)`);
+  // A namespace package (google/ of protobuf) has no __init__.py: a folder is enough.
+  if (!existsSync(folder)) throw new Error(`vendor: ${folder} not found`);
   const walk = (at: string): string[] =>
     readdirSync(at, { withFileTypes: true })
       .filter((e) => e.name !== "__pycache__" && e.name !== "tests")
