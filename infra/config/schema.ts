@@ -35,6 +35,11 @@ const signedPackage = z.strictObject({
     .string()
     .regex(/^[\w./-]+\.[A-Za-z_$][\w$]*$/, "must look like index.handler")
     .default("index.handler"),
+  /**
+   * `python` for a worker in Python (its zip vendors what it imports): it runs on the newest
+   * Lambda Python runtime, as the others on the newest Node one. The manifest must allow it.
+   */
+  runtime: z.enum(["python"]).optional(),
 });
 
 export const WORKER_KINDS = ["local-tokens", "aws-sts", "github", "custom"] as const;

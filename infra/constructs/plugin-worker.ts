@@ -11,6 +11,7 @@ import { ALLOWED_CALLERS_VARIABLE } from "../../plugin-workers/sdk/allowed-calle
 import type { ResolvedWorker } from "../config/resolved-worker.js";
 import { parseManifest } from "../../functions/core/plugin-trust/index.js";
 import { CredvendFunction, type FunctionCode } from "./credvend-function.js";
+import { LAMBDA_PYTHON_RUNTIME } from "./function-defaults.js";
 
 export interface PluginWorkerProps {
   readonly worker: ResolvedWorker;
@@ -42,7 +43,8 @@ export class PluginWorker extends Construct {
     super(scope, id);
     this.worker = props.worker;
     const { signed, entryPath } = props.worker;
-    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! };
+    const python = props.worker.package?.runtime === "python" ? { runtime: LAMBDA_PYTHON_RUNTIME } : {};
+    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler, ...python } : { entry: entryPath! };
     this.lambda = new CredvendFunction(this, "Worker", {
       description: `plugin worker ${props.worker.name} (${props.worker.providers.join(", ")})`,
       code: this.code,

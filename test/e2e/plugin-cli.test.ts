@@ -226,7 +226,7 @@ describe("credvend plugin init", () => {
     try {
       const io = capture();
       expect(await main(["plugin", "init", "acme-widgets", "--dir", dir])).toBe(0);
-      expect(io.out()).toContain("worker acme-widgets (provider acme) is ready");
+      expect(io.out()).toContain("worker acme-widgets (provider acme, typescript) is ready");
       expect(JSON.parse(readFileSync(join(dir, "plugin.json"), "utf8"))).toMatchObject({ name: "acme-widgets", providers: ["acme"] });
       expect(await main(["plugin", "init", "acme-widgets", "--dir", dir])).toBe(1); // not over an existing worker
       vi.restoreAllMocks();

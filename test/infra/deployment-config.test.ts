@@ -330,7 +330,7 @@ describe("a signed worker's configuration is checked at synth against its manife
   test("a runtime other than the signed one fails synth, naming the package", async () => {
     const problems = await problemsOf(base(), undefined, { runtime: "python" });
     expect(problems).toEqual([
-      `workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x)`,
+      `workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x; a Python worker sets package.runtime: python)`,
     ]);
   });
 
