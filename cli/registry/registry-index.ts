@@ -11,6 +11,7 @@ import { keyIdOf, signBytes, verifyBytes, type Ed25519KeyPair } from "../../func
 import { parseManifest, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
 import { decodeBase64, type TrustedKeyConfig } from "../../functions/core/plugin-trust/trust-store.js";
 import { manifestProtocolVersion } from "../../functions/core/plugin-trust/manifest.js";
+import { compareSemver } from "../../functions/core/plugin-trust/semver.js";
 import type { Capability } from "../../plugin-protocol/types.js";
 import { canonicalJsonBytes } from "./canonical-json.js";
 
@@ -131,19 +132,7 @@ function sameList(value: unknown, expected: readonly string[]): boolean {
   return Array.isArray(value) && value.length === expected.length && [...value].sort().every((item, i) => item === [...expected].sort()[i]);
 }
 
-/** Versions newest first: numeric parts compared as numbers (0.10.0 after 0.9.1). */
+/** Versions newest first, by semver precedence (0.10.0 after 0.9.1, 1.0.0 after 1.0.0-rc.1). */
 export function newestFirst(versions: readonly string[]): string[] {
-  const parts = (v: string) => v.split(/[.+-]/).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  return [...versions].sort((a, b) => {
-    const [x, y] = [parts(a), parts(b)];
-    for (let i = 0; i < Math.max(x.length, y.length); i++) {
-      const [p, q] = [x[i], y[i]];
-      if (p === q) continue;
-      if (p === undefined) return 1;
-      if (q === undefined) return -1;
-      if (typeof p === "number" && typeof q === "number") return q - p;
-      return String(q) < String(p) ? -1 : 1;
-    }
-    return 0;
-  });
+  return [...versions].sort((a, b) => compareSemver(b, a));
 }

@@ -7,7 +7,10 @@ import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { fullConfig, PUBLISHER_KEY, writeConfig } from "./infra-fixture.js";
+import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
+import { canonicalManifestBytes, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
+import { FORBIDDEN_ENVIRONMENT_CASES } from "../support/forbidden-environment-cases.js";
+import { fullConfig, LOCAL_TOKENS_CONFIGURATION, PUBLISHER, PUBLISHER_KEY, writeConfig } from "./infra-fixture.js";
 
 type Config = Record<string, unknown>;
 const base = () => fullConfig() as unknown as Config;
@@ -330,7 +333,7 @@ describe("a signed worker's configuration is checked at synth against its manife
 
   test("NODE_OPTIONS in any worker's environment fails synth, signed or not", async () => {
     expect(await problemsOf(withWorker(1, { environment: { NODE_OPTIONS: "--import=data:text/javascript,x" } }))).toEqual([
-      "workers[1].environment.NODE_OPTIONS: never allowed on a worker (it makes the runtime load code the signature does not cover)",
+      "workers[1].environment.NODE_OPTIONS: never allowed on a worker (it makes the runtime load code the signature does not cover, or changes its TLS trust or proxy)",
     ]);
     expect((await problemsOf(withWorker(0, { environment: { AWS_LAMBDA_EXEC_WRAPPER: "/opt/w" } }))).join("\n")).toMatch(
       /^workers\[0\]\.environment\.AWS_LAMBDA_EXEC_WRAPPER: never allowed on a worker .*\n.*environment variable AWS_LAMBDA_EXEC_WRAPPER is set, which no worker may have/,
@@ -346,6 +349,30 @@ describe("a signed worker's configuration is checked at synth against its manife
     );
   });
 });
+
+describe.each(FORBIDDEN_ENVIRONMENT_CASES)(
+  "forbidden worker environment was a denylist with gaps, at synth: $name ($runtime)",
+  ({ name }) => {
+    test("a signed manifest declaring it fails synth (malformed_manifest), whatever its signature", async () => {
+      const folder = await writeConfig(base());
+      const manifest = { ...(folder.manifest as PluginManifest), environment: [...LOCAL_TOKENS_CONFIGURATION.environment, name] };
+      const signature = Buffer.from(await signBytes(PUBLISHER.privateKey, canonicalManifestBytes(manifest))).toString("base64");
+      writeFileSync(join(folder.dir, "local-tokens", "manifest.json"), JSON.stringify(manifest));
+      writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), signature);
+      await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(
+        `workers[0].package: the core would refuse this worker: malformed_manifest: manifest.environment: ${name} is never allowed`,
+      );
+    });
+
+    test("set in a worker's environment it fails synth, signed or not", async () => {
+      // A name that is not UPPER_SNAKE_CASE (_JAVA_OPTIONS, https_proxy) is already refused by the schema.
+      const want = /^[A-Z][A-Z0-9_]*$/.test(name) ? "never allowed on a worker" : "must be an UPPER_SNAKE_CASE name";
+      expect((await problemsOf(withWorker(1, { environment: { [name]: "x" } }))).join("\n")).toContain(
+        `workers[1].environment.${name}: ${want}`,
+      );
+    });
+  },
+);
 
 test("`cdk synth` with a bad config prints the problems and exits 1", async () => {
   const folder = await writeConfig({ ...base(), stage: "BAD" });
