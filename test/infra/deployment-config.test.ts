@@ -271,20 +271,6 @@ describe("bad configs name the field", () => {
     );
   });
 
-  test("too many workers for Lambda's 4 KB environment is refused before deploy", async () => {
-    const many = Array.from({ length: 12 }, (_, i) => ({
-      name: `w${i}`,
-      kind: "custom",
-      entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"),
-      providers: [`p${i}`],
-    }));
-    expect(
-      (
-        await problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many.map((w) => ({ ...w, allowUnsigned: true }))] })
-      ).join("\n"),
-    ).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
-  });
-
   test("a signature that does not verify is refused", async () => {
     const folder = await writeConfig(base());
     writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), Buffer.alloc(64, 1).toString("base64"));
