@@ -120,7 +120,8 @@ export async function runPluginUpgrade(argv: readonly string[]): Promise<number>
     },
   ];
   let addedKey = false;
-  const config = project.deploymentConfig();
+  // Only the config install added it to (none for --local-only): another config does not deploy it.
+  const config = configPath === undefined ? undefined : project.deploymentConfig();
   if (config) {
     const zipPath = relative(dirname(config.path), join(project.dir, dir, "code.zip"));
     const keyed = withTrustedKey(

@@ -47,7 +47,7 @@ const ACME_RULE = `
 afterEach(() => vi.restoreAllMocks());
 
 describe("publish → install → deploy, top to bottom in a fresh project", () => {
-  it("works as written, and every step says what comes next", async () => {
+  it("registry build --key named a file no command created, plugin install without a deployment config added the worker to no deployment, plugin remove left the policy rule behind with no hint: the flow now works as written", async () => {
     const project = freshProject();
     const keys = join(project, ".credvend", "keys");
     const work = mkdtempSync(join(tmpdir(), "credvend-flow-work-"));

@@ -265,6 +265,16 @@ describe("downgrade and plugin upgrade", () => {
     });
   });
 
+  it("upgrade of a --local-only install leaves the deployment config alone", async () => {
+    const dir = project();
+    const config = join(dir, "infra/credvend.config.yaml");
+    const before = readFileSync(config, "utf8");
+    expect((await install(dir, registries.one, "acme-widgets", "--local-only")).code).toBe(0);
+    const result = await upgrade(dir, registries.two);
+    expect(result, result.err).toMatchObject({ code: 0, out: expect.stringContaining("upgraded acme-widgets 0.1.0 → 0.2.0") });
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+
   it("upgrade rolls back when the new version fails the deployment config's checks: every file as before", async () => {
     const dir = project();
     expect((await install(dir, registries.two)).code).toBe(0);
