@@ -310,6 +310,29 @@ describe("downgrade and plugin upgrade", () => {
   });
 });
 
+describe("plugin remove left the policy rule behind with no hint", () => {
+  it("names every rule still allowing the removed provider, in credvend.policy.yaml and in the deployment config's policy", async () => {
+    const dir = project();
+    expect((await install(dir, registries.one)).code).toBe(0);
+    const rule = (name: string) =>
+      `  - name: ${name}\n    when: { repository_id: "1", ref: refs/heads/main }\n    allow: ["acme:read:*", "local:read:x"]\n    maxTtl: 15m\n`;
+    writeFileSync(
+      join(dir, "credvend.policy.yaml"),
+      `${readFileSync(join(dir, "credvend.policy.yaml"), "utf8").trimEnd()}\n${rule("acme-main")}`,
+    );
+    const deployed = join(dir, "deploy.policy.yaml");
+    writeFileSync(deployed, `${readFileSync(join(dir, "credvend.policy.yaml"), "utf8").trimEnd()}\n${rule("acme-deploy")}`);
+    const config = join(dir, "infra/credvend.config.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace("policy: ../credvend.policy.yaml", "policy: ../deploy.policy.yaml"));
+    const removed = await cli("plugin", "remove", "acme-widgets", "--dir", dir);
+    expect(removed, removed.err).toMatchObject({ code: 0 });
+    expect(removed.out).toMatch(/credvend\.policy\.yaml: rule "acme-main" \(rules\[\d+\]\) allows "acme:read:\*"\n/);
+    expect(removed.out).toMatch(/deploy\.policy\.yaml: rule "acme-main" \(rules\[\d+\]\) allows "acme:read:\*"\n/);
+    expect(removed.out).toMatch(/deploy\.policy\.yaml: rule "acme-deploy" \(rules\[\d+\]\) allows "acme:read:\*"\n/);
+    expect(removed.out).not.toContain("local:read:x");
+  });
+});
+
 describe("manifest version path traversal at registry build and install", () => {
   /** The signed 0.1.0 worker with its manifest re-signed by the publisher under version ../../../x. */
   async function traversalWorker(): Promise<{ dir: string; manifest: Record<string, unknown>; signature: string }> {
