@@ -16,6 +16,7 @@ import { runPluginSearch } from "./registry/plugin-search-command.js";
 import { runPluginInstall } from "./registry/plugin-install-command.js";
 import { runPluginRemove } from "./registry/plugin-remove-command.js";
 import { runPluginConformance } from "./conformance/conformance-command.js";
+import { runPluginUpgrade } from "./registry/plugin-upgrade-command.js";
 
 /** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
 interface Command {
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   { words: ["plugin", "search"], summary: "List the workers a signed registry offers", run: runPluginSearch },
   { words: ["plugin", "install"], summary: "Install a signed worker from a registry into this project", run: runPluginInstall },
   { words: ["plugin", "remove"], summary: "Uninstall a worker installed from a registry", run: runPluginRemove },
+  { words: ["plugin", "upgrade"], summary: "Replace an installed worker by another version, all or nothing", run: runPluginUpgrade },
   { words: ["plugin", "sign"], summary: "Sign a worker's zip: manifest.json + manifest.sig", run: runPluginSign },
   { words: ["plugin", "conformance"], summary: "Check a running worker against the plugin protocol", run: runPluginConformance },
   { words: ["plugin", "verify"], summary: "Check a signed worker against trusted keys and its zip", run: runPluginVerify },

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
 import { environmentNames, HANDLER, RUNTIME } from "../functions/core/plugin-trust/manifest.js";
+import { isSemver } from "../functions/core/plugin-trust/semver.js";
 import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/protocol-version.js";
 import type { Capability } from "../plugin-protocol/types.js";
 import { bundleLambda, type LambdaBundleSpec } from "./bundles.js";
@@ -60,7 +61,8 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   const strings = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
   if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name))
     throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
-  if (typeof value.version !== "string" || value.version === "") throw new Error(`${path}: version is required`);
+  if (!isSemver(value.version))
+    throw new Error(`${path}: version must be semver MAJOR.MINOR.PATCH[-pre], e.g. "0.1.0" (it names the worker's folder at install)`);
   if (value.protocolVersion !== undefined && (typeof value.protocolVersion !== "string" || !parseProtocolVersion(value.protocolVersion)))
     throw new Error(`${path}: protocolVersion must be "major.minor", e.g. "${PROTOCOL_VERSION}"`);
   if (!strings(value.providers)) throw new Error(`${path}: providers must be a non-empty array of strings`);

@@ -59,7 +59,15 @@ const worker = z.strictObject({
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\x21-\x7e]{1,576}$/, "must be an IAM role or user ARN"))
     .default([]),
   /** Plain, non-secret settings for the worker. */
-  environment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an UPPER_SNAKE_CASE name"), z.string()).default({}),
+  environment: z
+    .record(z.string(), z.string())
+    .default({})
+    .superRefine((environment, context) => {
+      // Per key, so the problem names the variable (zod's own record-key error does not say why).
+      for (const name of Object.keys(environment))
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name))
+          context.addIssue({ code: "custom", path: [name], message: "must be an UPPER_SNAKE_CASE name" });
+    }),
   settings: functionSettings.prefault({}),
 });
 

@@ -32,7 +32,7 @@ export async function verifyWorkersAtSynth(workers: readonly ResolvedWorker[], c
   for (const [i, worker] of workers.entries()) {
     for (const name of Object.keys(worker.environment).filter(isForbiddenEnvironmentName))
       problems.push(
-        `workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover)`,
+        `workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover, or changes its TLS trust or proxy)`,
       );
     const signed = worker.signed;
     const lambda: LambdaConfiguration = {

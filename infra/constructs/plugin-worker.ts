@@ -18,18 +18,19 @@ export interface PluginWorkerProps {
   readonly logRetention: RetentionDays;
 }
 
-/** One entry of the vend/webhooks functions' CREDVEND_WORKERS list. */
+/** One entry of the core functions' CREDVEND_WORKERS list: only what is known at deploy. */
 export interface WorkerRegistrationJson {
   readonly name: string;
   readonly url: string;
-  readonly providers: readonly string[];
-  /** For the code and configuration check (GetFunctionConfiguration). */
+  /** For the code and configuration check (GetFunctionConfiguration): the function's name, shorter than its ARN. */
   readonly functionName: string;
-  readonly allowUnsigned: boolean;
-  /** manifest.json (parsed) and manifest.sig (base64), when the worker is signed. */
-  readonly manifest?: unknown;
-  readonly signature?: string;
 }
+
+/** credvend.workers.json in the core functions' code: what synth knows of each worker, by name. */
+export type WorkerManifestsJson = Record<
+  string,
+  { readonly providers: readonly string[]; readonly allowUnsigned: boolean; readonly manifest?: unknown; readonly signature?: string }
+>;
 
 export class PluginWorker extends Construct {
   public readonly worker: ResolvedWorker;
@@ -79,12 +80,23 @@ export class PluginWorker extends Construct {
     return {
       name: this.worker.name,
       url: this.url.url,
-      providers: this.worker.providers,
-      functionName: this.lambda.function.functionArn,
-      allowUnsigned: this.worker.allowUnsigned,
-      ...(this.worker.signed ? { manifest: this.worker.signed.manifest, signature: this.worker.signed.signature } : {}),
+      functionName: this.lambda.function.functionName,
     };
   }
+}
+
+/** Travels in the code asset, not the 4 KB environment: known at synth, unlike URLs and function names. */
+export function workerManifestsJson(workers: readonly PluginWorker[]): WorkerManifestsJson {
+  return Object.fromEntries(
+    workers.map(({ worker }) => [
+      worker.name,
+      {
+        providers: worker.providers,
+        allowUnsigned: worker.allowUnsigned,
+        ...(worker.signed ? { manifest: worker.signed.manifest, signature: worker.signed.signature } : {}),
+      },
+    ]),
+  );
 }
 
 /** CREDVEND_WORKERS as CloudFormation resolves it (URLs and ARNs are only known at deploy). */

@@ -101,7 +101,9 @@ describe("registry build + plugin search/install/list/remove", () => {
   it("publishes a signed index whose entries repeat the signed manifest", () => {
     const { index, signature } = JSON.parse(readFileSync(join(registry, "index.json"), "utf8"));
     expect(signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
-    expect(index).toMatchObject({ format: "credvend-registry-index", formatVersion: 1 });
+    expect(index).toMatchObject({ format: "credvend-registry-index", formatVersion: 2, serial: 1 });
+    // The default expiry: 30 days from the build.
+    expect(Date.parse(index.expiresAt) - Date.parse(index.updatedAt)).toBe(30 * 24 * 3600 * 1000);
     expect(index.plugins["acme-widgets"].versions["0.1.0"]).toMatchObject({
       protocolVersion: "1.2",
       providers: ["acme"],
@@ -141,6 +143,7 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(Object.keys(snapshot(dir)).sort()).toEqual([
       "credvend.plugins.json",
       "credvend.policy.yaml",
+      "credvend.registries.json",
       "infra/credvend.config.yaml",
       "plugins/acme-widgets/0.1.0/code.zip",
       "plugins/acme-widgets/0.1.0/manifest.json",
@@ -156,7 +159,13 @@ describe("registry build + plugin search/install/list/remove", () => {
     const removed = await cli("plugin", "remove", "acme-widgets", "--dir", dir);
     expect(removed, removed.err).toMatchObject({ code: 0 });
     expect(readFileSync(join(dir, "infra/credvend.config.yaml"), "utf8")).toBe(configBefore);
-    expect(Object.keys(snapshot(dir)).sort()).toEqual(["credvend.plugins.json", "credvend.policy.yaml", "infra/credvend.config.yaml"]);
+    // The accepted serial stays: removing a plugin does not make an older index acceptable.
+    expect(Object.keys(snapshot(dir)).sort()).toEqual([
+      "credvend.plugins.json",
+      "credvend.policy.yaml",
+      "credvend.registries.json",
+      "infra/credvend.config.yaml",
+    ]);
     expect(JSON.parse(readFileSync(join(dir, "credvend.plugins.json"), "utf8"))).toEqual({ version: 1, plugins: [] });
   });
 
@@ -407,7 +416,7 @@ describe("registry build + plugin search/install/list/remove", () => {
       await refused(async (dir) => {
         expect((await install(dir, "--trust", keys.publisher)).code).toBe(0);
         return ["install", "--trust", keys.publisher];
-      }, /acme-widgets clashes with installed acme-widgets 0\.1\.0 \(same name\): remove it first/);
+      }, /acme-widgets 0\.1\.0 is already installed/);
       await refused((dir) => {
         const path = join(dir, "infra/credvend.config.yaml");
         writeFileSync(path, readFileSync(path, "utf8").replace("providers: [github]", "providers: [github, acme]"));
