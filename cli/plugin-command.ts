@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { FileCodeHash } from "../functions/adapters/plugins/file-code-hash.js";
 import { GrpcWebPluginClient } from "../functions/adapters/plugins/grpc-web-plugin-client.js";
-import { callerSecretSigner, readCallerSecret } from "./dev/worker-caller-secret.js";
+import { callerSecretSigner, readCallerSecretFor } from "./dev/worker-caller-secret.js";
 import { KeyFileError, readPrivateKeyFile } from "./publisher-key-files.js";
 import { readSignedManifest } from "./signed-manifest-files.js";
 import { parseTrustedKeys } from "../functions/adapters/config/worker-trust-config.js";
@@ -111,7 +111,7 @@ export async function runPluginVerify(argv: readonly string[]): Promise<number> 
   });
   if (values.help) return print(PLUGIN_VERIFY_USAGE);
   const secretFile = values["caller-secret-file"];
-  const sign = secretFile ? callerSecretSigner(readCallerSecret(secretFile)) : undefined;
+  const sign = secretFile ? callerSecretSigner(readCallerSecretFor(secretFile, values.url)) : undefined;
   if (!values.trust?.length) throw new CliError("--trust is required (a publisher.pub.json you trust)", 2);
   if (positionals.length !== 1) throw new CliError("give exactly one folder holding manifest.json and manifest.sig", 2);
   const dir = positionals[0]!;

@@ -96,7 +96,7 @@ function nextSteps(lang: Lang, name: string, provider: string, dir: string): str
         `  python3 dist/workers/${name}/code.zip --port 18080 &        # the signed zip on loopback\n` +
         `  npx credvend plugin conformance --url http://127.0.0.1:18080 --scope ${provider}:read:example\n`
       : `  npm start                                                  # with it installed, then:\n` +
-        `  npx credvend plugin conformance --url <its URL> --caller-secret-file .credvend/worker-caller-secret --scope ${provider}:read:example\n`;
+        `  npx credvend plugin conformance --url <its URL> --caller-secret-file .credvend/worker-caller-secrets.json --scope ${provider}:read:example\n`;
   return (
     `  ${test}\n` +
     `  edit ${edit}: the vend step is where your credential service is called\n` +

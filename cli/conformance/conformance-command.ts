@@ -1,6 +1,6 @@
 // `credvend plugin conformance`: the protocol's contract run against a running worker, one line
 // per check. Any worker, in any language, that passes it speaks the protocol as the core expects.
-import { readFileSync } from "node:fs";
+import { readCallerSecretFor } from "../dev/worker-caller-secret.js";
 import { parseArgs } from "node:util";
 import { parseScope, ScopeSyntaxError } from "../../plugin-protocol/scope.js";
 import { CliError } from "../cli-error.js";
@@ -23,7 +23,7 @@ accepts. It vends (and revokes) a real credential.
 Options:
   --url URL                 The worker's base URL, e.g. http://127.0.0.1:7301
   --caller-secret S         The secret the worker takes calls with (also CREDVEND_CALLER_SECRET)
-  --caller-secret-file F    Read it from a file (the local stack's .credvend/worker-caller-secret)
+  --caller-secret-file F    Read it from a file (one secret, or the local stack's .credvend/worker-caller-secrets.json)
   --scope SCOPE             A scope to vend with, provider:action:resource (repeatable)
   --ttl SECONDS             TTL asked in Vend (default 900)
   --timeout MS              Deadline of each call (default 5000, the core's)
@@ -52,7 +52,7 @@ export async function runPluginConformance(argv: readonly string[]): Promise<num
   const url = values.url;
   if (!url || !/^https?:\/\//.test(url)) throw new CliError("--url: the worker's http(s) base URL is required", 2);
   const callerSecret = values["caller-secret-file"]
-    ? readFileSync(values["caller-secret-file"], "utf8").trim()
+    ? readCallerSecretFor(values["caller-secret-file"], url)
     : (values["caller-secret"] ?? process.env.CREDVEND_CALLER_SECRET);
   const scopes = (values.scope ?? []).map((text) => {
     try {

@@ -42,3 +42,25 @@ export function readCallerSecrets(path: string): Map<string, string> {
     throw Object.assign(new Error(`${path}: not a caller secrets file`), { code: "EINVAL" });
   return new Map(Object.entries(value as Record<string, string>));
 }
+
+/**
+ * The secret to call `url` with, from a file: the local stack's secrets file (the entry for that
+ * worker's origin) or a file holding one secret. Never echoes the file's content in an error.
+ */
+export function readCallerSecretFor(path: string, url: string | undefined): string {
+  const text = readFileSync(path, "utf8").trim();
+  if (!text.startsWith("{")) return text;
+  const secrets = readCallerSecrets(path);
+  const origin = url === undefined ? undefined : new URL(url).origin;
+  const secret = [...secrets].find(([workerUrl]) => new URL(workerUrl).origin === origin)?.[1];
+  if (secret === undefined)
+    throw Object.assign(
+      new Error(
+        `${path}: no caller secret for ${origin ?? "a worker without --url"} (the stack's workers are at ${[...secrets.keys()].join(", ")})`,
+      ),
+      {
+        code: "ENOENT",
+      },
+    );
+  return secret;
+}
