@@ -80,16 +80,21 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   "npx credvend plugin sign --key .credvend/keys/publisher.key dist/workers/acme-widgets": runner,
   "npx credvend plugin verify --trust .credvend/keys/publisher.pub.json dist/workers/acme-widgets": runner,
   "npx credvend plugin list": runner,
-  "npx credvend keys generate --out .credvend/registry-keys": runner,
-  "npx credvend registry build --key .credvend/registry-keys/publisher.key --publisher .credvend/keys/publisher.pub.json --out registry dist/workers/acme-widgets":
+  "npx credvend keys generate --use registry": runner,
+  "npx credvend registry build --key .credvend/keys/registry.key --publisher .credvend/keys/publisher.pub.json --out registry dist/workers/acme-widgets":
     runner,
   "npx credvend plugin search acme --registry https://plugins.example.com/ --registry-key registry.pub.json": runner,
   "npx credvend plugin install acme-widgets@0.1.0 --registry https://plugins.example.com/ --registry-key registry.pub.json --trust acme.pub.json":
     runner,
-  "npm start": {
+  "npm start -- --trust acme.pub.json": {
     file: "test/e2e/plugin-registry.test.ts",
     evidence: /an installed worker from outside the monorepo vends through npm start \(credvend dev\), verified as signed/,
     why: "the runner's stack is already up; this test starts one with an installed worker and vends through it",
+  },
+  "npx credvend plugin upgrade acme-widgets --registry-key registry.pub.json --trust acme.pub.json": {
+    file: "test/e2e/registry-freshness.test.ts",
+    evidence: /upgrade replaces in place: folder, record, serial and the deployment config's zip/,
+    why: "needs a newer version in the registry than the one installed; this test publishes one and upgrades to it",
   },
   "npx credvend plugin remove acme-widgets": runner,
 };
@@ -142,7 +147,7 @@ function substitute(command: string, values: Readonly<Record<string, string>>): 
     [/9b74c9897bac770f…/g, values.token && tokenHash(values.token)], // its SHA-256
     [/586e48ff-aa2f-4a44-b12f-70a0c5bf3218/g, values.credentialId], // its credential id
     [/https:\/\/plugins\.example\.com\//g, "registry"], // the folder registry build wrote, as a path
-    [/(?<= )registry\.pub\.json\b/g, ".credvend/registry-keys/publisher.pub.json"], // the registry's public key
+    [/(?<= )registry\.pub\.json\b/g, ".credvend/keys/registry.pub.json"], // the registry's public key
     [/(?<= )acme\.pub\.json\b/g, ".credvend/keys/publisher.pub.json"], // the publisher's public key
   ];
   let text = command;
@@ -191,6 +196,8 @@ function check(command: string, ran: Omit<RanCommand, "command">, values: Record
     expect(ran.stdout).toContain("installed acme-widgets 0.1.0");
   } else if (command.startsWith("npx credvend plugin remove")) {
     expect(ran.stdout).toContain("removed acme-widgets 0.1.0");
+    // The plugin's rule is not in the docs' policy: remove names none, and says nothing wrong.
+    expect(ran.stdout + ran.stderr).not.toMatch(/still allow/i);
   }
 }
 
