@@ -39,6 +39,7 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
     runner,
   'curl -s http://127.0.0.1:8787/v1/vend -H "Authorization: Bearer $TOKEN" -H \'Content-Type: application/json\' -d \'{"scopes":["local:admin:billing"]}\'':
     runner,
+  "npx credvend doctor": runner,
   // README: use from CI.
   "export CREDVEND_OIDC_TOKEN=$(npx credvend dev token --repository acme/web --ref refs/heads/main)": runner,
   "npx credvend vend --url http://127.0.0.1:8787 --scope local:read:billing --ttl 600 --format env": runner,
@@ -171,6 +172,8 @@ function check(command: string, ran: Omit<RanCommand, "command">, values: Record
     expect(JSON.parse(ran.stdout)).toMatchObject({
       error: { code: "scope_denied", message: expect.stringContaining("local:admin:billing") },
     });
+  } else if (command === "npx credvend doctor") {
+    expect(ran.stdout).toMatch(/worker local-tokens \(local\): verified, configured/);
   } else if (command.startsWith("npx credvend vend ")) {
     expect(ran.stdout).toMatch(/^export CREDVEND_TOKEN='cvd_[0-9A-Za-z]{36}'\n/);
   } else if (command.startsWith("pbpaste | npx credvend audit token")) {
