@@ -218,7 +218,7 @@ describe("credvend plugin conformance (the command)", () => {
     const bad = await serve(createWorker(), { onError: () => undefined });
     const passed = await runCli(["plugin", "conformance", "--url", good, "--caller-secret", SECRET, "--scope", "tmpl:read:reports"]);
     expect(passed.code).toBe(0);
-    expect(passed.out).toMatch(/^PASS describe: template-worker 0\.1\.0, credvend\.plugin\.v1 1\.1, providers tmpl/m);
+    expect(passed.out).toMatch(/^PASS describe: template-worker 0\.1\.0, credvend\.plugin\.v1 1\.2, providers tmpl/m);
     expect(passed.out).toMatch(/^conformant: 13 passed, 0 failed, 2 skipped$/m);
     const failed = await runCli(["plugin", "conformance", "--url", bad, "--caller-secret", SECRET, "--scope", "tmpl:read:reports"]);
     expect(failed.code).toBe(1);
