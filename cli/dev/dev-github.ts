@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github/github-partner-signature.js";
 import { signWebhookBody } from "../../functions/adapters/github/github-webhook-signature.js";
+import { jsonState } from "./dev-github-state.js";
 
 export interface DevGitHub {
   readonly webhookSecret: string;
@@ -29,6 +30,7 @@ export interface DevGitHub {
 
 const SECRET_FILE = "webhook-secret";
 const KEY_FILE = "partner-key.pem";
+const ALERTS_FILE = "alert-numbering.json";
 
 export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<DevGitHub> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
@@ -43,15 +45,22 @@ export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<D
   const partnerKeyId = createHash("sha256")
     .update(publicKey.export({ type: "spki", format: "der" }))
     .digest("hex");
-  return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem });
+  return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem }, options.dir);
 }
 
-function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string }): DevGitHub {
+function createDevGitHub(
+  keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string },
+  dir: string,
+): DevGitHub {
   const alerts = new Map<string, { secret: string; number: number; repository: string; createdAt: string }>();
   const failures: number[] = [];
-  let lastNumber = 0;
+  // The numbering outlives a restart (the alerts themselves, which hold secrets, do not): the
+  // ledger keeps each alert's replay key `alert:<repo>#<n>:<action>`, so a number handed out again
+  // would make a brand-new leak look handled ("duplicate") while its token stays live.
+  const numbering = jsonState(dir, ALERTS_FILE, () => ({ lastNumber: 0 }));
   const openAlert = (repository: string, secret: string) => {
-    const number = ++lastNumber;
+    const number = ++numbering.value.lastNumber;
+    numbering.save();
     alerts.set(`${repository}#${number}`, { secret, number, repository, createdAt: new Date().toISOString() });
     return number;
   };
