@@ -251,7 +251,14 @@ describe("dev stand-in numbered alerts from 1 again after a restart, so a new le
   it("after npm start is restarted on the same data dir, dev leak of a brand-new token revokes it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-restart-"));
     const start = () =>
-      startLocalStack({ dataDir, port: 0, policyYaml, logger: silentLogger, notifier: { notify: async () => {} }, githubApiUrl: undefined });
+      startLocalStack({
+        dataDir,
+        port: 0,
+        policyYaml,
+        logger: silentLogger,
+        notifier: { notify: async () => {} },
+        githubApiUrl: undefined,
+      });
     const vendAndLeak = async (stack: LocalStack) => {
       const jwt = await stack.issuer.mint({ repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
       const vended = await fetch(`${stack.url}/v1/vend`, {
