@@ -25,6 +25,7 @@ import { registrationToConfig } from "../functions/adapters/config/worker-trust-
 import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { signedLocalRegistration } from "./sign-worker.js";
 import { startInstalledWorkers } from "./dev/installed-workers.js";
+import { devGitHubWorkerOptions } from "./dev/dev-github-app.js";
 import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
@@ -123,8 +124,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (awsStsConfig.revocation) await ensureRevocationTable(client, AWS_STS_LOCK_TABLE);
     const awsSts = await startAwsStsWorker({ port: 0, config: awsStsConfig, clients: { dynamodb: client }, callerSecret });
     closers.push(awsSts.close);
-    const github = await startGitHubWorker({ port: 0, callerSecret });
-    closers.push(github.close);
     const installed = options.pluginsFile
       ? await startInstalledWorkers({
           pluginsFile: options.pluginsFile,
@@ -146,6 +145,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Workers are signed by a dev publisher key and verified as on AWS. They run from source in
     // this process; the code checked is the deterministic zip built from that source at start.
     const trustDir = options.dataDir ?? keyDir;
+    const github = await startGitHubWorker({
+      port: 0,
+      callerSecret,
+      ...(await devGitHubWorkerOptions({ dataDir: trustDir, stackUrl: url, githubApiUrl: options.githubApiUrl, dynamodb: client })),
+    });
+    closers.push(github.close);
     const publisher = await loadOrCreateKeyFiles(join(trustDir, "dev-publisher"));
     const localTokens = await signedLocalRegistration({
       sourceDir: LOCAL_TOKENS_SOURCE,
