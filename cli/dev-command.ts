@@ -120,6 +120,10 @@ Vend a credential (allowed by credvend.policy.yaml):
   curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -d '{"scopes":["local:read:billing"],"ttlSeconds":600}'
 
+A GitHub token for acme/web (ghs_, from the dev GitHub stand-in at ${url}/dev-github):
+  curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -d '{"scopes":["github:contents-read:acme/web"],"ttlSeconds":900}'
+
 Ask for something the policy does not allow (403, audited):
   curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -d '{"scopes":["local:admin:billing"]}'
