@@ -2,6 +2,7 @@
 // (name upper-cased, hyphens kept), with action.yml's defaults already applied by the runner.
 import { httpsUrlProblem } from "../functions/core/https-url.js";
 import { CliError } from "../cli/cli-error.js";
+import { IDENTITY_MESSAGE, isIdentity } from "../plugin-protocol/identity.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,6 +15,8 @@ export interface ActionInputs {
   readonly audience: string;
   readonly format: ActionFormat;
   readonly ttlSeconds?: number;
+  /** Self-serve trust: the identity whose target policy may grant the scopes. */
+  readonly identity?: string;
   readonly revokeOnExit: boolean;
 }
 
@@ -39,6 +42,10 @@ export function readInputs(env: Env): ActionInputs {
   const ttlSeconds = ttl === "" ? undefined : Number(ttl);
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
     throw new CliError("input ttl-seconds: a whole number of seconds", 2);
+  const identity = input(env, "identity") || undefined;
+  if (identity !== undefined && !isIdentity(identity)) throw new CliError(`input ${IDENTITY_MESSAGE}`, 2);
+  if (identity !== undefined && format === "container")
+    throw new CliError("input identity: not with format container (aws scopes take none)", 2);
   const revoke = input(env, "revoke-on-exit") || "true";
   if (revoke !== "true" && revoke !== "false") throw new CliError("input revoke-on-exit: true or false", 2);
   return {
@@ -48,5 +55,6 @@ export function readInputs(env: Env): ActionInputs {
     format,
     revokeOnExit: revoke === "true",
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(identity === undefined ? {} : { identity }),
   };
 }

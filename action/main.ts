@@ -18,7 +18,7 @@ export async function runMain(env: Env, stdout: (text: string) => void): Promise
   const inputs = readInputs(env);
   if (inputs.format === "container") return runContainer(inputs, env, stdout);
   const token = await fetchActionsOidcToken(inputs.audience, env);
-  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds);
+  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds, inputs.identity);
   // Saved before the credential is handed on: whatever happens next, post revokes it.
   saveState(env, { url: inputs.url, audience: inputs.audience, credentialIds: inputs.revokeOnExit ? [answer.credentialId] : [] });
   writeCredential(answer, inputs.format, { stdout, env });

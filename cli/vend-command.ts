@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { fetchActionsOidcToken } from "./actions-oidc.js";
 import { httpsUrlProblem } from "../functions/core/https-url.js";
+import { IDENTITY_MESSAGE, isIdentity } from "../plugin-protocol/identity.js";
 import { CliError } from "./cli-error.js";
 import { FORMATS, writeContainerVariables, writeCredential, type OutputFormat, type VendAnswer } from "./credential-output.js";
 import { setUpContainerCredentials } from "./container-credentials-setup.js";
@@ -27,6 +28,9 @@ Options:
   --scope SCOPE     A scope, e.g. aws:s3-read:my-bucket; repeat it, or separate several with
                     commas or spaces (default: $CREDVEND_SCOPES)
   --ttl SECONDS     Requested lifetime; the policy may narrow it (default: the policy's)
+  --identity NAME   Self-serve trust: the identity whose target policy
+                    (.github/credvend/NAME.yaml on the target's default branch) may grant the
+                    scopes, within the central policy's delegations (default: $CREDVEND_IDENTITY)
   --audience AUD    Audience of the OIDC token (default: $CREDVEND_AUDIENCE or credvend)
   --format F        How to hand the credential on (default: json):
                       json                the vend answer, as JSON
@@ -71,6 +75,7 @@ export async function runVend(argv: readonly string[], env: Env = process.env): 
       url: { type: "string" },
       scope: { type: "string", multiple: true },
       ttl: { type: "string" },
+      identity: { type: "string" },
       audience: { type: "string" },
       format: { type: "string", default: "json" },
       help: { type: "boolean", short: "h" },
@@ -84,7 +89,7 @@ export async function runVend(argv: readonly string[], env: Env = process.env): 
   const request = checkArguments(values, env);
   if (request.format === "container") return setUpContainer(request, env);
   const token = await fetchActionsOidcToken(request.audience, env);
-  const answer = await vend(request.url, token, request.scopes, request.ttlSeconds);
+  const answer = await vend(request.url, token, request.scopes, request.ttlSeconds, request.identity);
   writeCredential(answer, request.format, { stdout: (text) => process.stdout.write(text), env });
   for (const line of [...(answer.warnings ?? []), ...(answer.notes ?? [])]) process.stderr.write(`credvend: note: ${line}\n`);
   return 0;
@@ -97,6 +102,7 @@ interface VendArguments {
   readonly url: string;
   readonly scopes: string[];
   readonly ttlSeconds?: number;
+  readonly identity?: string;
   readonly audience: string;
   readonly format: VendFormat;
 }
@@ -114,7 +120,7 @@ async function setUpContainer(request: VendArguments, env: Env): Promise<number>
 }
 
 function checkArguments(
-  values: { url?: string; scope?: string[]; ttl?: string; audience?: string; format?: string },
+  values: { url?: string; scope?: string[]; ttl?: string; identity?: string; audience?: string; format?: string },
   env: Env,
 ): VendArguments {
   const url = (values.url ?? env.CREDVEND_URL ?? "").replace(/\/+$/, "");
@@ -133,17 +139,38 @@ function checkArguments(
   const ttlSeconds = values.ttl === undefined ? undefined : Number(values.ttl);
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
     throw new CliError("--ttl: a whole number of seconds", 2);
+  const identity = values.identity ?? (env.CREDVEND_IDENTITY || undefined);
+  if (identity !== undefined && !isIdentity(identity)) throw new CliError(`--identity (or CREDVEND_IDENTITY): ${IDENTITY_MESSAGE}`, 2);
+  if (identity !== undefined && format === CONTAINER)
+    throw new CliError("--identity: not with --format container (aws scopes take none)", 2);
   const audience = values.audience ?? env.CREDVEND_AUDIENCE ?? "credvend";
-  return { url, scopes, audience, format, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
+  return {
+    url,
+    scopes,
+    audience,
+    format,
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(identity === undefined ? {} : { identity }),
+  };
 }
 
-export async function vend(baseUrl: string, token: string, scopes: readonly string[], ttlSeconds: number | undefined): Promise<VendAnswer> {
+export async function vend(
+  baseUrl: string,
+  token: string,
+  scopes: readonly string[],
+  ttlSeconds: number | undefined,
+  identity?: string,
+): Promise<VendAnswer> {
   let response: Response;
   try {
     response = await fetch(`${baseUrl}/v1/vend`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) }),
+      body: JSON.stringify({
+        scopes,
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        ...(identity === undefined ? {} : { identity }),
+      }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {

@@ -10,7 +10,7 @@
 export const PLUGIN_PROTOCOL = "credvend.plugin.v1";
 
 /** The `major.minor` this code speaks (the core and the SDK). */
-export const PROTOCOL_VERSION = "1.1";
+export const PROTOCOL_VERSION = "1.2";
 
 /** What a worker speaking no declared version (a manifest signed before versions, Describe without the field) is read as. */
 export const BASELINE_PROTOCOL_VERSION = "1.0";
@@ -19,9 +19,10 @@ export const BASELINE_PROTOCOL_VERSION = "1.0";
  * The steps each minor of major 1 added. 1.0: Describe, ValidateScope, AnalyzeScope, SerializeScope,
  * Vend, Revoke (REVOKED, ALREADY_GONE). 1.1: Prepare (one round trip for validate, analyze and
  * serialize), VendResponse.manual_revocation_url, REVOKE_OUTCOME_MANUAL_REQUIRED,
- * DescribeResponse.protocol_version.
+ * DescribeResponse.protocol_version. 1.2: TrustPolicy (self-serve trust), optional to a worker: one
+ * without it answers UNIMPLEMENTED and delegation is unavailable for its providers.
  */
-const STEP_SINCE_MINOR = { prepare: 1 } as const;
+const STEP_SINCE_MINOR = { prepare: 1, trustPolicy: 2 } as const;
 
 export type VersionedStep = keyof typeof STEP_SINCE_MINOR;
 

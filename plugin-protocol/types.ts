@@ -82,3 +82,31 @@ export interface RevokeResult {
   readonly outcome: "revoked" | "already_gone" | "manual_required";
   readonly detail: string;
 }
+
+/** Since 1.2 (TrustPolicy): the core asks a worker what a target holds for an identity. */
+export interface TrustPolicyRequest {
+  /** The scope's resource (github: owner/repo), as requested. */
+  readonly target: string;
+  /** Checked against IDENTITY_PATTERN (identity.ts) on both sides. */
+  readonly identity: string;
+  /** The etag of the copy the core holds. */
+  readonly ifNoneMatch?: string;
+}
+
+/** Where a policy file was read, and at which commit. */
+export interface TrustPolicyLocation {
+  readonly path: string;
+  readonly repository: string;
+  readonly commitSha: string;
+}
+
+export type TrustPolicyResult =
+  | ({
+      readonly status: "found";
+      readonly content: Uint8Array;
+      readonly defaultBranch: string;
+      readonly etag: string;
+    } & TrustPolicyLocation)
+  | { readonly status: "not_found" }
+  | { readonly status: "not_modified"; readonly etag: string }
+  | ({ readonly status: "too_large" } & TrustPolicyLocation);

@@ -10,6 +10,8 @@ import type { Logger } from "../core/ports/logger.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
 import type { WorkerRegistration } from "./config/function-config.js";
 import { DynamoDbLedger } from "./ledger/dynamodb-ledger.js";
+import { DynamoDbTrustPolicyInvalidations } from "./ledger/dynamodb-trust-policy-invalidations.js";
+import type { TrustPolicyInvalidations } from "../core/ports/trust-policy-invalidations.js";
 import { type AlertingClients, type AlertingSettings, awsAlerting } from "./aws-alerting.js";
 import type { Metrics } from "./metrics/emf-metrics.js";
 import { meteredLedger } from "./metrics/metered-ledger.js";
@@ -37,21 +39,21 @@ export interface AwsFunctionAdapters {
   readonly workerSigner: WorkerRequestSigner;
   /** The functions' metrics (worker calls are metered by the plugin directory). */
   readonly metrics: Metrics;
+  /** Self-serve trust's push markers, in the ledger table (webhooks write, vend reads). */
+  readonly trustPolicyInvalidations: TrustPolicyInvalidations;
 }
 
 export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
   const lambda = clients.lambda ?? withoutSdkRequestLogging(new LambdaClient({ ...AWS_CLIENT_DEFAULTS }));
   const alerting = awsAlerting(service, settings, clients);
-  const ledger = new DynamoDbLedger({
-    client: clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS })),
-    tableName: settings.ledgerTable,
-    transactions: true,
-  });
+  const dynamodb = clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS }));
+  const ledger = new DynamoDbLedger({ client: dynamodb, tableName: settings.ledgerTable, transactions: true });
   return {
     ...alerting,
     // AWS DynamoDB has transactions: a vend's record, lookups and event are one write.
     ledger: meteredLedger(ledger, alerting.metrics),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
+    trustPolicyInvalidations: new DynamoDbTrustPolicyInvalidations({ client: dynamodb, tableName: settings.ledgerTable }),
     workerSigner: sigV4Signer({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
   };
 }

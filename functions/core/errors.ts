@@ -39,6 +39,20 @@ export class PolicyDeniedError extends CredvendError {
   }
 }
 
+/**
+ * Self-serve trust: a target's trust policy could not be read (GitHub failing, a worker without
+ * TrustPolicy), so the scopes it would decide are refused: a 503, never a grant from a stale copy.
+ */
+export class TargetPolicyUnavailableError extends CredvendError {
+  override readonly name = "TargetPolicyUnavailableError";
+  constructor(
+    readonly deniedScopes: readonly string[],
+    reason: string,
+  ) {
+    super("unavailable", "target_policy_unavailable", `not granted: ${deniedScopes.join(", ")} (${reason})`);
+  }
+}
+
 /** A worker could not be reached, failed, or took too long. Nothing was vended. */
 export class WorkerError extends CredvendError {
   override readonly name = "WorkerError";

@@ -5,7 +5,8 @@ import { forensicClaims } from "./forensic-claims.js";
 import { CredvendError, LedgerError, PolicyDeniedError, VendNotRecordedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
 import { matchesSomeAnchor } from "./policy/anchors.js";
-import { evaluatePolicy } from "./policy/evaluate-policy.js";
+import { evaluateRequest, type TargetPolicySource } from "./policy/evaluate-request.js";
+import { describeGrants, denialOf } from "./policy/request-outcome.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
@@ -26,7 +27,14 @@ export interface VendPipelineDeps {
   readonly notifier: Notifier;
   readonly clock?: Clock;
   readonly ids?: IdSource;
+  /**
+   * Self-serve trust: reads a target's trust policy (policy/target-policy-reader.ts). Absent: a
+   * request with an identity that no central rule covers is refused as target_policy_unavailable.
+   */
+  readonly targetPolicies?: TargetPolicySource;
 }
+
+const NO_TARGET_POLICIES: TargetPolicySource = async () => ({ status: "unavailable", reason: "self-serve trust is not configured" });
 
 export interface VendedCredential {
   readonly credentialId: string;
@@ -66,11 +74,11 @@ export class VendPipeline {
       throw new CredvendError("invalid_request", "unknown_provider", `no worker serves provider "${provider}" (known: ${known})`);
     }
 
-    const ttlSeconds = await this.narrow(claims, scopes, input.ttlSeconds);
+    const { ttlSeconds } = await this.narrow(claims, scopes, input);
     const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
     const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
     // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const grantedTtl = await this.narrow(claims, granted, input.ttlSeconds);
+    const { ttlSeconds: grantedTtl, grantedBy } = await this.narrow(claims, granted, input);
 
     const credentialId = this.ids.credentialId();
     const issuedAt = this.clock.now();
@@ -107,6 +115,9 @@ export class VendPipeline {
           expiresAt: record.expiresAt,
           ...(record.revokeAt ? { revokeAt: record.revokeAt } : {}),
           worker: worker.name,
+          // What granted it: central rules, or delegation + target file + commit + grant.
+          grantedBy,
+          ...(input.identity === undefined ? {} : { identity: input.identity }),
         },
       }),
       revokeAt,
@@ -138,27 +149,39 @@ export class VendPipeline {
   }
 
   /**
-   * Step "narrow": deny by default; on a denial the audit event is written before the 403. The
-   * caller chose the scopes, so the event keeps a capped part of them (denials/audited-scopes.ts).
+   * Step "narrow": deny by default; on a denial the audit event is written before the 403 (or the
+   * 503 when only an unreadable target policy stood in the way). The caller chose the scopes, so
+   * the event keeps a capped part of them (denials/audited-scopes.ts).
    */
-  private async narrow(claims: Claims, scopes: readonly Scope[], requestedTtl: number | undefined): Promise<number> {
-    const decision = evaluatePolicy(this.deps.policy, claims, scopes, requestedTtl);
-    if (decision.allowed) return decision.ttlSeconds;
+  private async narrow(claims: Claims, scopes: readonly Scope[], input: VendInput): Promise<{ ttlSeconds: number; grantedBy: string }> {
+    const decision = await evaluateRequest(this.deps.policy, claims, scopes, {
+      ...(input.identity === undefined ? {} : { identity: input.identity }),
+      ...(input.ttlSeconds === undefined ? {} : { requestedTtlSeconds: input.ttlSeconds }),
+      targetPolicies: this.deps.targetPolicies ?? NO_TARGET_POLICIES,
+    });
+    if (decision.allowed) return { ttlSeconds: decision.ttlSeconds, grantedBy: describeGrants(decision.outcomes) };
+    const denial = denialOf(decision.outcomes);
     const requested = auditedScopes(scopes.map(formatScope));
     // The denied scopes are among the requested ones: a note about those covers both lists.
-    const denied = auditedScopes(decision.denied);
+    const denied = auditedScopes(denial.error.deniedScopes);
     const truncated = requested.truncated ?? denied.truncated;
     await this.recorded(
       () =>
         this.deps.ledger.appendAudit(
           this.event("deny", claims, requested.scopes, {
-            reason: "scope_denied",
-            details: { denied: denied.scopes.join(" "), why: decision.reason, ...(truncated ? { truncated } : {}) },
+            reason: denial.unavailable ? "target_policy_unavailable" : "scope_denied",
+            details: {
+              denied: denied.scopes.join(" "),
+              why: denial.why,
+              refusedBy: denial.parties.join(" "),
+              ...(input.identity === undefined ? {} : { identity: input.identity }),
+              ...(truncated ? { truncated } : {}),
+            },
           }),
         ),
       "could not write the audit event",
     );
-    throw new PolicyDeniedError(decision.denied, decision.reason);
+    throw denial.error;
   }
 
   /** Steps validate (provider rules), analyze and serialize: one round trip. */

@@ -1,4 +1,5 @@
 import { CredvendError } from "./errors.js";
+import { IDENTITY_MESSAGE, isIdentity } from "../../plugin-protocol/identity.js";
 import { parseScope, ScopeSyntaxError, type Scope } from "../../plugin-protocol/scope.js";
 
 export const MAX_SCOPES_PER_REQUEST = 20;
@@ -7,6 +8,8 @@ export const MAX_SCOPES_PER_REQUEST = 20;
 export interface VendInput {
   readonly scopes: readonly string[];
   readonly ttlSeconds?: number;
+  /** Self-serve trust: names the target policy file that may grant the scopes (IDENTITY_PATTERN). */
+  readonly identity?: string;
 }
 
 /**
@@ -14,6 +17,8 @@ export interface VendInput {
  * duplicates. Returns the parsed scopes in request order.
  */
 export function parseVendScopes(input: VendInput): { provider: string; scopes: Scope[] } {
+  // The HTTP layer checks it too; the name becomes part of a path a worker reads, so check again here.
+  if (input.identity !== undefined && !isIdentity(input.identity)) throw invalid("invalid_identity", IDENTITY_MESSAGE);
   if (input.scopes.length === 0) throw invalid("invalid_request", "scopes: at least one scope is required");
   if (input.scopes.length > MAX_SCOPES_PER_REQUEST)
     throw invalid("invalid_request", `scopes: at most ${MAX_SCOPES_PER_REQUEST} scopes per request`);

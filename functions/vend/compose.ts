@@ -3,6 +3,8 @@ import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import { loadPolicyJson } from "../core/policy/load-policy.js";
 import type { Policy } from "../core/policy/policy.js";
 import { VendPipeline } from "../core/vend-pipeline.js";
+import { TargetPolicyReader } from "../core/policy/target-policy-reader.js";
+import type { TrustPolicyInvalidations } from "../core/ports/trust-policy-invalidations.js";
 import { CredentialRevoker } from "../core/revocation/credential-revoker.js";
 import { OwnerRevocation } from "../core/revocation/owner-revocation.js";
 import { OidcVerifier } from "../adapters/oidc/github-oidc-verifier.js";
@@ -21,6 +23,8 @@ export interface VendComposition extends PluginDirectoryComposition {
   readonly extraIssuers?: readonly string[];
   /** Leeway on a token's times; default 60 s. Tests of token expiry on the local stack set 0. */
   readonly oidcClockToleranceSeconds?: number;
+  /** Self-serve trust: push markers the webhooks function writes; absent, cached target policies live their 60 s. */
+  readonly trustPolicyInvalidations?: TrustPolicyInvalidations;
 }
 
 /** Builds the vend app from configuration and the adapters the caller chose. */
@@ -32,9 +36,15 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
     audience: policy.audience,
     ...(options.oidcClockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.oidcClockToleranceSeconds }),
   });
+  const targetPolicies = new TargetPolicyReader({
+    plugins,
+    issuers: policy.issuers,
+    ...(options.trustPolicyInvalidations ? { invalidations: options.trustPolicyInvalidations } : {}),
+  });
   const pipeline = new VendPipeline({
     policy,
     plugins,
+    targetPolicies: targetPolicies.source,
     ledger: options.ledger,
     notifier: options.notifier ?? loggerNotifier(options.logger),
   });

@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../core/policy/policy.js";
 import { MAX_SCOPES_PER_REQUEST } from "../core/vend-request.js";
+import { IDENTITY_MESSAGE, IDENTITY_PATTERN } from "../../plugin-protocol/identity.js";
 
 export const SCOPES_MESSAGE = `scopes: must be a non-empty array of at most ${MAX_SCOPES_PER_REQUEST} strings`;
 export const TTL_MESSAGE = `ttlSeconds: must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (the policy may narrow it further)`;
@@ -14,7 +15,7 @@ export const VEND_BODY_MESSAGE = 'body must be a JSON object like {"scopes":["aw
 
 /** The message for a vend body with fields it does not know. */
 export function unknownFieldsMessage(keys: readonly string[]): string {
-  return `unknown field(s): ${keys.join(", ")} (expected scopes, ttlSeconds)`;
+  return `unknown field(s): ${keys.join(", ")} (expected scopes, ttlSeconds, identity)`;
 }
 
 const Scope = z.string({ error: SCOPES_MESSAGE });
@@ -30,6 +31,7 @@ export const VendBody = z.strictObject(
       .array(Scope, { error: SCOPES_MESSAGE })
       .check(z.minLength(1, { error: SCOPES_MESSAGE }), z.maxLength(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE })),
     ttlSeconds: z.optional(z.number({ error: TTL_MESSAGE }).check(...ttlChecks)),
+    identity: z.optional(z.string({ error: IDENTITY_MESSAGE }).check(z.regex(IDENTITY_PATTERN, { error: IDENTITY_MESSAGE }))),
   },
   { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFieldsMessage(issue.keys) : VEND_BODY_MESSAGE) },
 );

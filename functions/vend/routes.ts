@@ -13,6 +13,7 @@ import {
   unknownFieldsMessage,
   VEND_BODY_MESSAGE,
 } from "./request-schemas.js";
+import { IDENTITY_MESSAGE, IDENTITY_PATTERN } from "../../plugin-protocol/identity.js";
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
@@ -42,6 +43,11 @@ export const VendBody = z
         .max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
       ttlSeconds: TtlSeconds.optional().openapi({
         description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl.",
+      }),
+      identity: z.string({ error: IDENTITY_MESSAGE }).regex(IDENTITY_PATTERN, { error: IDENTITY_MESSAGE }).optional().openapi({
+        example: "release",
+        description:
+          "Self-serve trust: the identity whose target policy (.github/credvend/<identity>.yaml on the target's default branch) may grant the scopes, within the central policy's delegations. Central rules need none.",
       }),
     },
     {
@@ -96,9 +102,9 @@ export const AwsContainerCredentials = z
 const VEND_ERRORS = {
   400: "Bad body or query, invalid scope, unknown or mixed providers",
   401: "Missing or invalid OIDC token",
-  403: "The policy does not allow a scope, named in the message (scope_denied; audited), or no rule names the repository or its owner (no_matching_rule; audited once per owner and hour)",
+  403: "The policy does not allow a scope, named in the message (scope_denied; audited), or no rule names the repository or its owner (no_matching_rule; audited once per owner and hour); with an identity, the message names the party that refused (ceiling or target_policy), never either policy's content",
   502: "The worker or its upstream failed",
-  503: "A dependency is down (JWKS, worker, ledger); nothing vended",
+  503: "A dependency is down (JWKS, worker, ledger), or a target policy could not be read (target_policy_unavailable); nothing vended",
   504: "The worker did not answer in time; nothing vended",
 };
 

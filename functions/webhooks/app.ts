@@ -16,6 +16,8 @@ import { errorHandler, HttpError, notFound } from "../http/http-error.js";
 import { parseJsonBytes, readJsonBodyBytes } from "../http/json-body.js";
 import { PROCESSED_ACTIONS, decodeAlertEvent, signedAlertKey } from "./alert-event.js";
 import { decodePartnerBatch } from "./partner-batch.js";
+import { decodePushEvent } from "./push-event.js";
+import type { TrustPolicyInvalidations } from "../core/ports/trust-policy-invalidations.js";
 
 export interface WebhooksAppOptions {
   readonly handler: LeakHandler;
@@ -31,6 +33,8 @@ export interface WebhooksAppOptions {
   readonly maxBodyBytes?: number;
   /** How long a delivery acts inline before answering and leaving the rest to the sweeper. Default 4 s. */
   readonly inlineBudgetMs?: number;
+  /** Self-serve trust: where a `push` touching `.github/credvend/` is marked, for the vend functions. Absent: pushes are ignored. */
+  readonly trustPolicyInvalidations?: TrustPolicyInvalidations;
 }
 
 /** Well inside GitHub's 10 s: the alert read (≤ 3 s, adapters/github) + the inline attempt + writes. */
@@ -48,6 +52,19 @@ export function createWebhooksApp(options: WebhooksAppOptions): Hono {
   app.post("/webhooks/github/secret-scanning", async (c) => c.json(await handleAlertDelivery(options, c), 200));
   app.post("/webhooks/github/secret-scanning/partner", async (c) => c.json(await handlePartnerBatch(options, c), 200));
   return app;
+}
+
+/**
+ * A `push` (same signature check as every delivery): one touching `.github/credvend/` on the
+ * default branch marks the repository's trust policies changed, so every vend function stops using
+ * its cached copy at once. Idempotent: a redelivery only moves the marker later.
+ */
+async function handlePush(options: WebhooksAppOptions, payload: unknown): Promise<WebhookAnswerBody> {
+  const push = decodePushEvent(payload);
+  if (!options.trustPolicyInvalidations) return { status: "ignored", reason: "self-serve trust is not configured" };
+  if (!push.touchesTrustPolicies) return { status: "ignored", reason: "no trust policy changed on the default branch" };
+  await options.trustPolicyInvalidations.invalidate("github", push.repository, (options.clock ?? systemClock).now());
+  return { status: "processed", outcome: "trust_policies_invalidated" };
 }
 
 type WebhookAnswerBody = {
@@ -72,6 +89,7 @@ async function handleAlertDelivery(options: WebhooksAppOptions, c: Context): Pro
   const event = c.req.header("x-github-event");
   if (!event) throw new HttpError(400, "missing_event", "X-GitHub-Event is required");
   if (event === "ping") return { status: "pong" };
+  if (event === "push") return handlePush(options, parseJsonBytes(body));
   if (event !== "secret_scanning_alert") return { status: "ignored", reason: `event ${event}` };
   const alert = decodeAlertEvent(parseJsonBytes(body));
   if (!PROCESSED_ACTIONS.has(alert.action)) return { status: "ignored", reason: `action ${alert.action}` };

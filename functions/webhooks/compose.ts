@@ -9,12 +9,15 @@ import { GitHubPartnerKeys } from "../adapters/github/github-partner-keys.js";
 import { GitHubWebhookSignature } from "../adapters/github/github-webhook-signature.js";
 import { awsLeakResponse, composeLeakHandler, type LeakResponseComposition } from "../leak-response/compose-leak-handler.js";
 import { createWebhooksApp } from "./app.js";
+import type { TrustPolicyInvalidations } from "../core/ports/trust-policy-invalidations.js";
 import type { WebhooksConfig } from "./webhooks-config.js";
 
 export interface WebhooksComposition extends LeakResponseComposition {
   /** Accepted X-Hub-Signature-256 secrets, newest first (several while rotating). */
   readonly webhookSecrets: readonly string[];
   readonly watchesRepository?: (repository: string) => boolean;
+  /** Self-serve trust: a `push` touching `.github/credvend/` marks it here (the ledger table on AWS). */
+  readonly trustPolicyInvalidations?: TrustPolicyInvalidations;
 }
 
 /** Builds the webhooks app from configuration and the adapters the caller chose. */
@@ -32,6 +35,7 @@ export function composeWebhooksApp(options: WebhooksComposition): {
     partnerKeys: new GitHubPartnerKeys({ apiUrl: options.githubApiUrl, ...(options.githubFetch ? { fetch: options.githubFetch } : {}) }),
     alertSecrets,
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
+    ...(options.trustPolicyInvalidations ? { trustPolicyInvalidations: options.trustPolicyInvalidations } : {}),
     logger: options.logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });

@@ -7,6 +7,8 @@ import type {
   ScopeSetRequest,
   ScopeValidation,
   SerializedScopes,
+  TrustPolicyRequest,
+  TrustPolicyResult,
   VendRequest,
   VendResult,
 } from "../../plugin-protocol/types.js";
@@ -27,4 +29,11 @@ export interface PluginImplementation {
   serialize(request: ScopeSetRequest): Awaitable<SerializedScopes>;
   vend(request: VendRequest): Awaitable<VendResult>;
   revoke?(request: RevokeRequest): Awaitable<RevokeResult>;
+  /**
+   * Protocol 1.2, optional: the trust policy `target` holds for `identity` (already checked against
+   * IDENTITY_PATTERN), read where only the target's owners can write it. Throw PluginError
+   * "unavailable" when the upstream fails (the core denies), "invalid_argument" for a target this
+   * provider does not know. Without it the SDK answers UNIMPLEMENTED: no delegation for its providers.
+   */
+  trustPolicy?(request: TrustPolicyRequest): Awaitable<TrustPolicyResult>;
 }

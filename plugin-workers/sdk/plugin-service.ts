@@ -15,6 +15,12 @@ import {
   vendRequestFromProto,
   vendResultToProto,
 } from "../../plugin-protocol/convert.js";
+import {
+  MAX_TRUST_POLICY_BYTES,
+  trustPolicyRequestFromProto,
+  trustPolicyResultToProto,
+} from "../../plugin-protocol/convert-trust-policy.js";
+import { IDENTITY_MESSAGE, isIdentity } from "../../plugin-protocol/identity.js";
 import type { Capability, PrepareResult, ScopeSetRequest, ScopeValidation, WorkerDescription } from "../../plugin-protocol/types.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import type { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
@@ -82,7 +88,23 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
       return vendResultToProto(await impl.vend({ ...domain, scopes: valid.scopes }));
     }),
   };
-  const { analyze, revoke } = impl;
+  const { analyze, revoke, trustPolicy } = impl;
+  if (trustPolicy) {
+    service.trustPolicy = guard("TrustPolicy", async (request) => {
+      const domain = trustPolicyRequestFromProto(request);
+      if (!isIdentity(domain.identity)) throw new PluginError("invalid_argument", IDENTITY_MESSAGE);
+      const result = await trustPolicy.call(impl, domain);
+      // The cap is the protocol's: a worker that read more answers TOO_LARGE, never the bytes.
+      if (result.status === "found" && result.content.byteLength > MAX_TRUST_POLICY_BYTES)
+        return trustPolicyResultToProto({
+          status: "too_large",
+          path: result.path,
+          repository: result.repository,
+          commitSha: result.commitSha,
+        });
+      return trustPolicyResultToProto(result);
+    });
+  }
   if (analyze) {
     service.analyzeScope = guard("AnalyzeScope", async (request) => {
       const domain = await requireValid(impl, scopeSetRequestFromProto(request));

@@ -90,7 +90,8 @@ describe("GET /openapi.json", () => {
     const body = document.paths["/v1/vend"]!.post!.requestBody!.content["application/json"]!.schema as { $ref: string };
     const schema = document.components.schemas[body.$ref.split("/").pop()!]!;
     expect(schema.required).toEqual(["scopes"]);
-    expect(Object.keys(schema.properties ?? {})).toEqual(["scopes", "ttlSeconds"]);
+    expect(Object.keys(schema.properties ?? {})).toEqual(["scopes", "ttlSeconds", "identity"]);
+    expect(schema.properties?.identity).toMatchObject({ type: "string", pattern: "^[a-z0-9][a-z0-9-]{0,62}$" });
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(document.paths["/v1/vend"]!.post!.responses)).toEqual(
       expect.arrayContaining(["200", "400", "401", "403", "413", "415", "502", "503", "504"]),

@@ -32,6 +32,15 @@ const BODIES: { name: string; body: unknown }[] = [
   { name: "ttl null", body: { scopes: ["a:b:c"], ttlSeconds: null } },
   { name: "unknown fields", body: { scopes: ["a:b:c"], ttl: 600, extra: true } },
   { name: "unknown field and a bad ttl", body: { scopes: ["a:b:c"], ttlSeconds: 1, other: 1 } },
+  { name: "an identity", body: { scopes: ["a:b:c"], identity: "release" } },
+  { name: "the longest identity (63)", body: { scopes: ["a:b:c"], identity: `r${"x".repeat(62)}` } },
+  { name: "identity of 64 characters", body: { scopes: ["a:b:c"], identity: `r${"x".repeat(63)}` } },
+  { name: "identity with ..", body: { scopes: ["a:b:c"], identity: "../release" } },
+  { name: "identity with /", body: { scopes: ["a:b:c"], identity: "acme/release" } },
+  { name: "identity upper case", body: { scopes: ["a:b:c"], identity: "Release" } },
+  { name: "identity starting with a dash", body: { scopes: ["a:b:c"], identity: "-release" } },
+  { name: "identity empty", body: { scopes: ["a:b:c"], identity: "" } },
+  { name: "identity not a string", body: { scopes: ["a:b:c"], identity: 7 } },
   { name: "an array", body: [{ scopes: ["a:b:c"] }] },
   { name: "null", body: null },
   { name: "a string", body: "scopes" },
@@ -72,7 +81,7 @@ describe("request validators agree with the documented schemas", () => {
       messages: [
         "scopes: must be a non-empty array of at most 20 strings",
         "ttlSeconds: must be a whole number from 60 to 43200 (the policy may narrow it further)",
-        "unknown field(s): x (expected scopes, ttlSeconds)",
+        "unknown field(s): x (expected scopes, ttlSeconds, identity)",
       ],
     });
   });

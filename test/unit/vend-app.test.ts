@@ -53,6 +53,19 @@ describe("POST /v1/vend", () => {
     expect(lifetime).toBeLessThanOrEqual(900_000);
   });
 
+  it.each(["../release", "acme/release", "Release", `r${"x".repeat(63)}`, ""])(
+    "refuses identity %j with a 400 JSON error, before any token check or worker call, recording nothing",
+    async (identity) => {
+      const fixture = await createVendFixture();
+      const response = await fixture.vend({ scopes: ["local:read:billing"], identity });
+      expect(response.status).toBe(400);
+      const body = await json(response);
+      expect(body.error).toMatchObject({ code: "invalid_request" });
+      expect(body.error?.message).toMatch(/^identity: /);
+      await expectNothingRecorded(fixture);
+    },
+  );
+
   it("answers 403 naming the denied scope, and audits the denial", async () => {
     const fixture = await createVendFixture();
     const response = await fixture.vend({ scopes: ["local:read:billing", "local:admin:billing"] });

@@ -17,12 +17,14 @@ import type {
   ScopeSetRequest,
   ScopeValidation,
   SerializedScopes,
+  TrustPolicyRequest,
   VendRequest,
   VendResult,
   WorkerDescription,
 } from "../../../plugin-protocol/types.js";
 import type { Scope } from "../../../plugin-protocol/scope.js";
-import type { PluginClient } from "../../core/ports/plugin-client.js";
+import type { PluginClient, TrustPolicyAnswer } from "../../core/ports/plugin-client.js";
+import { trustPolicyRequestToProto, trustPolicyResultFromProto } from "../../../plugin-protocol/convert-trust-policy.js";
 import { PluginService } from "../../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import {
   analysisFromProto,
@@ -132,6 +134,22 @@ export class GrpcWebPluginClient implements PluginClient {
   revoke(request: RevokeRequest): Promise<RevokeResult> {
     const message = revokeRequestToProto(request);
     return this.once("Revoke", async (call) => revokeResultFromProto(await this.service.revoke(message, call)));
+  }
+
+  /**
+   * Idempotent (a read). A worker that does not serve it (before 1.2, or by choice) answers
+   * UNIMPLEMENTED: that is an answer, `unsupported`, and must not count against its circuit.
+   */
+  trustPolicy(request: TrustPolicyRequest): Promise<TrustPolicyAnswer> {
+    const message = trustPolicyRequestToProto(request);
+    return this.idempotent("TrustPolicy", async (call): Promise<TrustPolicyAnswer> => {
+      try {
+        return trustPolicyResultFromProto(await this.service.trustPolicy(message, call));
+      } catch (error) {
+        if (error instanceof ConnectError && error.code === Code.Unimplemented) return { status: "unsupported" };
+        throw error;
+      }
+    });
   }
 
   private async idempotent<T>(method: string, run: (call: CallOptions) => Promise<T>): Promise<T> {

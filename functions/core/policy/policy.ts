@@ -10,6 +10,21 @@ export interface Policy {
   /** TTL when a request names none (clamped by the matching rules' maxTtl). */
   readonly defaultTtlSeconds: number;
   readonly rules: readonly PolicyRule[];
+  /**
+   * Self-serve trust: who may be granted scopes by a target's own policy file, and the most such a
+   * file can ever grant (upTo, the ceiling). Empty: target policies grant nothing.
+   */
+  readonly delegations: readonly Delegation[];
+}
+
+/** A central ceiling for target policies: `when` the caller matches, scopes within `upTo`, for at most maxTtl. */
+export interface Delegation {
+  readonly name: string;
+  /** Same claims, matchers and anchor rules as a rule's `when`. */
+  readonly when: ReadonlyMap<string, Glob>;
+  /** The most a target policy may grant through this delegation: scope patterns like a rule's `allow`. */
+  readonly upTo: readonly AllowPattern[];
+  readonly maxTtlSeconds: number;
 }
 
 export interface PolicyRule {

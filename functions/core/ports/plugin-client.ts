@@ -9,10 +9,15 @@ import type {
   ScopeSetRequest,
   ScopeValidation,
   SerializedScopes,
+  TrustPolicyRequest,
+  TrustPolicyResult,
   VendRequest,
   VendResult,
   WorkerDescription,
 } from "../../../plugin-protocol/types.js";
+
+/** A worker's TrustPolicy answer; `unsupported` from a worker that does not serve it (before 1.2, or by choice). */
+export type TrustPolicyAnswer = TrustPolicyResult | { readonly status: "unsupported" };
 
 /**
  * One worker. Implementations raise `WorkerError` (../errors.ts) for transport failures, time-outs
@@ -26,6 +31,8 @@ export interface PluginClient {
   prepare(request: ScopeSetRequest): Promise<PrepareResult>;
   vend(request: VendRequest): Promise<VendResult>;
   revoke(request: RevokeRequest): Promise<RevokeResult>;
+  /** Protocol 1.2: the trust policy a target holds for an identity. Absent: delegation is unavailable for this worker. */
+  trustPolicy?(request: TrustPolicyRequest): Promise<TrustPolicyAnswer>;
 }
 
 /** A worker with protocol 1.0's single steps too, for a worker whose protocol version has no Prepare. */
