@@ -13,6 +13,7 @@ import { runRegistryBuild } from "./registry/registry-build-command.js";
 import { runPluginSearch } from "./registry/plugin-search-command.js";
 import { runPluginInstall } from "./registry/plugin-install-command.js";
 import { runPluginRemove } from "./registry/plugin-remove-command.js";
+import { runPolicyCheck } from "./policy-check-command.js";
 
 /** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
 interface Command {
@@ -42,6 +43,11 @@ const COMMANDS: readonly Command[] = [
   },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
   { words: ["audit"], summary: "Ask the ledger: a leaked token, a credential, a repository, events", run: runAudit },
+  {
+    words: ["policy", "check"],
+    summary: "Lint a central or a target trust policy (line and column; name-anchor warnings)",
+    run: runPolicyCheck,
+  },
 ];
 
 export function usage(): string {
