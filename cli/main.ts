@@ -14,6 +14,7 @@ import { runPluginSearch } from "./registry/plugin-search-command.js";
 import { runPluginInstall } from "./registry/plugin-install-command.js";
 import { runPluginRemove } from "./registry/plugin-remove-command.js";
 import { runPolicyCheck } from "./policy-check-command.js";
+import { runPolicyExplain } from "./policy-explain-command.js";
 
 /** One CLI command: `words` is how it is invoked (`["dev", "token"]`), `run` gets the rest. */
 interface Command {
@@ -48,6 +49,7 @@ const COMMANDS: readonly Command[] = [
     summary: "Lint a central or a target trust policy (line and column; name-anchor warnings)",
     run: runPolicyCheck,
   },
+  { words: ["policy", "explain"], summary: "Why a vend would be allowed or refused, per scope", run: runPolicyExplain },
 ];
 
 export function usage(): string {
