@@ -54,7 +54,8 @@ export async function runPolicyExplain(argv: readonly string[]): Promise<number>
     process.stdout.write(POLICY_EXPLAIN_USAGE);
     return 0;
   }
-  if ((values.token === undefined) === (values.claims === undefined)) throw new CliError("give --token JWT or --claims FILE (one of them)", 2);
+  if ((values.token === undefined) === (values.claims === undefined))
+    throw new CliError("give --token JWT or --claims FILE (one of them)", 2);
   const scopes = values.scope ?? [];
   if (scopes.length === 0) throw new CliError("--scope is required (repeatable)", 2);
   if (values.identity !== undefined && !IDENTITY_PATTERN.test(values.identity))

@@ -101,11 +101,12 @@ export function failedConditions(when: ReadonlyMap<string, Glob>, claims: Claims
 function tokenProblems(policy: Policy, claims: Claims): string[] {
   const problems: string[] = [];
   if (claims.iss !== undefined && !policy.issuers.includes(claims.iss))
-    problems.push(`iss "${claims.iss}" is not one of the policy's issuers (${policy.issuers.join(", ")}): a deployed vend answers 401 (the local stack also trusts its dev issuer)`);
+    problems.push(
+      `iss "${claims.iss}" is not one of the policy's issuers (${policy.issuers.join(", ")}): a deployed vend answers 401 (the local stack also trusts its dev issuer)`,
+    );
   if (claims.aud !== undefined && !claims.aud.split(",").includes(policy.audience))
     problems.push(`aud "${claims.aud}" is not the policy's audience "${policy.audience}": the vend answers 401`);
   if (!matchesSomeAnchor(policy, claims))
     problems.push("no rule or delegation anchors this repository or owner: the vend refuses it before any rule (403)");
   return problems;
 }
-
