@@ -11,9 +11,10 @@ export const DEV_USAGE = `credvend dev — run credvend locally on its embedded 
 Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml] [--plugins credvend.plugins.json]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
-local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts and github vend
-only once configured, e.g. CREDVEND_AWS_ROLE_ARN or GITHUB_APP_ID, and otherwise answer 503
-"not configured"), a dev OIDC issuer, and the vend API and the
+local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts vends only once
+configured, e.g. CREDVEND_AWS_ROLE_ARN, and otherwise answers 503 "not configured"; github vends
+from the dev GitHub stand-in's dev App, key under <data-dir>/dev-github, unless GITHUB_APP_ID or
+GITHUB_API_URL name your own), a dev OIDC issuer, and the vend API and the
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
 unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
 and verified before use, as on AWS (\`credvend plugin list\` shows them). Workers installed from a
