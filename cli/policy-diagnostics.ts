@@ -4,7 +4,7 @@
 // registered by someone else and would then match).
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { compilePolicy, PolicyLoadError } from "../functions/core/policy/load-policy.js";
-import { loadTargetPolicyYaml } from "../functions/core/policy/target-policy-yaml.js";
+import { loadTargetPolicyFile } from "./policy-target-file.js";
 
 export type PolicyKind = "central" | "target";
 
@@ -34,7 +34,7 @@ export function checkPolicy(text: string, kind: PolicyKind, issuers: readonly st
   };
   const problems: string[] = [];
   try {
-    if (kind === "target") loadTargetPolicyYaml(text, issuers);
+    if (kind === "target") loadTargetPolicyFile(text, issuers);
     else if (document.errors.length > 0)
       problems.push(
         ...document.errors.map((e) => `line ${place(e.pos[0]).line}, column ${place(e.pos[0]).column}: ${e.message.split("\n")[0]}`),

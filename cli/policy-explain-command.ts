@@ -5,7 +5,7 @@ import type { TargetPolicyLookup } from "../functions/core/policy/evaluate-reque
 import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
 import type { Policy } from "../functions/core/policy/policy.js";
 import { loadPolicyYaml } from "../functions/core/policy/policy-yaml.js";
-import { loadTargetPolicyYaml } from "../functions/core/policy/target-policy-yaml.js";
+import { loadTargetPolicyFile } from "./policy-target-file.js";
 import { IDENTITY_PATTERN } from "../plugin-protocol/identity.js";
 import { ScopeSyntaxError } from "../plugin-protocol/scope.js";
 import type { Claims } from "../plugin-protocol/claims.js";
@@ -92,7 +92,7 @@ function loadCentral(file: string): Policy {
 function loadTarget(file: string, policy: Policy): TargetPolicyLookup {
   const origin = { repository: "(local file)", path: file, commitSha: "(none)" };
   try {
-    return { status: "found", policy: loadTargetPolicyYaml(readText(file), policy.issuers), origin };
+    return { status: "found", policy: loadTargetPolicyFile(readText(file), policy.issuers), origin };
   } catch (error) {
     if (error instanceof PolicyLoadError) return { status: "invalid", origin, problems: error.problems };
     throw error;
