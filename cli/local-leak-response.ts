@@ -1,6 +1,7 @@
 // Leak response in the local stack, on the vend app's port: the webhook routes, and — unless
 // GITHUB_API_URL names a real (or test) GitHub — the dev GitHub stand-in under /dev-github, whose
 // webhook secret and partner key live under the data dir (`credvend dev leak` signs with them).
+import type { TrustPolicyInvalidations } from "../functions/core/ports/trust-policy-invalidations.js";
 import { join } from "node:path";
 import type { Hono } from "hono";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
@@ -33,6 +34,8 @@ export interface LocalLeakResponseOptions {
   readonly githubApiUrl?: string;
   /** The owners the alert poller watches: see watchedOwners. */
   readonly policy: Policy;
+  /** Self-serve trust: where a `push` touching `.github/credvend/` is marked for the vend app. */
+  readonly trustPolicyInvalidations?: TrustPolicyInvalidations;
 }
 
 /** The dev stand-in's owner, watched when no rule names an owner or repository by name. */
@@ -84,6 +87,7 @@ export async function mountLeakResponse(
     webhookSecrets: [devGitHub.webhookSecret],
     githubApiUrl,
     ...(githubAuth ? { githubAuth } : {}),
+    ...(options.trustPolicyInvalidations ? { trustPolicyInvalidations: options.trustPolicyInvalidations } : {}),
     logger: options.logger,
   });
   app.route("/", webhooks);

@@ -9,6 +9,7 @@ import type { Policy } from "../functions/core/policy/policy.js";
 import { loadPolicyYaml } from "../functions/core/policy/policy-yaml.js";
 import { loadOrCreateDevIssuer, type DevIssuer } from "./dev/dev-oidc-issuer.js";
 import { DynamoDbLedger, ensureLedgerTable } from "../functions/adapters/ledger/dynamodb-ledger.js";
+import { DynamoDbTrustPolicyInvalidations } from "../functions/adapters/ledger/dynamodb-trust-policy-invalidations.js";
 import { upgradeLocalLedger } from "./dev/upgrade-local-ledger.js";
 import { localDynamoClient } from "./dev/local-dynamodb-client.js";
 import { composeVendApp } from "../functions/vend/compose.js";
@@ -166,11 +167,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     // dynalite has no TransactWriteItems: a vend's ledger writes stay separate, in their safe order.
     const ledger = new DynamoDbLedger({ client, tableName: LEDGER_TABLE, transactions: false });
+    // Self-serve trust: the webhooks app marks pushes to .github/credvend/ where the vend app looks.
+    const trustPolicyInvalidations = new DynamoDbTrustPolicyInvalidations({ client, tableName: LEDGER_TABLE });
     const workers = [localTokens, ...providerWorkers, ...(installed?.registrations ?? [])];
     const trustedKeys = [publicKeyConfig(publisher), ...(installed?.trustedKeys ?? [])];
     const { app, policy, plugins } = composeVendApp({
       policy: loadPolicyYaml(options.policyYaml),
       ledger,
+      trustPolicyInvalidations,
       workers,
       workerSigner: callerSecretSigner(callerSecret),
       trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys of the installed workers"),
@@ -185,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       policy,
       ledger,
       plugins,
+      trustPolicyInvalidations,
       dir: trustDir,
       logger: options.logger,
       ...(options.notifier ? { notifier: options.notifier } : {}),

@@ -4,8 +4,11 @@ import * as pb from "../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { PluginProtocolError } from "./convert.js";
 import type { TrustPolicyRequest, TrustPolicyResult } from "./types.js";
 
-/** The protocol's cap on a trust policy file; a worker answers TOO_LARGE instead of sending more. */
+/** The protocol's cap on a trust policy file; a worker answers TOO_LARGE instead of parsing more. */
 export const MAX_TRUST_POLICY_BYTES = 16 * 1024;
+/** The JSON of a 16 KiB file stays well under this; more is a broken worker. */
+const MAX_DOCUMENT_JSON_CHARS = 64 * 1024;
+const MAX_PROBLEMS = 50;
 
 export function trustPolicyRequestToProto(request: TrustPolicyRequest): pb.TrustPolicyRequest {
   return create(pb.TrustPolicyRequestSchema, {
@@ -28,11 +31,20 @@ export function trustPolicyResultToProto(result: TrustPolicyResult): pb.TrustPol
     case "found":
       return create(pb.TrustPolicyResponseSchema, {
         status: pb.TrustPolicyStatus.FOUND,
-        content: result.content,
+        documentJson: result.documentJson,
         path: result.path,
         repository: result.repository,
         commitSha: result.commitSha,
         defaultBranch: result.defaultBranch,
+        etag: result.etag,
+      });
+    case "invalid":
+      return create(pb.TrustPolicyResponseSchema, {
+        status: pb.TrustPolicyStatus.INVALID,
+        problems: result.problems.slice(0, MAX_PROBLEMS),
+        path: result.path,
+        repository: result.repository,
+        commitSha: result.commitSha,
         etag: result.etag,
       });
     case "not_found":
@@ -56,8 +68,18 @@ export function trustPolicyResultFromProto(response: pb.TrustPolicyResponse): Tr
     case pb.TrustPolicyStatus.FOUND:
       if (!response.path || !response.repository || !response.commitSha || !response.etag)
         throw new PluginProtocolError("trust policy answer without its path, repository, commit or etag");
-      if (response.content.byteLength > MAX_TRUST_POLICY_BYTES) throw new PluginProtocolError("trust policy answer over the 16 KiB cap");
-      return { status: "found", content: response.content, defaultBranch: response.defaultBranch, etag: response.etag, ...location };
+      if (response.documentJson.length > MAX_DOCUMENT_JSON_CHARS) throw new PluginProtocolError("trust policy answer over its size cap");
+      return {
+        status: "found",
+        documentJson: response.documentJson,
+        defaultBranch: response.defaultBranch,
+        etag: response.etag,
+        ...location,
+      };
+    case pb.TrustPolicyStatus.INVALID:
+      if (!response.path || !response.repository || !response.commitSha || !response.etag)
+        throw new PluginProtocolError("trust policy answer without its path, repository, commit or etag");
+      return { status: "invalid", problems: response.problems.slice(0, MAX_PROBLEMS), etag: response.etag, ...location };
     case pb.TrustPolicyStatus.NOT_FOUND:
       return { status: "not_found" };
     case pb.TrustPolicyStatus.NOT_MODIFIED:

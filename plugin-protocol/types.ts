@@ -100,13 +100,27 @@ export interface TrustPolicyLocation {
   readonly commitSha: string;
 }
 
-export type TrustPolicyResult =
+/** What a worker's implementation reads (plugin-workers/sdk: PluginImplementation.trustPolicy). */
+export type TrustPolicyFile =
   | ({
       readonly status: "found";
       readonly content: Uint8Array;
       readonly defaultBranch: string;
       readonly etag: string;
     } & TrustPolicyLocation)
+  | { readonly status: "not_found" }
+  | { readonly status: "not_modified"; readonly etag: string }
+  | ({ readonly status: "too_large" } & TrustPolicyLocation);
+
+/** What the core receives: the SDK has parsed the file strictly into `documentJson`, or says why not. */
+export type TrustPolicyResult =
+  | ({
+      readonly status: "found";
+      readonly documentJson: string;
+      readonly defaultBranch: string;
+      readonly etag: string;
+    } & TrustPolicyLocation)
+  | ({ readonly status: "invalid"; readonly problems: readonly string[]; readonly etag: string } & TrustPolicyLocation)
   | { readonly status: "not_found" }
   | { readonly status: "not_modified"; readonly etag: string }
   | ({ readonly status: "too_large" } & TrustPolicyLocation);

@@ -88,7 +88,7 @@ function what(event: AuditEvent): string {
   const details = event.details ?? {};
   if (details.denied) parts.push(`denied ${details.denied}`);
   else if (event.scopes?.length) parts.push(event.scopes.join(" "));
-  for (const name of ["tag", "outcome", "channel", "worker", "ttlSeconds"]) {
+  for (const name of ["tag", "outcome", "channel", "worker", "ttlSeconds", "identity", "grantedBy", "refusedBy"]) {
     if (details[name] && !(name === "worker" && event.type === "vend")) parts.push(`${name}=${details[name]}`);
   }
   return parts.join("  ") || "-";

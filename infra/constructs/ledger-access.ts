@@ -7,9 +7,11 @@ export const LEDGER_ACTIONS = {
   /** recordVend (one TransactWriteItems of Puts: IAM checks PutItem for each), recordIssued
    *  (BatchWriteItem of lookups, conditional PutItem), appendAudit and appendAuditOnce (conditional
    *  PutItem; a refused condition needs no other action), scheduleRevocation (PutItem);
-   *  DELETE /v1/credentials/{id}: getCredential (GetItem) and the revocation claim (UpdateItem). */
+   *  DELETE /v1/credentials/{id}: getCredential (GetItem) and the revocation claim (UpdateItem);
+   *  self-serve trust: the push marker of a target (GetItem, dynamodb-trust-policy-invalidations.ts). */
   vend: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-  /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem). */
+  /** findByTokenHash(es) (GetItem, BatchGetItem), the invalidation claim (UpdateItem), appendAudit (PutItem);
+   *  a `push` touching .github/credvend/: its marker (UpdateItem). */
   webhooks: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** As webhooks, plus dropping a pending alert once read (DeleteItem); its Query is on the sweep index. */
   sweeper: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],

@@ -44,6 +44,8 @@ export interface GitHubAppOptions {
 }
 
 const MAX_CACHED_OWNERS = 1000;
+/** A read token is renewed this long before GitHub expires it. */
+const READ_TOKEN_MARGIN_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 4000;
 
 export class GitHubApp {
@@ -51,20 +53,22 @@ export class GitHubApp {
   private readonly clock: Clock;
   private readonly cacheMs: number;
   private readonly installations = new Map<string, Installation & { at: number }>();
+  private readonly readTokens = new Map<number, { octokit: Octokit; expiresAt: number }>();
+  private readonly baseUrl: string;
+  private readonly fetcher: typeof fetch;
 
   constructor(credentials: GitHubAppCredentials, options: GitHubAppOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.cacheMs = options.installationCacheMs ?? 10 * 60_000;
+    this.baseUrl = credentials.apiUrl.replace(/\/+$/, "");
+    this.fetcher = withTimeout(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.octokit = new Octokit({
       authStrategy: createAppAuth,
       auth: { appId: credentials.appId, privateKey: credentials.privateKey },
       baseUrl: credentials.apiUrl.replace(/\/+$/, ""),
       userAgent: "credvend-github-worker",
-      request: {
-        fetch: withTimeout(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      },
-      // Octokit's request log would print URLs and statuses to the console: the worker logs itself.
-      log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      request: { fetch: this.fetcher },
+      log: SILENT,
     });
   }
 
@@ -90,6 +94,37 @@ export class GitHubApp {
     }
   }
 
+  /**
+   * An Octokit that reads repository contents of `owner`'s installation: its token has
+   * `contents: read` and `metadata: read` only, never leaves the worker, and is reused until
+   * shortly before it expires (trust policies are read often, tokens are minted sparingly).
+   */
+  async contentsReader(owner: string, repo: string): Promise<Octokit> {
+    const installation = await this.installationFor(owner, repo);
+    const now = this.clock.now().getTime();
+    const cached = this.readTokens.get(installation.id);
+    if (cached && cached.expiresAt - READ_TOKEN_MARGIN_MS > now) return cached.octokit;
+    try {
+      const { data } = await this.octokit.request("POST /app/installations/{installation_id}/access_tokens", {
+        installation_id: installation.id,
+        permissions: { contents: "read", metadata: "read" },
+      });
+      const octokit = new Octokit({
+        auth: data.token,
+        baseUrl: this.baseUrl,
+        userAgent: "credvend-github-worker",
+        request: { fetch: this.fetcher },
+        log: SILENT,
+      });
+      if (this.readTokens.size >= MAX_CACHED_OWNERS) this.readTokens.clear();
+      this.readTokens.set(installation.id, { octokit, expiresAt: Date.parse(data.expires_at) });
+      return octokit;
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 403) this.installations.delete(owner.toLowerCase());
+      throw gitHubFailure(error, "token", owner);
+    }
+  }
+
   private async installationFor(owner: string, repo: string): Promise<Installation> {
     const key = owner.toLowerCase();
     const now = this.clock.now().getTime();
@@ -108,13 +143,16 @@ export class GitHubApp {
   }
 }
 
+// Octokit's request log would print URLs and statuses to the console: the worker logs itself.
+const SILENT = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** A user or an organization (an enterprise account has neither login nor type). */
 function accountOf(account: unknown): InstallationAccount | undefined {
   const { login, type } = (account ?? {}) as { login?: unknown; type?: unknown };
   return typeof login === "string" && typeof type === "string" ? { login, type } : undefined;
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
   return typeof status === "number" ? status : undefined;
 }

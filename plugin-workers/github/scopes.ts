@@ -52,6 +52,15 @@ export interface GitHubGrant {
   readonly repo: string;
 }
 
+/** `owner/repo` as the scope grammar's resource names one; undefined for anything else. */
+export function parseRepository(resource: string): { owner: string; repo: string } | undefined {
+  const slash = resource.indexOf("/");
+  const owner = resource.slice(0, slash);
+  const repo = resource.slice(slash + 1);
+  if (slash < 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === "." || repo === "..") return undefined;
+  return { owner, repo };
+}
+
 /** `undefined` when the scope is not a valid github scope; see validateGitHubScope for why. */
 export function parseGitHubScope(scope: Scope): GitHubGrant | undefined {
   return grantOrError(scope).grant;

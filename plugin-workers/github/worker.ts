@@ -11,6 +11,8 @@ import type { GitHubApp } from "./github-app.js";
 import { GITHUB_PROVIDER, analyzeGitHubScope, validateGitHubScope } from "./scopes.js";
 import { gitHubRevoke, type GitHubRevokeOptions } from "./revoke.js";
 import { installationSettingsUrl } from "./installation-url.js";
+import { readTrustPolicy } from "./trust-policy.js";
+import { parsedTrustPolicy } from "../sdk/strict-yaml.js";
 import { TOKEN_REQUEST_MEDIA_TYPE, encodeTokenRequest, matchesTokenRequest, toTokenRequest, type TokenRequest } from "./token-request.js";
 
 export const GITHUB_WORKER_NAME = "github";
@@ -44,12 +46,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     return toTokenRequest(request.scopes);
   }
 
-  async function vend(request: VendRequest): Promise<VendResult> {
-    if (!CREDENTIAL_ID.test(request.credentialId)) throw new PluginError("invalid_argument", "invalid credential id");
-    const tokenRequest = tokenRequestFor(request);
-    if (!matchesTokenRequest(request.serialized, tokenRequest)) {
-      throw new PluginError("invalid_argument", "serialized token request does not match the requested scopes");
-    }
+  async function configuredApp(): Promise<GitHubApp> {
     const app = typeof options.app === "function" ? await options.app() : options.app;
     if (!app) {
       throw new PluginError(
@@ -57,6 +54,16 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
         "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)",
       );
     }
+    return app;
+  }
+
+  async function vend(request: VendRequest): Promise<VendResult> {
+    if (!CREDENTIAL_ID.test(request.credentialId)) throw new PluginError("invalid_argument", "invalid credential id");
+    const tokenRequest = tokenRequestFor(request);
+    if (!matchesTokenRequest(request.serialized, tokenRequest)) {
+      throw new PluginError("invalid_argument", "serialized token request does not match the requested scopes");
+    }
+    const app = await configuredApp();
     const minted = await app.createToken(tokenRequest);
     const ref: GitHubTokenRef = {
       installationId: minted.installationId,
@@ -98,6 +105,8 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     // Always advertised, so the signed manifest is the same whether or not a vault is configured;
     // without one every credential is vended with `revocable: false` and leaks take the manual branch.
     revoke: options.revocation ? gitHubRevoke(options.revocation) : revocationNotConfigured,
+    // Self-serve trust (protocol 1.2): the target's policy file, read through the App (contents: read).
+    trustPolicy: async (request) => parsedTrustPolicy(await readTrustPolicy(await configuredApp(), request)),
   };
 }
 

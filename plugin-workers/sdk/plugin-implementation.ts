@@ -30,8 +30,9 @@ export interface PluginImplementation {
   vend(request: VendRequest): Awaitable<VendResult>;
   revoke?(request: RevokeRequest): Awaitable<RevokeResult>;
   /**
-   * Protocol 1.2, optional: the trust policy `target` holds for `identity` (already checked against
-   * IDENTITY_PATTERN), read where only the target's owners can write it. Throw PluginError
+   * Protocol 1.2, optional: the trust policy file `target` holds for `identity` (already checked
+   * against IDENTITY_PATTERN), read where only the target's owners can write it, and its YAML parsed
+   * strictly: return `parsedTrustPolicy(file)` (strict-yaml.ts). The core compiles and evaluates it. Throw PluginError
    * "unavailable" when the upstream fails (the core denies), "invalid_argument" for a target this
    * provider does not know. Without it the SDK answers UNIMPLEMENTED: no delegation for its providers.
    */

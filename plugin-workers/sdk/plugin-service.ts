@@ -15,11 +15,7 @@ import {
   vendRequestFromProto,
   vendResultToProto,
 } from "../../plugin-protocol/convert.js";
-import {
-  MAX_TRUST_POLICY_BYTES,
-  trustPolicyRequestFromProto,
-  trustPolicyResultToProto,
-} from "../../plugin-protocol/convert-trust-policy.js";
+import { trustPolicyRequestFromProto, trustPolicyResultToProto } from "../../plugin-protocol/convert-trust-policy.js";
 import { IDENTITY_MESSAGE, isIdentity } from "../../plugin-protocol/identity.js";
 import type { Capability, PrepareResult, ScopeSetRequest, ScopeValidation, WorkerDescription } from "../../plugin-protocol/types.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
@@ -93,16 +89,7 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
     service.trustPolicy = guard("TrustPolicy", async (request) => {
       const domain = trustPolicyRequestFromProto(request);
       if (!isIdentity(domain.identity)) throw new PluginError("invalid_argument", IDENTITY_MESSAGE);
-      const result = await trustPolicy.call(impl, domain);
-      // The cap is the protocol's: a worker that read more answers TOO_LARGE, never the bytes.
-      if (result.status === "found" && result.content.byteLength > MAX_TRUST_POLICY_BYTES)
-        return trustPolicyResultToProto({
-          status: "too_large",
-          path: result.path,
-          repository: result.repository,
-          commitSha: result.commitSha,
-        });
-      return trustPolicyResultToProto(result);
+      return trustPolicyResultToProto(await trustPolicy.call(impl, domain));
     });
   }
   if (analyze) {

@@ -137,6 +137,21 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
       message: /aws: scope/,
     },
     {
+      name: "--identity with a slash",
+      argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--identity", "acme/release"],
+      message: /--identity \(or CREDVEND_IDENTITY\): identity: 1 to 63 lower-case/,
+    },
+    {
+      name: "--identity in upper case",
+      argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--identity", "Release"],
+      message: /--identity/,
+    },
+    {
+      name: "--identity of 64 characters",
+      argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", SCOPE, "--identity", `r${"x".repeat(63)}`],
+      message: /--identity/,
+    },
+    {
       name: "container for a local scope",
       argv: ["vend", "--url", "http://127.0.0.1:9", "--scope", "local:read:billing", "--format", "container"],
       message: /--format container: every scope must be an aws: scope/,
@@ -194,6 +209,13 @@ describe("credvend vend failures: exit codes and messages, never a secret", () =
     expect(code).toBe(4);
     expect(out).toBe("");
     expect(err).toMatch(/403 scope_denied: denied by policy: aws:s3-write:acme-web-assets\/\*/);
+  });
+
+  it("--identity goes to the server; an identity no delegation serves is refused there → exit 4", async () => {
+    inActionsJob();
+    const { code, err } = await run(["vend", "--url", stack.url, "--scope", "aws:s3-write:acme-web-assets/*", "--identity", "release"]);
+    expect(code).toBe(4);
+    expect(err).toMatch(/403 scope_denied: denied by policy: aws:s3-write:acme-web-assets\/\* \(ceiling: /);
   });
 
   it("STS throttled → exit 5 with the retry hint", async () => {

@@ -30,9 +30,31 @@ export interface FakeGitHubApi {
   hang: boolean;
   /** The token the next mint returns (default: a long `ghs_` token). */
   nextToken: string;
+  /**
+   * Repository contents (self-serve trust): commits `content` at `path` on `branch` (default: the
+   * repository's default branch; the repository is created with default branch `main`); returns
+   * the new commit's sha. `undefined` content deletes the file.
+   */
+  commitFile(repository: string, path: string, content: string | Uint8Array | undefined, branch?: string): string;
+  /** Makes `from` answer as a redirect to `to` (a rename or a transfer); `to` takes its branches. */
+  renameRepository(from: string, to: string): void;
+  /** Next answers of the repository read endpoints (repo, branch, contents), consumed in order. */
+  readonly contentFailures: { status: number; body?: unknown; headers?: Record<string, string> }[];
+  /** When true, the repository read endpoints never answer. */
+  contentsHang: boolean;
   /** Opens a secret-scanning alert on `owner/name` for `secret`; returns its number. */
   openAlert(repository: string, secret: string): number;
   close(): Promise<void>;
+}
+
+interface FakeRepository {
+  readonly id: number;
+  readonly fullName: string;
+  readonly defaultBranch: string;
+  /** branch → head commit sha */
+  readonly branches: Map<string, string>;
+  /** commit sha → path → bytes */
+  readonly commits: Map<string, Map<string, Uint8Array>>;
 }
 
 export interface FakeInstallation {
@@ -58,7 +80,11 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     // GitHub's newer stateless tokens are ~520 characters: nothing may assume 40.
     nextToken: `ghs_${"A1b2C3d4".repeat(64)}`,
     hang: false,
+    contentFailures: [] as FakeGitHubApi["contentFailures"],
+    contentsHang: false,
   };
+  const repositories = new Map<string, FakeRepository>();
+  const renamed = new Map<string, string>();
 
   const issued = new Set<string>();
   const alerts = new Map<string, { secret: string; createdAt: string }>();
@@ -111,6 +137,13 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
       const next = open.length > page * perPage ? `<${api.url}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"` : undefined;
       return send(200, body, { etag, ...(next ? { link: next } : {}) });
     }
+    if (req.method === "GET" && path.startsWith("/repos/") && !/\/(installation|secret-scanning)/.test(path)) {
+      if (!installed()) return send(401, { message: "Requires authentication" });
+      if (state.contentsHang) return;
+      const failure = state.contentFailures.shift();
+      if (failure) return send(failure.status, failure.body ?? { message: "failure" }, failure.headers);
+      return serveRepository(path, new URL(req.url ?? "/", "http://x").searchParams, send, res);
+    }
     try {
       const jwt = (req.headers.authorization ?? "").replace(/^bearer /i, "");
       const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ["RS256"] });
@@ -156,6 +189,51 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     return send(404, { message: "Not Found" });
   }
 
+  type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
+  // GET /repos/{o}/{r}, /repos/{o}/{r}/branches/{b}, /repos/{o}/{r}/contents/{path}?ref=SHA, as GitHub answers them.
+  function serveRepository(path: string, query: URLSearchParams, send: Send, res: ServerResponse) {
+    const match = /^\/repos\/([^/]+)\/([^/]+)(?:\/(branches|contents)\/(.+))?$/.exec(path);
+    if (!match) return send(404, { message: "Not Found" });
+    const name = `${match[1]}/${match[2]}`.toLowerCase();
+    const moved = renamed.get(name);
+    if (moved) return void res.writeHead(301, { location: `${api.url}${path.replace(/^\/repos\/[^/]+\/[^/]+/, `/repos/${moved}`)}` }).end();
+    const repository = repositories.get(name);
+    if (!repository) return send(404, { message: "Not Found" });
+    if (!match[3]) return send(200, { id: repository.id, full_name: repository.fullName, default_branch: repository.defaultBranch });
+    if (match[3] === "branches") {
+      const head = repository.branches.get(decodeURIComponent(match[4]!));
+      return head ? send(200, { name: match[4], commit: { sha: head } }) : send(404, { message: "Branch not found" });
+    }
+    const files = repository.commits.get(query.get("ref") ?? repository.branches.get(repository.defaultBranch) ?? "");
+    const file = files?.get(decodeURIComponent(match[4]!));
+    if (!file) return send(404, { message: "Not Found" });
+    return send(200, {
+      type: "file",
+      size: file.byteLength,
+      encoding: "base64",
+      content: Buffer.from(file).toString("base64"),
+      path: match[4],
+    });
+  }
+
+  function commitFile(full: string, path: string, content: string | Uint8Array | undefined, branch?: string): string {
+    const key = full.toLowerCase();
+    let repository = repositories.get(key);
+    if (!repository) {
+      repository = { id: 1000 + repositories.size, fullName: full, defaultBranch: "main", branches: new Map(), commits: new Map() };
+      repositories.set(key, repository);
+    }
+    const onto = branch ?? repository.defaultBranch;
+    const parent = repository.commits.get(repository.branches.get(onto) ?? "") ?? new Map<string, Uint8Array>();
+    const files = new Map(parent);
+    if (content === undefined) files.delete(path);
+    else files.set(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
+    const sha = createHash("sha1").update(`${full}:${onto}:${repository.commits.size}:${Math.random()}`).digest("hex");
+    repository.commits.set(sha, files);
+    repository.branches.set(onto, sha);
+    return sha;
+  }
+
   const server = createServer((req, res) => void handle(req, res));
   const listening = await listenOnLoopbackPort(server);
   const api: FakeGitHubApi = {
@@ -174,6 +252,21 @@ export async function startFakeGitHubApi(appId = "123456"): Promise<FakeGitHubAp
     },
     set hang(value: boolean) {
       state.hang = value;
+    },
+    commitFile,
+    renameRepository(from, to) {
+      const repository = repositories.get(from.toLowerCase());
+      if (repository) {
+        repositories.delete(from.toLowerCase());
+        repositories.set(to.toLowerCase(), { ...repository, fullName: to });
+      }
+      renamed.set(from.toLowerCase(), to);
+    },
+    get contentsHang() {
+      return state.contentsHang;
+    },
+    set contentsHang(value: boolean) {
+      state.contentsHang = value;
     },
     openAlert(repository, secret) {
       const number = alerts.size + 1;

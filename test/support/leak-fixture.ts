@@ -3,6 +3,7 @@
 // dev GitHub stand-in as GitHub (keys + REST, through Octokit's fetch), and a recording notifier.
 // Also a provider "upstream" (an HTTP API like GitHub's DELETE /installation/token) whose answers
 // a test scripts and whose calls it counts.
+import type { TrustPolicyInvalidations } from "../../functions/core/ports/trust-policy-invalidations.js";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -115,6 +116,8 @@ export async function createLeakFixture(
     clock?: Clock;
     notifier?: Notifier;
     watchesRepository?: (repository: string) => boolean;
+    /** Self-serve trust: where the webhooks app marks a push touching `.github/credvend/`. */
+    trustPolicyInvalidations?: TrustPolicyInvalidations;
     /** Wraps the workers the handler calls (fault injection). */
     wrapPlugins?: (plugins: PluginDirectory) => PluginDirectory;
   } = {},
@@ -148,6 +151,7 @@ export async function createLeakFixture(
     githubFetch,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.watchesRepository ? { watchesRepository: options.watchesRepository } : {}),
+    ...(options.trustPolicyInvalidations ? { trustPolicyInvalidations: options.trustPolicyInvalidations } : {}),
     logger: new JsonLogger({ service: "test", level: "debug", write: (line) => logs.push(line) }),
     plugins,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -23,15 +23,9 @@ const inputsOf = (metafile: Metafile) =>
     .map(([input]) => input.replace(/^(\.\.\/)+main\//, ""));
 
 /** Build-time only (the OpenAPI document, the policy's YAML): a function that carries them pays ~600 KiB for nothing.
- *  `@hono/node-server` is the local loopback server (plugin-workers/sdk/listen.ts): Lambda serves through its handler. */
-const NEVER_DEPLOYED = [
-  "yaml",
-  "@hono/zod-openapi",
-  "@asteasolutions/zod-to-openapi",
-  "zod/v4/locales",
-  "zod/v4/classic",
-  "@hono/node-server",
-];
+ *  `@hono/node-server` is the local loopback server (plugin-workers/sdk/listen.ts): Lambda serves through its handler.
+ *  YAML is parsed at run time only by workers (a target's trust policy file, plugin-workers/sdk/strict-yaml.ts). */
+const NEVER_DEPLOYED = ["@hono/zod-openapi", "@asteasolutions/zod-to-openapi", "zod/v4/locales", "zod/v4/classic", "@hono/node-server"];
 
 function importsOf(prefix: string): { file: string; target: string }[] {
   return [...graph.local]
@@ -83,6 +77,7 @@ describe("architecture", () => {
     expect(inputs.some((input) => input.startsWith(entry.slice(0, entry.lastIndexOf("/"))))).toBe(true);
     expect(inputs.filter((input) => /^(cli|test)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => NEVER_DEPLOYED.some((name) => input.includes(`node_modules/${name}/`)))).toEqual([]);
+    if (!entry.startsWith("plugin-workers/")) expect(inputs.filter((input) => input.includes("node_modules/yaml/"))).toEqual([]);
     expect(
       inputs.filter((input) => /^functions\/(vend\/(routes|api-document)|http\/openapi|core\/policy\/policy-yaml)\.ts$/.test(input)),
     ).toEqual([]);

@@ -10,7 +10,7 @@ import type { PluginDirectory, TrustPolicyAnswer } from "../ports/plugin-client.
 import type { TrustPolicyInvalidations } from "../ports/trust-policy-invalidations.js";
 import type { TargetPolicyLookup, TargetPolicySource } from "./evaluate-request.js";
 import { PolicyLoadError } from "./policy-load-error.js";
-import { loadTargetPolicyYaml } from "./target-policy-yaml.js";
+import { compileTargetPolicy } from "./target-policy.js";
 
 export const TARGET_POLICY_MAX_AGE_MS = 60_000;
 const MAX_ENTRIES = 2000;
@@ -95,10 +95,14 @@ export class TargetPolicyReader {
         const origin = { repository: answer.repository, path: answer.path, commitSha: answer.commitSha };
         return { fetchedAt, lookup: { status: "invalid", origin, problems: ["the file is over the 16 KiB limit"] } };
       }
+      case "invalid": {
+        const origin = { repository: answer.repository, path: answer.path, commitSha: answer.commitSha };
+        return { fetchedAt, etag: answer.etag, lookup: { status: "invalid", origin, problems: answer.problems } };
+      }
       case "found": {
         const origin = { repository: answer.repository, path: answer.path, commitSha: answer.commitSha };
         try {
-          const policy = loadTargetPolicyYaml(answer.content, this.options.issuers);
+          const policy = compileTargetPolicy(parseDocument(answer.documentJson), this.options.issuers);
           return { fetchedAt, etag: answer.etag, lookup: { status: "found", policy, origin } };
         } catch (error) {
           if (!(error instanceof PolicyLoadError)) throw error;
@@ -113,5 +117,13 @@ export class TargetPolicyReader {
     this.cache.delete(key);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, entry);
+  }
+}
+
+function parseDocument(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new PolicyLoadError(["the worker sent a document that is not JSON"]);
   }
 }

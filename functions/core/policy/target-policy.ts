@@ -7,9 +7,6 @@ import { compileWhen, isFields, nonEmptyString, stringList, ttl, unknownFields }
 import { PolicyLoadError } from "./policy-load-error.js";
 import { DEFAULT_MAX_TTL_SECONDS } from "./policy.js";
 
-/** Larger files are refused unread: a trust policy is a handful of grants. */
-export const MAX_TARGET_POLICY_BYTES = 16 * 1024;
-
 export interface TargetPolicy {
   readonly version: 1;
   readonly grants: readonly TargetGrant[];
