@@ -22,6 +22,11 @@ registry (credvend plugin install: credvend.plugins.json) run too, each from its
 Function URL would run it, verified against its publisher's key. Ctrl-C stops everything;
 the next start reuses the data.
 
+The dev GitHub stand-in also takes files for its repositories, as a push would:
+  curl -X PUT --data-binary @release.yaml <url>/dev-github/dev/repos/acme/infra/contents/.github/credvend/release.yaml
+commits to the default branch and delivers a signed push webhook (?deliver=false: commit only;
+DELETE removes the file).
+
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
   --data-dir DIR    Where data and the dev signing key live (default: .credvend)

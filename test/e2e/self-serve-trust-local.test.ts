@@ -1,7 +1,9 @@
 // The issue's "done when" for self-serve trust on `npm start`'s stack: a delegation for acme in the
 // central policy, `.github/credvend/release.yaml` put into acme/infra through the dev GitHub
 // stand-in's dev endpoint; the github worker reads it from the default branch through the dev App.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +58,18 @@ async function vend(body: Record<string, unknown>, ref = "refs/heads/main") {
 
 describe("self-serve trust on the local stack (dev GitHub stand-in)", () => {
   it("a target file put through the dev endpoint grants acme/web main contents-write on acme/infra, nothing more", async () => {
-    expect((await put(RELEASE)).status).toBe(201);
+    // As `credvend dev --help` shows it: curl -X PUT --data-binary @release.yaml <url>/dev-github/dev/repos/...
+    const file = join(mkdtempSync(join(tmpdir(), "credvend-release-")), "release.yaml");
+    writeFileSync(file, RELEASE);
+    const { stdout } = await promisify(execFile)("curl", [
+      "-s",
+      "-X",
+      "PUT",
+      "--data-binary",
+      `@${file}`,
+      `${stack.url}/dev-github/dev/repos/acme/infra/contents/.github/credvend/release.yaml`,
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ commit: { sha: expect.stringMatching(/^[0-9a-f]{40}$/) }, delivery: { status: 200 } });
     const allowed = await vend({ scopes: ["github:contents-write:acme/infra"], identity: "release" });
     expect(allowed.status).toBe(200);
     const token = allowed.body.credential!.token;
