@@ -15,10 +15,15 @@ export interface ActionInputs {
   readonly audience: string;
   readonly format: ActionFormat;
   readonly ttlSeconds?: number;
+  /** Exported as AWS_REGION and AWS_DEFAULT_REGION for later steps, as configure-aws-credentials does. */
+  readonly awsRegion?: string;
   /** Self-serve trust: the identity whose target policy may grant the scopes. */
   readonly identity?: string;
   readonly revokeOnExit: boolean;
 }
+
+/** An AWS region name: us-east-1, eu-central-1, us-gov-west-1, cn-north-1, ap-southeast-2, … */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
@@ -42,6 +47,8 @@ export function readInputs(env: Env): ActionInputs {
   const ttlSeconds = ttl === "" ? undefined : Number(ttl);
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
     throw new CliError("input ttl-seconds: a whole number of seconds", 2);
+  const awsRegion = input(env, "aws-region");
+  if (awsRegion !== "" && !AWS_REGION.test(awsRegion)) throw new CliError("input aws-region: an AWS region such as us-east-1", 2);
   const identity = input(env, "identity") || undefined;
   if (identity !== undefined && !isIdentity(identity)) throw new CliError(`input ${IDENTITY_MESSAGE}`, 2);
   if (identity !== undefined && format === "container")
@@ -55,6 +62,7 @@ export function readInputs(env: Env): ActionInputs {
     format,
     revokeOnExit: revoke === "true",
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(awsRegion === "" ? {} : { awsRegion }),
     ...(identity === undefined ? {} : { identity }),
   };
 }

@@ -3,12 +3,16 @@ import { parseArgs } from "node:util";
 import { JsonLogger } from "../functions/adapters/notify/json-logger.js";
 import { PolicyLoadError } from "../functions/core/policy/load-policy.js";
 import { CliError } from "./cli-error.js";
+import { localTrustedKeys } from "./dev/local-trust.js";
+import { SandboxUnavailableError } from "./dev/node-sandbox.js";
 import { startLocalStack } from "./local-stack.js";
+import type { WorkerStatusRow } from "../functions/core/plugin-trust/verified-plugin-directory.js";
 import { PLUGINS_FILE } from "./registry/installed-plugins.js";
 
 export const DEV_USAGE = `credvend dev — run credvend locally on its embedded default (no AWS account)
 
 Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.policy.yaml] [--plugins credvend.plugins.json]
+                    [--trust publisher.pub.json…] [--unsandboxed-plugins]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
 local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts vends only once
@@ -18,9 +22,12 @@ GITHUB_API_URL name your own), a dev OIDC issuer, and the vend API and the
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
 unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
 and verified before use, as on AWS (\`credvend plugin list\` shows them). Workers installed from a
-registry (credvend plugin install: credvend.plugins.json) run too, each from its signed zip as its
-Function URL would run it, verified against its publisher's key. Ctrl-C stops everything;
-the next start reuses the data.
+registry (credvend plugin install: credvend.plugins.json) run too, each verified first (its
+publisher's signature by a key YOU trust: --trust or CREDVEND_TRUSTED_KEYS, never a key from the
+checkout; its zip's SHA-256), then unpacked and run from its signed zip as its Function URL would
+run it, in its own process under Node's permission model (its own folder readable, nothing else;
+no processes, threads or addons), with only the variables its manifest declares and its own caller
+secret. Ctrl-C stops everything; the next start reuses the data.
 
 The dev GitHub stand-in also takes files for its repositories, as a push would:
   curl -X PUT --data-binary @release.yaml <url>/dev-github/dev/repos/acme/infra/contents/.github/credvend/release.yaml
@@ -32,6 +39,10 @@ Options:
   --data-dir DIR    Where data and the dev signing key live (default: .credvend)
   --policy FILE     Policy file (default: credvend.policy.yaml)
   --plugins FILE    Installed workers (default: credvend.plugins.json, when it exists)
+  --trust FILE      A publisher key you trust for installed workers (publisher.pub.json); repeatable.
+                    CREDVEND_TRUSTED_KEYS (a JSON array of such keys) is trusted too
+  --unsandboxed-plugins  Run installed workers even where this Node has no permission model
+                    (they could read every file you can): without it, such a Node refuses them
   --log-level L     debug | info | warn | error (default: info)
   --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
   --poll-interval D   How often open secret-scanning alerts are listed, so a leak is contained
@@ -47,6 +58,8 @@ export async function runDev(argv: readonly string[]): Promise<number> {
       "data-dir": { type: "string", default: ".credvend" },
       policy: { type: "string", default: "credvend.policy.yaml" },
       plugins: { type: "string" },
+      trust: { type: "string", multiple: true },
+      "unsandboxed-plugins": { type: "boolean" },
       "log-level": { type: "string", default: "info" },
       "sweep-interval": { type: "string", default: "60s" },
       "poll-interval": { type: "string", default: "60s" },
@@ -85,19 +98,18 @@ export async function runDev(argv: readonly string[]): Promise<number> {
     sweepIntervalMs,
     pollIntervalMs,
     ...(pluginsFile ? { pluginsFile } : {}),
+    trustedKeys: localTrustedKeys(values.trust ?? []),
+    unsandboxedPlugins: values["unsandboxed-plugins"] === true,
     logger: new JsonLogger({ service: "credvend-dev", level }),
   }).catch((err: unknown) => {
     if (err instanceof PolicyLoadError) throw new CliError(`${values.policy}: ${err.message}`);
+    if (err instanceof SandboxUnavailableError) throw new CliError(err.message);
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
       throw new CliError(`port ${port} is in use: stop the other process or pass --port / PORT`);
     throw err;
   });
 
-  const verified = stack.plugins
-    .status()
-    .map((w) => `${w.name}: ${w.state.status}`)
-    .join(", ");
-  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], verified));
+  process.stdout.write(banner(stack.url, stack.workerUrl, values["data-dir"], workerStates(stack.plugins.status())));
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
@@ -109,14 +121,32 @@ export async function runDev(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function banner(url: string, workerUrl: string, dataDir: string, verified: string): string {
+/** One line per worker: verified or not, configured or not (and what it lacks), as Describe said. */
+export function workerStates(rows: readonly WorkerStatusRow[]): string {
+  const width = Math.max(...rows.map((row) => row.name.length));
+  return rows
+    .map((row) => {
+      const c = row.configuration;
+      const configured =
+        c === undefined
+          ? "configuration unknown"
+          : c.configured
+            ? "configured"
+            : `NOT configured${c.missing ? `: needs ${c.missing}` : ""}`;
+      return `    ${row.name.padEnd(width)}  ${row.state.status}, ${configured}`;
+    })
+    .join("\n");
+}
+
+function banner(url: string, workerUrl: string, dataDir: string, workers: string): string {
   return `
 credvend is running (embedded default, no AWS account needed)
   vend API       ${url}   (POST /v1/vend, GET /healthz)
   leak webhooks  ${url}/webhooks/github/secret-scanning   (+ /partner; alerts on stderr)
   dev issuer     ${url}/dev-oidc   (trusted in dev mode only)
   worker         local-tokens at ${workerUrl}   (POST /introspect)
-  signed workers ${verified}   (npx credvend plugin list)
+  workers        (npx credvend plugin list; npx credvend doctor)
+${workers}
   data           ${dataDir}/
 
 Get a dev token for a CI job of acme/web on main:

@@ -21,6 +21,12 @@ Options:
   --actor NAME      Actor claim (default: the repository owner)
   --workflow NAME   Workflow name (default: dev)
   --environment E   Environment claim (default: none)
+  --run-id ID       run_id claim (default: random): give the same one to two tokens of one
+                    workflow run, e.g. to revoke (DELETE /v1/credentials/{id}) what the first vended
+  --run-attempt N   run_attempt claim (default: 1)
+  --claim K=V       Any other claim, as a string (repeatable), e.g. --claim event_name=pull_request;
+                    iss, aud, exp, iat, nbf and jti are the issuer's and cannot be set, and claims
+                    with their own option (repository, ref, …) take that option
   --audience A      Audience (default: the running dev server's, else credvend)
   --ttl SECONDS     Token lifetime (default: 600)
   --data-dir DIR    Data folder of \`credvend dev\` (default: .credvend)
@@ -36,6 +42,9 @@ export async function runDevToken(argv: readonly string[]): Promise<number> {
       actor: { type: "string" },
       workflow: { type: "string" },
       environment: { type: "string" },
+      "run-id": { type: "string" },
+      "run-attempt": { type: "string" },
+      claim: { type: "string", multiple: true },
       audience: { type: "string" },
       ttl: { type: "string", default: "600" },
       "data-dir": { type: "string", default: ".credvend" },
@@ -51,6 +60,9 @@ export async function runDevToken(argv: readonly string[]): Promise<number> {
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new CliError("--ttl: must be a whole number of seconds", 2);
 
+  const extraClaims = parseClaims(values.claim ?? []);
+  const run = runClaims(values["run-id"], values["run-attempt"]);
+
   const dataDir = values["data-dir"];
   const state = readState(join(dataDir, STATE_FILE));
   const issuerUrl = state?.issuer ?? `http://127.0.0.1:${process.env.PORT ?? "8787"}${DEV_ISSUER_PATH}`;
@@ -65,6 +77,8 @@ export async function runDevToken(argv: readonly string[]): Promise<number> {
     });
     const token = await issuer.mint({
       ...claims,
+      ...extraClaims,
+      ...run,
       repository: values.repository,
       ref: values.ref,
       audience: values.audience ?? state?.audience ?? "credvend",
@@ -76,6 +90,42 @@ export async function runDevToken(argv: readonly string[]): Promise<number> {
     if (err instanceof CredvendError) throw new CliError(err.message, 2);
     throw err;
   }
+}
+
+// Set by the issuer (or by --audience / --ttl): a token that lied about them would not be a test of anything.
+const ISSUER_CLAIMS = ["iss", "aud", "exp", "iat", "nbf", "jti", "audience", "ttlSeconds"];
+const OPTION_CLAIMS: Readonly<Record<string, string>> = {
+  repository: "--repository",
+  ref: "--ref",
+  actor: "--actor",
+  workflow: "--workflow",
+  environment: "--environment",
+  run_id: "--run-id",
+  run_attempt: "--run-attempt",
+};
+
+/** `--claim key=value`, repeatable: extra string claims, never the issuer's own. */
+function parseClaims(given: readonly string[]): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const text of given) {
+    const at = text.indexOf("=");
+    const name = at > 0 ? text.slice(0, at) : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new CliError(`--claim: "${text}" is not key=value`, 2);
+    if (ISSUER_CLAIMS.includes(name))
+      throw new CliError(`--claim: ${name} is set by the issuer (use --audience for aud, --ttl for exp)`, 2);
+    const option = OPTION_CLAIMS[name];
+    if (option) throw new CliError(`--claim: ${name} has its own option: use ${option}`, 2);
+    if (name in claims) throw new CliError(`--claim: ${name} given twice`, 2);
+    claims[name] = text.slice(at + 1);
+  }
+  return claims;
+}
+
+function runClaims(runId: string | undefined, runAttempt: string | undefined): Record<string, string> {
+  if (runId !== undefined && !/^[1-9]\d{0,18}$/.test(runId)) throw new CliError(`--run-id: "${runId}" is not a run id (digits)`, 2);
+  if (runAttempt !== undefined && !/^[1-9]\d{0,5}$/.test(runAttempt))
+    throw new CliError(`--run-attempt: "${runAttempt}" is not an attempt number (1, 2, …)`, 2);
+  return { ...(runId === undefined ? {} : { run_id: runId }), ...(runAttempt === undefined ? {} : { run_attempt: runAttempt }) };
 }
 
 function readState(path: string): { issuer?: string; audience?: string } | undefined {

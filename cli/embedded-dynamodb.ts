@@ -11,8 +11,11 @@ export interface LocalDynamo {
 
 type ThreadMessage = { port: number } | { error: string } | { closed: true };
 
-/** In memory unless `path` names a LevelDB directory. */
-export async function startDynalite(options: { path?: string } = {}): Promise<LocalDynamo> {
+/**
+ * In memory unless `path` names a LevelDB directory. With `accessKeyId`, only requests signed
+ * with that access key id are served (the local stack's, so no other local process reads the ledger).
+ */
+export async function startDynalite(options: { path?: string; accessKeyId?: string } = {}): Promise<LocalDynamo> {
   const thread = new Worker(new URL("./dynalite-thread.mjs", import.meta.url), { workerData: options });
   const [first] = (await Promise.race([once(thread, "message"), once(thread, "error").then(([error]) => Promise.reject(error))])) as [
     ThreadMessage,

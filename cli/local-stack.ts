@@ -1,6 +1,7 @@
 // The embedded default: the whole system on one machine, no AWS account. Used by `npm start`,
 // the end-to-end tests and the benchmark, so all three exercise the same wiring.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
@@ -31,7 +32,8 @@ import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { mountLeakResponse } from "./local-leak-response.js";
-import { CALLER_SECRET_FILE, callerSecretSigner, createCallerSecret, writeCallerSecret } from "./dev/worker-caller-secret.js";
+import { CALLER_SECRET_FILE, callerSecretsSigner, createCallerSecret, writeCallerSecrets } from "./dev/worker-caller-secret.js";
+import type { TrustedKeyConfig } from "../functions/core/plugin-trust/trust-store.js";
 import type { LeakSweeper } from "../functions/core/leak/leak-sweeper.js";
 import type { AlertPoller } from "../functions/core/leak/alert-poller.js";
 
@@ -68,6 +70,10 @@ export interface LocalStackOptions {
   readonly pluginsFile?: string;
   /** Leeway on OIDC token times (default 60 s, as on AWS); tests of token expiry set 0. */
   readonly oidcClockToleranceSeconds?: number;
+  /** The operator's publisher keys installed workers must be signed by (never read from the plugins file). */
+  readonly trustedKeys?: readonly TrustedKeyConfig[];
+  /** Run installed workers even where Node has no permission model (`--unsandboxed-plugins`). */
+  readonly unsandboxedPlugins?: boolean;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -78,6 +84,8 @@ export interface LocalStack {
   readonly url: string;
   readonly workerUrl: string;
   readonly dynamoEndpoint: string;
+  /** The only access key id the embedded server admits. */
+  readonly dynamoAccessKeyId: string;
   readonly issuer: DevIssuer;
   readonly policy: Policy;
   readonly ledger: DynamoDbLedger;
@@ -99,9 +107,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const dynamo = await startDynalite(options.dataDir ? { path: join(options.dataDir, "dynamodb") } : {});
+    // The ledger and the token tables answer only this start's access key id: an installed worker
+    // that finds the port reads and writes nothing.
+    const dynamoAccessKeyId = `LOCAL${randomBytes(16).toString("hex").toUpperCase()}`;
+    const dynamo = await startDynalite({
+      ...(options.dataDir ? { path: join(options.dataDir, "dynamodb") } : {}),
+      accessKeyId: dynamoAccessKeyId,
+    });
     closers.push(dynamo.close);
-    const client = localDynamoClient(dynamo.endpoint);
+    const client = localDynamoClient(dynamo.endpoint, {}, dynamoAccessKeyId);
     closers.push(async () => client.destroy());
     if (options.dataDir) {
       const backup = await upgradeLocalLedger(client, LEDGER_TABLE, options.dataDir);
@@ -110,30 +124,38 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureLedgerTable(client, LEDGER_TABLE);
     await ensureLocalTokensTable(client, LOCAL_TOKENS_TABLE);
 
-    // The workers take gRPC calls only with this start's secret, which only the core sends.
-    const callerSecret = createCallerSecret();
+    // Each worker takes gRPC calls only with its own secret of this start, which only the core
+    // sends: a secret one worker holds opens no other.
+    const secrets = new Map<string, string>();
+    const localTokensSecret = createCallerSecret();
     const worker = await startLocalTokensWorker({
       port: 0,
       store: new DynamoDbLocalTokenStore(client, LOCAL_TOKENS_TABLE),
-      callerSecret,
+      callerSecret: localTokensSecret,
     });
     closers.push(worker.close);
+    secrets.set(worker.url, localTokensSecret);
     // Configured from the environment (CREDVEND_AWS_ROLE_ARN, GITHUB_APP_ID, ...); without it they
     // still describe and validate, and a vend answers 503 "not configured". aws-sts gets its lock
     // table in the embedded DynamoDB, as the infra gives it one on AWS.
     const awsStsConfig = loadAwsStsLambdaConfig({ ...process.env, CREDVEND_AWS_LOCK_TABLE: AWS_STS_LOCK_TABLE });
     if (awsStsConfig.revocation) await ensureRevocationTable(client, AWS_STS_LOCK_TABLE);
-    const awsSts = await startAwsStsWorker({ port: 0, config: awsStsConfig, clients: { dynamodb: client }, callerSecret });
+    const awsStsSecret = createCallerSecret();
+    const awsSts = await startAwsStsWorker({ port: 0, config: awsStsConfig, clients: { dynamodb: client }, callerSecret: awsStsSecret });
     closers.push(awsSts.close);
+    secrets.set(awsSts.url, awsStsSecret);
+    const trustedKeys = [...(options.trustedKeys ?? [])];
     const installed = options.pluginsFile
       ? await startInstalledWorkers({
           pluginsFile: options.pluginsFile,
           runDir: join(options.dataDir ?? options.keyDir ?? ".credvend", "installed"),
-          callerSecret,
+          trust: TrustStore.fromConfig(trustedKeys, "trusted keys"),
+          unsandboxed: options.unsandboxedPlugins === true,
           logger: options.logger,
         })
       : undefined;
     if (installed) closers.push(installed.close);
+    for (const [url, secret] of installed?.secrets ?? []) secrets.set(url, secret);
 
     // The issuer URL contains the vend app's port: bind first, then build the app behind it.
     let handler: (request: Request) => Response | Promise<Response> = () => new Response("starting", { status: 503 });
@@ -146,12 +168,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Workers are signed by a dev publisher key and verified as on AWS. They run from source in
     // this process; the code checked is the deterministic zip built from that source at start.
     const trustDir = options.dataDir ?? keyDir;
+    // After the bind: the dev GitHub stand-in it may be wired to is served on the stack's port.
+    const githubSecret = createCallerSecret();
     const github = await startGitHubWorker({
       port: 0,
-      callerSecret,
+      callerSecret: githubSecret,
       ...(await devGitHubWorkerOptions({ dataDir: trustDir, stackUrl: url, githubApiUrl: options.githubApiUrl, dynamodb: client })),
     });
     closers.push(github.close);
+    secrets.set(github.url, githubSecret);
     const publisher = await loadOrCreateKeyFiles(join(trustDir, "dev-publisher"));
     const localTokens = await signedLocalRegistration({
       sourceDir: LOCAL_TOKENS_SOURCE,
@@ -170,14 +195,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Self-serve trust: the webhooks app marks pushes to .github/credvend/ where the vend app looks.
     const trustPolicyInvalidations = new DynamoDbTrustPolicyInvalidations({ client, tableName: LEDGER_TABLE });
     const workers = [localTokens, ...providerWorkers, ...(installed?.registrations ?? [])];
-    const trustedKeys = [publicKeyConfig(publisher), ...(installed?.trustedKeys ?? [])];
+    trustedKeys.unshift(publicKeyConfig(publisher));
     const { app, policy, plugins } = composeVendApp({
       policy: loadPolicyYaml(options.policyYaml),
       ledger,
       trustPolicyInvalidations,
       workers,
-      workerSigner: callerSecretSigner(callerSecret),
-      trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys of the installed workers"),
+      workerSigner: callerSecretsSigner(secrets),
+      trustedKeys: TrustStore.fromConfig(trustedKeys, "trusted keys"),
       extraIssuers: [issuer.issuerUrl],
       ...(options.oidcClockToleranceSeconds === undefined ? {} : { oidcClockToleranceSeconds: options.oidcClockToleranceSeconds }),
       logger: options.logger,
@@ -196,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}),
     });
     await plugins.verifyAll();
-    writeCallerSecret(join(trustDir, CALLER_SECRET_FILE), callerSecret);
+    writeCallerSecrets(join(trustDir, CALLER_SECRET_FILE), secrets);
     const registrations = workers.map(registrationToConfig);
     writeFileSync(
       join(trustDir, WORKERS_FILE),
@@ -211,14 +236,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       writeFileSync(
         join(options.dataDir, STATE_FILE),
         // dynamoEndpoint: `credvend audit --data-dir` reads the ledger through it while the stack
-        // runs (the database files are locked by this process).
-        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint }, null, 2)}\n`,
+        // runs (the database files are locked by this process), signed with dynamoAccessKeyId.
+        `${JSON.stringify({ url, issuer: issuer.issuerUrl, audience: policy.audience, workerUrl: worker.url, dynamoEndpoint: dynamo.endpoint, dynamoAccessKeyId }, null, 2)}\n`,
+        { mode: 0o600 },
       );
+      chmodSync(join(options.dataDir, STATE_FILE), 0o600); // an older file keeps its mode on overwrite
     }
     return {
       url,
       workerUrl: worker.url,
       dynamoEndpoint: dynamo.endpoint,
+      dynamoAccessKeyId,
       issuer,
       policy,
       ledger,

@@ -5,6 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { FileCodeHash } from "../functions/adapters/plugins/file-code-hash.js";
 import { GrpcWebPluginClient } from "../functions/adapters/plugins/grpc-web-plugin-client.js";
+import { callerSecretSigner, readCallerSecretFor } from "./dev/worker-caller-secret.js";
 import { KeyFileError, readPrivateKeyFile } from "./publisher-key-files.js";
 import { readSignedManifest } from "./signed-manifest-files.js";
 import { parseTrustedKeys } from "../functions/adapters/config/worker-trust-config.js";
@@ -34,7 +35,7 @@ Options:
 
 export const PLUGIN_VERIFY_USAGE = `credvend plugin verify — check a signed worker as the core would
 
-Usage: credvend plugin verify --trust <publisher.pub.json> [--zip code.zip] [--url URL] <dir>
+Usage: credvend plugin verify --trust <publisher.pub.json> [--zip code.zip] [--url URL [--caller-secret-file F]] <dir>
 
 Reads <dir>/manifest.json and manifest.sig, checks the signature against the trusted keys and
 that the zip's SHA-256 is the manifest's codeSha256 (the Lambda configuration — handler,
@@ -46,6 +47,7 @@ Options:
   --trust FILE  A trusted key (publisher.pub.json) or a JSON array of them; repeatable
   --zip FILE    The code to check (default: <dir>/code.zip)
   --url URL     A running worker (gRPC-web base URL) to check Describe against
+  --caller-secret-file F  The caller secret the worker takes calls with (a worker on loopback)
   -h, --help    Show this help
 `;
 
@@ -101,12 +103,15 @@ export async function runPluginVerify(argv: readonly string[]): Promise<number> 
       trust: { type: "string", multiple: true },
       zip: { type: "string" },
       url: { type: "string" },
+      "caller-secret-file": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
     allowPositionals: true,
   });
   if (values.help) return print(PLUGIN_VERIFY_USAGE);
+  const secretFile = values["caller-secret-file"];
+  const sign = secretFile ? callerSecretSigner(readCallerSecretFor(secretFile, values.url)) : undefined;
   if (!values.trust?.length) throw new CliError("--trust is required (a publisher.pub.json you trust)", 2);
   if (positionals.length !== 1) throw new CliError("give exactly one folder holding manifest.json and manifest.sig", 2);
   const dir = positionals[0]!;
@@ -125,7 +130,9 @@ export async function runPluginVerify(argv: readonly string[]): Promise<number> 
   const url = values.url;
   const evidence: WorkerEvidence = {
     deployedConfiguration: () => new FileCodeHash(zip).configuration(),
-    ...(url ? { describe: () => new GrpcWebPluginClient({ name, baseUrl: url, maxRetries: 0 }).describe() } : {}),
+    ...(url
+      ? { describe: () => new GrpcWebPluginClient({ name, baseUrl: url, maxRetries: 0, ...(sign ? { sign } : {}) }).describe() }
+      : {}),
   };
   const verdict = await verifyWorker({ name, providers, signed }, trust, evidence).catch((error: unknown) => {
     throw new CliError(`could not check the worker: ${(error as Error).message}`);

@@ -12,7 +12,7 @@ import type { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { composePluginDirectory } from "../functions/adapters/plugins/compose-plugin-directory.js";
 import { CliError } from "./cli-error.js";
 import { WORKERS_FILE } from "./local-stack.js";
-import { callerSecretSigner, readCallerSecret } from "./dev/worker-caller-secret.js";
+import { callerSecretsSigner, readCallerSecrets } from "./dev/worker-caller-secret.js";
 import type { WorkerRequestSigner } from "../functions/adapters/plugins/signed-worker-requests.js";
 import { PLUGINS_FILE, readInstalledPlugins, type InstalledPlugins } from "./registry/installed-plugins.js";
 
@@ -159,7 +159,7 @@ function fromFile(path: string): Registrations {
 
 function callerSecretFrom(secretPath: string): WorkerRequestSigner {
   try {
-    return callerSecretSigner(readCallerSecret(secretPath));
+    return callerSecretsSigner(readCallerSecrets(secretPath));
   } catch (error) {
     throw new CliError(`${secretPath}: cannot read the caller secret (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }

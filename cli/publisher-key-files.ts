@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { generateKeyPair, keyPairFromPrivate, type Ed25519KeyPair } from "../functions/core/plugin-trust/ed25519.js";
 import { decodeBase64, type TrustedKeyConfig } from "../functions/core/plugin-trust/trust-store.js";
 
-export const PRIVATE_KEY_FILE = "publisher.key";
-export const PUBLIC_KEY_FILE = "publisher.pub.json";
+const PRIVATE_KEY_FILE = "publisher.key";
 const KEY_TYPE = "credvend-ed25519-private-key";
 
 export class KeyFileError extends Error {
@@ -18,10 +17,18 @@ export function publicKeyConfig(pair: Ed25519KeyPair): TrustedKeyConfig {
   return { keyId: pair.keyId, publicKey: Buffer.from(pair.publicKey).toString("base64") };
 }
 
-/** Writes a new key pair into `dir`; never overwrites an existing private key. */
-export async function generateKeyFiles(dir: string): Promise<{ pair: Ed25519KeyPair; privatePath: string; publicPath: string }> {
-  const privatePath = join(dir, PRIVATE_KEY_FILE);
-  const publicPath = join(dir, PUBLIC_KEY_FILE);
+/**
+ * Writes a new key pair into `dir` as <name>.key and <name>.pub.json (publisher.key and
+ * publisher.pub.json by default); never overwrites an existing private key.
+ */
+export async function generateKeyFiles(
+  dir: string,
+  name = "publisher",
+): Promise<{ pair: Ed25519KeyPair; privatePath: string; publicPath: string }> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || name.includes(".."))
+    throw new KeyFileError(`key name "${name}": letters, digits, dots, dashes and underscores only`);
+  const privatePath = join(dir, `${name}.key`);
+  const publicPath = join(dir, `${name}.pub.json`);
   if (existsSync(privatePath)) throw new KeyFileError(`${privatePath} already exists; refusing to overwrite a key`);
   const pair = await generateKeyPair();
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -91,7 +91,9 @@ export async function runVend(argv: readonly string[], env: Env = process.env): 
   const token = await fetchActionsOidcToken(request.audience, env);
   const answer = await vend(request.url, token, request.scopes, request.ttlSeconds, request.identity);
   writeCredential(answer, request.format, { stdout: (text) => process.stdout.write(text), env });
-  for (const line of [...(answer.warnings ?? []), ...(answer.notes ?? [])]) process.stderr.write(`credvend: note: ${line}\n`);
+  // Never secret: the worker's scope warnings, and how the TTL was narrowed or clamped.
+  for (const line of answer.warnings ?? []) process.stderr.write(`credvend: warning: ${line}\n`);
+  for (const line of answer.notes ?? []) process.stderr.write(`credvend: note: ${line}\n`);
   return 0;
 }
 
@@ -183,9 +185,8 @@ export async function vend(
   const body = (await response.json().catch(() => undefined)) as (VendAnswer & { error?: { code?: string; message?: string } }) | undefined;
   if (!response.ok) {
     const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
-    const retry = response.headers.get("retry-after");
     throw new CliError(
-      `vend failed (${detail})${retry ? `; retry after ${retry}s` : ""}`,
+      `vend failed (${detail})${advice(response, body?.error?.message)}`,
       response.status >= 500 ? EXIT_UNAVAILABLE : EXIT_REFUSED,
     );
   }
@@ -194,3 +195,14 @@ export async function vend(
   }
   return body;
 }
+
+/** What to do next: retrying a worker that is not configured is pointless, configuring it is not. */
+function advice(response: Response, message: string | undefined): string {
+  if (response.status === 503 && message && NOT_CONFIGURED.test(message))
+    return "; retrying will not help: the operator must configure that worker (what it needs is named above; `credvend doctor` lists every worker's state)";
+  const retry = response.headers.get("retry-after");
+  return retry ? `; retry after ${retry}s` : "";
+}
+
+// The workers' own words for a configuration they lack (aws-sts, github: "… is not configured: set …").
+const NOT_CONFIGURED = /\bis not configured\b/;

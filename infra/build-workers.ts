@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { codeSha256Of } from "../functions/adapters/plugins/file-code-hash.js";
 import { CAPABILITIES } from "../functions/core/plugin-trust/index.js";
 import { environmentNames, HANDLER, RUNTIME } from "../functions/core/plugin-trust/manifest.js";
+import { isSemver } from "../functions/core/plugin-trust/semver.js";
 import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/protocol-version.js";
 import type { Capability } from "../plugin-protocol/types.js";
 import { bundleLambda, type LambdaBundleSpec } from "./bundles.js";
@@ -33,6 +34,12 @@ export interface WorkerPackage {
   readonly entry?: string;
   /** Files zipped as they are (another language), relative to the worker's folder. */
   readonly files?: readonly string[];
+  /**
+   * Python packages zipped with it (the SDK, protobuf's google/ from a `pip install --target`, so
+   * Lambda's runtime needs nothing else): folders relative to the worker's, each zipped as
+   * `<folder name>/` with every .py file under it (no compiled extensions: protobuf runs as pure Python).
+   */
+  readonly vendor?: readonly string[];
 }
 
 export interface BuiltWorker {
@@ -54,7 +61,8 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   const strings = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
   if (typeof value.name !== "string" || !/^[a-z][a-z0-9-]{0,62}$/.test(value.name))
     throw new Error(`${path}: name must be lower-case letters, digits and dashes`);
-  if (typeof value.version !== "string" || value.version === "") throw new Error(`${path}: version is required`);
+  if (!isSemver(value.version))
+    throw new Error(`${path}: version must be semver MAJOR.MINOR.PATCH[-pre], e.g. "0.1.0" (it names the worker's folder at install)`);
   if (value.protocolVersion !== undefined && (typeof value.protocolVersion !== "string" || !parseProtocolVersion(value.protocolVersion)))
     throw new Error(`${path}: protocolVersion must be "major.minor", e.g. "${PROTOCOL_VERSION}"`);
   if (!strings(value.providers)) throw new Error(`${path}: providers must be a non-empty array of strings`);
@@ -68,6 +76,8 @@ export function readWorkerPackage(dir: string): WorkerPackage {
   if (typeof value.runtime !== "string" || !RUNTIME.test(value.runtime))
     throw new Error(`${path}: runtime must be a Lambda runtime family such as "nodejs" or an exact one such as "nodejs24.x"`);
   environmentNames(value.environment, `${path}: environment`);
+  if (value.vendor !== undefined && (typeof value.entry === "string" || !strings(value.vendor)))
+    throw new Error(`${path}: vendor must be a non-empty array of package folders, next to "files"`);
   return value as unknown as WorkerPackage;
 }
 
@@ -76,7 +86,10 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   const info = readWorkerPackage(dir);
   const entries: ZipEntry[] = info.entry
     ? [{ name: "index.mjs", data: (await bundleLambda(relative(root, join(dir, info.entry)))).code }]
-    : (info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) }));
+    : [
+        ...(info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) })),
+        ...(info.vendor ?? []).flatMap((folder) => vendoredFiles(resolve(dir, folder))),
+      ];
   const zip = deterministicZip(entries);
   const outDir = join(outRoot, info.name);
   mkdirSync(outDir, { recursive: true });
@@ -84,6 +97,20 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   writeFileSync(zipPath, zip);
   writeFileSync(join(outDir, "plugin.json"), `${JSON.stringify(info, null, 2)}\n`);
   return { info, outDir, zipPath, codeSha256: codeSha256Of(zip), bytes: zip.length };
+}
+
+/** A vendored package: its .py files (no caches, no tests) as `<package>/<path>`, in a stable order. */
+function vendoredFiles(folder: string): ZipEntry[] {
+  const name = folder.split("/").at(-1)!;
+  // A namespace package (google/ of protobuf) has no __init__.py: a folder is enough.
+  if (!existsSync(folder)) throw new Error(`vendor: ${folder} not found`);
+  const walk = (at: string): string[] =>
+    readdirSync(at, { withFileTypes: true })
+      .filter((e) => e.name !== "__pycache__" && e.name !== "tests")
+      .flatMap((e) => (e.isDirectory() ? walk(join(at, e.name)) : e.name.endsWith(".py") ? [join(at, e.name)] : []));
+  return walk(folder)
+    .sort()
+    .map((file) => ({ name: `${name}/${relative(folder, file)}`, data: readFileSync(file) }));
 }
 
 /** Targets: 250 KiB each; the budget is today's largest plus a little (infra/README.md says why). */
@@ -110,9 +137,12 @@ export function workerBundleSpecs(): LambdaBundleSpec[] {
 }
 
 /** Every folder of plugin-workers/ with a plugin.json, except the template `plugin init` copies. */
+/** What `credvend plugin init` copies: skeletons, not workers to build. */
+const TEMPLATES = ["template", "template-python"];
+
 export function workerDirs(base = join(root, "plugin-workers")): string[] {
   return readdirSync(base, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "template" && existsSync(join(base, d.name, "plugin.json")))
+    .filter((d) => d.isDirectory() && !TEMPLATES.includes(d.name) && existsSync(join(base, d.name, "plugin.json")))
     .map((d) => join(base, d.name))
     .sort();
 }

@@ -23,7 +23,7 @@ import { grantLedger, grantSweepIndex, LEDGER_ACTIONS } from "./constructs/ledge
 import { LedgerTable } from "./constructs/ledger-table.js";
 import { NotifierSecrets } from "./constructs/notifier-secrets.js";
 import { OperationsDashboard } from "./constructs/operations-dashboard.js";
-import { PluginWorker, workersJson } from "./constructs/plugin-worker.js";
+import { PluginWorker, workerManifestsJson, workersJson } from "./constructs/plugin-worker.js";
 import { wireWorkerKind, type WorkerKindResources } from "./constructs/worker-kinds.js";
 import { REPO_ROOT } from "./paths.js";
 
@@ -55,6 +55,9 @@ interface ScheduledFunctionProps {
 /** The policy inside the vend function's code, compiled at synth from its YAML file into JSON (the
  *  function carries no YAML parser): no 4 KB env limit, and a change redeploys. */
 export const POLICY_FILE = `${LAMBDA_TASK_ROOT}/credvend.policy.json`;
+/** The signed worker manifests inside the code of every function that calls workers (vend,
+ *  webhooks, sweeper, poller): Lambda's 4 KB environment held about five. */
+export const WORKER_MANIFESTS_FILE = `${LAMBDA_TASK_ROOT}/credvend.workers.json`;
 
 export class CredvendStack extends Stack {
   public readonly config: DeploymentConfig;
@@ -79,6 +82,8 @@ export class CredvendStack extends Stack {
   public readonly operations: OperationsDashboard;
   /** Every Lambda by a short name: Vend, Webhooks, Sweeper, Poller, Anomalies, Worker-<name>, Introspection-<name>. */
   public readonly functions: ReadonlyMap<string, CredvendFunction>;
+  /** credvend.workers.json as shipped in the core functions' code (a temp file at synth). */
+  public readonly workerManifests: AssetFile;
 
   constructor(scope: Construct, id: string, props: CredvendStackProps) {
     super(scope, id, props);
@@ -95,6 +100,10 @@ export class CredvendStack extends Stack {
       this.workers.map((worker) => [worker.worker.name, wireWorkerKind(worker, { config, githubSecrets: this.secrets })]),
     );
 
+    this.workerManifests = {
+      from: jsonFile("credvend-workers-", "credvend.workers.json", JSON.stringify(workerManifestsJson(this.workers))),
+      to: "credvend.workers.json",
+    };
     const common = this.coreEnvironment(config);
     // Public on purpose: every request is authenticated in the app by its OIDC token.
     [this.vend, this.vendUrl] = this.coreFunction("Vend", {
@@ -104,7 +113,10 @@ export class CredvendStack extends Stack {
       environment: { ...common, CREDVEND_POLICY_FILE: POLICY_FILE },
       ledgerActions: LEDGER_ACTIONS.vend,
       logRetention,
-      files: [{ from: compiledPolicyFile(config.policyJson), to: "credvend.policy.json" }],
+      files: [
+        { from: jsonFile("credvend-policy-", "credvend.policy.json", config.policyJson), to: "credvend.policy.json" },
+        this.workerManifests,
+      ],
     });
 
     const watched = new Map<string, ILogGroup>([["Vend", this.vend.logGroup]]);
@@ -118,7 +130,7 @@ export class CredvendStack extends Stack {
         environment: { ...common, ...this.webhooksEnvironment(config) },
         ledgerActions: LEDGER_ACTIONS.webhooks,
         logRetention,
-        files: [],
+        files: [this.workerManifests],
       });
       this.webhooks.role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -206,7 +218,7 @@ export class CredvendStack extends Stack {
   private scheduledFunction(id: string, config: DeploymentConfig, props: ScheduledFunctionProps): CredvendFunction {
     const lambda = new CredvendFunction(this, id, {
       description: props.description,
-      code: { entry: `${REPO_ROOT}/${props.entry}`, files: [] },
+      code: { entry: `${REPO_ROOT}/${props.entry}`, files: [this.workerManifests] },
       settings: { memoryMb: config.functions.webhooks.memoryMb, timeoutSeconds: 60 },
       logRetention: props.logRetention,
       environment: props.environment,
@@ -248,6 +260,7 @@ export class CredvendStack extends Stack {
     return {
       CREDVEND_LEDGER_TABLE: this.ledger.table.tableName,
       CREDVEND_WORKERS: workersJson(this, this.workers),
+      CREDVEND_WORKER_MANIFESTS_FILE: WORKER_MANIFESTS_FILE,
       CREDVEND_WORKER_TIMEOUT_MS: String(config.workerTimeoutMs),
       CREDVEND_TRUSTED_KEYS: JSON.stringify(config.trustedKeys),
       CREDVEND_SNS_TOPIC_ARN: this.alerts.topic.topicArn,
@@ -321,10 +334,10 @@ export class CredvendStack extends Stack {
   }
 }
 
-/** The compiled policy as a file for the vend asset (its asset hash is of the bundled output, so
- *  where this file lives does not matter; its content does). */
-function compiledPolicyFile(json: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "credvend-policy-")), "credvend.policy.json");
+/** A file for a function's asset (its asset hash is of the bundled output, so where this file
+ *  lives does not matter; its content does). */
+function jsonFile(prefix: string, name: string, json: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), prefix)), name);
   writeFileSync(path, json);
   return path;
 }

@@ -171,6 +171,9 @@ export function describeToProto(description: WorkerDescription): pb.DescribeResp
     protocolVersion: description.protocolVersion ?? "",
     providers: [...description.providers],
     capabilities: description.capabilities.map((name) => CAPABILITIES[name]),
+    ...(description.configuration
+      ? { configuration: { configured: description.configuration.configured, missing: description.configuration.missing ?? "" } }
+      : {}),
   });
 }
 
@@ -183,6 +186,14 @@ export function describeFromProto(response: pb.DescribeResponse): WorkerDescript
     providers: [...response.providers],
     // A newer worker may advertise capabilities this core does not know: ignore them.
     capabilities: response.capabilities.flatMap((value) => capabilityFromProto(value) ?? []),
+    ...(response.configuration
+      ? {
+          configuration: {
+            configured: response.configuration.configured,
+            ...(response.configuration.missing ? { missing: response.configuration.missing } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -15,6 +15,14 @@ export interface WorkerDescription {
   readonly protocolVersion?: string;
   readonly providers: readonly string[];
   readonly capabilities: readonly Capability[];
+  /** This deployment's configuration state; absent when the worker does not say (unknown). */
+  readonly configuration?: WorkerConfiguration;
+}
+
+/** Whether a worker has what it needs to vend; `missing` names what it lacks, never a value. */
+export interface WorkerConfiguration {
+  readonly configured: boolean;
+  readonly missing?: string;
 }
 
 export interface ScopeValidation {

@@ -390,6 +390,7 @@ function loadState(env) {
 }
 
 // action/main.ts
+import { appendFileSync as appendFileSync4 } from "node:fs";
 import { tmpdir } from "node:os";
 
 // cli/container-credentials-setup.ts
@@ -430,17 +431,28 @@ function httpsUrlProblem(text) {
   return `must use https (http only for loopback: 127.0.0.0/8, [::1], localhost), not http://${url.host}`;
 }
 
+// plugin-protocol/identity.ts
+var IDENTITY_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+var IDENTITY_MESSAGE = "identity: 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit (it names .github/credvend/<identity>.yaml)";
+function isIdentity(value) {
+  return IDENTITY_PATTERN.test(value);
+}
+
 // cli/vend-command.ts
 var EXIT_REFUSED = 4;
 var EXIT_UNAVAILABLE = 5;
 var TIMEOUT_MS2 = 3e4;
-async function vend(baseUrl, token, scopes, ttlSeconds) {
+async function vend(baseUrl, token, scopes, ttlSeconds, identity) {
   let response;
   try {
     response = await fetch(`${baseUrl}/v1/vend`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ scopes, ...ttlSeconds === void 0 ? {} : { ttlSeconds } }),
+      body: JSON.stringify({
+        scopes,
+        ...ttlSeconds === void 0 ? {} : { ttlSeconds },
+        ...identity === void 0 ? {} : { identity }
+      }),
       signal: AbortSignal.timeout(TIMEOUT_MS2)
     });
   } catch (err) {
@@ -453,9 +465,8 @@ async function vend(baseUrl, token, scopes, ttlSeconds) {
   const body = await response.json().catch(() => void 0);
   if (!response.ok) {
     const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
-    const retry = response.headers.get("retry-after");
     throw new CliError(
-      `vend failed (${detail})${retry ? `; retry after ${retry}s` : ""}`,
+      `vend failed (${detail})${advice(response, body?.error?.message)}`,
       response.status >= 500 ? EXIT_UNAVAILABLE : EXIT_REFUSED
     );
   }
@@ -464,9 +475,17 @@ async function vend(baseUrl, token, scopes, ttlSeconds) {
   }
   return body;
 }
+function advice(response, message3) {
+  if (response.status === 503 && message3 && NOT_CONFIGURED.test(message3))
+    return "; retrying will not help: the operator must configure that worker (what it needs is named above; `credvend doctor` lists every worker's state)";
+  const retry = response.headers.get("retry-after");
+  return retry ? `; retry after ${retry}s` : "";
+}
+var NOT_CONFIGURED = /\bis not configured\b/;
 
 // action/inputs.ts
 var ACTION_FORMATS = ["github-env", "github-output", "container"];
+var AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -485,6 +504,12 @@ function readInputs(env) {
   const ttlSeconds = ttl === "" ? void 0 : Number(ttl);
   if (ttlSeconds !== void 0 && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1))
     throw new CliError("input ttl-seconds: a whole number of seconds", 2);
+  const awsRegion = input(env, "aws-region");
+  if (awsRegion !== "" && !AWS_REGION.test(awsRegion)) throw new CliError("input aws-region: an AWS region such as us-east-1", 2);
+  const identity = input(env, "identity") || void 0;
+  if (identity !== void 0 && !isIdentity(identity)) throw new CliError(`input ${IDENTITY_MESSAGE}`, 2);
+  if (identity !== void 0 && format === "container")
+    throw new CliError("input identity: not with format container (aws scopes take none)", 2);
   const revoke2 = input(env, "revoke-on-exit") || "true";
   if (revoke2 !== "true" && revoke2 !== "false") throw new CliError("input revoke-on-exit: true or false", 2);
   return {
@@ -493,16 +518,55 @@ function readInputs(env) {
     audience: input(env, "audience") || "credvend",
     format,
     revokeOnExit: revoke2 === "true",
-    ...ttlSeconds === void 0 ? {} : { ttlSeconds }
+    ...ttlSeconds === void 0 ? {} : { ttlSeconds },
+    ...awsRegion === "" ? {} : { awsRegion },
+    ...identity === void 0 ? {} : { identity }
   };
 }
+
+// action/job-summary.ts
+import { appendFileSync as appendFileSync3 } from "node:fs";
+function vendFailure(error) {
+  const text = error instanceof CliError ? error.message : "unexpected error";
+  const answered = /^vend failed \((\d{3}) ([a-z0-9_]+): ([\s\S]*)\)(?:; retry after \d+s)?$/.exec(text);
+  if (!answered) return { message: text, denied: [] };
+  const [, status, code2, message3 = ""] = answered;
+  const denied = /^denied by policy: (.+) \([^()]*\)$/.exec(message3)?.[1]?.split(", ") ?? [];
+  return { status: Number(status), code: code2, message: message3, denied };
+}
+function writeRefusalSummary(env, requested, failure, credentialId) {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const refused = failure.status !== void 0 && failure.status < 500;
+  const rows = [
+    ["requested", code(requested)],
+    ...failure.denied.length > 0 ? [["denied", code(failure.denied)]] : [],
+    ["reason code", failure.code ? `${code([failure.code])} (HTTP ${failure.status})` : "none: credvend gave no answer"],
+    ["why", cell(failure.message)],
+    ["credential", credentialId ? code([credentialId]) : "none vended"]
+  ];
+  const heading = refused ? "credvend refused this job a credential" : "credvend could not vend a credential";
+  appendFileSync3(file, `### ${heading}
+
+| | |
+| --- | --- |
+${rows.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}
+
+`);
+}
+var cell = (text) => text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\s+/g, " ");
+var code = (items) => items.map((item) => `\`${item.replace(/[`|\s]/g, "")}\``).join(", ");
 
 // action/main.ts
 async function runMain(env, stdout2) {
   const inputs = readInputs(env);
+  if (inputs.awsRegion) exportRegion(inputs.awsRegion, env, stdout2);
   if (inputs.format === "container") return runContainer(inputs, env, stdout2);
   const token = await fetchActionsOidcToken(inputs.audience, env);
-  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds);
+  const answer = await vend(inputs.url, token, inputs.scopes, inputs.ttlSeconds, inputs.identity).catch((error) => {
+    writeRefusalSummary(env, inputs.scopes, vendFailure(error));
+    throw error;
+  });
   saveState(env, { url: inputs.url, audience: inputs.audience, credentialIds: inputs.revokeOnExit ? [answer.credentialId] : [] });
   writeCredential(answer, inputs.format, { stdout: stdout2, env });
   for (const line of [...answer.warnings ?? [], ...answer.notes ?? []]) stdout2(`credvend: note: ${line}
@@ -529,6 +593,12 @@ async function runContainer(inputs, env, stdout2) {
 `
   );
   for (const line of setup.notes) stdout2(`credvend: note: ${line}
+`);
+}
+function exportRegion(region, env, stdout2) {
+  if (!env.GITHUB_ENV) throw new CliError("input aws-region needs $GITHUB_ENV (it runs inside GitHub Actions)", 2);
+  appendFileSync4(env.GITHUB_ENV, fileEntry("AWS_REGION", region) + fileEntry("AWS_DEFAULT_REGION", region));
+  stdout2(`credvend: AWS_REGION and AWS_DEFAULT_REGION set to ${region} for later steps
 `);
 }
 

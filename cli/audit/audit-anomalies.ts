@@ -10,7 +10,7 @@ import type { Anomaly, LeakWindow } from "../../functions/core/anomalies/anomaly
 import { type AnomalyThresholds, anomalyThresholds } from "../../functions/core/anomalies/thresholds.js";
 import type { AuditEvent, TimeRange } from "../../functions/core/records.js";
 import { CliError } from "../cli-error.js";
-import type { OutputFormat } from "./audit-output.js";
+import { type OutputFormat, textTable } from "./audit-output.js";
 import type { QueryContext } from "./audit-queries.js";
 
 /** The `anomalies` section of a deployment config file (infra/credvend.config.yaml), else the defaults. */
@@ -61,19 +61,13 @@ function print(
   about: Record<string, unknown>,
   output: { format: OutputFormat; write: (text: string) => void },
 ): void {
-  output.write(formatted(anomalies, about, output.format));
+  output.write(anomaliesText(anomalies, about, output.format));
 }
 
-function formatted(anomalies: readonly Anomaly[], about: Record<string, unknown>, format: OutputFormat): string {
+export function anomaliesText(anomalies: readonly Anomaly[], about: Record<string, unknown>, format: OutputFormat): string {
   if (format === "json") return `${JSON.stringify({ ...about, anomalies }, null, 2)}\n`;
   if (format === "ndjson") return anomalies.map((a) => `${JSON.stringify(a)}\n`).join("");
   if (anomalies.length === 0) return `no anomalies from ${about.from} to ${about.to} (${about.scanned} events read)\n`;
-  const widths = [24, 6, 22, Math.max(10, ...anomalies.map((a) => a.repository.length)) + 2];
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("")
-      .trimEnd();
-  const rows = anomalies.map((a) => line([a.at, a.severity, a.rule, a.repository, a.explanation]));
-  return `${[line(["TIME", "LEVEL", "RULE", "REPOSITORY", "WHY"]), ...rows].join("\n")}\n`;
+  const rows = anomalies.map((a) => [a.at, a.severity, a.rule, a.repository, a.explanation]);
+  return textTable(["TIME", "LEVEL", "RULE", "REPOSITORY", "WHY"], rows);
 }

@@ -48,6 +48,15 @@ Options:
   -h, --help        show this help
 `;
 
+/** The questions `credvend audit` answers, for the CLI's help. */
+export const AUDIT_QUESTIONS = [
+  { question: "token", summary: "Was this leaked secret ours? (`-` reads it from stdin, or give its SHA-256)" },
+  { question: "credential", summary: "One credential: its record and every event about it" },
+  { question: "repo", summary: "One repository's events over a window" },
+  { question: "events", summary: "Every event over a window (--type deny, …)" },
+  { question: "anomalies", summary: "Run the anomaly rules over a window" },
+] as const;
+
 const EVENT_TYPES: readonly AuditEventType[] = [
   "vend",
   "deny",

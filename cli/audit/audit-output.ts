@@ -13,13 +13,16 @@ export interface Printer {
   end(summary: Readonly<Record<string, unknown>>): void;
 }
 
+// Widths include two spaces between columns. TIME fits a full ISO time with its Z, TYPE the
+// longest event type, CREDENTIAL its title (the cell is the id's first 8 characters); only the
+// free-text columns (`cut`) are shortened, with an ellipsis, never a time or a type.
 const COLUMNS = [
-  { title: "TIME", width: 24 },
-  { title: "TYPE", width: 14 },
-  { title: "REPOSITORY", width: 28 },
-  { title: "REF", width: 22 },
-  { title: "ACTOR", width: 14 },
-  { title: "CREDENTIAL", width: 10 },
+  { title: "TIME", width: "2026-11-28T15:56:43.471Z".length + 2 },
+  { title: "TYPE", width: "worker_unsigned".length + 2 },
+  { title: "REPOSITORY", width: 28, cut: true },
+  { title: "REF", width: 22, cut: true },
+  { title: "ACTOR", width: 14, cut: true },
+  { title: "CREDENTIAL", width: "CREDENTIAL".length + 2 },
   { title: "WHAT", width: 0 },
 ] as const;
 
@@ -50,6 +53,11 @@ export function createPrinter(format: OutputFormat, write: (text: string) => voi
       write(`${row(eventCells(event))}\n`);
     },
     end: (summary) => {
+      // Nothing found is said once, by the note (no "(no events)" above "no such credential").
+      if (summary.found === false) {
+        write(`${String(summary.note ?? "not found")}: ${String(summary.credentialId ?? summary.tokenHash ?? "")}\n`);
+        return;
+      }
       if (rows === 0) write("(no events)\n");
       const notes = Object.entries(summary).filter(([name]) => name !== "found");
       if (notes.length > 0) write(`\n${notes.map(([name, value]) => `${name}: ${String(value)}`).join("  ")}\n`);
@@ -57,12 +65,26 @@ export function createPrinter(format: OutputFormat, write: (text: string) => voi
   };
 }
 
+/** A table whose columns are as wide as their widest cell plus two spaces (the last one free). */
+export function textTable(titles: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = titles.map((title, i) => Math.max(title.length, ...rows.map((cells) => cells[i]?.length ?? 0)) + 2);
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("")
+      .trimEnd();
+  return `${[titles, ...rows].map(line).join("\n")}\n`;
+}
+
 function row(cells: readonly string[]): string {
   return cells
     .map((cell, i) => {
-      const width = COLUMNS[i]?.width ?? 0;
-      if (width === 0) return cell;
-      return cell.length > width - 1 ? `${cell.slice(0, width - 2)}… ` : cell.padEnd(width);
+      const column = COLUMNS[i];
+      if (!column || column.width === 0) return cell;
+      const room = column.width - 2;
+      const fitted = "cut" in column && cell.length > room ? `${cell.slice(0, room - 1)}…` : cell;
+      // A cell wider than its column still keeps two spaces before the next one.
+      return `${fitted}  `.padEnd(column.width);
     })
     .join("")
     .trimEnd();
@@ -107,7 +129,7 @@ function credentialBlock(record: CredentialRecord, extra: Readonly<Record<string
     ["run", [subject.run_id, subject.run_attempt && `attempt ${subject.run_attempt}`].filter(Boolean).join(", ") || "-"],
     ["actor", subject.actor ?? "-"],
     ["issued", record.issuedAt],
-    ["expires", `${record.expiresAt} (${lifetime(record.expiresAt, now)})`],
+    ["expires", `${record.expiresAt} (${lifetime(record, now)})`],
     ["state", [record.state, record.revocable ? "revocable" : "not revocable"].join(", ")],
   ];
   if (record.outcome) lines.push(["outcome", `${record.outcome}${record.outcomeAt ? ` at ${record.outcomeAt}` : ""}`]);
@@ -118,9 +140,15 @@ function credentialBlock(record: CredentialRecord, extra: Readonly<Record<string
   return `${lines.map(([name, value]) => `${name.padEnd(width)}${value}`).join("\n")}\n\n`;
 }
 
-function lifetime(expiresAt: string, now: Date): string {
-  const left = Date.parse(expiresAt) - now.getTime();
+/** Live and how long, or why not: a revoked credential is not "live" whatever its expiry says. */
+function lifetime(record: CredentialRecord, now: Date): string {
+  if (record.state === "revoked") return record.revokedAt ? `revoked at ${record.revokedAt}` : "revoked";
+  // The broker revokes it at revokeAt when the provider's credential outlives the granted TTL.
+  const end = Math.min(Date.parse(record.expiresAt), record.revokeAt ? Date.parse(record.revokeAt) : Number.POSITIVE_INFINITY);
+  const left = end - now.getTime();
   if (left <= 0) return "expired";
   const minutes = Math.ceil(left / 60_000);
-  return minutes >= 120 ? `live, ${Math.round(minutes / 60)}h left` : `live, ${minutes}m left`;
+  const until = end < Date.parse(record.expiresAt) ? ` until the broker revokes it at ${record.revokeAt}` : "";
+  const live = `live, ${minutes >= 120 ? `${Math.round(minutes / 60)}h` : `${minutes}m`} left${until}`;
+  return record.state === "active" ? live : `${live} unless the ${record.state} revocation completes`;
 }

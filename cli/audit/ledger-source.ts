@@ -77,7 +77,7 @@ function tableFromOutputs(file: string): string {
 async function openLocal(dataDir: string): Promise<LedgerSource> {
   const running = runningEndpoint(dataDir);
   if (running) {
-    const client = localDynamoClient(running, { maxAttempts: 1 });
+    const client = localDynamoClient(running.endpoint, { maxAttempts: 1 }, running.accessKeyId);
     const alive = await client.send(new ListTablesCommand({ Limit: 1 })).then(
       () => true,
       () => false,
@@ -103,11 +103,15 @@ async function openLocal(dataDir: string): Promise<LedgerSource> {
   };
 }
 
-/** The embedded server's endpoint the running stack wrote into its state file, if any. */
-function runningEndpoint(dataDir: string): string | undefined {
+/** The embedded server's endpoint (and the access key id it admits) the running stack wrote into its state file, if any. */
+function runningEndpoint(dataDir: string): { endpoint: string; accessKeyId?: string } | undefined {
   try {
-    const state = JSON.parse(readFileSync(join(dataDir, STATE_FILE), "utf8")) as { dynamoEndpoint?: unknown };
-    return typeof state.dynamoEndpoint === "string" ? state.dynamoEndpoint : undefined;
+    const state = JSON.parse(readFileSync(join(dataDir, STATE_FILE), "utf8")) as { dynamoEndpoint?: unknown; dynamoAccessKeyId?: unknown };
+    if (typeof state.dynamoEndpoint !== "string") return undefined;
+    return {
+      endpoint: state.dynamoEndpoint,
+      ...(typeof state.dynamoAccessKeyId === "string" ? { accessKeyId: state.dynamoAccessKeyId } : {}),
+    };
   } catch {
     return undefined;
   }

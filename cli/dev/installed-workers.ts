@@ -1,119 +1,139 @@
-// The workers installed from registries (credvend.plugins.json) under the local stack: each runs
-// from its signed zip — the bytes whose SHA-256 the core verifies — in a worker thread that serves
-// it as a Function URL would (lambda-host-thread.mjs), with only the variables its manifest allows.
-// A worker whose zip is not its signed code is registered but never started: the core refuses it.
-import { once } from "node:events";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
-import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
+// The workers installed from registries (credvend.plugins.json) under the local stack. Each is
+// verified before a byte of it is unpacked — its manifest's signature by a key the operator
+// trusts (--trust, CREDVEND_TRUSTED_KEYS: never the key recorded beside it in the checkout), its
+// zip's SHA-256 the signed one — then unpacked safely (unpack-zip.ts) and run in its own process
+// (worker-process.ts) under Node's permission model, with only the variables its manifest allows
+// and its own caller secret. A worker that fails a check is registered but never started: the
+// core refuses it, and the log says why.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import type { WorkerRegistration } from "../../functions/adapters/config/function-config.js";
-import { parseManifest } from "../../functions/core/plugin-trust/manifest.js";
-import type { TrustedKeyConfig } from "../../functions/core/plugin-trust/trust-store.js";
+import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
+import { checkManifestSignature, type PluginManifest, type TrustStore } from "../../functions/core/plugin-trust/index.js";
 import type { Logger } from "../../functions/core/ports/logger.js";
-import { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
 import { readInstalledPlugins } from "../registry/installed-plugins.js";
 import { readSignedManifest } from "../signed-manifest-files.js";
-import { zipEntries } from "./zip-entries.js";
+import { permissionFlag, SandboxUnavailableError, sandboxUnavailableMessage, type PermissionFlag } from "./node-sandbox.js";
+import { unpackZip } from "./unpack-zip.js";
+import { ZipRefusedError } from "./zip-entries.js";
+import { createCallerSecret } from "./worker-caller-secret.js";
+import { LOCAL_CORE_ROLE, startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 
-/** The role the local stack's core calls installed workers as (CREDVEND_ALLOWED_CALLERS names it). */
-const LOCAL_CORE_ROLE = "arn:aws:iam::000000000000:role/credvend-local-core";
-const LOCAL_CORE_SESSION = "arn:aws:sts::000000000000:assumed-role/credvend-local-core/local";
 /** Where a worker that must not run is "reached": nothing listens, and the core refuses it first. */
 const NOWHERE = "http://127.0.0.1:9";
 
 export interface InstalledWorkers {
   readonly registrations: WorkerRegistration[];
-  /** The publishers' keys, as install checked them against the operator's trusted keys. */
-  readonly trustedKeys: TrustedKeyConfig[];
+  /** Each running worker's URL and its own caller secret (for the core's signer). */
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly processes: readonly WorkerProcess[];
   close(): Promise<void>;
 }
 
-export async function startInstalledWorkers(options: {
-  pluginsFile: string;
+export interface InstalledWorkersOptions {
+  readonly pluginsFile: string;
   /** Where the zips are unpacked for running (rewritten at every start). */
-  runDir: string;
-  callerSecret: string;
-  logger: Logger;
-}): Promise<InstalledWorkers> {
+  readonly runDir: string;
+  /** The operator's trusted publisher keys. */
+  readonly trust: TrustStore;
+  /** Run them without the permission model where Node has none (the operator asked for it). */
+  readonly unsandboxed?: boolean;
+  readonly logger: Logger;
+  /** The permission flag of this Node (tests pass undefined to see the refusal). */
+  readonly permission?: PermissionFlag | undefined;
+}
+
+export async function startInstalledWorkers(options: InstalledWorkersOptions): Promise<InstalledWorkers> {
   const { plugins } = readInstalledPlugins(options.pluginsFile);
+  const permission = "permission" in options ? options.permission : permissionFlag();
+  if (plugins.length > 0 && !permission && !options.unsandboxed) throw new SandboxUnavailableError(sandboxUnavailableMessage());
+  if (!permission && plugins.length > 0)
+    options.logger.log("warn", "installed workers run WITHOUT Node's permission model (--unsandboxed-plugins)", {});
   const project = dirname(resolve(options.pluginsFile));
-  const threads: Worker[] = [];
+  const processes: WorkerProcess[] = [];
   const registrations: WorkerRegistration[] = [];
+  const secrets = new Map<string, string>();
   const close = async () => {
-    await Promise.all(
-      threads.map(async (thread) => {
-        const exited = once(thread, "exit");
-        thread.postMessage("close");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-        await thread.terminate();
-      }),
-    );
+    await Promise.all(processes.map((p) => p.stop()));
   };
   try {
     for (const plugin of plugins) {
       const dir = resolve(project, plugin.dir);
       const signed = readSignedManifest(dir);
-      const manifest = parseManifest(signed.manifest);
       const zipPath = join(dir, "code.zip");
+      const base = { name: plugin.name, providers: [...plugin.providers], signed, codeZip: zipPath };
       const zip = readFileSync(zipPath);
-      const base = { name: plugin.name, providers: [...manifest.providers], signed, codeZip: zipPath };
-      if (codeSha256Of(zip) !== manifest.codeSha256 || !/^nodejs/.test(manifest.runtime)) {
-        options.logger.log("warn", "installed worker not started", {
-          worker: plugin.name,
-          reason: /^nodejs/.test(manifest.runtime)
-            ? "its code.zip is not the signed code"
-            : `runtime ${manifest.runtime} does not run in the local stack`,
-        });
+      const checked = await verified(plugin.name, signed, zip, options.trust);
+      if (!checked.ok) {
+        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: checked.reason });
         registrations.push({ ...base, url: NOWHERE });
         continue;
       }
-      const { thread, url } = await startThread(
-        zip,
-        manifest.handler,
-        manifest.environment,
-        join(options.runDir, plugin.name),
-        options.callerSecret,
-      );
-      threads.push(thread);
-      registrations.push({ ...base, url });
+      const runDir = resolve(options.runDir, plugin.name);
+      try {
+        unpackZip(zip, runDir);
+      } catch (error) {
+        if (!(error instanceof ZipRefusedError)) throw error;
+        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: `its zip is refused: ${error.message}` });
+        registrations.push({ ...base, url: NOWHERE });
+        continue;
+      }
+      const callerSecret = createCallerSecret();
+      const started = await startWorkerProcess({
+        name: plugin.name,
+        dir: runDir,
+        ...entryOf(checked.manifest.handler, runDir),
+        env: environmentOf(checked.manifest),
+        callerSecret,
+        permission,
+        logger: options.logger,
+      });
+      processes.push(started);
+      secrets.set(started.url, callerSecret);
+      registrations.push({ ...base, providers: [...checked.manifest.providers], url: started.url });
     }
   } catch (error) {
     await close();
     throw error;
   }
-  return { registrations, trustedKeys: plugins.map((p) => p.publisher), close };
+  return { registrations, secrets, processes, close };
 }
 
-async function startThread(zip: Buffer, handler: string, allowlist: readonly string[], runDir: string, callerSecret: string) {
-  rmSync(runDir, { recursive: true, force: true });
-  for (const [name, data] of zipEntries(zip)) {
-    mkdirSync(dirname(join(runDir, name)), { recursive: true });
-    writeFileSync(join(runDir, name), data);
-  }
+type Verified = { ok: true; manifest: PluginManifest } | { ok: false; reason: string };
+
+/** Everything checked before any byte is written: trusted signature, name, runtime, code hash. */
+async function verified(name: string, signed: ReturnType<typeof readSignedManifest>, zip: Buffer, trust: TrustStore): Promise<Verified> {
+  const check = await checkManifestSignature(signed, trust);
+  if (!check.ok)
+    return {
+      ok: false,
+      reason:
+        check.reason === "unknown_key"
+          ? `${check.detail}: pass its publisher.pub.json with --trust (or CREDVEND_TRUSTED_KEYS) after checking it with the publisher`
+          : `${check.reason}: ${check.detail}`,
+    };
+  const { manifest } = check;
+  if (manifest.name !== name) return { ok: false, reason: `its signed manifest names ${manifest.name}` };
+  if (!/^nodejs/.test(manifest.runtime)) return { ok: false, reason: `runtime ${manifest.runtime} does not run in the local stack` };
+  if (codeSha256Of(zip) !== manifest.codeSha256) return { ok: false, reason: "its code.zip is not the signed code" };
+  return { ok: true, manifest };
+}
+
+function entryOf(handler: string, runDir: string): { modulePath: string; exportName: string } {
   const dot = handler.lastIndexOf(".");
   const module = handler.slice(0, dot);
-  const file = [`${module}.mjs`, `${module}.js`].map((f) => join(runDir, f)).find((f) => existsSync(f));
-  if (!file) throw new Error(`installed worker: ${handler} names no module in its zip`);
-  const env: Record<string, string> = { CREDVEND_ALLOWED_CALLERS: JSON.stringify([LOCAL_CORE_ROLE]) };
-  for (const name of allowlist) if (process.env[name] !== undefined && name !== "CREDVEND_ALLOWED_CALLERS") env[name] = process.env[name]!;
-  const thread = new Worker(new URL("./lambda-host-thread.mjs", import.meta.url), {
-    env,
-    workerData: {
-      modulePath: file,
-      exportName: handler.slice(dot + 1),
-      callerSecret,
-      callerHeader: CALLER_SECRET_HEADER,
-      callerSessionArn: LOCAL_CORE_SESSION,
-    },
-  });
-  const [first] = (await Promise.race([once(thread, "message"), once(thread, "error").then(([e]) => Promise.reject(e))])) as [
-    { port?: number; error?: string },
-  ];
-  if (!first.port) {
-    await thread.terminate();
-    throw new Error(`installed worker did not start: ${first.error ?? "no port"}`);
+  const modulePath = [`${module}.mjs`, `${module}.js`].map((f) => resolve(runDir, f)).find((f) => existsSync(f));
+  if (!modulePath?.startsWith(`${resolve(runDir)}${sep}`)) throw new Error(`installed worker: ${handler} names no module in its zip`);
+  return { modulePath, exportName: handler.slice(dot + 1) };
+}
+
+/** Only the variables the signed manifest allows, with our values; the caller role is ours to set. */
+function environmentOf(manifest: PluginManifest): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of manifest.environment) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
   }
-  thread.unref();
-  return { thread, url: `http://127.0.0.1:${first.port}` };
+  env.CREDVEND_ALLOWED_CALLERS = JSON.stringify([LOCAL_CORE_ROLE]);
+  return env;
 }

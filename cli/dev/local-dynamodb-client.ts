@@ -3,11 +3,12 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../../plugin-workers/sdk/aws-client-defaults.js";
 
-export function localDynamoClient(endpoint: string, config: DynamoDBClientConfig = {}): DynamoDBClient {
+/** `accessKeyId`: the one the embedded server admits (the local stack's), else "local". */
+export function localDynamoClient(endpoint: string, config: DynamoDBClientConfig = {}, accessKeyId = "local"): DynamoDBClient {
   const client = new DynamoDBClient({
     ...AWS_CLIENT_DEFAULTS,
     region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: { accessKeyId, secretAccessKey: "local" },
     ...config,
     endpoint,
   });

@@ -1,7 +1,7 @@
 // Edits of the deployment config (infra/credvend.config.yaml) for installed workers, through the
 // YAML document model so the operator's comments and layout stay as they were. Pure: text in,
 // text out; the caller writes.
-import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLSeq } from "yaml";
 import type { TrustedKeyConfig } from "../../functions/core/plugin-trust/trust-store.js";
 
 export interface ConfiguredWorker {
@@ -62,19 +62,41 @@ export function addInstalledWorker(
     `  zip: ${worker.zip}`,
     `  handler: ${worker.handler}`,
   ];
-  let edited = insertItem(text, workers, item);
-  const trusted = configuredTrustedKeys(text, source).some((key) => key.keyId === publisher.keyId);
-  if (!trusted) {
-    const keyItem = [`keyId: ${publisher.keyId}`, `publicKey: ${publisher.publicKey}`];
-    const keys = load(edited, source).get("trustedKeys", true);
-    if (isSeq(keys) && !keys.flow && keys.items.length > 0) edited = insertItem(edited, keys, keyItem);
-    else if (isSeq(keys) && keys.flow && keys.items.length === 0)
-      edited = `${edited.slice(0, keys.range![0]).replace(/[ \t]+$/, "")}\n${blockItem("  - ", keyItem)}${edited.slice(keys.range![1]).replace(/^[ \t]*\n/, "")}`;
-    else if (keys === undefined) edited = `${edited.replace(/\n?$/, "\n")}trustedKeys:\n${blockItem("  - ", keyItem)}`;
-    else
-      throw new DeploymentConfigEditError(`${source}: trustedKeys is not a list this tool can add to; add key ${publisher.keyId} by hand`);
-  }
-  return { text: edited, addedTrustedKey: !trusted };
+  return withTrustedKey(insertItem(text, workers, item), source, publisher);
+}
+
+/** Adds the publisher's key to trustedKeys unless it is there. */
+export function withTrustedKey(text: string, source: string, publisher: TrustedKeyConfig): { text: string; addedTrustedKey: boolean } {
+  if (configuredTrustedKeys(text, source).some((key) => key.keyId === publisher.keyId)) return { text, addedTrustedKey: false };
+  const keyItem = [`keyId: ${publisher.keyId}`, `publicKey: ${publisher.publicKey}`];
+  const keys = load(text, source).get("trustedKeys", true);
+  let edited: string;
+  if (isSeq(keys) && !keys.flow && keys.items.length > 0) edited = insertItem(text, keys, keyItem);
+  else if (isSeq(keys) && keys.flow && keys.items.length === 0)
+    edited = `${text.slice(0, keys.range![0]).replace(/[ \t]+$/, "")}\n${blockItem("  - ", keyItem)}${text.slice(keys.range![1]).replace(/^[ \t]*\n/, "")}`;
+  else if (keys === undefined) edited = `${text.replace(/\n?$/, "\n")}trustedKeys:\n${blockItem("  - ", keyItem)}`;
+  else throw new DeploymentConfigEditError(`${source}: trustedKeys is not a list this tool can add to; add key ${publisher.keyId} by hand`);
+  return { text: edited, addedTrustedKey: true };
+}
+
+/**
+ * Points an installed worker at another version's zip and handler, in place: the operator's other
+ * settings for it (environment, settings, invokers) and every other line stay as they were.
+ */
+export function updateInstalledWorker(text: string, source: string, name: string, update: { zip: string; handler: string }): string {
+  const workers = load(text, source).get("workers", true);
+  const worker = isSeq(workers) ? workers.items.find((node) => isMap(node) && node.get("name") === name) : undefined;
+  const pkg = isMap(worker) ? worker.get("package", true) : undefined;
+  const zip = isMap(pkg) ? pkg.get("zip", true) : undefined;
+  const handler = isMap(pkg) ? pkg.get("handler", true) : undefined;
+  if (!isScalar(zip) || !isScalar(handler) || !zip.range || !handler.range)
+    throw new DeploymentConfigEditError(`${source}: worker ${name} has no package.zip and package.handler to update; reinstall it`);
+  // Later offset first, so the earlier range stays valid.
+  const edits = [
+    { range: zip.range, value: update.zip },
+    { range: handler.range, value: update.handler },
+  ].sort((a, b) => b.range[0] - a.range[0]);
+  return edits.reduce((edited, { range, value }) => `${edited.slice(0, range[0])}${value}${edited.slice(range[1])}`, text);
 }
 
 /** Takes out the worker named `name` and, when given, the trusted key with that id (`[]` when it was the last). */

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.js";
 import { removeInstalledWorker } from "./deployment-config-edit.js";
 import { installedPluginsText } from "./installed-plugins.js";
+import { policyFiles, policyLeftovers, leftoversText } from "./policy-leftovers.js";
 import { ProjectFiles } from "./project-files.js";
 
 export const PLUGIN_REMOVE_USAGE = `credvend plugin remove — uninstall a worker installed from a registry
@@ -16,8 +17,10 @@ Usage: credvend plugin remove <name> [--dir DIR]
 Undoes what credvend plugin install did: removes <dir>/plugins/<name>/<version>/, its entry in
 <dir>/credvend.plugins.json, and its worker in the deployment config it was added to (with the
 publisher's key in trustedKeys, if install added that key and no other installed worker uses it).
-Workers you configured yourself are not touched. Allow none of its scopes in the policy any more,
-or the next synth fails naming them.
+Workers you configured yourself are not touched. Then names every rule of credvend.policy.yaml
+(and of the policy the deployment config names) that still allows one of its providers: delete
+those allow entries, or the next synth fails naming them. Its registry's serial stays recorded in
+credvend.registries.json (an older index stays refused).
 
 Options:
   --dir DIR     The project (default: the current folder)
@@ -61,8 +64,12 @@ export async function runPluginRemove(argv: readonly string[]): Promise<number> 
   rmSync(aside, { recursive: true, force: true });
   removeIfEmpty(dirname(folder));
   removeIfEmpty(dirname(dirname(folder)));
+  const configPath =
+    plugin.deploymentConfig === undefined ? project.deploymentConfig()?.path : resolve(project.dir, plugin.deploymentConfig);
+  const leftovers = policyLeftovers(policyFiles(project.dir, configPath), plugin.providers);
   process.stdout.write(
-    `removed ${name} ${plugin.version}\n  code      ${plugin.dir} deleted\n  recorded  npm start no longer runs it\n${configNote}`,
+    `removed ${name} ${plugin.version}\n  code      ${plugin.dir} deleted\n  recorded  npm start no longer runs it\n${configNote}` +
+      leftoversText(leftovers, plugin.providers, project.dir),
   );
   return 0;
 }

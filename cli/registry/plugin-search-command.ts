@@ -12,7 +12,8 @@ export const PLUGIN_SEARCH_USAGE = `credvend plugin search — list the workers 
 Usage: credvend plugin search [term] --registry <url|path> --registry-key <registry.pub.json>
                              [--trust <publisher.pub.json>…] [--dir DIR] [--config FILE]
 
-Checks the index signature, then lists every version whose name or provider contains <term>
+Checks the index signature and freshness (not expired, serial not below the one this project
+accepted: credvend.registries.json; search itself records nothing), then lists every version whose name or provider contains <term>
 (all without one), newest first: protocol version (and whether this credvend speaks it),
 providers, and the publisher's key id, "verified" when you trust that key (--trust or the
 deployment config's trustedKeys), "unverified" otherwise.
@@ -42,8 +43,9 @@ export async function runPluginSearch(argv: readonly string[]): Promise<number> 
   }
   if (positionals.length > 1) throw new CliError("give at most one search term", 2);
   const term = (positionals[0] ?? "").toLowerCase();
-  const trusted = new Set(new ProjectFiles(values as ProjectOptionValues).trustedKeys(values.trust ?? []).map((key) => key.keyId));
-  const { index, source } = await loadRegistry(values as RegistryOptionValues);
+  const project = new ProjectFiles(values as ProjectOptionValues);
+  const trusted = new Set(project.trustedKeys(values.trust ?? []).map((key) => key.keyId));
+  const { index, source } = await loadRegistry(values as RegistryOptionValues, project);
   const rows: string[][] = [];
   for (const name of Object.keys(index.plugins).sort()) {
     const versions = index.plugins[name]!.versions;
@@ -61,12 +63,16 @@ export async function runPluginSearch(argv: readonly string[]): Promise<number> 
     }
   }
   if (rows.length === 0) {
-    process.stdout.write(`registry ${source.location} (signature verified) offers nothing${term ? ` matching "${term}"` : ""}\n`);
+    process.stdout.write(
+      `registry ${source.location} (signature verified, serial ${index.serial}) offers nothing${term ? ` matching "${term}"` : ""}\n`,
+    );
     return 0;
   }
   const header = ["NAME", "VERSION", "PROTOCOL", "PROVIDERS", "PUBLISHER"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `${cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`;
-  process.stdout.write(`registry ${source.location} (signature verified)\n${line(header)}${rows.map(line).join("")}`);
+  process.stdout.write(
+    `registry ${source.location} (signature verified, serial ${index.serial}, expires ${index.expiresAt})\n${line(header)}${rows.map(line).join("")}`,
+  );
   return 0;
 }

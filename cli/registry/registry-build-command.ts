@@ -1,7 +1,8 @@
 // `credvend registry build <worker-dir…> --key <registry.key> --out <dir>`: adds signed workers to
-// a registry folder (artifacts under plugins/<name>/<version>/) and writes its signed index. An
-// existing index is extended, after its own signature is checked; a published version is never
-// replaced by other code.
+// a registry folder (artifacts under plugins/<name>/<version>/) and writes its signed index, with
+// the next serial and a new expiry. An existing index is extended, after its own signature is
+// checked; a published version is never replaced by other code. With no worker folder it only
+// re-signs the index (next serial, new expiry): what a registry does before its index expires.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,9 +23,13 @@ import {
   type RegistryVersion,
 } from "./registry-index.js";
 
+const DEFAULT_EXPIRY_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+
 export const REGISTRY_BUILD_USAGE = `credvend registry build — publish signed workers into a registry folder
 
-Usage: credvend registry build --key <registry.key> --out <registry-dir> [--publisher FILE…] <worker-dir…>
+Usage: credvend registry build --key <registry.key> --out <registry-dir> [--publisher FILE…]
+                              [--expires-in DAYS] [<worker-dir…>]
 
 Each <worker-dir> is a signed worker (code.zip, manifest.json, manifest.sig: credvend plugin
 sign). Its signature must verify with a --publisher key (publisher.pub.json; the registry's own
@@ -33,11 +38,15 @@ key counts too), and the zip must be the signed code. Copies each into
 its protocol version, providers, capabilities, artifact path, codeSha256, the signed manifest
 and signature and the publisher's key, signed as a whole with the registry key. An existing
 index is extended (its signature is checked first); a version already published with other
-code is refused. Serve the folder as it is (any static https host) or use it as a path.
+code is refused. Every build signs the next serial (the previous index's + 1; readers refuse an
+index older than one they accepted) and an expiry (readers refuse an expired index, so a mirror
+cannot serve one copy forever): rebuild before it expires — with no <worker-dir> it only re-signs.
+Serve the folder as it is (any static https host) or use it as a path.
 
 Options:
-  --key FILE        The registry's private key (credvend keys generate)
+  --key FILE        The registry's private key (credvend keys generate --name registry)
   --out DIR         The registry folder (created if missing)
+  --expires-in DAYS How long the index is valid: 1 to 365 days (default ${DEFAULT_EXPIRY_DAYS})
   --publisher FILE  A publisher's public key (publisher.pub.json) whose workers may be listed; repeatable
   -h, --help        Show this help
 `;
@@ -49,6 +58,7 @@ export async function runRegistryBuild(argv: readonly string[]): Promise<number>
       key: { type: "string" },
       out: { type: "string" },
       publisher: { type: "string", multiple: true },
+      "expires-in": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -60,7 +70,9 @@ export async function runRegistryBuild(argv: readonly string[]): Promise<number>
   }
   if (!values.key) throw new CliError("--key is required (the registry's private key from `credvend keys generate`)", 2);
   if (!values.out) throw new CliError("--out is required (the registry folder)", 2);
-  if (positionals.length === 0) throw new CliError("give at least one signed worker folder", 2);
+  const expiryDays = values["expires-in"] === undefined ? DEFAULT_EXPIRY_DAYS : Number(values["expires-in"]);
+  if (!Number.isInteger(expiryDays) || expiryDays < 1 || expiryDays > 365)
+    throw new CliError(`--expires-in ${values["expires-in"]}: must be a whole number of days from 1 to 365`, 2);
   const key = await readPrivateKeyFile(values.key).catch((error: unknown) => {
     throw error instanceof KeyFileError ? new CliError(error.message) : error;
   });
@@ -69,9 +81,12 @@ export async function runRegistryBuild(argv: readonly string[]): Promise<number>
 
   const indexPath = join(values.out, INDEX_FILE);
   const existing = existsSync(indexPath) ? await readExisting(indexPath, registryKey) : undefined;
+  if (positionals.length === 0 && !existing)
+    throw new CliError(`give at least one signed worker folder (${indexPath} does not exist yet, so there is nothing to re-sign)`, 2);
   const plugins: Record<string, { versions: Record<string, RegistryVersion> }> = structuredClone({ ...(existing?.plugins ?? {}) });
   const copies: { from: string; to: string }[] = [];
-  const now = new Date().toISOString();
+  const started = new Date();
+  const now = started.toISOString();
   for (const dir of positionals) {
     const { manifest, signature } = await checkedWorker(dir, publishers);
     const artifact = `plugins/${manifest.name}/${manifest.version}/code.zip`;
@@ -106,6 +121,8 @@ export async function runRegistryBuild(argv: readonly string[]): Promise<number>
     format: INDEX_FORMAT,
     formatVersion: INDEX_FORMAT_VERSION,
     registryKeyId: key.keyId,
+    serial: (existing?.serial ?? 0) + 1,
+    expiresAt: new Date(started.getTime() + expiryDays * DAY_MS).toISOString(),
     updatedAt: now,
     plugins,
   };
@@ -118,13 +135,16 @@ export async function runRegistryBuild(argv: readonly string[]): Promise<number>
   const temporary = `${indexPath}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(signed, null, 2)}\n`);
   renameSync(temporary, indexPath);
-  process.stdout.write(`wrote ${indexPath} (signed by registry key ${key.keyId})\n`);
+  process.stdout.write(
+    `wrote ${indexPath} (signed by registry key ${key.keyId}, serial ${index.serial}, expires ${index.expiresAt}: rebuild before then)\n`,
+  );
   return 0;
 }
 
 async function readExisting(path: string, registryKey: { keyId: string; publicKey: string }): Promise<RegistryIndex> {
   try {
-    return await verifyRegistryIndex(JSON.parse(readFileSync(path, "utf8")), registryKey);
+    // Format 1 (before serials) is extended into format 2, starting at serial 1.
+    return await verifyRegistryIndex(JSON.parse(readFileSync(path, "utf8")), registryKey, { acceptFormat1: true });
   } catch (error) {
     throw new CliError(`${path}: ${(error as Error).message}; refusing to extend it`);
   }

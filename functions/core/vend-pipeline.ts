@@ -6,7 +6,7 @@ import { CredvendError, LedgerError, PolicyDeniedError, VendNotRecordedError } f
 import { randomIds, type IdSource } from "./ids.js";
 import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluateRequest, type TargetPolicySource } from "./policy/evaluate-request.js";
-import { describeGrants, denialOf } from "./policy/request-outcome.js";
+import { denialOf, describeGrants, ttlBound } from "./policy/request-outcome.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
@@ -16,6 +16,7 @@ import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { ttlNotes } from "./ttl-notes.js";
 import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
@@ -78,7 +79,7 @@ export class VendPipeline {
     const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
     const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
     // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const { ttlSeconds: grantedTtl, grantedBy } = await this.narrow(claims, granted, input);
+    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = await this.narrow(claims, granted, input);
 
     const credentialId = this.ids.credentialId();
     const issuedAt = this.clock.now();
@@ -132,12 +133,20 @@ export class VendPipeline {
       expiresAt: record.revokeAt ?? record.expiresAt,
       credential: vended.credential,
       warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
-      notes: record.revokeAt
-        ? [
-            ...vended.notes,
-            `credvend revokes it at ${record.revokeAt}, the granted TTL (the provider would keep it until ${record.expiresAt})`,
-          ]
-        : vended.notes,
+      notes: [
+        ...ttlNotes({
+          ...(input.ttlSeconds === undefined ? {} : { requested: input.ttlSeconds }),
+          granted: grantedTtl,
+          ...(ttlBound ? { bound: ttlBound } : {}),
+          worker: worker.name,
+          issuedAt,
+          expiresAt: vended.expiresAt,
+        }),
+        ...vended.notes,
+        ...(record.revokeAt
+          ? [`credvend revokes it at ${record.revokeAt}, the granted TTL (the provider would keep it until ${record.expiresAt})`]
+          : []),
+      ],
     };
   }
 
@@ -153,13 +162,18 @@ export class VendPipeline {
    * 503 when only an unreadable target policy stood in the way). The caller chose the scopes, so
    * the event keeps a capped part of them (denials/audited-scopes.ts).
    */
-  private async narrow(claims: Claims, scopes: readonly Scope[], input: VendInput): Promise<{ ttlSeconds: number; grantedBy: string }> {
+  private async narrow(
+    claims: Claims,
+    scopes: readonly Scope[],
+    input: VendInput,
+  ): Promise<{ ttlSeconds: number; grantedBy: string; ttlBound: string | undefined }> {
     const decision = await evaluateRequest(this.deps.policy, claims, scopes, {
       ...(input.identity === undefined ? {} : { identity: input.identity }),
       ...(input.ttlSeconds === undefined ? {} : { requestedTtlSeconds: input.ttlSeconds }),
       targetPolicies: this.deps.targetPolicies ?? NO_TARGET_POLICIES,
     });
-    if (decision.allowed) return { ttlSeconds: decision.ttlSeconds, grantedBy: describeGrants(decision.outcomes) };
+    if (decision.allowed)
+      return { ttlSeconds: decision.ttlSeconds, grantedBy: describeGrants(decision.outcomes), ttlBound: ttlBound(decision.outcomes) };
     const denial = denialOf(decision.outcomes);
     const requested = auditedScopes(scopes.map(formatScope));
     // The denied scopes are among the requested ones: a note about those covers both lists.

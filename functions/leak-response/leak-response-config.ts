@@ -3,7 +3,7 @@
 // secrets and watched repositories (webhooks-config.ts); the poller the owners it lists.
 import * as z from "zod/mini";
 import { readEnv, together, type Env } from "../../plugin-workers/sdk/env.js";
-import { BROKER_VARIABLES, type WorkerRegistration } from "../adapters/config/function-config.js";
+import { BROKER_VARIABLES, workersOf, type WorkerRegistration } from "../adapters/config/function-config.js";
 import type { NotifierConfig } from "../adapters/config/notifier-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
@@ -44,7 +44,7 @@ export function leakResponseConfig(env: LeakResponseEnv): LeakResponseConfig {
   const githubAuth = gitHubAuth(env);
   return {
     ledgerTable: env.CREDVEND_LEDGER_TABLE,
-    workers: env.CREDVEND_WORKERS,
+    workers: workersOf(env),
     trustedKeys: env.CREDVEND_TRUSTED_KEYS,
     workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
     githubApiUrl: env.GITHUB_API_URL,

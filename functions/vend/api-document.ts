@@ -6,10 +6,19 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildOpenApiDocument } from "../http/openapi.js";
 import { partnerRoute, secretScanningRoute } from "../webhooks/routes.js";
-import { containerCredentialsRoute, healthRoute, openApiRoute, revokeRoute, vendRoute } from "./routes.js";
+import { containerCredentialsRoute, healthRoute, openApiRoute, revokeRoute, statusRoute, vendRoute } from "./routes.js";
 
 /** Every route either function serves, in the order the document lists them. */
-const ROUTES = [healthRoute, vendRoute, revokeRoute, containerCredentialsRoute, openApiRoute, secretScanningRoute, partnerRoute];
+const ROUTES = [
+  healthRoute,
+  statusRoute,
+  vendRoute,
+  revokeRoute,
+  containerCredentialsRoute,
+  openApiRoute,
+  secretScanningRoute,
+  partnerRoute,
+];
 
 export const OPENAPI_JSON_FILE = fileURLToPath(new URL("./openapi.json", import.meta.url));
 

@@ -16,6 +16,7 @@ import { VendBody } from "./request-schemas.js";
 import openApiDocument from "./openapi.json" with { type: "json" };
 import type { OwnerRevocation } from "../core/revocation/owner-revocation.js";
 import { mountCredentialRevocation } from "./revoke-route.js";
+import { mountStatus, type ServiceStatus } from "./status-route.js";
 
 export interface VendAppOptions {
   readonly pipeline: VendPipeline;
@@ -23,6 +24,8 @@ export interface VendAppOptions {
   readonly logger?: Logger;
   /** DELETE /v1/credentials/{id}: a job revokes what it vended (absent: no such route). */
   readonly revocation?: OwnerRevocation;
+  /** GET /v1/status: audience, issuers, workers' states (absent: no such route). */
+  readonly status?: () => Promise<ServiceStatus>;
   /** Largest accepted request body; a vend request is a handful of scopes. */
   readonly maxBodyBytes?: number;
 }
@@ -62,6 +65,7 @@ export function createVendApp(options: VendAppOptions): Hono {
   });
 
   mountContainerCredentials(app, { pipeline: options.pipeline, verifier: options.verifier, logger });
+  if (options.status) mountStatus(app, options.status);
   if (options.revocation) mountCredentialRevocation(app, { revocation: options.revocation, verifier: options.verifier, logger });
   app.get("/openapi.json", (c) => c.json(openApiDocument, 200));
   return app;

@@ -14,6 +14,7 @@ import type { VerifiedPluginDirectory } from "../core/plugin-trust/verified-plug
 import { awsFunctionAdapters, type AwsClients } from "../adapters/aws-function-adapters.js";
 import type { FunctionConfig } from "../adapters/config/function-config.js";
 import { createVendApp } from "./app.js";
+import { serviceStatus } from "./status-route.js";
 
 export interface VendComposition extends PluginDirectoryComposition {
   /** Compiled by the caller: from YAML by the local stack, from synth's JSON on AWS. */
@@ -31,9 +32,9 @@ export interface VendComposition extends PluginDirectoryComposition {
 export function composeVendApp(options: VendComposition): { app: Hono; policy: Policy; plugins: VerifiedPluginDirectory } {
   const { policy } = options;
   const plugins = composePluginDirectory(options);
+  const trust = { issuers: [...policy.issuers, ...(options.extraIssuers ?? [])], audience: policy.audience };
   const verifier = new OidcVerifier({
-    issuers: [...policy.issuers, ...(options.extraIssuers ?? [])],
-    audience: policy.audience,
+    ...trust,
     ...(options.oidcClockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.oidcClockToleranceSeconds }),
   });
   const targetPolicies = new TargetPolicyReader({
@@ -50,7 +51,8 @@ export function composeVendApp(options: VendComposition): { app: Hono; policy: P
   });
   const revoker = new CredentialRevoker({ ledger: options.ledger, plugins, logger: options.logger });
   const revocation = new OwnerRevocation({ ledger: options.ledger, revoker });
-  return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation }), policy, plugins };
+  const status = () => serviceStatus(plugins, trust, policy);
+  return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation, status }), policy, plugins };
 }
 
 /** The vend function on AWS: every adapter built from its configuration (lambda.ts reads it). */

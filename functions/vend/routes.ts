@@ -42,7 +42,7 @@ export const VendBody = z
         .min(1, { error: SCOPES_MESSAGE })
         .max(MAX_SCOPES_PER_REQUEST, { error: SCOPES_MESSAGE }),
       ttlSeconds: TtlSeconds.optional().openapi({
-        description: "Requested lifetime; narrowed to the policy's maxTtl. Default: the policy's defaultTtl.",
+        description: `Requested lifetime, ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (anything else is a 400); narrowed to the policy's maxTtl, which the answer's \`notes\` then say. Default: the policy's defaultTtl.`,
       }),
       identity: z.string({ error: IDENTITY_MESSAGE }).regex(IDENTITY_PATTERN, { error: IDENTITY_MESSAGE }).optional().openapi({
         example: "release",
@@ -61,13 +61,16 @@ export const VendAnswer = z
     credentialId: z.string(),
     provider: z.string(),
     scopes: z.array(z.string()),
-    ttlSeconds: z.number().int(),
+    ttlSeconds: z.number().int().openapi({ description: "The TTL the policy granted" }),
     expiresAt: z.string().openapi({ format: "date-time" }),
     credential: z.record(z.string(), z.string()).openapi({
       description: 'AWS: {"accessKeyId","secretAccessKey","sessionToken"}; GitHub: {"token"}; local: {"token"}',
     }),
     warnings: z.array(z.string()),
-    notes: z.array(z.string()),
+    notes: z.array(z.string()).openapi({
+      description:
+        "What the caller should know, never a secret: a TTL narrowed by the policy's maxTtl (naming the rule) or clamped by the worker's maximum, the provider's own notes",
+    }),
   })
   .openapi("VendResponse");
 
@@ -140,6 +143,40 @@ export const healthRoute = createRoute({
   path: "/healthz",
   summary: "Liveness",
   responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+});
+
+const StatusAnswer = z
+  .object({
+    status: z.literal("ok"),
+    audience: z.string().openapi({ description: "The `aud` every OIDC token must carry" }),
+    issuers: z.array(z.string()).openapi({ description: "The OIDC issuers trusted" }),
+    policy: z.object({ fingerprint: z.string(), rules: z.number().int() }).openapi({
+      description: "Which policy is in force: a short hash of its compiled content (comparable with a file), and its rule count",
+    }),
+    workers: z.array(
+      z.object({
+        name: z.string(),
+        providers: z.array(z.string()),
+        verification: z.enum(["verified", "unsigned", "refused", "unverifiable", "unchecked"]),
+        configured: z
+          .enum(["yes", "no", "unknown"])
+          .openapi({ description: "What the worker's Describe says: whether it can vend; unknown when it does not say" }),
+      }),
+    ),
+  })
+  .openapi("StatusResponse");
+
+export const statusRoute = createRoute({
+  method: "get",
+  path: "/v1/status",
+  summary: "What is in force: audience, issuers, and each worker's verification and configuration state",
+  description:
+    "For `credvend doctor`. Names and states only: no rule of the policy, no configuration value, no secret, no reason a worker " +
+    "was refused (that is in the alert and the audit). Served from the verification cache: a worker is described at most once " +
+    "per cold start on this route's behalf, however often it is asked.",
+  responses: {
+    200: { description: "The service's state", content: { "application/json": { schema: StatusAnswer } } },
+  },
 });
 
 export const openApiRoute = createRoute({

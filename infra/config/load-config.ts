@@ -69,7 +69,6 @@ export async function parseDeploymentConfig(document: unknown, source: string): 
     problems.push(`webhooks.enabled: ${WEBHOOKS_ENTRY} does not exist in this checkout (set it to false)`);
 
   if (problems.length === 0) await verifyWorkersAtSynth(workers, config, problems);
-  if (problems.length === 0) checkEnvironmentBudget(workers, config, problems);
   if (problems.length > 0) throw new DeploymentConfigError(source, problems);
   return { ...config, source, policyPath, policyJson: policyJson ?? "", workers };
 }
@@ -155,28 +154,4 @@ function resolveWorker(worker: WorkerConfig, i: number, base: string, problems: 
   const entryPath = worker.entry ? resolve(base, worker.entry) : resolve(REPO_ROOT, `plugin-workers/${worker.kind}/lambda.ts`);
   if (!existsSync(entryPath)) problems.push(`${field}.entry: ${entryPath} does not exist`);
   return { ...worker, entryPath };
-}
-
-/** Lambda caps a function's environment at 4 KB; the worker list (manifests inline) is most of it. */
-const ENVIRONMENT_LIMIT = 4096;
-/** Room for the other variables and for a Function URL and function ARN per worker (deploy-time values). */
-const OTHER_VARIABLES = 900;
-const DEPLOY_TIME_PER_WORKER = 260;
-
-function checkEnvironmentBudget(workers: readonly ResolvedWorker[], config: ParsedDeploymentConfig, problems: string[]): void {
-  const registrations = workers.map((w) => ({
-    name: w.name,
-    providers: w.providers,
-    allowUnsigned: w.allowUnsigned,
-    ...(w.signed ? { manifest: w.signed.manifest, signature: w.signed.signature } : {}),
-  }));
-  const estimate =
-    JSON.stringify(registrations).length +
-    workers.length * DEPLOY_TIME_PER_WORKER +
-    JSON.stringify(config.trustedKeys).length +
-    OTHER_VARIABLES;
-  if (estimate > ENVIRONMENT_LIMIT)
-    problems.push(
-      `workers: about ${estimate} bytes of environment for the vend function, over Lambda's 4 KB limit (fewer workers or trusted keys)`,
-    );
 }

@@ -35,6 +35,11 @@ const signedPackage = z.strictObject({
     .string()
     .regex(/^[\w./-]+\.[A-Za-z_$][\w$]*$/, "must look like index.handler")
     .default("index.handler"),
+  /**
+   * `python` for a worker in Python (its zip vendors what it imports): it runs on the newest
+   * Lambda Python runtime, as the others on the newest Node one. The manifest must allow it.
+   */
+  runtime: z.enum(["python"]).optional(),
 });
 
 export const WORKER_KINDS = ["local-tokens", "aws-sts", "github", "custom"] as const;
@@ -54,7 +59,15 @@ const worker = z.strictObject({
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\x21-\x7e]{1,576}$/, "must be an IAM role or user ARN"))
     .default([]),
   /** Plain, non-secret settings for the worker. */
-  environment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an UPPER_SNAKE_CASE name"), z.string()).default({}),
+  environment: z
+    .record(z.string(), z.string())
+    .default({})
+    .superRefine((environment, context) => {
+      // Per key, so the problem names the variable (zod's own record-key error does not say why).
+      for (const name of Object.keys(environment))
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name))
+          context.addIssue({ code: "custom", path: [name], message: "must be an UPPER_SNAKE_CASE name" });
+    }),
   settings: functionSettings.prefault({}),
 });
 

@@ -3,7 +3,7 @@
 // to deploy (handler, runtime, no layers, variable names): a worker the core would refuse
 // (unsigned without allowUnsigned, unknown key, bad signature, undeclared provider, zip not the
 // signed one, a configuration its manifest does not allow) fails synth instead of being deployed.
-import { LAMBDA_RUNTIME } from "../constructs/function-defaults.js";
+import { LAMBDA_PYTHON_RUNTIME, LAMBDA_RUNTIME } from "../constructs/function-defaults.js";
 import {
   TrustStore,
   TrustStoreError,
@@ -32,12 +32,12 @@ export async function verifyWorkersAtSynth(workers: readonly ResolvedWorker[], c
   for (const [i, worker] of workers.entries()) {
     for (const name of Object.keys(worker.environment).filter(isForbiddenEnvironmentName))
       problems.push(
-        `workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover)`,
+        `workers[${i}].environment.${name}: never allowed on a worker (it makes the runtime load code the signature does not cover, or changes its TLS trust or proxy)`,
       );
     const signed = worker.signed;
     const lambda: LambdaConfiguration = {
       handler: worker.package?.handler ?? "",
-      runtime: LAMBDA_RUNTIME.name,
+      runtime: (worker.package?.runtime === "python" ? LAMBDA_PYTHON_RUNTIME : LAMBDA_RUNTIME).name,
       layers: [],
       environmentNames: workerEnvironmentNames(worker, config),
     };
@@ -82,7 +82,9 @@ function configHint(worker: ResolvedWorker, difference: ConfigurationDifference)
     case "handler":
       return " (set package.handler to the manifest's)";
     case "runtime":
-      return ` (this stack deploys workers on ${LAMBDA_RUNTIME.name})`;
+      return worker.package?.runtime === "python"
+        ? ` (this stack deploys Python workers on ${LAMBDA_PYTHON_RUNTIME.name})`
+        : ` (this stack deploys workers on ${LAMBDA_RUNTIME.name}; a Python worker sets package.runtime: python)`;
     case "environment":
       return ` (what kind ${worker.kind} and its environment set: sign the worker with those names allowed, or set fewer)`;
     default:

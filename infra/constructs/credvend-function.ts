@@ -4,7 +4,7 @@
 // variable names its manifest allows. No NODE_OPTIONS: a signed worker may not have it at all.
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Code, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
+import { Code, Function as LambdaFunction, type Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -15,8 +15,11 @@ import { bundlingOptions, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, type AssetFile } 
 export type FunctionCode =
   /** A TypeScript entry bundled with esbuild at synth; `files` are copied beside the bundle. */
   | { readonly entry: string; readonly files?: readonly AssetFile[] }
-  /** A prebuilt zip deployed unchanged (Lambda's CodeSha256 = base64 SHA-256 of these bytes). */
-  | { readonly zip: string; readonly handler: string };
+  /**
+   * A prebuilt zip deployed unchanged (Lambda's CodeSha256 = base64 SHA-256 of these bytes), on
+   * the stack's Node runtime or another (a Python worker's).
+   */
+  | { readonly zip: string; readonly handler: string; readonly runtime?: Runtime };
 
 export interface CredvendFunctionProps {
   readonly description: string;
@@ -70,7 +73,12 @@ export class CredvendFunction extends Construct {
             depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
             bundling: bundlingOptions(props.code.files),
           })
-        : new LambdaFunction(this, "Function", { ...common, code: Code.fromAsset(props.code.zip), handler: props.code.handler });
+        : new LambdaFunction(this, "Function", {
+            ...common,
+            code: Code.fromAsset(props.code.zip),
+            handler: props.code.handler,
+            ...(props.code.runtime ? { runtime: props.code.runtime } : {}),
+          });
   }
 
   /** Adds one environment variable after construction (wiring that depends on other resources). */

@@ -6,6 +6,8 @@ import { BUNDLE_OPTIONS } from "../bundles.js";
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag AwsSolutions-L1); the code targets node22+. */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+/** The same for workers in Python (a deployment config's package.runtime: python). */
+export const LAMBDA_PYTHON_RUNTIME = Runtime.PYTHON_3_15;
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
 /** Where Lambda unpacks the function's code: files shipped beside the bundle are read from here. */
 export const LAMBDA_TASK_ROOT = "/var/task";

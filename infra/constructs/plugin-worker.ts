@@ -11,24 +11,26 @@ import { ALLOWED_CALLERS_VARIABLE } from "../../plugin-workers/sdk/allowed-calle
 import type { ResolvedWorker } from "../config/resolved-worker.js";
 import { parseManifest } from "../../functions/core/plugin-trust/index.js";
 import { CredvendFunction, type FunctionCode } from "./credvend-function.js";
+import { LAMBDA_PYTHON_RUNTIME } from "./function-defaults.js";
 
 export interface PluginWorkerProps {
   readonly worker: ResolvedWorker;
   readonly logRetention: RetentionDays;
 }
 
-/** One entry of the vend/webhooks functions' CREDVEND_WORKERS list. */
+/** One entry of the core functions' CREDVEND_WORKERS list: only what is known at deploy. */
 export interface WorkerRegistrationJson {
   readonly name: string;
   readonly url: string;
-  readonly providers: readonly string[];
-  /** For the code and configuration check (GetFunctionConfiguration). */
+  /** For the code and configuration check (GetFunctionConfiguration): the function's name, shorter than its ARN. */
   readonly functionName: string;
-  readonly allowUnsigned: boolean;
-  /** manifest.json (parsed) and manifest.sig (base64), when the worker is signed. */
-  readonly manifest?: unknown;
-  readonly signature?: string;
 }
+
+/** credvend.workers.json in the core functions' code: what synth knows of each worker, by name. */
+export type WorkerManifestsJson = Record<
+  string,
+  { readonly providers: readonly string[]; readonly allowUnsigned: boolean; readonly manifest?: unknown; readonly signature?: string }
+>;
 
 export class PluginWorker extends Construct {
   public readonly worker: ResolvedWorker;
@@ -42,7 +44,8 @@ export class PluginWorker extends Construct {
     super(scope, id);
     this.worker = props.worker;
     const { signed, entryPath } = props.worker;
-    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler } : { entry: entryPath! };
+    const python = props.worker.package?.runtime === "python" ? { runtime: LAMBDA_PYTHON_RUNTIME } : {};
+    this.code = signed ? { zip: signed.zipPath, handler: props.worker.package!.handler, ...python } : { entry: entryPath! };
     this.lambda = new CredvendFunction(this, "Worker", {
       description: `plugin worker ${props.worker.name} (${props.worker.providers.join(", ")})`,
       code: this.code,
@@ -77,12 +80,23 @@ export class PluginWorker extends Construct {
     return {
       name: this.worker.name,
       url: this.url.url,
-      providers: this.worker.providers,
-      functionName: this.lambda.function.functionArn,
-      allowUnsigned: this.worker.allowUnsigned,
-      ...(this.worker.signed ? { manifest: this.worker.signed.manifest, signature: this.worker.signed.signature } : {}),
+      functionName: this.lambda.function.functionName,
     };
   }
+}
+
+/** Travels in the code asset, not the 4 KB environment: known at synth, unlike URLs and function names. */
+export function workerManifestsJson(workers: readonly PluginWorker[]): WorkerManifestsJson {
+  return Object.fromEntries(
+    workers.map(({ worker }) => [
+      worker.name,
+      {
+        providers: worker.providers,
+        allowUnsigned: worker.allowUnsigned,
+        ...(worker.signed ? { manifest: worker.signed.manifest, signature: worker.signed.signature } : {}),
+      },
+    ]),
+  );
 }
 
 /** CREDVEND_WORKERS as CloudFormation resolves it (URLs and ARNs are only known at deploy). */

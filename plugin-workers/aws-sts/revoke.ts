@@ -73,12 +73,17 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
     const session: RevokedSession = { userId: ref.assumedRoleId, expiresAt: request.expiresAt };
     const deadline = start + timing.deadlineMs;
 
+    // A repeat (a retry, a second leak report) was recorded by the first request; if IAM shows the
+    // deny too, it was revoked before: already_gone, as the protocol answers a repeat. Recorded
+    // only (the first attempt failed) or shown only (another holder wrote it since) is this revocation.
+    const recordedBefore = includes(await storeCall("read the recorded sessions", () => store.remembered(role)), session);
     await storeCall("record the session", () => store.remember(role, session));
     const owner = randomUUID();
     await acquire(role, owner, start + timing.lockWaitMs);
     let failure: unknown;
+    let shownBefore = false;
     try {
-      await denyUnderLock(role, session, deadline);
+      shownBefore = await denyUnderLock(role, session, deadline);
     } catch (error) {
       failure = error;
     }
@@ -88,6 +93,8 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
     if (failure instanceof PolicyFullError) return { outcome: "manual_required", detail: failure.message };
     if (failure !== undefined) throw failure;
     if (!released) throw new PluginError("unavailable", "the role's lock was taken over before the deny was confirmed; retry");
+    if (recordedBefore && shownBefore)
+      return { outcome: "already_gone", detail: `session ${ref.sessionName} was denied on role ${role} before` };
     return { outcome: "revoked", detail: `session ${ref.sessionName} denied on role ${role} until it expires` };
   };
 
@@ -105,10 +112,10 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
     }
   }
 
-  /** Returns once a read of the policy shows the session; throws otherwise. */
-  async function denyUnderLock(role: string, session: RevokedSession, deadline: number): Promise<void> {
+  /** Returns once a read of the policy shows the session (true when the first read did); throws otherwise. */
+  async function denyUnderLock(role: string, session: RevokedSession, deadline: number): Promise<boolean> {
     const current = await readSessions(iam, role);
-    if (includes(current, session)) return;
+    if (includes(current, session)) return true;
     const now = clock.now();
     const recorded = await storeCall("read the recorded sessions", () => store.remembered(role));
     const expired = recorded.filter((s) => s.expiresAt.getTime() <= now.getTime());
@@ -131,7 +138,7 @@ export function awsSessionRevoke(options: SessionRevocationOptions): (request: R
       if (clock.now().getTime() + pause >= deadline) break;
       await sleep(pause);
       const read = await readSessions(iam, role).catch(() => undefined); // a failed read is one attempt
-      if (read && includes(read, session)) return;
+      if (read && includes(read, session)) return false;
     }
     throw new PluginError("unavailable", "IAM does not show the deny yet (it is eventually consistent); retry");
   }

@@ -3,7 +3,7 @@
 // an inline policy on its role (revoke.ts), found by the upstreamRef written below.
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type STSClient, type Tag } from "@aws-sdk/client-sts";
 import type { Claims } from "../../plugin-protocol/claims.js";
-import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
+import type { ScopeSetRequest, VendRequest, VendResult, WorkerConfiguration } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/plugin-error.js";
 import { servePlugin, type ServedPlugin } from "../sdk/serve-plugin.js";
 import type { CallerAuthentication } from "../sdk/caller-check.js";
@@ -106,10 +106,29 @@ export function createAwsStsWorker(options: AwsStsWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeAwsScope),
     serialize: (request) => ({ serialized: encodeAssumption(assumptionFor(request)), mediaType: ASSUMPTION_MEDIA_TYPE }),
     vend,
+    configuration: () => awsStsConfiguration(options),
     // Always advertised, so the signed manifest is the same whether or not session revocation is
     // enabled; when it is off every credential is vended with `revocable: false` (manual branch).
     revoke: options.revocation ? awsSessionRevoke(options.revocation) : revocationNotConfigured,
   };
+}
+
+const CREDENTIALS_CHECK_MS = 2_000;
+
+/** What Vend would say "not configured" about, asked before any vend: a role, and AWS credentials. */
+async function awsStsConfiguration({ config, sts }: AwsStsWorkerOptions): Promise<WorkerConfiguration> {
+  if (!sts || (!config.defaultRoleArn && Object.keys(config.roles).length === 0))
+    return { configured: false, missing: "CREDVEND_AWS_ROLE_ARN (the role to assume) and AWS credentials for the worker" };
+  // The SDK's provider chain, as AssumeRole would resolve it (cached once found); bounded, since
+  // without any source the chain ends by asking the instance metadata service.
+  const found = await Promise.race([
+    sts.config.credentials().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(resolve, CREDENTIALS_CHECK_MS, false).unref()),
+  ]);
+  return found ? { configured: true } : { configured: false, missing: "AWS credentials for the worker (environment, profile or role)" };
 }
 
 function revocationNotConfigured(): never {

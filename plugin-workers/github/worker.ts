@@ -2,7 +2,7 @@
 // permissions. Revoke is served when a token vault is configured (revoke.ts, token-vault.ts):
 // GitHub revokes an installation token only when called with the token itself (DELETE
 // /installation/token), so the worker keeps each token sealed until it expires.
-import type { ScopeSetRequest, VendRequest, VendResult } from "../../plugin-protocol/types.js";
+import type { ScopeSetRequest, VendRequest, VendResult, WorkerConfiguration } from "../../plugin-protocol/types.js";
 import { PluginError } from "../sdk/plugin-error.js";
 import { servePlugin, type ServedPlugin } from "../sdk/serve-plugin.js";
 import type { CallerAuthentication } from "../sdk/caller-check.js";
@@ -19,6 +19,7 @@ export const GITHUB_WORKER_NAME = "github";
 export const GITHUB_WORKER_VERSION = "0.1.0";
 /** GitHub installation tokens live one hour; the lifetime cannot be chosen. */
 export const GITHUB_TOKEN_SECONDS = 3600;
+const APP_SETTINGS = "GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret";
 const CREDENTIAL_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface GitHubWorkerOptions {
@@ -49,10 +50,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
   async function configuredApp(): Promise<GitHubApp> {
     const app = typeof options.app === "function" ? await options.app() : options.app;
     if (!app) {
-      throw new PluginError(
-        "unavailable",
-        "the github worker is not configured: it has no GitHub App (GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, _FILE or, on AWS, the key's secret)",
-      );
+      throw new PluginError("unavailable", `the github worker is not configured: it has no GitHub App (${APP_SETTINGS})`);
     }
     return app;
   }
@@ -102,6 +100,11 @@ export function createGitHubWorker(options: GitHubWorkerOptions): PluginImplemen
     analyze: (request) => request.scopes.map(analyzeGitHubScope),
     serialize: (request) => ({ serialized: encodeTokenRequest(tokenRequestFor(request)), mediaType: TOKEN_REQUEST_MEDIA_TYPE }),
     vend,
+    configuration: async (): Promise<WorkerConfiguration> => {
+      // A key that cannot be read now is no App now: Vend would say "not configured" too.
+      const app = typeof options.app === "function" ? await options.app().catch(() => undefined) : options.app;
+      return app ? { configured: true } : { configured: false, missing: `a GitHub App (${APP_SETTINGS})` };
+    },
     // Always advertised, so the signed manifest is the same whether or not a vault is configured;
     // without one every credential is vended with `revocable: false` and leaks take the manual branch.
     revoke: options.revocation ? gitHubRevoke(options.revocation) : revocationNotConfigured,

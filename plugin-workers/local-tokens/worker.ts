@@ -105,6 +105,8 @@ export function createLocalTokensWorker(options: LocalTokensWorkerOptions): Loca
     analyze: (request) => request.scopes.map(analyzeLocalScope),
     serialize: (request) => serializePermissionSet(toPermissionSet(request.scopes)),
     vend,
+    // Its only need is its token table, which it is given at start.
+    configuration: () => ({ configured: true }),
     revoke,
     routes: introspectionRoutes(store, clock),
   };

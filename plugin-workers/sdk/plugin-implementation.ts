@@ -11,6 +11,7 @@ import type {
   TrustPolicyResult,
   VendRequest,
   VendResult,
+  WorkerConfiguration,
 } from "../../plugin-protocol/types.js";
 import type { Scope } from "../../plugin-protocol/scope.js";
 
@@ -37,4 +38,10 @@ export interface PluginImplementation {
    * provider does not know. Without it the SDK answers UNIMPLEMENTED: no delegation for its providers.
    */
   trustPolicy?(request: TrustPolicyRequest): Awaitable<TrustPolicyResult>;
+  /**
+   * Whether this deployment can vend (its role, its App key…), answered in Describe so an operator
+   * sees "not configured" before a vend does; `missing` names what is missing, never a value.
+   * Leave it out and Describe says nothing: the core reads that as unknown.
+   */
+  configuration?(): Awaitable<WorkerConfiguration>;
 }

@@ -68,7 +68,10 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
     };
 
   const service: Partial<ServiceImpl<typeof PluginService>> = {
-    describe: guard("Describe", async () => describeToProto(describePlugin(impl))),
+    // The configuration is the deployment's, asked on every Describe; the rest is the signed shape.
+    describe: guard("Describe", async () =>
+      describeToProto({ ...describePlugin(impl), ...(impl.configuration ? { configuration: await impl.configuration() } : {}) }),
+    ),
     validateScope: guard("ValidateScope", async (request) => ({
       results: (await validateAll(impl, request.scopes.map(scopeFromProto))).map(validationToProto),
     })),

@@ -15,7 +15,7 @@ import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
-import { startDynamoDbLocal } from "../support/dynamodb-local.js";
+import { dynamoDbLocalForBench } from "./bench-dynamodb-local.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { StaticPluginDirectory } from "../support/static-plugin-directory.js";
 
@@ -121,7 +121,7 @@ export async function benchLedgerRoundTrips(): Promise<void> {
     await dynalite.close();
   }
 
-  const local = await startDynamoDbLocal();
+  const local = await dynamoDbLocalForBench();
   if ("skipped" in local) {
     rows["DynamoDB Local (transactions, as on AWS)"] = {
       "sequential round trips": "skipped",

@@ -1,23 +1,31 @@
 // `npm run bench`: every row of the performance table, each with its target (not tests):
 //   vend-bench.ts        broker overhead over the bare worker Vend (≤ 3 ms p50 / ≤ 10 ms p99),
-//                        throughput (≥ 500 vends/s on 2 cores), broker CPU per vend (≤ 1.5 ms),
-//                        DynamoDB round trips after the worker answers (1 where transactions exist)
+//                        throughput (≥ 500 vends/s on 2 cores), broker CPU per vend (≤ 1.5 ms)
+//   ledger-round-trips   DynamoDB round trips after the worker answers (1 where transactions exist)
 //   vend-function-bench  the vend function's bundle in a process of its own, invoked with Function
 //                        URL events, ledger on DynamoDB Local: its CPU per vend (≤ 1.5 ms) and its
 //                        overhead over the bare worker Vend
 //   worker-trust-bench   verification at cold start (< 20 ms for 5 workers), the loopback round trip
 //   bundle-bench.ts      each Lambda bundle's size (≤ 400 KiB functions, ≤ 250 KiB workers) and
 //                        import time (≤ 50 ms / ≤ 30 ms), Node's own start apart
+// DynamoDB Local is fetched on first use (bench-dynamodb-local.ts); a part that cannot run says
+// the command that makes it run, and one that fails is reported without stopping the others.
+import { runBenchParts } from "./bench-parts.js";
 import { benchBundles } from "./bundle-bench.js";
 import { benchContainerCredentials } from "./container-credentials-bench.js";
+import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { benchPartnerBatch } from "./leak-response-bench.js";
 import { benchVend } from "./vend-bench.js";
 import { benchVendFunction } from "./vend-function-bench.js";
 import { benchWorkerTrust } from "./worker-trust-bench.js";
 
-await benchVend();
-await benchVendFunction();
-await benchWorkerTrust();
-await benchContainerCredentials();
-await benchPartnerBatch();
-await benchBundles();
+const failed = await runBenchParts([
+  { name: "vend through the local stack", run: benchVend },
+  { name: "ledger round trips", run: benchLedgerRoundTrips },
+  { name: "the vend function as deployed", run: benchVendFunction },
+  { name: "worker trust", run: benchWorkerTrust },
+  { name: "container credentials", run: benchContainerCredentials },
+  { name: "partner program batches", run: benchPartnerBatch },
+  { name: "bundles", run: benchBundles },
+]);
+if (failed.length > 0) process.exitCode = 1;

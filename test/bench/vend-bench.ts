@@ -2,7 +2,7 @@
 // as `npm start` runs it): the broker's overhead over the bare worker Vend, throughput, the
 // broker's CPU per vend, and the sequential DynamoDB round trips after the worker answers.
 // Targets: overhead ≤ 3 ms p50 / ≤ 10 ms p99, ≥ 500 vends/s on 2 cores, ≤ 1.5 ms broker CPU per
-// vend, 1 ledger round trip on a store with transactions (DynamoDB Local stands in for AWS).
+// vend (the ledger round trips are ledger-round-trips-bench.ts, a part of its own in run.ts).
 // BENCH_CPU_PROF=<dir> also profiles the stack process (`--cpu-prof`) and prints where its time
 // went under the throughput load (cpu-profile-summary.ts). Alone: `npx tsx test/bench/vend-bench.ts`.
 import { execFileSync, spawn } from "node:child_process";
@@ -11,9 +11,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultDevClaims } from "../../cli/dev/dev-oidc-issuer.js";
-import { CALLER_SECRET_FILE, callerSecretSigner, readCallerSecret } from "../../cli/dev/worker-caller-secret.js";
+import { CALLER_SECRET_FILE, callerSecretsSigner, readCallerSecrets } from "../../cli/dev/worker-caller-secret.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
-import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { printCpuProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 import { cpuSince, threadCpu } from "./thread-cpu.js";
 
@@ -130,8 +129,8 @@ function callers(stack: StackProcess) {
     if (response.status !== 200) throw new Error(`vend answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  // The worker serves only the core: the bare calls send the stack's caller secret, as the core does.
-  const sign = callerSecretSigner(readCallerSecret(join(stack.dataDir, CALLER_SECRET_FILE)));
+  // The worker serves only the core: the bare calls send local-tokens' caller secret, as the core does.
+  const sign = callerSecretsSigner(readCallerSecrets(join(stack.dataDir, CALLER_SECRET_FILE)));
   const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: stack.workerUrl, sign });
   const scopes = [{ provider: "local", action: "read", resource: "bench" }];
   const request = { scopes, subject: claims, ttlSeconds: 600 };
@@ -199,7 +198,6 @@ export async function benchVend(): Promise<void> {
     await stack.stop();
   }
   if (profileDir && loadWindow) printProfiles(profileDir, stack.pid, loadWindow);
-  await benchLedgerRoundTrips();
 }
 
 /** The stack's profiles (one per thread, written as it exits: CPU.<date>.<time>.<pid>.<thread>.<n>), load phase only. */

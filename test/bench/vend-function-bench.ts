@@ -1,7 +1,8 @@
 // Bench part for the vend function as Lambda runs it: its bundle (what `cdk deploy` uploads)
 // imported in a process of its own and invoked with Function URL events (payload 2.0), one after
 // another as one Lambda environment serves them. Around it, in other processes: the ledger on
-// DynamoDB Local (one TransactWriteItems per vend, as on AWS; dynalite where Java is absent), the
+// DynamoDB Local (one TransactWriteItems per vend, as on AWS; fetched on first use, the part
+// skipped with the command that makes it run where it cannot be: bench-dynamodb-local.ts), the
 // local-tokens worker on loopback (SigV4-signed calls, as to a Function URL) and an OIDC issuer.
 // So the function's own CPU per vend is measured alone, with no HTTP server, store or worker in
 // its process: the "broker CPU per vend" row. Alone: `npx tsx test/bench/vend-function-bench.ts`.
@@ -13,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { defaultDevClaims, loadOrCreateDevIssuer } from "../../cli/dev/dev-oidc-issuer.js";
-import { startDynalite } from "../../cli/embedded-dynamodb.js";
 import { localDynamoClient } from "../../cli/dev/local-dynamodb-client.js";
 import { ensureLedgerTable } from "../../functions/adapters/ledger/dynamodb-ledger.js";
 import { GrpcWebPluginClient } from "../../functions/adapters/plugins/grpc-web-plugin-client.js";
@@ -23,7 +23,7 @@ import { bundleLambda } from "../../infra/bundles.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import { startLocalTokensWorker } from "../../plugin-workers/local-tokens/serve.js";
-import { startDynamoDbLocal } from "../support/dynamodb-local.js";
+import { dynamoDbLocalForBench } from "./bench-dynamodb-local.js";
 import { printCpuProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 
 const VENDS = Number(process.env.BENCH_FUNCTION_VENDS ?? 2000);
@@ -72,11 +72,12 @@ const percentile = (sorted: readonly number[], p: number) =>
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 export async function benchVendFunction(): Promise<void> {
-  const started = await startDynamoDbLocal();
-  const store =
-    "skipped" in started
-      ? { ...(await startDynalite()), name: "dynalite (no Java: separate writes)" }
-      : { ...started, name: "DynamoDB Local (TransactWriteItems, as on AWS)" };
+  const started = await dynamoDbLocalForBench();
+  if ("skipped" in started) {
+    console.log(`\nThe vend function as deployed — skipped: ${started.skipped}`);
+    return;
+  }
+  const store = { ...started, name: "DynamoDB Local (TransactWriteItems, as on AWS)" };
   const worker = await startLocalTokensWorker({ store: new MemoryLocalTokenStore() });
   let routes: ((request: Request) => Response | Promise<Response>) | undefined;
   let issuerServer: ServerType | undefined;

@@ -12,6 +12,7 @@ import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { startLocalStack, type LocalStack } from "../../cli/local-stack.js";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github-api.js";
 import { startFakeSts, type FakeSts } from "../support/fake-sts.js";
+import { runCli } from "../support/capture-output.js";
 
 const policyYaml = readFileSync(new URL("../../credvend.policy.yaml", import.meta.url), "utf8");
 const ROLE = "arn:aws:iam::123456789012:role/credvend-ci";
@@ -64,6 +65,14 @@ async function vend(body: unknown) {
 }
 
 describe("local stack with AWS and a GitHub App configured", () => {
+  it("credvend doctor reports aws-sts and github configured (Describe said so), exit 0", async () => {
+    const run = await runCli(["doctor", "--url", stack.url, "--json"]);
+    expect(run.code).toBe(0);
+    const { findings } = JSON.parse(run.out) as { findings: { level: string; what: string }[] };
+    for (const worker of ["local-tokens (local)", "aws-sts (aws)", "github (github)"])
+      expect(findings).toContainEqual({ level: "ok", what: `worker ${worker}: verified, configured` });
+  });
+
   it("the AWS SDK's fromHttp gets STS credentials through the container-credentials endpoint", async () => {
     const scope = "aws:s3-write:acme-web-assets/builds/*";
     const credentials = await fromHttp({

@@ -199,10 +199,12 @@ describe("the local stack's signed workers", () => {
       expect(statSync(join(dataDir, "dev-publisher", "publisher.key")).mode & 0o777).toBe(0o600);
       const config = readFileSync(join(dataDir, WORKERS_FILE), "utf8");
       expect(config).not.toContain(JSON.parse(readFileSync(join(dataDir, "dev-publisher", "publisher.key"), "utf8")).privateKey);
-      // The workers' caller secret: beside workers.json, never in it, readable by its owner only.
-      expect(JSON.parse(config)).toMatchObject({ callerSecretFile: "worker-caller-secret" });
-      expect(statSync(join(dataDir, "worker-caller-secret")).mode & 0o777).toBe(0o600);
-      expect(config).not.toContain(readFileSync(join(dataDir, "worker-caller-secret"), "utf8").trim());
+      // Each worker's own caller secret: beside workers.json, never in it, readable by its owner only.
+      expect(JSON.parse(config)).toMatchObject({ callerSecretFile: "worker-caller-secrets.json" });
+      expect(statSync(join(dataDir, "worker-caller-secrets.json")).mode & 0o777).toBe(0o600);
+      const secrets = Object.values(JSON.parse(readFileSync(join(dataDir, "worker-caller-secrets.json"), "utf8")) as string[]);
+      expect(new Set(secrets).size).toBe(3);
+      for (const secret of secrets) expect(config).not.toContain(secret);
 
       const io = capture();
       expect(await main(["plugin", "list", "--config", join(dataDir, WORKERS_FILE)])).toBe(0);
@@ -224,7 +226,7 @@ describe("credvend plugin init", () => {
     try {
       const io = capture();
       expect(await main(["plugin", "init", "acme-widgets", "--dir", dir])).toBe(0);
-      expect(io.out()).toContain("worker acme-widgets (provider acme) is ready");
+      expect(io.out()).toContain("worker acme-widgets (provider acme, typescript) is ready");
       expect(JSON.parse(readFileSync(join(dir, "plugin.json"), "utf8"))).toMatchObject({ name: "acme-widgets", providers: ["acme"] });
       expect(await main(["plugin", "init", "acme-widgets", "--dir", dir])).toBe(1); // not over an existing worker
       vi.restoreAllMocks();

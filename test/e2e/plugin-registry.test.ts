@@ -101,12 +101,14 @@ describe("registry build + plugin search/install/list/remove", () => {
   it("publishes a signed index whose entries repeat the signed manifest", () => {
     const { index, signature } = JSON.parse(readFileSync(join(registry, "index.json"), "utf8"));
     expect(signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
-    expect(index).toMatchObject({ format: "credvend-registry-index", formatVersion: 1 });
+    expect(index).toMatchObject({ format: "credvend-registry-index", formatVersion: 2, serial: 1 });
+    // The default expiry: 30 days from the build.
+    expect(Date.parse(index.expiresAt) - Date.parse(index.updatedAt)).toBe(30 * 24 * 3600 * 1000);
     expect(index.plugins["acme-widgets"].versions["0.1.0"]).toMatchObject({
-      protocolVersion: "1.1",
+      protocolVersion: "1.2",
       providers: ["acme"],
       artifact: "plugins/acme-widgets/0.1.0/code.zip",
-      manifest: { name: "acme-widgets", protocolVersion: "1.1" },
+      manifest: { name: "acme-widgets", protocolVersion: "1.2" },
     });
     expect(statSync(join(registry, "plugins/acme-widgets/0.1.0/code.zip")).size).toBeGreaterThan(1000);
   });
@@ -114,7 +116,7 @@ describe("registry build + plugin search/install/list/remove", () => {
   it("search lists versions with their protocol and verified or unverified publishers", async () => {
     const unverified = await cli("plugin", "search", "--registry", registry, "--registry-key", keys.registry, "--dir", tmp);
     expect(unverified.code).toBe(0);
-    expect(unverified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.1\s+acme\s+[0-9a-f]{16} unverified/);
+    expect(unverified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.2\s+acme\s+[0-9a-f]{16} unverified/);
     expect(unverified.out).toMatch(/future-widgets\s+0\.1\.0\s+2\.0 \(incompatible\)\s+future/);
     const verified = await cli(
       "plugin",
@@ -129,7 +131,7 @@ describe("registry build + plugin search/install/list/remove", () => {
       "--dir",
       tmp,
     );
-    expect(verified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.1\s+acme\s+[0-9a-f]{16} verified/);
+    expect(verified.out).toMatch(/acme-widgets\s+0\.1\.0\s+1\.2\s+acme\s+[0-9a-f]{16} verified/);
     expect(verified.out).not.toContain("future-widgets");
   });
 
@@ -141,6 +143,7 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(Object.keys(snapshot(dir)).sort()).toEqual([
       "credvend.plugins.json",
       "credvend.policy.yaml",
+      "credvend.registries.json",
       "infra/credvend.config.yaml",
       "plugins/acme-widgets/0.1.0/code.zip",
       "plugins/acme-widgets/0.1.0/manifest.json",
@@ -151,12 +154,18 @@ describe("registry build + plugin search/install/list/remove", () => {
     expect(worker).toMatchObject({ kind: "custom", providers: ["acme"], signed: { manifest: { name: "acme-widgets" } } });
 
     const listed = await cli("plugin", "list", "--dir", dir);
-    expect(listed.out).toMatch(new RegExp(`acme-widgets\\s+0\\.1\\.0\\s+1\\.1\\s+acme\\s+[0-9a-f]{16}\\s+${registry}`));
+    expect(listed.out).toMatch(new RegExp(`acme-widgets\\s+0\\.1\\.0\\s+1\\.2\\s+acme\\s+[0-9a-f]{16}\\s+${registry}`));
 
     const removed = await cli("plugin", "remove", "acme-widgets", "--dir", dir);
     expect(removed, removed.err).toMatchObject({ code: 0 });
     expect(readFileSync(join(dir, "infra/credvend.config.yaml"), "utf8")).toBe(configBefore);
-    expect(Object.keys(snapshot(dir)).sort()).toEqual(["credvend.plugins.json", "credvend.policy.yaml", "infra/credvend.config.yaml"]);
+    // The accepted serial stays: removing a plugin does not make an older index acceptable.
+    expect(Object.keys(snapshot(dir)).sort()).toEqual([
+      "credvend.plugins.json",
+      "credvend.policy.yaml",
+      "credvend.registries.json",
+      "infra/credvend.config.yaml",
+    ]);
     expect(JSON.parse(readFileSync(join(dir, "credvend.plugins.json"), "utf8"))).toEqual({ version: 1, plugins: [] });
   });
 
@@ -206,7 +215,21 @@ describe("registry build + plugin search/install/list/remove", () => {
     const dataDir = join(dir, ".credvend");
     const child = spawn(
       process.execPath,
-      [BIN, "dev", "--port", "0", "--data-dir", dataDir, "--policy", policy, "--plugins", join(dir, "credvend.plugins.json")],
+      [
+        BIN,
+        "dev",
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        "--policy",
+        policy,
+        "--plugins",
+        join(dir, "credvend.plugins.json"),
+        // The publisher is trusted by the operator, not by the key recorded in the checkout.
+        "--trust",
+        keys.publisher,
+      ],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
@@ -352,7 +375,7 @@ describe("registry build + plugin search/install/list/remove", () => {
           "--dir",
           dir,
         ],
-        /future-widgets@0\.1\.0 speaks plugin protocol 2\.0; this core speaks 1\.1 \(major 1 only\): it cannot be installed/,
+        /future-widgets@0\.1\.0 speaks plugin protocol 2\.0; this core speaks 1\.2 \(major 1 only\): it cannot be installed/,
       ));
 
     it("an unreachable registry: a closed port, a missing folder", async () => {
@@ -393,7 +416,7 @@ describe("registry build + plugin search/install/list/remove", () => {
       await refused(async (dir) => {
         expect((await install(dir, "--trust", keys.publisher)).code).toBe(0);
         return ["install", "--trust", keys.publisher];
-      }, /acme-widgets clashes with installed acme-widgets 0\.1\.0 \(same name\): remove it first/);
+      }, /acme-widgets 0\.1\.0 is already installed/);
       await refused((dir) => {
         const path = join(dir, "infra/credvend.config.yaml");
         writeFileSync(path, readFileSync(path, "utf8").replace("providers: [github]", "providers: [github, acme]"));

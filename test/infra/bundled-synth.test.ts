@@ -54,7 +54,13 @@ test("every function of the example is bundled: one minified, self-contained ESM
   ]);
   for (const asset of assets) {
     const files = readdirSync(asset.path).sort();
-    expect(files).toEqual(asset.name === "Vend" ? ["credvend.policy.json", "index.mjs"] : ["index.mjs"]);
+    const shipped: Record<string, string[]> = {
+      Vend: ["credvend.policy.json", "credvend.workers.json", "index.mjs"],
+      Webhooks: ["credvend.workers.json", "index.mjs"],
+      Sweeper: ["credvend.workers.json", "index.mjs"],
+      Poller: ["credvend.workers.json", "index.mjs"],
+    };
+    expect(files, asset.name).toEqual(shipped[asset.name] ?? ["index.mjs"]);
     const code = readFileSync(join(asset.path, "index.mjs"), "utf8");
     expect(code).toMatch(/export\s*\{/);
     expect(code.length / code.split("\n").length).toBeGreaterThan(1000); // minified: long lines

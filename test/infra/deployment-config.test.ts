@@ -2,12 +2,15 @@
 // CDK entry prints those problems and exits 1. No template is synthesized in this file.
 import { execFile } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
 import { REPO_ROOT } from "../../infra/paths.js";
-import { fullConfig, PUBLISHER_KEY, writeConfig } from "./infra-fixture.js";
+import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
+import { canonicalManifestBytes, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
+import { FORBIDDEN_ENVIRONMENT_CASES } from "../support/forbidden-environment-cases.js";
+import { fullConfig, LOCAL_TOKENS_CONFIGURATION, PUBLISHER, PUBLISHER_KEY, writeConfig } from "./infra-fixture.js";
 
 type Config = Record<string, unknown>;
 const base = () => fullConfig() as unknown as Config;
@@ -50,6 +53,25 @@ describe("valid configs", () => {
       }
     },
   );
+
+  // Regression: infra/README said `package: { zip: dist/… }`, but a config's paths are relative
+  // to the config file (infra/), so that named infra/dist/… and synth failed.
+  test("every `package: { zip }` the docs and the example show names, from the config's folder, the zip npm run build:workers writes", () => {
+    const docs = ["README.md", "infra/README.md", "plugin-workers/README.md", "cli/README.md", "infra/credvend.config.example.yaml"];
+    const shown = docs.flatMap((doc) =>
+      [...readFileSync(join(REPO_ROOT, doc), "utf8").matchAll(/package:\s*\{\s*zip:\s*([^\s,}]+)/g)].map((m) => ({ doc, zip: m[1]! })),
+    );
+    expect(shown.map((s) => s.doc)).toEqual(expect.arrayContaining(["infra/README.md", "infra/credvend.config.example.yaml"]));
+    // The deploy steps copy the example beside itself (infra/credvend.config.yaml): paths start there.
+    const configDir = join(REPO_ROOT, "infra");
+    const built = join(REPO_ROOT, "dist", "workers");
+    for (const { doc, zip } of shown) {
+      const resolved = resolve(configDir, zip);
+      expect(relative(built, resolved), `${doc}: zip: ${zip} resolves to ${relative(REPO_ROOT, resolved)}`).toMatch(
+        /^[a-z0-9-]+\/code\.zip$/,
+      );
+    }
+  });
 
   test("the full fixture loads, with defaults filled in and paths resolved", async () => {
     const folder = await writeConfig(base());
@@ -268,20 +290,6 @@ describe("bad configs name the field", () => {
     );
   });
 
-  test("too many workers for Lambda's 4 KB environment is refused before deploy", async () => {
-    const many = Array.from({ length: 12 }, (_, i) => ({
-      name: `w${i}`,
-      kind: "custom",
-      entry: join(REPO_ROOT, "plugin-workers/local-tokens/lambda.ts"),
-      providers: [`p${i}`],
-    }));
-    expect(
-      (
-        await problemsOf({ ...base(), workers: [...(base().workers as Config[]), ...many.map((w) => ({ ...w, allowUnsigned: true }))] })
-      ).join("\n"),
-    ).toMatch(/^workers: about \d+ bytes of environment .* over Lambda's 4 KB limit/m);
-  });
-
   test("a signature that does not verify is refused", async () => {
     const folder = await writeConfig(base());
     writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), Buffer.alloc(64, 1).toString("base64"));
@@ -311,7 +319,7 @@ describe("a signed worker's configuration is checked at synth against its manife
   test("a runtime other than the signed one fails synth, naming the package", async () => {
     const problems = await problemsOf(base(), undefined, { runtime: "python" });
     expect(problems).toEqual([
-      `workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x)`,
+      `workers[0].package: ${refusal} runtime "nodejs24.x" is not the signed "python" (this stack deploys workers on nodejs24.x; a Python worker sets package.runtime: python)`,
     ]);
   });
 
@@ -330,7 +338,7 @@ describe("a signed worker's configuration is checked at synth against its manife
 
   test("NODE_OPTIONS in any worker's environment fails synth, signed or not", async () => {
     expect(await problemsOf(withWorker(1, { environment: { NODE_OPTIONS: "--import=data:text/javascript,x" } }))).toEqual([
-      "workers[1].environment.NODE_OPTIONS: never allowed on a worker (it makes the runtime load code the signature does not cover)",
+      "workers[1].environment.NODE_OPTIONS: never allowed on a worker (it makes the runtime load code the signature does not cover, or changes its TLS trust or proxy)",
     ]);
     expect((await problemsOf(withWorker(0, { environment: { AWS_LAMBDA_EXEC_WRAPPER: "/opt/w" } }))).join("\n")).toMatch(
       /^workers\[0\]\.environment\.AWS_LAMBDA_EXEC_WRAPPER: never allowed on a worker .*\n.*environment variable AWS_LAMBDA_EXEC_WRAPPER is set, which no worker may have/,
@@ -346,6 +354,30 @@ describe("a signed worker's configuration is checked at synth against its manife
     );
   });
 });
+
+describe.each(FORBIDDEN_ENVIRONMENT_CASES)(
+  "forbidden worker environment was a denylist with gaps, at synth: $name ($runtime)",
+  ({ name }) => {
+    test("a signed manifest declaring it fails synth (malformed_manifest), whatever its signature", async () => {
+      const folder = await writeConfig(base());
+      const manifest = { ...(folder.manifest as PluginManifest), environment: [...LOCAL_TOKENS_CONFIGURATION.environment, name] };
+      const signature = Buffer.from(await signBytes(PUBLISHER.privateKey, canonicalManifestBytes(manifest))).toString("base64");
+      writeFileSync(join(folder.dir, "local-tokens", "manifest.json"), JSON.stringify(manifest));
+      writeFileSync(join(folder.dir, "local-tokens", "manifest.sig"), signature);
+      await expect(loadDeploymentConfig(folder.path)).rejects.toThrow(
+        `workers[0].package: the core would refuse this worker: malformed_manifest: manifest.environment: ${name} is never allowed`,
+      );
+    });
+
+    test("set in a worker's environment it fails synth, signed or not", async () => {
+      // A name that is not UPPER_SNAKE_CASE (_JAVA_OPTIONS, https_proxy) is already refused by the schema.
+      const want = /^[A-Z][A-Z0-9_]*$/.test(name) ? "never allowed on a worker" : "must be an UPPER_SNAKE_CASE name";
+      expect((await problemsOf(withWorker(1, { environment: { [name]: "x" } }))).join("\n")).toContain(
+        `workers[1].environment.${name}: ${want}`,
+      );
+    });
+  },
+);
 
 test("`cdk synth` with a bad config prints the problems and exits 1", async () => {
   const folder = await writeConfig({ ...base(), stage: "BAD" });

@@ -1,5 +1,6 @@
 // The same stack with the optional parts left out: what is not configured is not deployed and
 // not granted. One synthesized template for the file.
+import { readFileSync } from "node:fs";
 import { beforeAll, expect, test } from "vitest";
 import { synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText } from "./iam-statements.js";
@@ -89,14 +90,9 @@ test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the defa
   expect(env.CREDVEND_AWS_LOCK_TABLE).toBeUndefined();
 });
 
-test("unsigned workers are registered without a manifest, with allowUnsigned as configured", () => {
-  const workers = JSON.parse(
-    cfnText(
-      s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties.Environment.Variables
-        .CREDVEND_WORKERS,
-    ),
-  ) as Record<string, unknown>[];
-  expect(workers.map((w) => [w.name, w.allowUnsigned, "manifest" in w])).toEqual([
+test("unsigned workers are registered without a manifest, with allowUnsigned as configured (in credvend.workers.json of the code)", () => {
+  const workers = JSON.parse(readFileSync(s.stack.workerManifests.from, "utf8")) as Record<string, Record<string, unknown>>;
+  expect(Object.entries(workers).map(([name, w]) => [name, w.allowUnsigned, "manifest" in w])).toEqual([
     ["local-tokens", true, false],
     ["aws-sts", true, false],
   ]);

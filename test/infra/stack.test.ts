@@ -11,7 +11,7 @@ import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/ada
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
 import { REVOCATION_TABLE_KEY } from "../../plugin-workers/aws-sts/dynamodb-revocation-store.js";
 import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
-import { POLICY_FILE } from "../../infra/credvend-stack.js";
+import { POLICY_FILE, WORKER_MANIFESTS_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import {
   CEILING_POLICY_ARN,
@@ -419,35 +419,24 @@ describe("environment wiring", () => {
     expect(envOf(s.stack.vend.function)).not.toHaveProperty("CREDVEND_POLICY");
   });
 
-  test("CREDVEND_WORKERS: each worker's URL, providers and function ARN; the signed one's manifest inline", () => {
+  test("CREDVEND_WORKERS: each worker's URL and function name; what synth knows (providers, allowUnsigned, the signed manifest) in credvend.workers.json of the code", () => {
     const text = cfnText(envOf(s.stack.vend.function).CREDVEND_WORKERS);
     const ref = (token: string) => cfnText(s.stack.resolve(token));
-    expect(JSON.parse(text)).toEqual([
-      {
-        name: "local-tokens",
-        url: ref(worker("local-tokens").url.url),
-        providers: ["local"],
-        functionName: ref(worker("local-tokens").lambda.function.functionArn),
-        allowUnsigned: false,
-        manifest: s.folder.manifest,
-        signature: s.folder.signature,
-      },
-      {
-        name: "aws-sts",
-        url: ref(worker("aws-sts").url.url),
-        providers: ["aws"],
-        functionName: ref(worker("aws-sts").lambda.function.functionArn),
-        allowUnsigned: true,
-      },
-      {
-        name: "github",
-        url: ref(worker("github").url.url),
-        providers: ["github"],
-        functionName: ref(worker("github").lambda.function.functionArn),
-        allowUnsigned: true,
-      },
-    ]);
+    expect(JSON.parse(text)).toEqual(
+      ["local-tokens", "aws-sts", "github"].map((name) => ({
+        name,
+        url: ref(worker(name).url.url),
+        functionName: ref(worker(name).lambda.function.functionName),
+      })),
+    );
     expect(envOf(s.stack.webhooks!.function).CREDVEND_WORKERS).toEqual(envOf(s.stack.vend.function).CREDVEND_WORKERS);
+    expect(JSON.parse(readFileSync(s.stack.workerManifests.from, "utf8"))).toEqual({
+      "local-tokens": { providers: ["local"], allowUnsigned: false, manifest: s.folder.manifest, signature: s.folder.signature },
+      "aws-sts": { providers: ["aws"], allowUnsigned: true },
+      github: { providers: ["github"], allowUnsigned: true },
+    });
+    for (const fn of [s.stack.vend, s.stack.webhooks!, s.stack.sweeper!, s.stack.poller!])
+      expect(envOf(fn.function).CREDVEND_WORKER_MANIFESTS_FILE).toBe(WORKER_MANIFESTS_FILE);
   });
 
   test("webhooks: the same core settings, its secrets by ARN only, the App id and the watched repositories", () => {

@@ -58,6 +58,16 @@ describe("credvend vend", () => {
     for (const secret of secretsOf(stack)) expect(err).not.toContain(secret);
   });
 
+  // Regression: 7200 s came back as 1800 s with nothing on the CLI's stderr.
+  it("a TTL over the policy's maxTtl: the credential on stdout, the narrowing note on stderr (regression: silent TTL narrowing)", async () => {
+    inActionsJob();
+    const { code, out, err } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--ttl", "7200"]);
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { ttlSeconds: number }).ttlSeconds).toBe(1800);
+    expect(err).toContain("credvend: note: ttlSeconds 7200 narrowed to 1800 by the policy's maxTtl (rule web-main-assets)");
+    for (const secret of secretsOf(stack)) expect(err).not.toContain(secret);
+  });
+
   it("--format env: shell exports the AWS tools read", async () => {
     inActionsJob();
     const { code, out } = await run(["vend", "--url", stack.url, "--scope", SCOPE, "--format", "env"]);

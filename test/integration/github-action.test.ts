@@ -2,7 +2,7 @@
 // INPUT_* variables, the runner's files, and the job's OIDC token from a local stand-in for the
 // Actions endpoint. The vend API behind it is the real app with the aws-sts worker and a local STS.
 // (test/e2e/github-action-revoke.test.ts runs main and post against the local stack.)
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -28,7 +28,7 @@ const job = () => actionJob({ requestUrl: oidc.requestUrl, requestToken: oidc.re
 describe("action.yml", () => {
   it("is a JavaScript action on the newest Node runtime, main and post from one committed bundle", () => {
     expect(action.runs).toEqual({ using: "node24", main: "action/dist/index.mjs", post: "action/dist/index.mjs" });
-    expect(Object.keys(action.inputs)).toEqual(["url", "scopes", "audience", "format", "ttl-seconds", "identity", "revoke-on-exit"]);
+    expect(Object.keys(action.inputs)).toEqual(["url", "scopes", "audience", "format", "ttl-seconds", "aws-region", "identity", "revoke-on-exit"]);
     expect(action.inputs["revoke-on-exit"]?.default).toBe("true");
     expect(action.inputs.url!.required && action.inputs.scopes!.required).toBe(true);
     expect(Object.keys(action.outputs)).toEqual(["credential-id", "expires-at", "credential"]);
@@ -41,8 +41,10 @@ describe("action.yml", () => {
     expect(imports.every((specifier) => specifier.startsWith("node:"))).toBe(true);
   });
 
-  it("the workflows in the READMEs use only inputs the action has, and every required one", () => {
-    const docs = ["README.md", "cli/README.md"].map((file) => readFileSync(join(REPO_ROOT, file), "utf8"));
+  it("the workflows in the README, cli/README.md and docs/ use only inputs the action has, and every required one", () => {
+    const pages = readdirSync(join(REPO_ROOT, "docs")).filter((name) => name.endsWith(".md"));
+    const files = ["README.md", "cli/README.md", ...pages.map((name) => `docs/${name}`)];
+    const docs = files.map((file) => readFileSync(join(REPO_ROOT, file), "utf8"));
     const blocks = docs.flatMap((text) => [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!));
     const uses: { with: Record<string, unknown> }[] = [];
     const walk = (node: unknown): void => {
@@ -105,6 +107,67 @@ describe("action.yml", () => {
     expect(step.stdout).toContain("::error::credvend: vend failed (400 invalid_scope");
     expect(existsSync(marker)).toBe(false);
     expect(step.state).toEqual({});
+  });
+
+  // Regression: the README's example runs `aws s3 cp` after the action, which set no region.
+  it("aws-region: exports AWS_REGION and AWS_DEFAULT_REGION to later steps, like configure-aws-credentials (regression: no aws-region input)", async () => {
+    const step = await job().main({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", "aws-region": "eu-central-1" });
+    expect(step.code).toBe(0);
+    expect(step.env).toMatchObject({ AWS_REGION: "eu-central-1", AWS_DEFAULT_REGION: "eu-central-1" });
+    expect(step.env.AWS_ACCESS_KEY_ID).toBe(stack.sts.issued.at(-1)!.accessKeyId);
+    expect(step.stdout).toContain("credvend: AWS_REGION and AWS_DEFAULT_REGION set to eu-central-1 for later steps");
+    // github-output hands the credential to this step's outputs, and still sets the region.
+    const output = await job().main({
+      url: stack.url,
+      scopes: "aws:s3-read:acme-web-assets",
+      format: "github-output",
+      "aws-region": "us-gov-west-1",
+    });
+    expect(output.code).toBe(0);
+    expect(output.env).toEqual({ AWS_REGION: "us-gov-west-1", AWS_DEFAULT_REGION: "us-gov-west-1" });
+    // Without the input, no region is set.
+    const none = await job().main({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", format: "github-output" });
+    expect(none.env).toEqual({});
+  });
+
+  it("aws-region that is not a region: a usage error before any token is asked for", async () => {
+    const asked = oidc.audiences.length;
+    const step = await job().main({ url: stack.url, scopes: "aws:s3-read:acme-web-assets", "aws-region": "us-east-1\nAWS_X=1" });
+    expect(step.code).toBe(2);
+    expect(step.stdout).toContain("::error::credvend: input aws-region: an AWS region such as us-east-1");
+    expect(oidc.audiences).toHaveLength(asked);
+    expect(step.env).toEqual({});
+  });
+
+  // Regression: a refusal was one log line; the run's page said nothing.
+  it("a refusal is written to the job summary: scopes asked and denied, reason code, no credential, never a secret (regression: denial only in the log)", async () => {
+    const running = job();
+    const summary = join(running.dir, "step-summary.md");
+    const scopes = "aws:s3-read:acme-web-assets aws:s3-write:other-bucket/x";
+    const step = await running.main({ url: stack.url, scopes }, { GITHUB_STEP_SUMMARY: summary });
+    expect(step.code).toBe(4);
+    const text = readFileSync(summary, "utf8");
+    expect(text).toContain("### credvend refused this job a credential");
+    expect(text).toContain("| requested | `aws:s3-read:acme-web-assets`, `aws:s3-write:other-bucket/x` |");
+    expect(text).toContain("| denied | `aws:s3-write:other-bucket/x` |");
+    expect(text).toContain("| reason code | `scope_denied` (HTTP 403) |");
+    expect(text).toContain("| why | denied by policy: aws:s3-write:other-bucket/x (no matching rule allows it) |");
+    expect(text).toContain("| credential | none vended |");
+    expect(text).not.toMatch(/eyJ/);
+    expect(text).not.toContain(oidc.requestToken);
+    expect(step.state).toEqual({});
+  });
+
+  it("a bad scope is summarized with its reason code; a refusal without GITHUB_STEP_SUMMARY still fails the step", async () => {
+    const running = job();
+    const summary = join(running.dir, "step-summary.md");
+    const step = await running.main({ url: stack.url, scopes: "aws:s3-read" }, { GITHUB_STEP_SUMMARY: summary });
+    expect(step.code).toBe(4);
+    const text = readFileSync(summary, "utf8");
+    expect(text).toContain("| reason code | `invalid_scope` (HTTP 400) |");
+    expect(text).not.toContain("| denied |");
+    const bare = await job().main({ url: stack.url, scopes: "aws:s3-write:other-bucket/x" });
+    expect(bare.code).toBe(4);
   });
 
   it("format container takes aws scopes only: a usage error before any token is asked for", async () => {

@@ -210,6 +210,14 @@ describe("freshness: at most 60 s, push markers, conditional reads", () => {
     expect(contentReads(t.target)).toBe(1);
   });
 
+  it("concurrent vends share one read of GitHub", async () => {
+    const t = setup();
+    github.commitFile(t.target, PATH, RELEASE);
+    const decisions = await Promise.all(Array.from({ length: 8 }, () => t.decide()));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    expect(contentReads(t.target)).toBe(1);
+  });
+
   it("stale cache past 60 s while GitHub is down: denied (never allowed from the old copy)", async () => {
     const t = setup();
     github.commitFile(t.target, PATH, RELEASE);

@@ -1,6 +1,7 @@
-// A worker in another language: Python 3 with Debian's python3-protobuf, gRPC-web framed by hand
-// over http.server, no credvend SDK. The core builds its zip, signs it, starts it FROM that zip,
-// verifies it (signature, code, Describe) and vends through it over loopback like any worker.
+// A worker in another language: Python 3 with Debian's python3-protobuf, on the Python SDK
+// (plugin-workers/python-sdk, vendored into its zip). The core builds its zip, signs it, starts it
+// FROM that zip with its caller secret, verifies it (signature, code, Describe) and vends through it
+// over loopback like any worker; the conformance kit passes against it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,10 @@ import { composePluginDirectory } from "../../functions/adapters/plugins/compose
 import { buildWorker } from "../../infra/build-workers.js";
 import { signBuiltWorker } from "../../cli/sign-worker.js";
 import { ALL_TIME, ISSUER, createVendFixture } from "../support/vend-fixture.js";
+import { callerSecretSigner, createCallerSecret } from "../../cli/dev/worker-caller-secret.js";
+import { conformanceOf, failures, verdicts } from "../support/conformance-kit.js";
+import { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
+import { runCli } from "../support/capture-output.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SOURCE = join(ROOT, "plugin-workers/python-example");
@@ -28,6 +33,7 @@ const probe = spawnSync(PYTHON, ["-c", "import google.protobuf"], { encoding: "u
 const missing = probe.error ? `${PYTHON} not found` : probe.status !== 0 ? "python3-protobuf is not installed" : undefined;
 // CI installs both (.ci/run), so there the test may not skip.
 const skip = missing !== undefined && process.env.CREDVEND_REQUIRE_PYTHON_WORKER !== "1";
+const SECRET = createCallerSecret();
 
 const POLICY = `
 version: 1
@@ -41,7 +47,9 @@ rules:
 `;
 
 function startPython(zip: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(PYTHON, [zip, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  // Only what the local host gives a worker: no inherited environment, the secret not on the command line.
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", CREDVEND_CALLER_SECRET: SECRET };
+  const child = spawn(PYTHON, [zip, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`python worker exited with ${code}`)));
@@ -84,6 +92,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
           codeZip: zipPath,
         },
       ],
+      workerSigner: callerSecretSigner(SECRET),
       trustedKeys: new TrustStore([{ keyId: pair.keyId, publicKey: pair.publicKey }]),
       ledger,
       notifier: { notify: async (n) => void alerts.push(n) },
@@ -114,7 +123,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
   }
 
   it("answers the protocol: Describe, a caller-safe InvalidArgument, Unimplemented for Revoke", async () => {
-    const client = new GrpcWebPluginClient({ name: "python-example", baseUrl: url, maxRetries: 0 });
+    const client = new GrpcWebPluginClient({ name: "python-example", baseUrl: url, maxRetries: 0, sign: callerSecretSigner(SECRET) });
     expect(await client.describe()).toEqual({
       name: "python-example",
       version: "0.1.0",
@@ -137,7 +146,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: "ok", name: "python-example", version: "0.1.0" });
     const wrongType = await fetch(`${url}/credvend.plugin.v1.PluginService/Describe`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", [CALLER_SECRET_HEADER]: SECRET },
       body: "{}",
     });
     expect(wrongType.status).toBe(415);
@@ -173,13 +182,41 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     }
   });
 
-  it("ships protoc's current Python for the protocol", () => {
+  it("passes the conformance kit, and refuses calls without the caller secret", async () => {
+    const results = await conformanceOf(url, SECRET, ["pyex:read:Reports"]);
+    expect(failures(results)).toEqual([]);
+    expect(verdicts(results)).toMatchObject({ describe: "pass", vend: "pass", "caller-missing": "pass", "caller-wrong": "pass" });
+    const unsigned = new GrpcWebPluginClient({ name: "python-example", baseUrl: url, maxRetries: 0 });
+    await expect(unsigned.describe()).rejects.toMatchObject({ kind: "upstream_failed" });
+  });
+
+  it("is signed and verified with the CLI like every worker: its zip with the SDK vendored, Describe over the caller secret", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "credvend-python-sign-"));
+    const secretFile = join(tmp, "worker-caller-secret");
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    const keys = await runCli(["keys", "generate", "--out", join(tmp, "keys")]);
+    expect(keys.code).toBe(0);
+    const signed = await runCli(["plugin", "sign", "--key", join(tmp, "keys/publisher.key"), "--out", join(tmp, "dist"), SOURCE]);
+    expect(signed.code, signed.err).toBe(0);
+    const dir = join(tmp, "dist/python-example");
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ runtime: "python", handler: "lambda_function.handler", environment: ["CREDVEND_ALLOWED_CALLERS"] });
+    const verify = ["plugin", "verify", "--trust", join(tmp, "keys/publisher.pub.json"), "--url", url];
+    const verified = await runCli([...verify, "--caller-secret-file", secretFile, dir]);
+    expect(verified.code, verified.out + verified.err).toBe(0);
+    expect(verified.out).toContain("verified python-example 0.1.0");
+    expect(verified.out).toContain("Describe agrees");
+    // Without the secret the worker answers nobody, so Describe cannot agree.
+    expect((await runCli([...verify, dir])).code).toBe(1);
+  });
+
+  it("ships protoc's current Python for the protocol (in the SDK)", () => {
     const out = mkdtempSync(join(tmpdir(), "credvend-pyproto-"));
     const protoc = spawnSync("protoc", [`--python_out=${out}`, `-I${join(ROOT, "proto")}`, "credvend/plugin/v1/plugin.proto"], {
       encoding: "utf8",
     });
     expect(protoc.status, protoc.stderr).toBe(0);
-    const committed = readFileSync(join(SOURCE, "credvend/plugin/v1/plugin_pb2.py"), "utf8");
+    const committed = readFileSync(join(ROOT, "plugin-workers/python-sdk/credvend/plugin/v1/plugin_pb2.py"), "utf8");
     expect(readFileSync(join(out, "credvend/plugin/v1/plugin_pb2.py"), "utf8")).toBe(committed);
   });
 });

@@ -1,6 +1,7 @@
 // Chat and webhook notifiers as deployed: destinations in Secrets Manager (moto's, at its real
 // API), alerts POSTed to receivers on loopback HTTP that check what a real one would — Slack's
-// text + blocks, the HMAC signature as the README tells receivers to verify it — with retries,
+// text + blocks, the HMAC signature, freshness and de-duplication on the body's id as the README
+// tells receivers to do — with retries,
 // urgency filters, redaction, and a failing notifier that does not hold up the others.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -36,12 +37,31 @@ async function receiver(statuses: number[] = [200]): Promise<LoopbackListening &
   return Object.assign(await listenOnLoopbackPort(server), { received });
 }
 
-/** What the README tells a receiver to do, written independently of the notifier. */
+type ReceiverVerdict = "new" | "duplicate" | "forged" | "stale";
+
+/**
+ * What docs/operating.md tells a receiver to do, written independently of the notifier: check the HMAC
+ * over `<timestamp>.<raw body>` in constant time, refuse a timestamp more than 5 minutes off, then
+ * de-duplicate on the body's `id` — signed, unlike the X-Credvend-Delivery header.
+ */
+function documentedReceiver(secret: string): (received: Received, now: number) => ReceiverVerdict {
+  const seen = new Map<string, number>(); // body id → when first accepted (kept longer than the window)
+  return (received, now) => {
+    const timestamp = String(received.headers["x-credvend-timestamp"]);
+    const given = Buffer.from(String(received.headers["x-credvend-signature-256"]));
+    const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(`${timestamp}.${received.body}`).digest("hex")}`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "forged";
+    if (!/^\d+$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > 300) return "stale";
+    const { id } = JSON.parse(received.body) as { id: string };
+    if (seen.has(id)) return "duplicate";
+    seen.set(id, now);
+    return "new";
+  };
+}
+
+/** Signed by the secret and fresh (a first delivery). */
 function verifiedByReceiver(received: Received, secret: string, now: number): boolean {
-  const timestamp = String(received.headers["x-credvend-timestamp"]);
-  const given = Buffer.from(String(received.headers["x-credvend-signature-256"]));
-  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(`${timestamp}.${received.body}`).digest("hex")}`);
-  return Math.abs(now / 1000 - Number(timestamp)) <= 300 && given.length === expected.length && timingSafeEqual(given, expected);
+  return documentedReceiver(secret)(received, now) === "new";
 }
 
 const LEAKED = "cvd_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
@@ -135,6 +155,27 @@ describe.skipIf(missing !== undefined)(`webhook notifiers${missing ? ` — skipp
     expect(delivery?.body).not.toContain(LEAKED);
   });
 
+  it("signed-webhook notifier replay: a delivery replayed with a new X-Credvend-Delivery header is a duplicate to the documented receiver (it de-duplicates on the body's signed id); a stale or re-stamped one is refused", async () => {
+    const hook = await listen();
+    const secretId = await put("replay", JSON.stringify({ url: hook.url, signingSecret: SIGNING_SECRET }));
+    const [signed] = webhookNotifiers([{ name: "replayed", kind: "webhook", secretId, minUrgency: "low" }], () => secrets, fast);
+    await signed?.notifier.notify(leak);
+    await signed?.notifier.notify(leak);
+    const [first, second] = hook.received;
+    const accept = documentedReceiver(SIGNING_SECRET);
+    const now = Date.now();
+    expect(accept(first!, now)).toBe("new");
+    // The attacker's replay inside the window: same signed body and timestamp, a fresh header value.
+    const replay = { ...first!, headers: { ...first!.headers, "x-credvend-delivery": "00000000-0000-4000-8000-000000000000" } };
+    expect(accept(replay, now + 60_000)).toBe("duplicate");
+    // The same alert sent again is a new delivery with its own id.
+    expect(accept(second!, now)).toBe("new");
+    // Outside the window, and with a timestamp the attacker moved forward, it is refused.
+    expect(documentedReceiver(SIGNING_SECRET)(first!, now + 301_000)).toBe("stale");
+    const restamped = { ...first!, headers: { ...first!.headers, "x-credvend-timestamp": String(Math.floor(now / 1000) + 200) } };
+    expect(documentedReceiver(SIGNING_SECRET)(restamped, now + 301_000)).toBe("forged");
+  });
+
   it("retries 5xx and 429 a bounded number of times, with the same delivery id, each attempt signed again", async () => {
     const flaky = await listen([503, 429, 200]);
     const [signed] = webhookNotifiers(
@@ -152,7 +193,9 @@ describe.skipIf(missing !== undefined)(`webhook notifiers${missing ? ` — skipp
     await signed?.notifier.notify(leak);
     expect(flaky.received).toHaveLength(3);
     expect(new Set(flaky.received.map((r) => r.headers["x-credvend-delivery"])).size).toBe(1);
-    expect(flaky.received.every((r) => verifiedByReceiver(r, SIGNING_SECRET, Date.now()))).toBe(true);
+    // Each attempt verifies; after the first is accepted, the retries are duplicates by the body's id.
+    const accept = documentedReceiver(SIGNING_SECRET);
+    expect(flaky.received.map((r) => accept(r, Date.now()))).toEqual(["new", "duplicate", "duplicate"]);
 
     const down = await listen([500]);
     const [slack] = webhookNotifiers(

@@ -11,7 +11,10 @@ import { fileURLToPath } from "node:url";
 
 const PACKAGE = "amplify-dynamodb-simulator@2.9.30";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const target = join(root, ".cache", "dynamodb-local");
+// CREDVEND_DYNAMODB_LOCAL_DIR puts it elsewhere (the bench's tests use an empty folder).
+const target = process.env.CREDVEND_DYNAMODB_LOCAL_DIR
+  ? resolve(process.env.CREDVEND_DYNAMODB_LOCAL_DIR)
+  : join(root, ".cache", "dynamodb-local");
 const jar = join(target, "emulator", "DynamoDBLocal.jar");
 
 function main() {

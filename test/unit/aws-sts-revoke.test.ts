@@ -249,6 +249,14 @@ describe("aws-sts revocation: revoked only when a read-back shows the session", 
     expect(store.locks.size).toBe(0);
   });
 
+  it("a repeat of a revocation that landed is already_gone, with no second write (Revoke is idempotent)", async () => {
+    const { vend, revoke } = setup();
+    const vended = await vend("cred-0023");
+    expect((await revoke(vended)).outcome).toBe("revoked");
+    expect((await revoke(vended)).outcome).toBe("already_gone");
+    expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+  });
+
   it("a session IAM already shows is revoked without another write", async () => {
     const { vend, revoke } = setup();
     const vended = await vend("cred-0022");

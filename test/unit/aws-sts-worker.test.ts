@@ -349,3 +349,32 @@ describe("aws-sts config", () => {
     expect(() => loadAwsStsConfig(env)).toThrow(message);
   });
 });
+
+describe("aws-sts configuration, as Describe reports it before any vend", () => {
+  const describeWith = (config: AwsStsConfig, sts?: STSClient) =>
+    inMemoryWorkerClient(createAwsStsWorker({ config, ...(sts ? { sts } : {}) })).describe();
+  const withCredentials = (found: boolean) =>
+    new STSClient({
+      region: "us-east-1",
+      credentials: async () => {
+        if (!found) throw new Error("Could not load credentials from any providers");
+        return { accessKeyId: "AKIDWORKER", secretAccessKey: "worker-secret" };
+      },
+    });
+
+  it("no role: not configured, naming CREDVEND_AWS_ROLE_ARN (the role is not printed: there is none)", async () => {
+    const { defaultRoleArn: _none, ...withoutRole } = CONFIG;
+    const { configuration } = await describeWith({ ...withoutRole, roles: {} }, withCredentials(true));
+    expect(configuration).toEqual({ configured: false, missing: expect.stringContaining("CREDVEND_AWS_ROLE_ARN") });
+  });
+
+  it("a role but no AWS credentials for the worker: not configured, naming the credentials, never a value", async () => {
+    const { configuration } = await describeWith(CONFIG, withCredentials(false));
+    expect(configuration).toEqual({ configured: false, missing: expect.stringContaining("AWS credentials") });
+    expect(JSON.stringify(configuration)).not.toContain(ROLE);
+  });
+
+  it("a role and credentials: configured", async () => {
+    expect((await describeWith(CONFIG, withCredentials(true))).configuration).toEqual({ configured: true });
+  });
+});

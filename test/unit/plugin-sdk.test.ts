@@ -45,6 +45,17 @@ describe("servePlugin over the in-memory harness", () => {
     expect(minimal.capabilities).toEqual(["validate", "serialize", "prepare", "vend"]);
   });
 
+  it("Describe carries the worker's configuration state, asked on each call; a worker that does not say leaves it unset (unknown)", async () => {
+    let configured = false;
+    const client = inMemoryWorkerClient(
+      demoPlugin({ configuration: async () => (configured ? { configured } : { configured, missing: "DEMO_API_KEY" }) }),
+    );
+    expect((await client.describe()).configuration).toEqual({ configured: false, missing: "DEMO_API_KEY" });
+    configured = true;
+    expect((await client.describe()).configuration).toEqual({ configured: true });
+    expect((await inMemoryWorkerClient(demoPlugin()).describe()).configuration).toBeUndefined();
+  });
+
   it("validates, normalizes and explains invalid scopes", async () => {
     const client = inMemoryWorkerClient(demoPlugin());
     const results = await client.validate([demoScopes[0]!, { provider: "demo", action: "write", resource: "x" }]);

@@ -318,11 +318,11 @@ describe("configuration binding: lambda:UpdateFunctionConfiguration cannot run f
   });
 
   it("an environment variable outside the manifest's allowlist refuses the worker, naming the variable only", async () => {
-    const verdict = await verdictFor(demoLambda({ environmentNames: ["DEMO_TABLE", "HTTPS_PROXY"] }));
+    const verdict = await verdictFor(demoLambda({ environmentNames: ["DEMO_TABLE", "LOG_LEVEL"] }));
     expect(verdict).toEqual({
       status: "refused",
       reason: "configuration_mismatch",
-      detail: "environment variable HTTPS_PROXY is not in the manifest's allowlist",
+      detail: "environment variable LOG_LEVEL is not in the manifest's allowlist",
     });
   });
 
@@ -421,7 +421,7 @@ describe("manifests that would allow foreign code", () => {
   it("refuses a manifest missing one of the configuration fields, naming it", () => {
     const valid = {
       name: "x",
-      version: "1",
+      version: "1.0.0",
       protocol: "credvend.plugin.v1",
       providers: ["x"],
       capabilities: ["vend"],

@@ -101,9 +101,9 @@ describe("evaluatePolicy", () => {
 
   it("uses the smallest maxTtl among the rules that cover the scopes", () => {
     const feature = { ...mainBranch, ref: "refs/heads/feat" };
-    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 300 });
+    expect(evaluatePolicy(policy, feature, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 300, ttlRule: "web-any-branch" });
     // On main both rules cover local:read:docs: the more generous one is the grant.
-    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 900 });
+    expect(evaluatePolicy(policy, mainBranch, scopes("local:read:docs"), 3600)).toMatchObject({ ttlSeconds: 900, ttlRule: "web-deploy" });
   });
 
   it("defaults the TTL to 15 minutes, within maxTtl", () => {
@@ -404,10 +404,15 @@ describe("loadPolicyYaml: anchors that anchor", () => {
   });
 });
 
-describe("the README's policy example", () => {
-  it("loads, and allows what it says for acme/web's dev token", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const example = /## Policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+describe("the docs' policy example", () => {
+  it.each([
+    ["README.md", "## A minimal policy"],
+    ["docs/policy.md", "## The policy file"],
+  ])("%s (%s) loads, and allows what it says for acme/web's dev token", (file, heading) => {
+    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+    expect(doc).toContain(`\n${heading}\n`);
+    const section = doc.slice(doc.indexOf(`\n${heading}\n`) + heading.length + 2).split("\n## ")[0]!;
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(example).toBeDefined();
     const loaded = loadPolicyYaml(example!);
     const web = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });

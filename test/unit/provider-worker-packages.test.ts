@@ -43,8 +43,11 @@ describe("plugin.json binds how Lambda runs each worker", () => {
     expect([...info.environment].sort()).toEqual([...EVERY_WORKER_ENVIRONMENT, ...names].sort());
   });
 
-  it("python-example is signed for the python runtime, with no variables", () => {
+  it("python-example is signed for the python runtime, with the variables every worker gets (its SDK checks the caller)", () => {
     const info = readWorkerPackage(fileURLToPath(new URL("../../plugin-workers/python-example", import.meta.url)));
-    expect({ runtime: info.runtime, environment: info.environment }).toEqual({ runtime: "python", environment: [] });
+    expect({ runtime: info.runtime, environment: info.environment }).toEqual({
+      runtime: "python",
+      environment: [...EVERY_WORKER_ENVIRONMENT],
+    });
   });
 });

@@ -9,6 +9,7 @@ import { servePlugin, listenOnLoopback } from "../../plugin-workers/sdk/index.js
 import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worker.js";
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
+import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
 import { ALL_TIME, ISSUER, createVendFixture, type VendFixture } from "../support/vend-fixture.js";
 
 async function json(response: Response): Promise<{ error?: { code: string; message: string } } & Record<string, unknown>> {
@@ -40,6 +41,52 @@ describe("POST /v1/vend", () => {
     expect(events.map((e) => e.type)).toEqual(["vend"]);
     expect(JSON.stringify(events)).not.toContain(token);
     expect(fixture.logs.join("\n")).not.toContain(token);
+  });
+
+  // Regression: 7200 s came back as 900 s with `notes: []`: the caller could not tell why.
+  it("TTL narrowed by the policy is reported in notes, naming the rule (regression: silent TTL narrowing)", async () => {
+    const fixture = await createVendFixture();
+    const body = await json(await fixture.vend({ scopes: ["local:write:billing"], ttlSeconds: 7200 }));
+    expect(body.ttlSeconds).toBe(900);
+    expect(body.notes).toEqual(["ttlSeconds 7200 narrowed to 900 by the policy's maxTtl (rule web-main)"]);
+    expect(JSON.stringify(body.notes)).not.toContain((body.credential as { token: string }).token);
+  });
+
+  it("TTL clamped by the worker's maximum is reported in notes, beside the worker's own", async () => {
+    const localTokens = createLocalTokensWorker({ store: new MemoryLocalTokenStore(), maxTtlSeconds: 300 });
+    const fixture = await createVendFixture({ worker: inMemoryWorkerClient(localTokens) });
+    const body = await json(await fixture.vend({ scopes: ["local:read:billing"], ttlSeconds: 600 }));
+    expect(body.ttlSeconds).toBe(600);
+    expect(body.notes).toEqual([
+      expect.stringMatching(/^ttlSeconds 600 clamped to 300 by the local-tokens worker's maximum \(expires \d{4}-\d\d-\d\dT[\d:.]+Z\)$/),
+      "ttl clamped from 600s to the local-tokens maximum of 300s",
+    ]);
+    const lifetime = Date.parse(String(body.expiresAt)) - Date.now();
+    expect(lifetime).toBeLessThanOrEqual(300_000);
+  });
+
+  it("a TTL within the policy's maxTtl, or none, comes back as asked with no TTL note", async () => {
+    const fixture = await createVendFixture();
+    const asked = await json(await fixture.vend({ scopes: ["local:read:billing"], ttlSeconds: 900 }));
+    expect([asked.ttlSeconds, asked.notes]).toEqual([900, []]);
+    const unasked = await json(await fixture.vend({ scopes: ["local:read:billing"] }));
+    expect([unasked.ttlSeconds, unasked.notes]).toEqual([900, []]);
+  });
+
+  it.each([30, 99999])("ttlSeconds %i is out of range: 400 stating the accepted range, nothing recorded", async (ttlSeconds) => {
+    const fixture = await createVendFixture();
+    const response = await fixture.vend({ scopes: ["local:read:billing"], ttlSeconds });
+    expect(response.status).toBe(400);
+    expect((await json(response)).error).toEqual({
+      code: "invalid_request",
+      message: "ttlSeconds: must be a whole number from 60 to 43200 (the policy may narrow it further)",
+    });
+    const query = await fixture.app.request(`/v1/aws/container-credentials?scope=local:read:billing&ttlSeconds=${ttlSeconds}`, {
+      headers: { authorization: `Bearer ${await fixture.token()}` },
+    });
+    expect(query.status).toBe(400);
+    expect((await json(query)).error?.message).toContain("from 60 to 43200");
+    expect(await fixture.ledger.auditByTime(ALL_TIME)).toEqual([]);
   });
 
   it("narrows a TTL over the policy's max instead of refusing it", async () => {

@@ -88,6 +88,38 @@ describe("VerifiedPluginDirectory", () => {
     expect(checks).toBe(1);
   });
 
+  it("status for /v1/status: checks a never-checked worker once, then answers from the cache however often it is asked (no amplification)", async () => {
+    let checks = 0;
+    const code: DeployedCode = {
+      configuration: async () => {
+        checks++;
+        return { codeSha256: sha256Base64(DEMO_CODE) };
+      },
+    };
+    const { directory } = await setup({ code });
+    for (let i = 0; i < 10; i++) expect((await directory.statusAfterFirstCheck())[0]?.state.status).toBe("verified");
+    expect(checks).toBe(1);
+  });
+
+  it("status for /v1/status: a worker that could not be verified is not retried on the route's behalf", async () => {
+    let checks = 0;
+    const code: DeployedCode = {
+      configuration: async () => {
+        checks++;
+        throw new Error("Lambda GetFunctionConfiguration failed");
+      },
+    };
+    const { directory } = await setup({ code });
+    for (let i = 0; i < 10; i++) expect((await directory.statusAfterFirstCheck())[0]?.state.status).toBe("unverifiable");
+    expect(checks).toBe(1);
+  });
+
+  it("status carries the configuration the worker's Describe reported; a worker that says nothing has none (unknown)", async () => {
+    const { directory } = await setup();
+    await directory.verifyAll();
+    expect(directory.status()[0]?.configuration).toBeUndefined();
+  });
+
   it("refuses a worker whose Describe disagrees: 503, one high alert, one audit event, no fallback", async () => {
     const { directory, alerts, audits } = await setup({ version: "6.6.6" });
     for (let i = 0; i < 3; i++) {

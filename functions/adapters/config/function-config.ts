@@ -3,6 +3,7 @@ import * as z from "zod/mini";
 import { ConfigError, parsedBy, readEnv, required, wholeNumber, type Env } from "../../../plugin-workers/sdk/env.js";
 import type { TrustStore } from "../../core/plugin-trust/trust-store.js";
 import { parseNotifiers, type NotifierConfig } from "./notifier-config.js";
+import { mergeManifestsFile } from "./worker-manifests-file.js";
 import { parseTrustedKeys, parseWorkerTrustFields, type WorkerTrustFields } from "./worker-trust-config.js";
 
 // The vend function's configuration, read once from the environment at cold start by the SDK's
@@ -39,7 +40,10 @@ export interface FunctionConfig {
 /** The variables both broker functions (vend and webhooks) read, each the same way. */
 export const BROKER_VARIABLES = {
   CREDVEND_LEDGER_TABLE: required(),
-  CREDVEND_WORKERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseWorkers)),
+  /** Parsed with CREDVEND_WORKER_MANIFESTS_FILE by workersOf (the file completes each entry). */
+  CREDVEND_WORKERS: z._default(z.string(), "[]"),
+  /** The signed manifests, in the code asset (worker-manifests-file.ts); absent locally, where they are inline. */
+  CREDVEND_WORKER_MANIFESTS_FILE: z.optional(z.string()),
   CREDVEND_TRUSTED_KEYS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseTrustedKeys)),
   CREDVEND_WORKER_TIMEOUT_MS: wholeNumber(
     { fallback: 5000, min: 100, max: 60_000 },
@@ -61,7 +65,7 @@ const vendEnv = z.pipe(
     (env): FunctionConfig => ({
       ledgerTable: env.CREDVEND_LEDGER_TABLE,
       policyJson: env.CREDVEND_POLICY ?? readPolicyFile(env.CREDVEND_POLICY_FILE),
-      workers: env.CREDVEND_WORKERS,
+      workers: workersOf(env),
       workerTimeoutMs: env.CREDVEND_WORKER_TIMEOUT_MS,
       trustedKeys: env.CREDVEND_TRUSTED_KEYS,
       ...(env.CREDVEND_SNS_TOPIC_ARN ? { snsTopicArn: env.CREDVEND_SNS_TOPIC_ARN } : {}),
@@ -74,6 +78,11 @@ const vendEnv = z.pipe(
 
 export function loadFunctionConfig(env: Env = process.env): FunctionConfig {
   return readEnv(vendEnv, env);
+}
+
+/** CREDVEND_WORKERS completed from the code asset's credvend.workers.json (when deployed by the stack). */
+export function workersOf(env: { CREDVEND_WORKERS: string; CREDVEND_WORKER_MANIFESTS_FILE?: string | undefined }): WorkerRegistration[] {
+  return parseWorkers(mergeManifestsFile(env.CREDVEND_WORKERS, env.CREDVEND_WORKER_MANIFESTS_FILE));
 }
 
 export function parseWorkers(text: string): WorkerRegistration[] {

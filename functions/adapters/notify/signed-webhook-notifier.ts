@@ -1,10 +1,11 @@
 // Alerts as JSON to any HTTPS endpoint, signed so the receiver knows they come from this
 // deployment and are fresh: HMAC-SHA256 over `<timestamp>.<body>` with a shared secret.
-//   X-Credvend-Delivery      unique id of the alert (the same on every retry: de-duplicate on it)
+//   X-Credvend-Delivery      the body's `id` (the same on every retry); NOT signed: for logs only
 //   X-Credvend-Timestamp     Unix seconds when this attempt was signed
 //   X-Credvend-Signature-256 sha256=<lower-case hex HMAC-SHA256(secret, timestamp + "." + raw body)>
-// The receiver recomputes the HMAC over the raw body, compares in constant time and refuses
-// timestamps more than 5 minutes off (README "Notifiers" has a verifier).
+// The receiver recomputes the HMAC over the raw body, compares in constant time, refuses
+// timestamps more than 5 minutes off, and de-duplicates on the body's `id` (signed), never on the
+// header: a replay inside the window with a new header value is then a duplicate (README "Notifiers").
 import { createHmac, randomUUID } from "node:crypto";
 import type { Notification, Notifier } from "../../core/ports/notifier.js";
 import { httpsUrlProblem } from "../../core/https-url.js";

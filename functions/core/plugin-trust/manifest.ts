@@ -10,6 +10,7 @@
 import type { Capability, WorkerDescription } from "../../../plugin-protocol/types.js";
 
 import { BASELINE_PROTOCOL_VERSION, majorOfProtocol, parseProtocolVersion } from "../../../plugin-protocol/protocol-version.js";
+import { isSemver } from "./semver.js";
 import { isForbiddenEnvironmentName } from "./worker-configuration.js";
 
 export const CAPABILITIES: readonly Capability[] = ["validate", "analyze", "serialize", "prepare", "vend", "revoke"];
@@ -48,7 +49,6 @@ const FIELDS = [
   "version",
 ] as const;
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const VERSION = /^[\x21-\x7e]{1,64}$/;
 const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 const KEY_ID = /^[0-9a-f]{16}$/;
@@ -72,7 +72,7 @@ export function parseManifest(value: unknown): PluginManifest {
     );
   const manifest: PluginManifest = {
     name: text(record, "name", NAME, "lower-case letters, digits and dashes"),
-    version: text(record, "version", VERSION, "1 to 64 printable characters"),
+    version: versionOf(record),
     // Any major parses, so that a worker of another major is refused for its version, by name.
     protocol: text(record, "protocol", /^credvend\.plugin\.v[1-9]\d{0,3}$/, '"credvend.plugin.v<major>"'),
     ...protocolVersionOf(record),
@@ -133,19 +133,32 @@ function protocolVersionOf(record: Record<string, unknown>): { protocolVersion?:
  * FORBIDDEN_ENVIRONMENT (refused even in a signed manifest). Shared with plugin.json's check.
  */
 export function environmentNames(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || !ENVIRONMENT_NAME.test(item)))
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string"))
     throw new ManifestError(`${field}: must be an array of environment variable names (letters, digits and _), [] for none`);
+  // Before the syntax check, so _JAVA_OPTIONS is refused for what it does, not for its underscore.
   const forbidden = (value as string[]).filter(isForbiddenEnvironmentName);
   if (forbidden.length > 0)
     throw new ManifestError(
-      `${field}: ${forbidden.join(", ")} is never allowed (it makes the runtime load code the signature does not cover)`,
+      `${field}: ${forbidden.join(", ")} is never allowed (it makes the runtime load code the signature does not cover, or changes its TLS trust or proxy)`,
     );
+  if (value.some((item) => !ENVIRONMENT_NAME.test(item)))
+    throw new ManifestError(`${field}: must be an array of environment variable names (letters, digits and _), [] for none`);
   return sortedUnique(value as string[]);
 }
 
 function sortedUnique(values: readonly string[]): string[] {
   // Code-point order, as JCS sorts; localeCompare would depend on the locale.
   return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Semver only: the version becomes a folder name at install (plugins/<name>/<version>/). */
+function versionOf(record: Record<string, unknown>): string {
+  const value = record.version;
+  if (!isSemver(value))
+    throw new ManifestError(
+      `manifest.version: must be a semver version MAJOR.MINOR.PATCH[-pre] such as 1.2.3 or 1.2.3-rc.1 (got ${JSON.stringify(String(value).slice(0, 80))})`,
+    );
+  return value;
 }
 
 function text(record: Record<string, unknown>, field: string, pattern: RegExp, expected: string): string {

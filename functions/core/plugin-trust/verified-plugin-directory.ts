@@ -15,6 +15,7 @@ import { parseProtocolVersion } from "../../../plugin-protocol/protocol-version.
 import { manifestProtocolVersion } from "./manifest.js";
 import { clientForProtocol } from "./protocol-steps.js";
 import type { AuditEvent } from "../records.js";
+import type { WorkerConfiguration, WorkerDescription } from "../../../plugin-protocol/types.js";
 
 /** Where a worker's deployed code and configuration come from (Lambda, or a local zip: hash only). */
 export interface DeployedCode {
@@ -50,11 +51,14 @@ export interface WorkerStatusRow {
   readonly providers: readonly string[];
   readonly checkedAt?: string;
   readonly state: WorkerStatus;
+  /** What the worker's last Describe said of its configuration; absent: it did not say (unknown). */
+  readonly configuration?: WorkerConfiguration;
 }
 
 interface Cached {
   readonly verdict: WorkerVerdict;
   readonly checkedAt: number;
+  readonly configuration?: WorkerConfiguration;
 }
 
 type Outcome = { verdict: WorkerVerdict } | { unverifiable: unknown };
@@ -120,6 +124,18 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     return this.status();
   }
 
+  /**
+   * The status, after a first check of every worker never checked yet (a cold start nobody vended
+   * on). Never re-checks: a caller asking again and again costs no worker call.
+   */
+  async statusAfterFirstCheck(): Promise<WorkerStatusRow[]> {
+    const unchecked = this.options.workers.filter(
+      ({ registration }) => !this.cache.has(registration.name) && !this.lastError.has(registration.name),
+    );
+    await Promise.all(unchecked.map((entry) => this.current(entry)));
+    return this.status();
+  }
+
   status(): WorkerStatusRow[] {
     return this.options.workers.map(({ registration }) => {
       const cached = this.cache.get(registration.name);
@@ -134,6 +150,7 @@ export class VerifiedPluginDirectory implements PluginDirectory {
         providers: registration.providers,
         ...(cached ? { checkedAt: new Date(cached.checkedAt).toISOString() } : {}),
         state,
+        ...(cached?.configuration ? { configuration: cached.configuration } : {}),
       };
     });
   }
@@ -153,10 +170,11 @@ export class VerifiedPluginDirectory implements PluginDirectory {
   private async check(entry: VerifiedWorkerEntry, previous: Cached | undefined): Promise<Outcome> {
     const { registration, client, code } = entry;
     let verdict: WorkerVerdict;
+    let described: WorkerDescription | undefined;
     try {
       verdict = await verifyWorker(registration, this.options.trust, {
         deployedConfiguration: () => code!.configuration(),
-        describe: () => client.describe(),
+        describe: async () => (described = await client.describe()),
       });
     } catch (error) {
       // No evidence is not a verdict: nothing is cached, the next request tries again.
@@ -168,7 +186,8 @@ export class VerifiedPluginDirectory implements PluginDirectory {
       return { unverifiable: error };
     }
     this.lastError.delete(registration.name);
-    this.cache.set(registration.name, { verdict, checkedAt: this.clock.now().getTime() });
+    const configuration = described?.configuration;
+    this.cache.set(registration.name, { verdict, checkedAt: this.clock.now().getTime(), ...(configuration ? { configuration } : {}) });
     await this.report(registration, verdict, previous?.verdict);
     return { verdict };
   }

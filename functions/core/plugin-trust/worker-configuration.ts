@@ -30,24 +30,74 @@ export interface LambdaConfiguration {
 
 /**
  * Variables that make a runtime load code the manifest does not cover (preloads, module paths,
- * wrappers) or trust other TLS roots. No manifest may allow them, whatever its signature.
+ * startup hooks, wrappers) or change whom it trusts over TLS or where its traffic goes (CA bundles,
+ * proxies), in any runtime a worker may use. No manifest may allow them, whatever its signature:
+ * refused at sign, at synth and by the core. A family that grows with each release (Python's,
+ * .NET's, the loader's) is refused by prefix, so next year's variable is refused too.
  */
 export const FORBIDDEN_ENVIRONMENT: readonly string[] = [
-  "AWS_LAMBDA_EXEC_WRAPPER",
-  "LD_AUDIT",
-  "LD_LIBRARY_PATH",
-  "LD_PRELOAD",
-  "NODE_EXTRA_CA_CERTS",
+  // Node
   "NODE_OPTIONS",
   "NODE_PATH",
-  "PYTHONHOME",
-  "PYTHONPATH",
-  "PYTHONSTARTUP",
+  "NODE_EXTRA_CA_CERTS",
+  "NODE_TLS_REJECT_UNAUTHORIZED",
+  "NODE_USE_ENV_PROXY",
+  "NODE_USE_SYSTEM_CA",
+  "NODE_REPL_EXTERNAL_MODULE",
+  "NODE_COMPILE_CACHE",
+  "NODE_ICU_DATA",
+  // Java
+  "CLASSPATH",
+  // Ruby
+  "GEM_HOME",
+  "GEM_PATH",
+  "BUNDLE_GEMFILE",
+  // Shells (a custom runtime's bootstrap) and Go
+  "BASH_ENV",
+  "ENV",
+  "PATH",
+  "GODEBUG",
+  // AWS Lambda's own startup
+  "_HANDLER",
+  // TLS trust
+  "AWS_CA_BUNDLE",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  // Proxies (any case: compared upper-cased)
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "NO_PROXY",
+  "FTP_PROXY",
 ];
 
-/** Case-insensitive, so a lower-case spelling cannot be listed in its place. */
+/** Families refused by prefix: every variable whose upper-cased name starts with one. */
+export const FORBIDDEN_ENVIRONMENT_PREFIXES: readonly string[] = [
+  "PYTHON", // PYTHONPATH, PYTHONSTARTUP, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS, …
+  "JAVA_", // JAVA_TOOL_OPTIONS, JAVA_OPTS, JAVA_HOME
+  "_JAVA_", // _JAVA_OPTIONS
+  "JDK_", // JDK_JAVA_OPTIONS
+  "DOTNET_", // DOTNET_STARTUP_HOOKS, DOTNET_ADDITIONAL_DEPS, …
+  "COMPLUS_", // .NET's older spelling of DOTNET_
+  "CORECLR_", // CORECLR_ENABLE_PROFILING, CORECLR_PROFILER_PATH, …
+  "COR_", // COR_PROFILER, COR_PROFILER_PATH, …
+  "ASPNETCORE_HOSTINGSTARTUP", // ASPNETCORE_HOSTINGSTARTUPASSEMBLIES
+  "RUBY", // RUBYOPT, RUBYLIB, RUBYPATH, RUBYSHELL
+  "PERL", // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB
+  "LD_", // LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …
+  "DYLD_",
+  "BASH_FUNC_",
+  "OPENSSL_", // OPENSSL_CONF loads engines and providers
+  "AWS_LAMBDA_", // AWS_LAMBDA_EXEC_WRAPPER, AWS_LAMBDA_RUNTIME_API, …
+  "LAMBDA_", // LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR
+];
+
+/** Case-insensitive, so a lower-case spelling (http_proxy) cannot be listed in its place. */
 export function isForbiddenEnvironmentName(name: string): boolean {
-  return FORBIDDEN_ENVIRONMENT.includes(name.toUpperCase());
+  const upper = name.toUpperCase();
+  return FORBIDDEN_ENVIRONMENT.includes(upper) || FORBIDDEN_ENVIRONMENT_PREFIXES.some((prefix) => upper.startsWith(prefix));
 }
 
 /**

@@ -10,6 +10,8 @@ export type PolicyDecision =
       readonly ttlSeconds: number;
       /** True when the requested TTL was cut down. */
       readonly ttlNarrowed: boolean;
+      /** The rule whose maxTtl bounds the TTL (the smallest of those used); none for no scopes. */
+      readonly ttlRule?: string;
       /** Names of the rules that covered the scopes. */
       readonly rules: readonly string[];
     }
@@ -52,7 +54,9 @@ export function evaluatePolicy(policy: Policy, claims: Claims, scopes: readonly 
     policy.defaultTtlSeconds,
     requestedTtlSeconds,
   );
-  return { allowed: true, ...ttl, rules: [...used].map((rule) => rule.name) };
+  // The rule whose maxTtl bounded the TTL, named in the caller's note when it narrowed the request.
+  const bounding = [...used].reduce<PolicyRule | undefined>((a, b) => (a && a.maxTtlSeconds <= b.maxTtlSeconds ? a : b), undefined);
+  return { allowed: true, ...ttl, ...(bounding ? { ttlRule: bounding.name } : {}), rules: [...used].map((rule) => rule.name) };
 }
 
 /**

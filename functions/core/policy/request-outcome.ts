@@ -36,3 +36,12 @@ export function denialOf(outcomes: readonly ScopeOutcome[]): Denial {
   const error = refusals.length > 0 ? new PolicyDeniedError(scopes, why) : new TargetPolicyUnavailableError(scopes, why);
   return { error, unavailable: refusals.length === 0, parties, why };
 }
+
+/** What bounded the TTL: the allowed scope with the smallest maxTtl, named for the caller's note (no policy content). */
+export function ttlBound(outcomes: readonly ScopeOutcome[]): string | undefined {
+  let bounding: (ScopeOutcome & { allowed: true }) | undefined;
+  for (const outcome of outcomes) if (outcome.allowed && (!bounding || outcome.maxTtlSeconds < bounding.maxTtlSeconds)) bounding = outcome;
+  if (!bounding) return undefined;
+  const { by } = bounding;
+  return by.kind === "rule" ? `rule ${by.rule}` : `delegation ${by.delegation}, grant ${by.grant}`;
+}

@@ -34,6 +34,7 @@ interface Entry {
 
 export class TargetPolicyReader {
   private readonly cache = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly clock: Clock;
   private readonly maxAgeMs: number;
 
@@ -50,7 +51,13 @@ export class TargetPolicyReader {
     const cached = this.cache.get(key);
     try {
       if (cached && (await this.fresh(cached, scope))) return cached.lookup;
-      const entry = await this.fetch(scope, identity, cached);
+      // Concurrent vends that find the copy stale share one read (no burst at the 60 s mark).
+      let pending = this.inflight.get(key);
+      if (!pending) {
+        pending = this.fetch(scope, identity, cached).finally(() => this.inflight.delete(key));
+        this.inflight.set(key, pending);
+      }
+      const entry = await pending;
       if (entry.lookup.status !== "unavailable") this.remember(key, entry);
       else this.cache.delete(key);
       return entry.lookup;

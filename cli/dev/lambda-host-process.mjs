@@ -1,18 +1,27 @@
-// Runs one installed worker's bundle as a Lambda Function URL would, in a worker thread of the
-// local stack (its own process.env: the variables the stack gives it, nothing else of ours): a
-// loopback HTTP server that admits only the core (the local stack's caller secret, as the
-// Function URL admits only IAM-signed calls), turns each request into a payload-2.0 event whose
-// caller is the local core role, and calls the bundle's handler.
+// Runs one installed worker's bundle as a Lambda Function URL would, in its own process started by
+// worker-process.ts (Node's permission model: its own folder readable, nothing else; an explicit
+// minimal environment): a loopback HTTP server that admits only the core (this worker's own caller
+// secret, as the Function URL admits only IAM-signed calls), turns each request into a payload-2.0
+// event whose caller is the local core role, and calls the bundle's handler.
+//   argv: <module path> <export name> <caller header> <caller session ARN>
+//   stdin: the caller secret on the first line; the end of stdin (the parent gone) ends the process.
+//   stdout: one line {"credvendHost":{"port"}|{"error"}} once listening (the worker's own output follows).
 import { createServer } from "node:http";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { parentPort, workerData } from "node:worker_threads";
 
-const { modulePath, exportName, callerSecret, callerHeader, callerSessionArn } = workerData;
+const [modulePath, exportName, callerHeader, callerSessionArn] = process.argv.slice(2);
 const digest = (text) => createHash("sha256").update(text).digest();
-const expected = digest(callerSecret);
+const report = (message) => process.stdout.write(`${JSON.stringify({ credvendHost: message })}\n`);
 
 try {
+  // Read before the worker's code is loaded; kept only as its digest.
+  const expected = digest(await firstLine(process.stdin));
+  process.stdin.on("end", () => process.exit(0));
+  process.once("SIGTERM", () => process.exit(0));
+  // Ctrl-C reaches the whole process group: the parent stops its workers itself, in order, so
+  // that only a real crash is reported as one.
+  process.on("SIGINT", () => undefined);
   const module = await import(pathToFileURL(modulePath).href);
   const handler = module[exportName];
   if (typeof handler !== "function") throw new Error(`${modulePath} exports no function "${exportName}"`);
@@ -37,14 +46,28 @@ try {
       response.end(`handler failed: ${error?.name ?? "error"}`);
     }
   });
-  server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
-  parentPort.on("message", (message) => {
-    if (message !== "close") return;
-    server.close(() => parentPort.close());
-    server.closeAllConnections();
-  });
+  server.listen(0, "127.0.0.1", () => report({ port: server.address().port }));
 } catch (error) {
-  parentPort.postMessage({ error: error?.message ?? String(error) });
+  report({ error: error?.message ?? String(error) });
+  process.exit(1);
+}
+
+/** The first line of a stream, without its newline. */
+function firstLine(stream) {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const onEnd = () => reject(new Error("no caller secret on stdin"));
+    const onData = (chunk) => {
+      text += chunk.toString("utf8");
+      const newline = text.indexOf("\n");
+      if (newline < 0) return;
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      resolve(text.slice(0, newline));
+    };
+    stream.on("data", onData);
+    stream.once("end", onEnd);
+  });
 }
 
 function functionUrlEvent(request, body) {

@@ -1,0 +1,40 @@
+"""The one error type a worker raises on purpose.
+
+Its message reaches the caller; anything else a worker raises becomes a generic internal error,
+so internals and secrets stay in the worker (as plugin-workers/sdk/plugin-error.ts).
+"""
+
+# gRPC status codes of the protocol's documented set.
+OK = 0
+INVALID_ARGUMENT = 3
+NOT_FOUND = 5
+PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
+UNIMPLEMENTED = 12
+INTERNAL = 13
+UNAVAILABLE = 14
+
+CODES = {
+    "invalid_argument": INVALID_ARGUMENT,
+    "not_found": NOT_FOUND,
+    "unavailable": UNAVAILABLE,
+    "internal": INTERNAL,
+    "permission_denied": PERMISSION_DENIED,
+}
+
+GENERIC_INTERNAL_MESSAGE = "internal error in the worker"
+
+
+class PluginError(Exception):
+    """A failure whose message is written for the caller. code: one of CODES' keys."""
+
+    def __init__(self, code, message):
+        if code not in CODES:
+            raise ValueError("PluginError code must be one of %s" % ", ".join(sorted(CODES)))
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ConfigError(Exception):
+    """The worker's configuration is wrong; the message names the setting at fault, never its value."""
