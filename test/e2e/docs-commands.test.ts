@@ -39,6 +39,7 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
     runner,
   'curl -s http://127.0.0.1:8787/v1/vend -H "Authorization: Bearer $TOKEN" -H \'Content-Type: application/json\' -d \'{"scopes":["local:admin:billing"]}\'':
     runner,
+  "npx credvend doctor": runner,
   // README: use from CI.
   "export CREDVEND_OIDC_TOKEN=$(npx credvend dev token --repository acme/web --ref refs/heads/main)": runner,
   "npx credvend vend --url http://127.0.0.1:8787 --scope local:read:billing --ttl 600 --format env": runner,
@@ -80,16 +81,21 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   "npx credvend plugin sign --key .credvend/keys/publisher.key dist/workers/acme-widgets": runner,
   "npx credvend plugin verify --trust .credvend/keys/publisher.pub.json dist/workers/acme-widgets": runner,
   "npx credvend plugin list": runner,
-  "npx credvend keys generate --out .credvend/registry-keys": runner,
-  "npx credvend registry build --key .credvend/registry-keys/publisher.key --publisher .credvend/keys/publisher.pub.json --out registry dist/workers/acme-widgets":
+  "npx credvend keys generate --use registry": runner,
+  "npx credvend registry build --key .credvend/keys/registry.key --publisher .credvend/keys/publisher.pub.json --out registry dist/workers/acme-widgets":
     runner,
   "npx credvend plugin search acme --registry https://plugins.example.com/ --registry-key registry.pub.json": runner,
   "npx credvend plugin install acme-widgets@0.1.0 --registry https://plugins.example.com/ --registry-key registry.pub.json --trust acme.pub.json":
     runner,
-  "npm start": {
+  "npm start -- --trust acme.pub.json": {
     file: "test/e2e/plugin-registry.test.ts",
     evidence: /an installed worker from outside the monorepo vends through npm start \(credvend dev\), verified as signed/,
     why: "the runner's stack is already up; this test starts one with an installed worker and vends through it",
+  },
+  "npx credvend plugin upgrade acme-widgets --registry-key registry.pub.json --trust acme.pub.json": {
+    file: "test/e2e/registry-freshness.test.ts",
+    evidence: /upgrade replaces in place: folder, record, serial and the deployment config's zip/,
+    why: "needs a newer version in the registry than the one installed; this test publishes one and upgrades to it",
   },
   "npx credvend plugin remove acme-widgets": runner,
 };
@@ -142,7 +148,7 @@ function substitute(command: string, values: Readonly<Record<string, string>>): 
     [/9b74c9897bac770f…/g, values.token && tokenHash(values.token)], // its SHA-256
     [/586e48ff-aa2f-4a44-b12f-70a0c5bf3218/g, values.credentialId], // its credential id
     [/https:\/\/plugins\.example\.com\//g, "registry"], // the folder registry build wrote, as a path
-    [/(?<= )registry\.pub\.json\b/g, ".credvend/registry-keys/publisher.pub.json"], // the registry's public key
+    [/(?<= )registry\.pub\.json\b/g, ".credvend/keys/registry.pub.json"], // the registry's public key
     [/(?<= )acme\.pub\.json\b/g, ".credvend/keys/publisher.pub.json"], // the publisher's public key
   ];
   let text = command;
@@ -166,6 +172,8 @@ function check(command: string, ran: Omit<RanCommand, "command">, values: Record
     expect(JSON.parse(ran.stdout)).toMatchObject({
       error: { code: "scope_denied", message: expect.stringContaining("local:admin:billing") },
     });
+  } else if (command === "npx credvend doctor") {
+    expect(ran.stdout).toMatch(/worker local-tokens \(local\): verified, configured/);
   } else if (command.startsWith("npx credvend vend ")) {
     expect(ran.stdout).toMatch(/^export CREDVEND_TOKEN='cvd_[0-9A-Za-z]{36}'\n/);
   } else if (command.startsWith("pbpaste | npx credvend audit token")) {
@@ -191,6 +199,8 @@ function check(command: string, ran: Omit<RanCommand, "command">, values: Record
     expect(ran.stdout).toContain("installed acme-widgets 0.1.0");
   } else if (command.startsWith("npx credvend plugin remove")) {
     expect(ran.stdout).toContain("removed acme-widgets 0.1.0");
+    // The plugin's rule is not in the docs' policy: remove names none, and says nothing wrong.
+    expect(ran.stdout + ran.stderr).not.toMatch(/still allow/i);
   }
 }
 

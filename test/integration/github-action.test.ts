@@ -28,7 +28,16 @@ const job = () => actionJob({ requestUrl: oidc.requestUrl, requestToken: oidc.re
 describe("action.yml", () => {
   it("is a JavaScript action on the newest Node runtime, main and post from one committed bundle", () => {
     expect(action.runs).toEqual({ using: "node24", main: "action/dist/index.mjs", post: "action/dist/index.mjs" });
-    expect(Object.keys(action.inputs)).toEqual(["url", "scopes", "audience", "format", "ttl-seconds", "aws-region", "identity", "revoke-on-exit"]);
+    expect(Object.keys(action.inputs)).toEqual([
+      "url",
+      "scopes",
+      "audience",
+      "format",
+      "ttl-seconds",
+      "aws-region",
+      "identity",
+      "revoke-on-exit",
+    ]);
     expect(action.inputs["revoke-on-exit"]?.default).toBe("true");
     expect(action.inputs.url!.required && action.inputs.scopes!.required).toBe(true);
     expect(Object.keys(action.outputs)).toEqual(["credential-id", "expires-at", "credential"]);
