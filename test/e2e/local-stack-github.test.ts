@@ -111,12 +111,14 @@ describe("github: scopes on the local stack (dev App, dev GitHub stand-in)", () 
     // GitHub's own expiry is an hour away; the stand-in still accepts the token until the broker revokes it.
     expect(Date.parse(stack.devGitHub!.tokenGrant(token)!.expiresAt) - grantedAt).toBeGreaterThan(3000_000);
     expect((await github("/installation/repositories", withToken(token))).status).toBe(200);
-    const deadline = grantedAt + 20_000;
+    // The sweeper runs every 500 ms here (every minute under npm start); a loaded machine may lag.
+    const deadline = grantedAt + 45_000;
     while (stack.devGitHub!.tokenGrant(token)?.revokedAt === undefined && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     const revokedAt = Date.parse(stack.devGitHub!.tokenGrant(token)!.revokedAt!);
     expect(revokedAt).toBeGreaterThanOrEqual(grantedAt);
-    expect(revokedAt - grantedAt).toBeLessThan(10_000);
+    // At the granted time, not GitHub's hour: well before the token's own expiry.
+    expect(revokedAt - grantedAt).toBeLessThan(45_000);
     expect((await github("/installation/repositories", withToken(token))).status).toBe(401);
     const events = await stack.ledger.auditByCredential(body.credentialId);
     expect(events.find((e) => e.type === "revoke")).toMatchObject({ reason: "expired_by_broker" });
