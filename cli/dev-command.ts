@@ -15,9 +15,10 @@ Usage: credvend dev [--port 8787] [--data-dir .credvend] [--policy credvend.poli
                     [--trust publisher.pub.json…] [--unsandboxed-plugins]
 
 Starts an embedded DynamoDB-compatible server (dynalite, data under <data-dir>/dynamodb), the
-local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts and github vend
-only once configured, e.g. CREDVEND_AWS_ROLE_ARN or GITHUB_APP_ID, and otherwise answer 503
-"not configured"), a dev OIDC issuer, and the vend API and the
+local-tokens, aws-sts and github workers on loopback ports (gRPC-web; aws-sts vends only once
+configured, e.g. CREDVEND_AWS_ROLE_ARN, and otherwise answers 503 "not configured"; github vends
+from the dev GitHub stand-in's dev App, key under <data-dir>/dev-github, unless GITHUB_APP_ID or
+GITHUB_API_URL name your own), a dev OIDC issuer, and the vend API and the
 GitHub leak webhooks on http://127.0.0.1:<port> (with a dev GitHub stand-in under /dev-github
 unless GITHUB_API_URL is set). Workers are signed with a dev publisher key (<data-dir>/dev-publisher)
 and verified before use, as on AWS (\`credvend plugin list\` shows them). Workers installed from a
@@ -27,6 +28,11 @@ checkout; its zip's SHA-256), then unpacked and run from its signed zip as its F
 run it, in its own process under Node's permission model (its own folder readable, nothing else;
 no processes, threads or addons), with only the variables its manifest declares and its own caller
 secret. Ctrl-C stops everything; the next start reuses the data.
+
+The dev GitHub stand-in also takes files for its repositories, as a push would:
+  curl -X PUT --data-binary @release.yaml <url>/dev-github/dev/repos/acme/infra/contents/.github/credvend/release.yaml
+commits to the default branch and delivers a signed push webhook (?deliver=false: commit only;
+DELETE removes the file).
 
 Options:
   --port N          Port of the vend API (default: $PORT or 8787)
@@ -149,6 +155,10 @@ Get a dev token for a CI job of acme/web on main:
 Vend a credential (allowed by credvend.policy.yaml):
   curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -d '{"scopes":["local:read:billing"],"ttlSeconds":600}'
+
+A GitHub token for acme/web (ghs_, from the dev GitHub stand-in at ${url}/dev-github):
+  curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -d '{"scopes":["github:contents-read:acme/web"],"ttlSeconds":900}'
 
 Ask for something the policy does not allow (403, audited):
   curl -s ${url}/v1/vend -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\

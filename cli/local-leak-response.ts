@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
 import { loadOrCreateDevGitHub, type DevGitHub } from "./dev/dev-github.js";
+import { DEV_GITHUB_DIR, DEV_GITHUB_PATH } from "./dev/dev-github-app.js";
 import type { CredentialLedger } from "../functions/core/ports/credential-ledger.js";
 import type { Logger } from "../functions/core/ports/logger.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
@@ -18,8 +19,7 @@ import { AlertPoller } from "../functions/core/leak/alert-poller.js";
 import { OctokitAlertLister } from "../functions/adapters/github/github-alert-lister.js";
 import type { Policy } from "../functions/core/policy/policy.js";
 
-export const DEV_GITHUB_PATH = "/dev-github";
-export const DEV_GITHUB_DIR = "dev-github";
+export { DEV_GITHUB_DIR, DEV_GITHUB_PATH };
 
 export interface LocalLeakResponseOptions {
   readonly url: string;
@@ -66,7 +66,11 @@ export async function mountLeakResponse(
   options: LocalLeakResponseOptions,
 ): Promise<{ devGitHub: DevGitHub | undefined; githubApiUrl: string; sweeper: LeakSweeper; poller: AlertPoller }> {
   const external = options.githubApiUrl ?? process.env.GITHUB_API_URL;
-  const devGitHub = await loadOrCreateDevGitHub({ dir: join(options.dir, DEV_GITHUB_DIR) });
+  // Its `push` webhooks (dev endpoints) go to this stack's webhooks route, as the App's would.
+  const devGitHub = await loadOrCreateDevGitHub({
+    dir: join(options.dir, DEV_GITHUB_DIR),
+    webhookUrl: `${options.url}/webhooks/github/secret-scanning`,
+  });
   const githubApiUrl = external ?? `${options.url}${DEV_GITHUB_PATH}`;
   const token = process.env.GITHUB_TOKEN;
   const notifier = options.notifier ?? new ConsoleNotifier();

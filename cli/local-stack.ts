@@ -27,6 +27,7 @@ import { registrationToConfig } from "../functions/adapters/config/worker-trust-
 import { TrustStore } from "../functions/core/plugin-trust/trust-store.js";
 import { signedLocalRegistration } from "./sign-worker.js";
 import { startInstalledWorkers } from "./dev/installed-workers.js";
+import { devGitHubWorkerOptions } from "./dev/dev-github-app.js";
 import type { DevGitHub } from "./dev/dev-github.js";
 import type { Notifier } from "../functions/core/ports/notifier.js";
 import { ConsoleNotifier } from "../functions/adapters/notify/console-notifier.js";
@@ -143,10 +144,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const awsSts = await startAwsStsWorker({ port: 0, config: awsStsConfig, clients: { dynamodb: client }, callerSecret: awsStsSecret });
     closers.push(awsSts.close);
     secrets.set(awsSts.url, awsStsSecret);
-    const githubSecret = createCallerSecret();
-    const github = await startGitHubWorker({ port: 0, callerSecret: githubSecret });
-    closers.push(github.close);
-    secrets.set(github.url, githubSecret);
     const trustedKeys = [...(options.trustedKeys ?? [])];
     const installed = options.pluginsFile
       ? await startInstalledWorkers({
@@ -171,6 +168,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Workers are signed by a dev publisher key and verified as on AWS. They run from source in
     // this process; the code checked is the deterministic zip built from that source at start.
     const trustDir = options.dataDir ?? keyDir;
+    // After the bind: the dev GitHub stand-in it may be wired to is served on the stack's port.
+    const githubSecret = createCallerSecret();
+    const github = await startGitHubWorker({
+      port: 0,
+      callerSecret: githubSecret,
+      ...(await devGitHubWorkerOptions({ dataDir: trustDir, stackUrl: url, githubApiUrl: options.githubApiUrl, dynamodb: client })),
+    });
+    closers.push(github.close);
+    secrets.set(github.url, githubSecret);
     const publisher = await loadOrCreateKeyFiles(join(trustDir, "dev-publisher"));
     const localTokens = await signedLocalRegistration({
       sourceDir: LOCAL_TOKENS_SOURCE,

@@ -15,6 +15,8 @@ import { runRegistryBuild } from "./registry/registry-build-command.js";
 import { runPluginSearch } from "./registry/plugin-search-command.js";
 import { runPluginInstall } from "./registry/plugin-install-command.js";
 import { runPluginRemove } from "./registry/plugin-remove-command.js";
+import { runPolicyCheck } from "./policy-check-command.js";
+import { runPolicyExplain } from "./policy-explain-command.js";
 import { runPluginConformance } from "./conformance/conformance-command.js";
 import { runPluginUpgrade } from "./registry/plugin-upgrade-command.js";
 
@@ -54,6 +56,12 @@ const COMMANDS: readonly Command[] = [
   },
   { words: ["dev", "leak"], summary: "Report a secret as leaked to the local stack, signed like GitHub", run: runDevLeak },
   { words: ["audit"], summary: "Ask the ledger: a leaked token, a credential, a repository, events", run: runAudit },
+  {
+    words: ["policy", "check"],
+    summary: "Lint a central or a target trust policy (line and column; name-anchor warnings)",
+    run: runPolicyCheck,
+  },
+  { words: ["policy", "explain"], summary: "Why a vend would be allowed or refused, per scope", run: runPolicyExplain },
   ...AUDIT_QUESTIONS.map(({ question, summary }) => ({
     words: ["audit", question],
     summary,

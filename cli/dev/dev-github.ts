@@ -5,14 +5,21 @@
 // newest first for the alert poller (`/orgs/{org}/secret-scanning/alerts`, `after` cursors in a
 // Link header, `per_page`), and, for
 // `credvend dev leak`, `POST /dev/alerts` to open an alert. It also keeps the dev webhook secret.
+// For the github worker it is a GitHub App's GitHub (dev-github-installations.ts: installations,
+// installation tokens; dev-github-contents.ts: repositories, contents, commits, and the dev
+// endpoints that commit files and deliver `push` webhooks).
 // Dev only: it serves secrets to anyone on loopback, and is never part of a deployed function.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { generatePartnerKeyPair, signPartnerBody } from "../../functions/adapters/github/github-partner-signature.js";
 import { signWebhookBody } from "../../functions/adapters/github/github-webhook-signature.js";
+import { jsonState } from "./dev-github-state.js";
+import { DEV_APP_ID, loadOrCreateDevAppKey, loadOrCreateSecretFile } from "./dev-github-app.js";
+import { devContentsRoutes } from "./dev-github-contents.js";
+import { devInstallations, type DevInstallations, type DevTokenGrant } from "./dev-github-installations.js";
+import { devRepos } from "./dev-github-repos.js";
 
 export interface DevGitHub {
   readonly webhookSecret: string;
@@ -22,6 +29,8 @@ export interface DevGitHub {
   /** The next REST lookups answer these statuses instead (tests: 404, 403 rate limit, 500). */
   failNextLookups(...statuses: number[]): void;
   signWebhook(body: string): string;
+  /** What the stand-in granted an installation token (repositories, permissions, revocation). */
+  tokenGrant(token: string): DevTokenGrant | undefined;
   signPartner(body: string): string;
   /** GitHub's API paths, relative to where they are mounted (that URL is GITHUB_API_URL). */
   routes(): Hono;
@@ -29,11 +38,16 @@ export interface DevGitHub {
 
 const SECRET_FILE = "webhook-secret";
 const KEY_FILE = "partner-key.pem";
+const ALERTS_FILE = "alert-numbering.json";
 
-export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<DevGitHub> {
+export async function loadOrCreateDevGitHub(options: {
+  dir: string;
+  /** Where `push` webhooks of the dev endpoints go (the local stack's webhooks route). */
+  webhookUrl?: string;
+}): Promise<DevGitHub> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  const webhookSecret = await loadOrCreate(join(options.dir, SECRET_FILE), () => randomBytes(24).toString("hex"));
-  const pem = await loadOrCreate(join(options.dir, KEY_FILE), () =>
+  const webhookSecret = await loadOrCreateSecretFile(join(options.dir, SECRET_FILE), () => randomBytes(24).toString("hex"));
+  const pem = await loadOrCreateSecretFile(join(options.dir, KEY_FILE), () =>
     generatePartnerKeyPair().privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   );
   const privateKey = createPrivateKey(pem);
@@ -43,19 +57,41 @@ export async function loadOrCreateDevGitHub(options: { dir: string }): Promise<D
   const partnerKeyId = createHash("sha256")
     .update(publicKey.export({ type: "spki", format: "der" }))
     .digest("hex");
-  return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem });
+  const repos = devRepos(options.dir);
+  const installations = devInstallations({
+    dir: options.dir,
+    appId: DEV_APP_ID,
+    appKeyPem: await loadOrCreateDevAppKey(options.dir),
+    repos,
+  });
+  const contents = devContentsRoutes({
+    repos,
+    installations,
+    ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
+    signWebhook: (body) => signWebhookBody(webhookSecret, body),
+  });
+  return createDevGitHub({ webhookSecret, partnerKeyId, privateKey, publicPem }, options.dir, { installations, contents });
 }
 
-function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string }): DevGitHub {
+function createDevGitHub(
+  keys: { webhookSecret: string; partnerKeyId: string; privateKey: KeyObject; publicPem: string },
+  dir: string,
+  parts: { installations: DevInstallations; contents: Hono },
+): DevGitHub {
   const alerts = new Map<string, { secret: string; number: number; repository: string; createdAt: string }>();
   const failures: number[] = [];
-  let lastNumber = 0;
+  // The numbering outlives a restart (the alerts themselves, which hold secrets, do not): the
+  // ledger keeps each alert's replay key `alert:<repo>#<n>:<action>`, so a number handed out again
+  // would make a brand-new leak look handled ("duplicate") while its token stays live.
+  const numbering = jsonState(dir, ALERTS_FILE, () => ({ lastNumber: 0 }));
   const openAlert = (repository: string, secret: string) => {
-    const number = ++lastNumber;
+    const number = ++numbering.value.lastNumber;
+    numbering.save();
     alerts.set(`${repository}#${number}`, { secret, number, repository, createdAt: new Date().toISOString() });
     return number;
   };
 
+  const installationRoutes = parts.installations.routes();
   const routes = () => {
     const app = new Hono();
     app.get("/meta/public_keys/secret_scanning", (c) =>
@@ -117,6 +153,8 @@ function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; pr
         return c.json({ error: { code: "invalid_request", message: 'body must be {"repository":"owner/name","secret":"..."}' } }, 400);
       return c.json({ number: openAlert(body.repository, body.secret) }, 201);
     });
+    app.route("/", installationRoutes);
+    app.route("/", parts.contents);
     return app;
   };
 
@@ -127,16 +165,7 @@ function createDevGitHub(keys: { webhookSecret: string; partnerKeyId: string; pr
     failNextLookups: (...statuses) => failures.push(...statuses),
     signWebhook: (body) => signWebhookBody(keys.webhookSecret, body),
     signPartner: (body) => signPartnerBody(keys.privateKey, body),
+    tokenGrant: (token) => parts.installations.grantOf(token),
     routes,
   };
-}
-
-async function loadOrCreate(path: string, create: () => string): Promise<string> {
-  if (existsSync(path)) return (await readFile(path, "utf8")).trim();
-  const value = create();
-  await writeFile(path, `${value}\n`, { mode: 0o600, flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EEXIST") throw error;
-  });
-  await chmod(path, 0o600);
-  return (await readFile(path, "utf8")).trim();
 }

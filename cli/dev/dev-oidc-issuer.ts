@@ -189,6 +189,6 @@ function isErrno(error: unknown, code: string): boolean {
 
 // Same name, same id across mints and restarts, in the numeric form GitHub uses. The sample
 // credvend.policy.yaml anchors on these ids (acme/web is 264037838).
-function stableId(name: string): string {
+export function stableId(name: string): string {
   return String(createHash("sha256").update(name).digest().readUInt32BE() % 1_000_000_000);
 }

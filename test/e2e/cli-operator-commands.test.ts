@@ -1,6 +1,6 @@
 // `credvend revoke`, `credvend doctor` and `credvend vend`'s messages against `npm start`'s stack,
-// unconfigured (no AWS, no GitHub App): tokens of one run from `credvend dev token --run-id`, real
-// HTTP on loopback.
+// unconfigured (no AWS, no GitHub App of the developer's: github runs on the dev GitHub stand-in's
+// dev App): tokens of one run from `credvend dev token --run-id`, real HTTP on loopback.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { execFile } from "node:child_process";
@@ -132,7 +132,7 @@ describe("credvend doctor", () => {
   }
   const findingOf = (report: Report, start: string) => report.findings.find((f) => f.what.startsWith(start));
 
-  it("reports every worker of the local stack: local-tokens configured, aws-sts and github NOT configured (a warning locally), exit 0", async () => {
+  it("reports every worker of the local stack: local-tokens and github (dev App) configured, aws-sts NOT configured (a warning locally), exit 0", async () => {
     const run = await runCli(["doctor", "--data-dir", dataDir, "--json"]);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.out) as Report;
@@ -147,10 +147,7 @@ describe("credvend doctor", () => {
       level: "warning",
       what: expect.stringContaining("verified, NOT configured"),
     });
-    expect(findingOf(report, "worker github (github)")).toMatchObject({
-      level: "warning",
-      what: expect.stringContaining("verified, NOT configured"),
-    });
+    expect(findingOf(report, "worker github (github)")).toEqual({ level: "ok", what: "worker github (github): verified, configured" });
     // The dev issuer is the stack itself: its clock is credvend's.
     expect(findingOf(report, `issuer ${stack.url}/dev-oidc`)).toMatchObject({ level: "ok", what: expect.stringContaining("clock +0s") });
   });
@@ -199,7 +196,7 @@ describe("credvend doctor", () => {
     const lines = workerStates(stack.plugins.status());
     expect(lines).toMatch(/local-tokens +verified, configured\n/);
     expect(lines).toMatch(/aws-sts +verified, NOT configured: needs CREDVEND_AWS_ROLE_ARN/);
-    expect(lines).toMatch(/github +verified, NOT configured: needs a GitHub App \(GITHUB_APP_ID/);
+    expect(lines).toMatch(/github +verified, configured$/);
   });
 
   it("a dead URL: exit 5 with the reason", async () => {

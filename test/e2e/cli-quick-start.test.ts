@@ -1,5 +1,6 @@
 // The README's quick start as a user runs it: `credvend dev` in a child process, a dev token from
-// `credvend dev token`, a vend and a 403 over HTTP, then Ctrl-C (SIGINT) stops everything.
+// `credvend dev token`, a vend, the banner's GitHub vend and a 403 over HTTP, then Ctrl-C (SIGINT)
+// stops everything.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,12 +57,25 @@ describe("README quick start", () => {
       const denied = await request(["local:admin:billing"]);
       expect(denied.status).toBe(403);
 
+      // The banner's GitHub example, as printed: a ghs_ token from the dev GitHub stand-in.
+      const githubBody = /-d '(\{"scopes":\["github:[^']*)'/.exec(output)?.[1];
+      expect(githubBody).toBeDefined();
+      const github = await fetch(`${url}/v1/vend`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: githubBody!,
+      });
+      expect(github.status).toBe(200);
+      const githubToken = ((await github.json()) as { credential: { token: string } }).credential.token;
+      expect(githubToken).toMatch(/^ghs_/);
+
       child.kill("SIGINT");
       expect(await exited).toBe(0);
       expect(output).toContain("stopped.");
       // Secrets stay out of the logs.
       expect(output).not.toContain(token);
       expect(output).not.toContain(vended.credential.token);
+      expect(output).not.toContain(githubToken);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }

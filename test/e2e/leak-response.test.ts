@@ -247,6 +247,49 @@ describe("credvend dev leak (the README demo)", () => {
   });
 });
 
+describe("dev stand-in numbered alerts from 1 again after a restart, so a new leak answered duplicate and stayed live", () => {
+  it("after npm start is restarted on the same data dir, dev leak of a brand-new token revokes it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "credvend-leak-restart-"));
+    const start = () =>
+      startLocalStack({
+        dataDir,
+        port: 0,
+        policyYaml,
+        logger: silentLogger,
+        notifier: { notify: async () => {} },
+        githubApiUrl: undefined,
+      });
+    const vendAndLeak = async (stack: LocalStack) => {
+      const jwt = await stack.issuer.mint({ repository: "acme/web", ref: "refs/heads/main", audience: "credvend" });
+      const vended = await fetch(`${stack.url}/v1/vend`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+        body: JSON.stringify({ scopes: ["local:read:billing"] }),
+      });
+      const { credential } = (await vended.json()) as { credential: { token: string } };
+      const leaked = await deliverDevLeak({ url: stack.url, dataDir, secret: credential.token, repository: "acme/web", partner: false });
+      const introspected = await fetch(`${stack.workerUrl}/introspect`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: credential.token }),
+      });
+      return { body: leaked.body, active: ((await introspected.json()) as { active: boolean }).active };
+    };
+    const first = await start();
+    try {
+      expect(await vendAndLeak(first)).toMatchObject({ body: { status: "processed", outcome: "revoked_on_detection" }, active: false });
+    } finally {
+      await first.close();
+    }
+    const second = await start();
+    try {
+      expect(await vendAndLeak(second)).toMatchObject({ body: { status: "processed", outcome: "revoked_on_detection" }, active: false });
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});
+
 describe("local stack with GITHUB_API_URL set", () => {
   it("reads keys and alerts from that GitHub, and serves no stand-in of its own", async () => {
     const external = await loadOrCreateDevGitHub({ dir: mkdtempSync(join(tmpdir(), "credvend-ext-github-")) });
