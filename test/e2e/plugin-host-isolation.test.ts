@@ -161,7 +161,7 @@ beforeAll(async () => {
   dev.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   expect(await until(() => /vend API\s+http:\/\/127\.0\.0\.1:\d+/.test(output), 60_000), output).toBe(true);
   url = /vend API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
-  expect(output).toContain("evil-probe: verified");
+  expect(output).toMatch(/^\s+evil-probe\s+verified\b/m);
   const { workers } = JSON.parse(readFileSync(join(dataDir, "workers.json"), "utf8")) as { workers: { name: string; url: string }[] };
   for (const w of workers) ports[w.name] = new URL(w.url).port;
 

@@ -250,7 +250,7 @@ describe("registry build + plugin search/install/list/remove", () => {
           }
         });
       });
-      expect(output).toContain("acme-widgets: verified");
+      expect(output).toMatch(/^\s+acme-widgets\s+verified\b/m);
       const { stdout } = await run(
         process.execPath,
         [BIN, "dev", "token", "--data-dir", dataDir, "--repository", "acme/web", "--ref", "refs/heads/main"],

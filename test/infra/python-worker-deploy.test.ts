@@ -44,8 +44,9 @@ describe("a Python worker in the deployment config", () => {
       Handler: "lambda_function.handler",
       Environment: { Variables: { CREDVEND_ALLOWED_CALLERS: Match.anyValue() } },
     });
-    const synthesized = JSON.stringify(template.toJSON());
-    // The registration the core verifies before the first call: the manifest's codeSha256 is the deployed zip's.
+    // The registration the core verifies before the first call (shipped in the functions' code as
+    // credvend.workers.json): the manifest's codeSha256 is the deployed zip's.
+    const synthesized = readFileSync(stack.workerManifests.from, "utf8");
     const manifest = JSON.parse(readFileSync(join(folder.dir, "python-example/manifest.json"), "utf8")) as Record<string, unknown>;
     expect(manifest).toMatchObject({ runtime: "python", handler: "lambda_function.handler", codeSha256: codeSha256Of(zip) });
     expect(synthesized).toContain(String(manifest.codeSha256));
