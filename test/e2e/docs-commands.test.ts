@@ -40,6 +40,17 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   'curl -s http://127.0.0.1:8787/v1/vend -H "Authorization: Bearer $TOKEN" -H \'Content-Type: application/json\' -d \'{"scopes":["local:admin:billing"]}\'':
     runner,
   "npx credvend doctor": runner,
+  // docs/policy.md: checking and explaining.
+  "npx credvend policy check credvend.policy.yaml": {
+    file: "test/unit/policy-cli.test.ts",
+    evidence: /the sample policy is valid: exit 0/,
+    why: "the same command on the repository's policy",
+  },
+  "npx credvend policy explain --claims claims.json --scope local:read:billing --scope local:admin:billing": {
+    file: "test/unit/policy-cli.test.ts",
+    evidence: /one line per scope, in order/,
+    why: "explain with claims and several scopes, one line per scope",
+  },
   // README: use from CI.
   "export CREDVEND_OIDC_TOKEN=$(npx credvend dev token --repository acme/web --ref refs/heads/main)": runner,
   "npx credvend vend --url http://127.0.0.1:8787 --scope local:read:billing --ttl 600 --format env": runner,
