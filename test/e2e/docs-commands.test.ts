@@ -40,6 +40,48 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   'curl -s http://127.0.0.1:8787/v1/vend -H "Authorization: Bearer $TOKEN" -H \'Content-Type: application/json\' -d \'{"scopes":["local:admin:billing"]}\'':
     runner,
   "npx credvend doctor": runner,
+  // docs/python-workers.md: a Python worker, start to finish.
+  "npx credvend plugin init acme-widgets --lang python --provider acme": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "python3 -m unittest discover -s plugin-workers/acme-widgets": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "npx credvend plugin sign --key .credvend/keys/publisher.key plugin-workers/acme-widgets": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "export CREDVEND_CALLER_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "python3 dist/workers/acme-widgets/code.zip --port 18080 &": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "npx credvend plugin conformance --url http://127.0.0.1:18080 --scope acme:read:example": {
+    file: "test/e2e/plugin-init-python.test.ts",
+    evidence: /creates a worker that passes its tests, signs, verifies and passes the conformance kit/,
+    why: "every printed step of plugin init --lang python, from a temp dir",
+  },
+  "pip install ./plugin-workers/python-sdk": {
+    file: "test/integration/python-sdk.test.ts",
+    evidence: /installs with pip \(standard library \+ protobuf only\)/,
+    why: "no PyPI here: the same install into a venv with the system's protobuf",
+  },
+  "npx credvend plugin conformance --url URL [--caller-secret S | --caller-secret-file F] [--scope SCOPE ...] [--ttl SECONDS] [--timeout MS]":
+    {
+      file: "test/integration/plugin-conformance.test.ts",
+      evidence: /prints one line per check and exits 0 for a conformant worker, 1 for a broken one, 2 on a usage error/,
+      why: "the synopsis; the command runs against conformant and broken workers there",
+    },
   // docs/policy.md: checking and explaining.
   "npx credvend policy check credvend.policy.yaml": {
     file: "test/unit/policy-cli.test.ts",
@@ -245,11 +287,16 @@ describe.sequential("the docs, followed literally in a copy of the repository", 
         // What a deployed table gives the operator: the ledger behind the SDK's own endpoint
         // variable (here the stack's), the file `cdk deploy --outputs-file` writes, and the
         // leaked secret on the clipboard.
-        const server = JSON.parse(readFileSync(join(copy, ".credvend", "dev-server.json"), "utf8")) as { dynamoEndpoint: string };
+        // The embedded store answers only the stack's own access key id (an installed worker that
+        // finds its port cannot read the ledger), so the "operator" signs with that one.
+        const server = JSON.parse(readFileSync(join(copy, ".credvend", "dev-server.json"), "utf8")) as {
+          dynamoEndpoint: string;
+          dynamoAccessKeyId: string;
+        };
         Object.assign(env, {
           AWS_ENDPOINT_URL_DYNAMODB: server.dynamoEndpoint,
           AWS_REGION: "us-east-1",
-          AWS_ACCESS_KEY_ID: "local",
+          AWS_ACCESS_KEY_ID: server.dynamoAccessKeyId,
           AWS_SECRET_ACCESS_KEY: "local",
           CREDVEND_LEDGER_TABLE: "credvend-ledger",
           CREDVEND_DOC_CLIPBOARD: values.token ?? "",
