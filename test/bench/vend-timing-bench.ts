@@ -89,7 +89,9 @@ async function awsSts(): Promise<void> {
     );
     console.table(result.rows());
     const assumeRole = bare.rows()["assume-role"]!;
-    console.log(`moto's AssumeRole called bare from here (the STS call inside worker-vend): p50 ${assumeRole.p50}, p99 ${assumeRole.p99}`);
+    console.log(
+      `moto's AssumeRole called bare from here (the STS call inside worker-vend): p50 ${assumeRole.p50}, p99 ${assumeRole.p99}, mean ${assumeRole.mean}`,
+    );
   } finally {
     sts.destroy();
     await stack.close();
