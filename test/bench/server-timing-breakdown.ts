@@ -57,6 +57,12 @@ export class ServerTimingBreakdown {
     return rows;
   }
 
+  /** One line against the target: how much of the wall time the stages and the server's total explain. */
+  coverage(): string {
+    const share = (name: string) => `${((100 * this.mean(name)) / this.mean(WALL)).toFixed(0)} %`;
+    return `Σ stages = ${share(SUM)} of the wall time and the server's total ${share(TOTAL)} (means; target: the stages within 10 % of it)`;
+  }
+
   get vends(): number {
     return this.count;
   }

@@ -60,6 +60,7 @@ async function localTokens(): Promise<void> {
       `\nWhere a vend's milliseconds go: local-tokens, POST /v1/vend, ${result.vends} sequential vends (credvend dev, own process)`,
     );
     console.table(result.rows());
+    console.log(result.coverage());
   } finally {
     await stack.stop();
   }
@@ -88,6 +89,7 @@ async function awsSts(): Promise<void> {
       `\nWhere a vend's milliseconds go: aws-sts against moto, POST /v1/vend, ${result.vends} sequential vends (credvend dev, own process)`,
     );
     console.table(result.rows());
+    console.log(result.coverage());
     const assumeRole = bare.rows()["assume-role"]!;
     console.log(
       `moto's AssumeRole called bare from here (the STS call inside worker-vend): p50 ${assumeRole.p50}, p99 ${assumeRole.p99}, mean ${assumeRole.mean}`,
