@@ -9,6 +9,8 @@ import { evaluateRequest, type TargetPolicySource } from "./policy/evaluate-requ
 import { denialOf, describeGrants, ttlBound } from "./policy/request-outcome.js";
 import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
+import { StageTimer } from "./timing/stage-timer.js";
+import { timedWorker } from "./timing/timed-worker.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { PrepareResult } from "../../plugin-protocol/types.js";
@@ -66,20 +68,22 @@ export class VendPipeline {
     this.foreign = new ForeignDenials({ ledger: deps.ledger, clock: this.clock });
   }
 
-  async vend(claims: Claims, input: VendInput): Promise<VendedCredential> {
+  /** `timer` (the caller's, per request) receives the stages' times: policy, worker-<method>, ledger. */
+  async vend(claims: Claims, input: VendInput, timer: StageTimer = new StageTimer()): Promise<VendedCredential> {
     const { provider, scopes } = parseVendScopes(input);
-    if (!matchesSomeAnchor(this.deps.policy, claims)) return this.refuseForeign(claims, scopes);
-    const worker = await this.deps.plugins.forProvider(provider);
-    if (!worker) {
+    if (!matchesSomeAnchor(this.deps.policy, claims)) return timer.time("ledger", () => this.refuseForeign(claims, scopes));
+    const found = await timer.time("plugins", () => this.deps.plugins.forProvider(provider));
+    if (!found) {
       const known = this.deps.plugins.providers().join(", ") || "none";
       throw new CredvendError("invalid_request", "unknown_provider", `no worker serves provider "${provider}" (known: ${known})`);
     }
+    const worker = timedWorker(found, timer);
 
-    const { ttlSeconds } = await this.narrow(claims, scopes, input);
+    const { ttlSeconds } = await timer.time("policy", () => this.narrow(claims, scopes, input, timer));
     const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
     const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
     // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = await this.narrow(claims, granted, input);
+    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = await timer.time("policy", () => this.narrow(claims, granted, input, timer));
 
     const credentialId = this.ids.credentialId();
     const issuedAt = this.clock.now();
@@ -122,6 +126,7 @@ export class VendPipeline {
         },
       }),
       revokeAt,
+      timer,
     );
 
     return {
@@ -166,6 +171,7 @@ export class VendPipeline {
     claims: Claims,
     scopes: readonly Scope[],
     input: VendInput,
+    timer: StageTimer,
   ): Promise<{ ttlSeconds: number; grantedBy: string; ttlBound: string | undefined }> {
     const decision = await evaluateRequest(this.deps.policy, claims, scopes, {
       ...(input.identity === undefined ? {} : { identity: input.identity }),
@@ -181,17 +187,19 @@ export class VendPipeline {
     const truncated = requested.truncated ?? denied.truncated;
     await this.recorded(
       () =>
-        this.deps.ledger.appendAudit(
-          this.event("deny", claims, requested.scopes, {
-            reason: denial.unavailable ? "target_policy_unavailable" : "scope_denied",
-            details: {
-              denied: denied.scopes.join(" "),
-              why: denial.why,
-              refusedBy: denial.parties.join(" "),
-              ...(input.identity === undefined ? {} : { identity: input.identity }),
-              ...(truncated ? { truncated } : {}),
-            },
-          }),
+        timer.time("ledger", () =>
+          this.deps.ledger.appendAudit(
+            this.event("deny", claims, requested.scopes, {
+              reason: denial.unavailable ? "target_policy_unavailable" : "scope_denied",
+              details: {
+                denied: denied.scopes.join(" "),
+                why: denial.why,
+                refusedBy: denial.parties.join(" "),
+                ...(input.identity === undefined ? {} : { identity: input.identity }),
+                ...(truncated ? { truncated } : {}),
+              },
+            }),
+          ),
         ),
       "could not write the audit event",
     );
@@ -212,14 +220,22 @@ export class VendPipeline {
   }
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
-  private async persist(worker: PluginClient, record: CredentialRecord, event: AuditEvent, revokeAt?: Date): Promise<void> {
+  private async persist(
+    worker: PluginClient,
+    record: CredentialRecord,
+    event: AuditEvent,
+    revokeAt: Date | undefined,
+    timer: StageTimer,
+  ): Promise<void> {
     // The record, its lookups and the vend event: one transaction where the store has them, else
     // side by side (record-vend.ts); an early revocation is scheduled beside them. All must land
     // before the credential is handed out.
-    const [vended, scheduled] = await Promise.allSettled([
-      this.deps.ledger.recordVend(record, event),
-      revokeAt ? this.deps.ledger.scheduleRevocation(record.credentialId, revokeAt) : Promise.resolve(),
-    ]);
+    const [vended, scheduled] = await timer.time("ledger", () =>
+      Promise.allSettled([
+        this.deps.ledger.recordVend(record, event),
+        revokeAt ? this.deps.ledger.scheduleRevocation(record.credentialId, revokeAt) : Promise.resolve(),
+      ]),
+    );
     if (vended.status === "fulfilled" && scheduled.status === "fulfilled") return;
     const err: unknown = vended.status === "rejected" ? vended.reason : (scheduled as PromiseRejectedResult).reason;
     // A vend event may have landed for a credential that is not handed out: say so beside it.

@@ -8,6 +8,7 @@ import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
 import { errorBody, errorHandler, notFound } from "../http/http-error.js";
 import { readJsonBody } from "../http/json-body.js";
+import { serverTiming, stageTimer } from "../http/server-timing.js";
 import { validated } from "../http/validated.js";
 import { mountContainerCredentials } from "./container-credentials.js";
 import { logVended } from "./log-vended.js";
@@ -42,12 +43,17 @@ export function createVendApp(options: VendAppOptions): Hono {
 
   app.get("/healthz", (c) => c.json({ status: "ok" as const }, 200));
 
+  // Where each vend's milliseconds go, on the answer (Server-Timing) and in the vend's log line.
+  app.use("/v1/vend", serverTiming);
+  app.use("/v1/aws/container-credentials", serverTiming);
+
   app.post("/v1/vend", async (c) => {
+    const timer = stageTimer(c);
     // 415 before reading, 413 while reading, 400 on bad JSON; then the schema validates it.
     const input = validated(VendBody, await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
-    const claims = await options.verifier.verify(bearerToken(c));
-    const vended = await options.pipeline.vend(claims, input);
-    logVended(logger, vended, claims);
+    const claims = await timer.time("oidc", async () => options.verifier.verify(bearerToken(c)));
+    const vended = await options.pipeline.vend(claims, input, timer);
+    logVended(logger, vended, claims, timer.finish());
     c.header("Cache-Control", "no-store");
     return c.json(
       {

@@ -8,6 +8,7 @@ import type { Logger } from "../core/ports/logger.js";
 import type { VendPipeline } from "../core/vend-pipeline.js";
 import { bearerToken } from "../http/bearer-token.js";
 import { HttpError } from "../http/http-error.js";
+import { stageTimer } from "../http/server-timing.js";
 import { queryOf, validated } from "../http/validated.js";
 import { ContainerCredentialsQuery } from "./request-schemas.js";
 import { logVended } from "./log-vended.js";
@@ -26,14 +27,15 @@ export function mountContainerCredentials(app: Hono, options: ContainerCredentia
       throw new HttpError(400, "invalid_scope", "container credentials are AWS credentials: every scope must be an aws: scope");
     }
     const { ttlSeconds } = query;
-    const claims = await options.verifier.verify(bearerToken(c));
-    const vended = await options.pipeline.vend(claims, { scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
+    const timer = stageTimer(c);
+    const claims = await timer.time("oidc", async () => options.verifier.verify(bearerToken(c)));
+    const vended = await options.pipeline.vend(claims, { scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) }, timer);
     const { accessKeyId, secretAccessKey, sessionToken } = vended.credential;
     if (!accessKeyId || !secretAccessKey || !sessionToken) {
       // Recorded already, but not in the shape the SDKs need: say so rather than hand out half.
       throw new HttpError(502, "worker_bad_response", "the aws worker answered without a full set of AWS credentials");
     }
-    logVended(options.logger, vended, claims, "container-credentials");
+    logVended(options.logger, vended, claims, timer.finish(), "container-credentials");
     c.header("Cache-Control", "no-store");
     return c.json({ AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken, Expiration: vended.expiresAt }, 200);
   });

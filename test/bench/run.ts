@@ -1,4 +1,6 @@
 // `npm run bench`: every row of the performance table, each with its target (not tests):
+//   vend-timing-bench    where a vend's milliseconds go: the Server-Timing stages beside the wall
+//                        time, for local-tokens and for aws-sts against moto (when moto_server is there)
 //   vend-bench.ts        broker overhead over the bare worker Vend (≤ 3 ms p50 / ≤ 10 ms p99),
 //                        throughput (≥ 500 vends/s on 2 cores), broker CPU per vend (≤ 1.5 ms)
 //   ledger-round-trips   DynamoDB round trips after the worker answers (1 where transactions exist)
@@ -17,10 +19,12 @@ import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { benchPartnerBatch } from "./leak-response-bench.js";
 import { benchVend } from "./vend-bench.js";
 import { benchVendFunction } from "./vend-function-bench.js";
+import { benchVendTiming } from "./vend-timing-bench.js";
 import { benchWorkerTrust } from "./worker-trust-bench.js";
 
 const failed = await runBenchParts([
   { name: "vend through the local stack", run: benchVend },
+  { name: "where a vend's milliseconds go", run: benchVendTiming },
   { name: "ledger round trips", run: benchLedgerRoundTrips },
   { name: "the vend function as deployed", run: benchVendFunction },
   { name: "worker trust", run: benchWorkerTrust },

@@ -60,7 +60,7 @@ async function throughput(total: number, concurrency: number, call: () => Promis
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-interface StackProcess {
+export interface StackProcess {
   readonly pid: number;
   readonly url: string;
   readonly workerUrl: string;
@@ -74,7 +74,7 @@ interface StackProcess {
  * The local stack runs in its own process, as `npm start` does, so the load generator's CPU is not
  * counted as the broker's and the stack gets a core of its own.
  */
-async function startStackProcess(nodeArgs: readonly string[] = []): Promise<StackProcess> {
+export async function startStackProcess(nodeArgs: readonly string[] = []): Promise<StackProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "credvend-bench-"));
   const policyFile = join(dataDir, "policy.yaml");
   writeFileSync(policyFile, BENCH_POLICY_YAML);

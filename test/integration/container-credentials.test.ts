@@ -6,6 +6,7 @@ import { fromContainerMetadata, fromHttp } from "@aws-sdk/credential-providers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import type { FakeSts } from "../support/fake-sts.js";
+import { expectStagesWithinTotal, parseServerTiming } from "../support/server-timing.js";
 import { AWS_ROLE as ROLE, startAwsVendServer, type AwsVendServer } from "../support/aws-vend-server.js";
 import { ALL_TIME, type VendFixture } from "../support/vend-fixture.js";
 
@@ -81,6 +82,19 @@ describe("GET /v1/aws/container-credentials with the AWS SDK's providers", () =>
     const body = (await response.json()) as Record<string, string>;
     expect(Object.keys(body).sort()).toEqual(["AccessKeyId", "Expiration", "SecretAccessKey", "Token"]);
     expect(body.Expiration).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  });
+
+  it("carries Server-Timing with every stage of the vend, and nothing of the credential", async () => {
+    const response = await fetch(`${server.url}/v1/aws/container-credentials?scope=${encodeURIComponent(SCOPE)}`, {
+      headers: { authorization: await fixture.token() },
+    });
+    expect(response.status).toBe(200);
+    const header = response.headers.get("server-timing");
+    const entries = parseServerTiming(header);
+    expect([...entries.keys()]).toEqual(["oidc", "plugins", "policy", "worker-prepare", "worker-vend", "ledger", "total"]);
+    expectStagesWithinTotal(entries);
+    const body = (await response.json()) as Record<string, string>;
+    for (const value of [body.AccessKeyId!, body.SecretAccessKey!, body.Token!]) expect(header).not.toContain(value);
   });
 });
 

@@ -10,6 +10,7 @@ import { createLocalTokensWorker } from "../../plugin-workers/local-tokens/worke
 import { MemoryLocalTokenStore } from "../../plugin-workers/local-tokens/memory-store.js";
 import type { PluginClient } from "../../functions/core/ports/plugin-client.js";
 import { inMemoryWorkerClient } from "../support/in-memory-worker.js";
+import { expectStagesWithinTotal, parseServerTiming } from "../support/server-timing.js";
 import { ALL_TIME, ISSUER, createVendFixture, type VendFixture } from "../support/vend-fixture.js";
 
 async function json(response: Response): Promise<{ error?: { code: string; message: string } } & Record<string, unknown>> {
@@ -390,6 +391,83 @@ describe("POST /v1/vend when the worker fails", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("Server-Timing: where a vend's milliseconds go", () => {
+  it("a vend answers every stage (oidc, policy, each worker call, ledger, total), well-formed and summing within the total", async () => {
+    const fixture = await createVendFixture();
+    const token = await fixture.token();
+    const response = await fixture.vend({ scopes: ["local:read:billing"] }, token);
+    expect(response.status).toBe(200);
+    const header = response.headers.get("server-timing");
+    const entries = parseServerTiming(header);
+    expect([...entries.keys()]).toEqual(["oidc", "plugins", "policy", "worker-prepare", "worker-vend", "ledger", "total"]);
+    expectStagesWithinTotal(entries);
+    // The worker round trips take real time on loopback: a stage that never ran would read 0.
+    expect(entries.get("worker-vend")).toBeGreaterThan(0);
+
+    // Names and durations only: nothing of the caller's token, the credential or the request.
+    const body = await json(response);
+    for (const value of [token, (body.credential as { token: string }).token, String(body.credentialId), "billing", "acme"])
+      expect(header).not.toContain(value);
+  });
+
+  it("the vend's log line carries the same durations as the header", async () => {
+    const fixture = await createVendFixture();
+    const response = await fixture.vend({ scopes: ["local:read:billing"] });
+    const entries = parseServerTiming(response.headers.get("server-timing"));
+    const vended = fixture.logs
+      .map((line) => JSON.parse(line) as { message: string; timingMs?: unknown })
+      .find((l) => l.message === "vended");
+    expect(vended?.timingMs).toEqual(Object.fromEntries(entries));
+  });
+
+  it("a denial carries the stages that ran: oidc, policy, the audit write (ledger), no worker call", async () => {
+    const fixture = await createVendFixture();
+    const response = await fixture.vend({ scopes: ["local:admin:billing"] });
+    expect(response.status).toBe(403);
+    const entries = parseServerTiming(response.headers.get("server-timing"));
+    expect([...entries.keys()]).toEqual(["oidc", "plugins", "policy", "ledger", "total"]);
+    expectStagesWithinTotal(entries);
+  });
+
+  it("a rejected token carries oidc and total; a malformed body before any stage carries total only", async () => {
+    const fixture = await createVendFixture();
+    const unauthenticated = await fixture.vend({ scopes: ["local:read:billing"] }, "not-a-jwt");
+    expect(unauthenticated.status).toBe(401);
+    expect([...parseServerTiming(unauthenticated.headers.get("server-timing")).keys()]).toEqual(["oidc", "total"]);
+    const malformed = await fixture.vend("{");
+    expect(malformed.status).toBe(400);
+    expect([...parseServerTiming(malformed.headers.get("server-timing")).keys()]).toEqual(["total"]);
+  });
+
+  it("a worker failure carries the worker call that failed", async () => {
+    const down = await listenOnLoopback(servePlugin(createLocalTokensWorker({ store: new MemoryLocalTokenStore() })).app);
+    await down.close();
+    const worker = new GrpcWebPluginClient({ name: "local-tokens", baseUrl: down.url, timeoutMs: 1000, maxRetries: 0 });
+    const fixture = await createVendFixture({ worker });
+    const response = await fixture.vend({ scopes: ["local:read:billing"] });
+    expect(response.status).toBe(503);
+    const entries = parseServerTiming(response.headers.get("server-timing"));
+    expect([...entries.keys()]).toEqual(["oidc", "plugins", "policy", "worker-prepare", "total"]);
+    expectStagesWithinTotal(entries);
+  });
+
+  it("the container-credentials route carries it too", async () => {
+    const fixture = await createVendFixture();
+    const response = await fixture.app.request("/v1/aws/container-credentials?scope=aws:s3-read:bucket", {
+      headers: { authorization: await fixture.token() },
+    });
+    // No aws worker in this fixture: the stages up to the worker lookup ran (the 200 is in
+    // test/integration/container-credentials.test.ts).
+    expect(response.status).toBe(400);
+    expect([...parseServerTiming(response.headers.get("server-timing")).keys()]).toEqual(["oidc", "plugins", "total"]);
+  });
+
+  it("routes that vend nothing carry no Server-Timing", async () => {
+    const fixture = await createVendFixture();
+    expect((await fixture.app.request("/healthz")).headers.get("server-timing")).toBeNull();
   });
 });
 
