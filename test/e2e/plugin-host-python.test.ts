@@ -5,12 +5,16 @@
 // it can see (the data dir, the parent's environment, /proc, a write) through its token. Ctrl-C
 // leaves no process behind.
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startInstalledWorkers } from "../../cli/dev/installed-workers.js";
+import { localTrustedKeys } from "../../cli/dev/local-trust.js";
+import { SandboxUnavailableError } from "../../cli/dev/node-sandbox.js";
 import { pythonSandbox } from "../../cli/dev/python-sandbox.js";
+import { TrustStore } from "../../functions/core/plugin-trust/trust-store.js";
 import { main } from "../../cli/main.js";
 import { captureOutput } from "../support/capture-output.js";
 
@@ -97,6 +101,8 @@ let dev: ChildProcess | undefined;
 let output = "";
 let url = "";
 let token = "";
+let project = "";
+let publisher = "";
 
 async function cli(...argv: string[]): Promise<void> {
   const io = captureOutput();
@@ -176,7 +182,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (skipped: ${missing})` : ""}`, () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "credvend-py-host-"));
-    const project = join(tmp, "project");
+    project = join(tmp, "project");
     mkdirSync(project);
     dataDir = join(project, ".credvend");
     for (const name of ["registry", "publisher"]) await cli("keys", "generate", "--out", join(tmp, name));
@@ -185,7 +191,7 @@ describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (
     appendFileSync(join(source, "worker.py"), probeSource(dataDir));
     await cli("plugin", "sign", "--key", join(tmp, "publisher", "publisher.key"), "--out", join(tmp, "dist"), source);
     const registry = join(tmp, "registry-out");
-    const publisher = join(tmp, "publisher", "publisher.pub.json");
+    publisher = join(tmp, "publisher", "publisher.pub.json");
     await cli(
       "registry",
       "build",
@@ -233,6 +239,7 @@ describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (
 
   afterAll(() => {
     if (dev && dev.exitCode === null) process.kill(-dev.pid!, "SIGKILL");
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it("vends through the stack from its signed zip: 200 with its token", async () => {
@@ -291,4 +298,33 @@ describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (
     expect(output).toContain("stopped.");
     expect(output).not.toMatch(/installed worker exited/);
   }, 30_000);
+
+  it("where bubblewrap cannot confine it, a Python worker is refused unless --unsandboxed-plugins, and the reason is said", async () => {
+    const logged: string[] = [];
+    const options = {
+      pluginsFile: join(project, "credvend.plugins.json"),
+      runDir: join(tmp, "run-unconfined"),
+      trust: TrustStore.fromConfig(localTrustedKeys([publisher], {}), "trusted keys"),
+      logger: { log: (_level: string, message: string) => void logged.push(message) },
+      pythonSandbox: { unavailable: "/usr/bin/bwrap is not installed (test)" },
+    };
+    const refused = startInstalledWorkers(options);
+    await expect(refused).rejects.toThrow(SandboxUnavailableError);
+    await expect(startInstalledWorkers(options)).rejects.toThrow(
+      /\/usr\/bin\/bwrap is not installed \(test\).*pass --unsandboxed-plugins to run them anyway/,
+    );
+    const unconfined = await startInstalledWorkers({ ...options, unsandboxed: true });
+    try {
+      expect(unconfined.registrations.map((r) => r.url)).toEqual([...unconfined.secrets.keys()]);
+      expect(logged).toContain("installed Python workers run WITHOUT bubblewrap (--unsandboxed-plugins)");
+      const response = await fetch(`${unconfined.registrations[0]!.url}/credvend.plugin.v1.PluginService/Describe`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto", "x-credvend-caller-secret": [...unconfined.secrets.values()][0]! },
+        body: new Uint8Array(5),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await unconfined.close();
+    }
+  }, 60_000);
 });
