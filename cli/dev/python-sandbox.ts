@@ -60,7 +60,7 @@ function bwrapArgs(sandbox: PythonSandbox, dir: string | undefined): string[] {
     ...["--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"],
     ...(dir === undefined ? [] : ["--ro-bind", dir, WORKER_DIR]),
     ...["--ro-bind", sandbox.interpreter, PYTHON],
-    ...["--proc", "/proc", "--dev", "/dev", "--chdir", dir === undefined ? "/" : WORKER_DIR],
+    ...["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", dir === undefined ? "/" : WORKER_DIR],
     ...["--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL"],
     ...["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--die-with-parent"],
   ];

@@ -64,7 +64,7 @@ def _observations():
         "canary": any("parent-env-canary" in v for v in _os.environ.values()),
         "pids": pids,
         "environs": {str(p): _read("/proc/%d/environ" % p) for p in pids},
-        "write": _attempt(lambda: open("written-by-the-worker", "w").write("x")),
+        "writes": {p: _attempt(lambda: open(p, "w").write("x")) for p in ["written", "/written", "/dev/written", "/dev/shm/written", "/tmp/written"]},
         "uid": _os.getuid(),
     }
 
@@ -91,7 +91,7 @@ interface Observations {
   canary: boolean;
   pids: number[];
   environs: Record<string, string>;
-  write: string;
+  writes: Record<string, string>;
   uid: number;
 }
 
@@ -280,8 +280,10 @@ describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (
         expect(environ.join("\n")).not.toContain(CANARY.CREDVEND_TEST_PARENT_CANARY);
       });
 
-      it("cannot write its own folder", () => {
-        expect(observed.write).toMatch(/^(OSError|PermissionError)$/);
+      it("cannot write anywhere: its own folder, the sandbox's root, /dev, /tmp", () => {
+        expect(Object.keys(observed.writes)).toHaveLength(5);
+        for (const [path, result] of Object.entries(observed.writes))
+          expect(result, path).toMatch(/^(OSError|PermissionError|FileNotFoundError)$/);
       });
     },
   );
