@@ -74,29 +74,15 @@ export async function startInstalledWorkers(options: InstalledWorkersOptions): P
       const signed = readSignedManifest(dir);
       const zipPath = join(dir, "code.zip");
       const base = { name: plugin.name, providers: [...plugin.providers], signed, codeZip: zipPath };
-      const zip = readFileSync(zipPath);
-      const checked = await verified(plugin.name, signed, zip, options.trust);
+      const runDir = resolve(options.runDir, plugin.name);
+      const checked = await unpacked(plugin.name, signed, readFileSync(zipPath), runDir, options.trust);
       if (!checked.ok) {
         options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: checked.reason });
         registrations.push({ ...base, url: NOWHERE });
         continue;
       }
-      const runDir = resolve(options.runDir, plugin.name);
-      try {
-        unpackZip(zip, runDir);
-      } catch (error) {
-        if (!(error instanceof ZipRefusedError)) throw error;
-        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: `its zip is refused: ${error.message}` });
-        registrations.push({ ...base, url: NOWHERE });
-        continue;
-      }
       const callerSecret = createCallerSecret();
       const isPython = checked.manifest.runtime.startsWith("python");
-      if (isPython && !existsSync(join(runDir, "__main__.py"))) {
-        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: "its zip has no __main__.py" });
-        registrations.push({ ...base, url: NOWHERE });
-        continue;
-      }
       const common = { name: plugin.name, dir: runDir, env: environmentOf(checked.manifest), callerSecret, logger: options.logger };
       const started = await startWorkerProcess(
         isPython ? { ...common, ...pythonLaunch(runDir) } : { ...common, ...entryOf(checked.manifest.handler, runDir), permission },
@@ -113,6 +99,27 @@ export async function startInstalledWorkers(options: InstalledWorkersOptions): P
 }
 
 type Verified = { ok: true; manifest: PluginManifest } | { ok: false; reason: string };
+
+/** Verified, then unpacked into runDir (or why not: nothing is written then). */
+async function unpacked(
+  name: string,
+  signed: ReturnType<typeof readSignedManifest>,
+  zip: Buffer,
+  runDir: string,
+  trust: TrustStore,
+): Promise<Verified> {
+  const checked = await verified(name, signed, zip, trust);
+  if (!checked.ok) return checked;
+  try {
+    unpackZip(zip, runDir);
+  } catch (error) {
+    if (!(error instanceof ZipRefusedError)) throw error;
+    return { ok: false, reason: `its zip is refused: ${error.message}` };
+  }
+  if (checked.manifest.runtime.startsWith("python") && !existsSync(join(runDir, "__main__.py")))
+    return { ok: false, reason: "its zip has no __main__.py (a Python worker runs as python3 code.zip)" };
+  return checked;
+}
 
 /** Everything checked before any byte is written: trusted signature, name, runtime, code hash. */
 async function verified(name: string, signed: ReturnType<typeof readSignedManifest>, zip: Buffer, trust: TrustStore): Promise<Verified> {
