@@ -162,10 +162,11 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/** Running: a zombie is dead (bwrap's init, orphaned when bwrap ends, waits there for this machine's init to reap it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -293,6 +294,7 @@ describe.skipIf(skip)(`an installed Python worker under credvend dev${skip ? ` (
     expect(host, output).toBeDefined();
     const pids = [host!, ...descendants(host!)];
     expect(pids.length).toBeGreaterThanOrEqual(confined ? 3 : 1); // bwrap, its init, python
+    expect(pids.every(alive)).toBe(true);
     const exited = new Promise<number | null>((resolve) => dev!.once("exit", (code) => resolve(code)));
     process.kill(-dev!.pid!, "SIGINT");
     expect(await exited).toBe(0);

@@ -52,10 +52,11 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/** Running: a zombie is dead (bwrap's init, orphaned when bwrap ends, waits there for this machine's init to reap it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -123,6 +124,7 @@ describe.skipIf(skip)(`an installed Python worker's process${skip ? ` (skipped: 
     const worker = await start();
     started.pop();
     const pids = [worker.pid, ...descendants(worker.pid)];
+    expect(pids.every(alive)).toBe(true);
     await worker.stop();
     expect(await until(() => pids.every((pid) => !alive(pid)), 5_000)).toBe(true);
     expect(logged.filter((l) => l.level === "error")).toEqual([]);
@@ -138,6 +140,7 @@ describe.skipIf(skip)(`an installed Python worker's process${skip ? ` (skipped: 
       const pid = Number(line.split(" ")[0]);
       const pids = [pid, ...descendants(pid)];
       expect(pids.length).toBeGreaterThanOrEqual(3);
+      expect(pids.every(alive)).toBe(true);
       parent.kill("SIGKILL");
       expect(await until(() => pids.every((p) => !alive(p)), 5_000)).toBe(true);
     } finally {
