@@ -41,8 +41,9 @@ Options:
   --plugins FILE    Installed workers (default: credvend.plugins.json, when it exists)
   --trust FILE      A publisher key you trust for installed workers (publisher.pub.json); repeatable.
                     CREDVEND_TRUSTED_KEYS (a JSON array of such keys) is trusted too
-  --unsandboxed-plugins  Run installed workers even where this Node has no permission model
-                    (they could read every file you can): without it, such a Node refuses them
+  --unsandboxed-plugins  Run installed workers even where they cannot be confined (a Node without
+                    the permission model; for Python workers, no working bubblewrap): they could
+                    read every file you can. Without it, such workers are refused
   --log-level L     debug | info | warn | error (default: info)
   --sweep-interval D  How often the leak sweeper runs: 2s, 1m, ... (default: 60s)
   --poll-interval D   How often open secret-scanning alerts are listed, so a leak is contained

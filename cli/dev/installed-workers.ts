@@ -2,7 +2,8 @@
 // verified before a byte of it is unpacked — its manifest's signature by a key the operator
 // trusts (--trust, CREDVEND_TRUSTED_KEYS: never the key recorded beside it in the checkout), its
 // zip's SHA-256 the signed one — then unpacked safely (unpack-zip.ts) and run in its own process
-// (worker-process.ts) under Node's permission model, with only the variables its manifest allows
+// (worker-process.ts) under Node's permission model (a Python worker: under bubblewrap,
+// python-sandbox.ts), with only the variables its manifest allows
 // and its own caller secret. A worker that fails a check is registered but never started: the
 // core refuses it, and the log says why.
 import { existsSync, readFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { checkManifestSignature, type PluginManifest, type TrustStore } from "..
 import type { Logger } from "../../functions/core/ports/logger.js";
 import { readInstalledPlugins } from "../registry/installed-plugins.js";
 import { readSignedManifest } from "../signed-manifest-files.js";
+import { PYTHON, type PythonSandbox, pythonSandbox, pythonSandboxUnavailableMessage, pythonWorkerCommand } from "./python-sandbox.js";
 import { permissionFlag, SandboxUnavailableError, sandboxUnavailableMessage, type PermissionFlag } from "./node-sandbox.js";
 import { unpackZip } from "./unpack-zip.js";
 import { ZipRefusedError } from "./zip-entries.js";
@@ -41,6 +43,8 @@ export interface InstalledWorkersOptions {
   readonly logger: Logger;
   /** The permission flag of this Node (tests pass undefined to see the refusal). */
   readonly permission?: PermissionFlag | undefined;
+  /** How Python workers are confined (tests pass a reason to see the refusal); probed when needed. */
+  readonly pythonSandbox?: PythonSandbox | { readonly unavailable: string };
 }
 
 export async function startInstalledWorkers(options: InstalledWorkersOptions): Promise<InstalledWorkers> {
@@ -56,38 +60,33 @@ export async function startInstalledWorkers(options: InstalledWorkersOptions): P
   const close = async () => {
     await Promise.all(processes.map((p) => p.stop()));
   };
+  let python: PythonSandbox | { readonly unavailable: string } | undefined = options.pythonSandbox;
+  const pythonLaunch = (runDir: string) => {
+    python ??= pythonSandbox();
+    if ("bwrap" in python) return pythonWorkerCommand(python, runDir);
+    if (!options.unsandboxed) throw new SandboxUnavailableError(pythonSandboxUnavailableMessage(python.unavailable));
+    options.logger.log("warn", "installed Python workers run WITHOUT bubblewrap (--unsandboxed-plugins)", { reason: python.unavailable });
+    return pythonWorkerCommand(undefined, runDir);
+  };
   try {
     for (const plugin of plugins) {
       const dir = resolve(project, plugin.dir);
       const signed = readSignedManifest(dir);
       const zipPath = join(dir, "code.zip");
       const base = { name: plugin.name, providers: [...plugin.providers], signed, codeZip: zipPath };
-      const zip = readFileSync(zipPath);
-      const checked = await verified(plugin.name, signed, zip, options.trust);
+      const runDir = resolve(options.runDir, plugin.name);
+      const checked = await unpacked(plugin.name, signed, readFileSync(zipPath), runDir, options.trust);
       if (!checked.ok) {
         options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: checked.reason });
         registrations.push({ ...base, url: NOWHERE });
         continue;
       }
-      const runDir = resolve(options.runDir, plugin.name);
-      try {
-        unpackZip(zip, runDir);
-      } catch (error) {
-        if (!(error instanceof ZipRefusedError)) throw error;
-        options.logger.log("warn", "installed worker not started", { worker: plugin.name, reason: `its zip is refused: ${error.message}` });
-        registrations.push({ ...base, url: NOWHERE });
-        continue;
-      }
       const callerSecret = createCallerSecret();
-      const started = await startWorkerProcess({
-        name: plugin.name,
-        dir: runDir,
-        ...entryOf(checked.manifest.handler, runDir),
-        env: environmentOf(checked.manifest),
-        callerSecret,
-        permission,
-        logger: options.logger,
-      });
+      const isPython = checked.manifest.runtime.startsWith("python");
+      const common = { name: plugin.name, dir: runDir, env: environmentOf(checked.manifest), callerSecret, logger: options.logger };
+      const started = await startWorkerProcess(
+        isPython ? { ...common, ...pythonLaunch(runDir) } : { ...common, ...entryOf(checked.manifest.handler, runDir), permission },
+      );
       processes.push(started);
       secrets.set(started.url, callerSecret);
       registrations.push({ ...base, providers: [...checked.manifest.providers], url: started.url });
@@ -100,6 +99,27 @@ export async function startInstalledWorkers(options: InstalledWorkersOptions): P
 }
 
 type Verified = { ok: true; manifest: PluginManifest } | { ok: false; reason: string };
+
+/** Verified, then unpacked into runDir (or why not: nothing is written then). */
+async function unpacked(
+  name: string,
+  signed: ReturnType<typeof readSignedManifest>,
+  zip: Buffer,
+  runDir: string,
+  trust: TrustStore,
+): Promise<Verified> {
+  const checked = await verified(name, signed, zip, trust);
+  if (!checked.ok) return checked;
+  try {
+    unpackZip(zip, runDir);
+  } catch (error) {
+    if (!(error instanceof ZipRefusedError)) throw error;
+    return { ok: false, reason: `its zip is refused: ${error.message}` };
+  }
+  if (checked.manifest.runtime.startsWith("python") && !existsSync(join(runDir, "__main__.py")))
+    return { ok: false, reason: "its zip has no __main__.py (a Python worker runs as python3 code.zip)" };
+  return checked;
+}
 
 /** Everything checked before any byte is written: trusted signature, name, runtime, code hash. */
 async function verified(name: string, signed: ReturnType<typeof readSignedManifest>, zip: Buffer, trust: TrustStore): Promise<Verified> {
@@ -114,7 +134,10 @@ async function verified(name: string, signed: ReturnType<typeof readSignedManife
     };
   const { manifest } = check;
   if (manifest.name !== name) return { ok: false, reason: `its signed manifest names ${manifest.name}` };
-  if (!/^nodejs/.test(manifest.runtime)) return { ok: false, reason: `runtime ${manifest.runtime} does not run in the local stack` };
+  if (!/^(nodejs|python)/.test(manifest.runtime))
+    return { ok: false, reason: `runtime ${manifest.runtime} does not run in the local stack (nodejs and python do)` };
+  if (manifest.runtime.startsWith("python") && !existsSync(PYTHON))
+    return { ok: false, reason: `runtime ${manifest.runtime} runs on ${PYTHON}, which is not installed` };
   if (codeSha256Of(zip) !== manifest.codeSha256) return { ok: false, reason: "its code.zip is not the signed code" };
   return { ok: true, manifest };
 }

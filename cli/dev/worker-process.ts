@@ -1,5 +1,5 @@
 // One installed worker in its own OS process (lambda-host-process.mjs under Node's permission
-// model), as on-call expects of it: its output goes to our stderr under its name, a crash is
+// model, or a Python worker's own loopback server under bubblewrap), as on-call expects of it: its output goes to our stderr under its name, a crash is
 // logged as an error, stop() ends it (SIGTERM, then SIGKILL), and it ends by itself when we are
 // gone — its stdin is a pipe from us, and the host exits when that pipe closes, even if we were
 // killed with SIGKILL.
@@ -18,18 +18,29 @@ const LOCAL_CORE_SESSION = "arn:aws:sts::000000000000:assumed-role/credvend-loca
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 2_000;
 
-export interface WorkerProcessOptions {
+interface NodeWorker {
+  readonly modulePath: string;
+  readonly exportName: string;
+  /** undefined: unsandboxed (the operator passed --unsandboxed-plugins). */
+  readonly permission: PermissionFlag | undefined;
+}
+
+/** A worker that is its own host (the Python SDK's run_loopback --caller-secret-stdin). */
+interface CommandWorker {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export type WorkerProcessOptions = WorkerProcessCommon & (NodeWorker | CommandWorker);
+
+interface WorkerProcessCommon {
   readonly name: string;
   /** The unpacked worker: the only folder it may read, and its working directory. */
   readonly dir: string;
-  readonly modulePath: string;
-  readonly exportName: string;
   /** Its whole environment: nothing else of ours is inherited. */
   readonly env: Readonly<Record<string, string>>;
   /** Its own caller secret: sent on its stdin, never in its environment or a file. */
   readonly callerSecret: string;
-  /** undefined: unsandboxed (the operator passed --unsandboxed-plugins). */
-  readonly permission: PermissionFlag | undefined;
   readonly logger: Logger;
 }
 
@@ -40,15 +51,15 @@ export interface WorkerProcess {
 }
 
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const args = [
-    ...sandboxArgs(options.permission, [options.dir, HOST_SCRIPT]),
-    HOST_SCRIPT,
-    options.modulePath,
-    options.exportName,
-    CALLER_SECRET_HEADER,
-    LOCAL_CORE_SESSION,
-  ];
-  const child = spawn(process.execPath, args, { cwd: options.dir, env: { ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+  const { command, args } = "command" in options ? options : nodeHost(options);
+  // A command worker gets its own process group: Ctrl-C at the terminal would end bwrap at once,
+  // and we stop our workers ourselves, in order (the Node host ignores SIGINT for the same reason).
+  const child = spawn(command, args, {
+    cwd: options.dir,
+    env: { ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: "command" in options,
+  });
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   let stopping = false;
@@ -78,6 +89,18 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     await stop();
     throw error;
   }
+}
+
+function nodeHost(options: NodeWorker & WorkerProcessCommon): { command: string; args: string[] } {
+  const args = [
+    ...sandboxArgs(options.permission, [options.dir, HOST_SCRIPT]),
+    HOST_SCRIPT,
+    options.modulePath,
+    options.exportName,
+    CALLER_SECRET_HEADER,
+    LOCAL_CORE_SESSION,
+  ];
+  return { command: process.execPath, args };
 }
 
 /** Waits for the host's ready line; everything else the worker prints goes to our stderr. */

@@ -1,10 +1,14 @@
 """The worker on a loopback port over http.server, for `credvend dev` and tests. Every gRPC call
-must carry the local stack's caller secret (CREDVEND_CALLER_SECRET, given to the worker's process
-by the host, never on its command line); without a configured secret every call is refused."""
+must carry the local stack's caller secret (CREDVEND_CALLER_SECRET for a run by hand; on stdin
+when `credvend dev` starts it with --caller-secret-stdin; never on its command line); without a
+configured secret every call is refused."""
 
 import argparse
+import json
 import os
+import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .caller_check import CALLER_SECRET_HEADER, CALLER_SECRET_VARIABLE, CallerCheck
@@ -91,10 +95,17 @@ class LoopbackServer(ThreadingHTTPServer):
 
 
 def run_loopback(worker, argv=None, **options):
-    """The command line of a worker's __main__: `python3 code.zip [--port N]`; prints its URL first."""
+    """The command line of a worker's __main__: `python3 code.zip [--port N]`; prints its URL first.
+    With --caller-secret-stdin (how `credvend dev` starts an installed worker): the secret is the
+    first line of stdin, the ready line is {"credvendHost":{"port":N}}, the end of stdin (the host
+    gone, even after kill -9) ends the process, and Ctrl-C is left to the host, which stops its
+    workers itself."""
     parser = argparse.ArgumentParser(description="credvend worker %s on a loopback port (gRPC-web)" % worker.name)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--caller-secret-stdin", action="store_true", help="read the caller secret from stdin (credvend dev)")
     args = parser.parse_args(argv)
+    if args.caller_secret_stdin:
+        return _run_hosted(worker, args.port, options)
     server = serve_loopback(worker, port=args.port, **options)
     print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
     try:
@@ -103,3 +114,28 @@ def run_loopback(worker, argv=None, **options):
         pass
     finally:
         server.server_close()
+
+
+def _run_hosted(worker, port, options):
+    def report(message):
+        sys.stdout.write(json.dumps({"credvendHost": message}) + "\n")
+        sys.stdout.flush()
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        secret = sys.stdin.buffer.readline()
+        if not secret.endswith(b"\n"):
+            raise ValueError("no caller secret on stdin")
+        server = serve_loopback(worker, caller_secret=secret[:-1].decode("utf-8"), port=port, **options)
+    except Exception as error:  # noqa: BLE001 - the host shows why the worker did not start
+        report({"error": str(error)})
+        sys.exit(1)
+    threading.Thread(target=_exit_at_end_of_stdin, daemon=True).start()
+    report({"port": server.server_address[1]})
+    server.serve_forever()
+
+
+def _exit_at_end_of_stdin():
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
