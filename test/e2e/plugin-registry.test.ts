@@ -3,17 +3,16 @@
 // deployment config, which then passes synth's checks), listed and removed (the config byte for
 // byte as before). Every install failure — bad index signature, wrong sha256, untrusted publisher,
 // incompatible protocol, unreachable registry, name clash — is a clear error that changes nothing.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { execFile, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
 import { loadDeploymentConfig } from "../../infra/config/load-config.js";
-import { captureOutput } from "../support/capture-output.js";
+import { runCliInProcess as cli, snapshotTree as snapshot } from "../support/cli-in-process.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "cli/bin.js");
@@ -21,30 +20,6 @@ const run = promisify(execFile);
 let tmp = "";
 let registry = "";
 let keys: { registry: string; publisher: string; other: string } = { registry: "", publisher: "", other: "" };
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureOutput();
-  try {
-    const code = await main(argv);
-    return { code, out: io.out(), err: io.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-/** Every file under `dir` with its bytes: what "nothing changed on disk" is checked against. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path).toString("base64");
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 /** A project with the example deployment config (and the policy it names). */
 function project(): string {

@@ -9,22 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
 import { buildCredvendApp } from "../../infra/app.js";
 import { loadDeploymentConfig } from "../../infra/config/load-config.js";
-import { captureOutput } from "../support/capture-output.js";
+import { runCliInProcess as cli } from "../support/cli-in-process.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureOutput();
-  try {
-    const code = await main(argv);
-    return { code, out: io.out(), err: io.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 function freshProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "credvend-flow-"));

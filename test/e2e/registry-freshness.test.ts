@@ -4,46 +4,22 @@
 // second index under an accepted serial is refused with the serials/dates named. A downgrade needs
 // --allow-downgrade; `plugin upgrade` replaces in place and rolls back when the new version fails
 // the deployment config's checks. A manifest version with ../ is refused at build and install.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
 import { readPrivateKeyFile } from "../../cli/publisher-key-files.js";
 import { canonicalJsonBytes } from "../../cli/registry/canonical-json.js";
 import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
 import { canonicalManifestBytes } from "../../functions/core/plugin-trust/manifest.js";
 import { loadDeploymentConfig } from "../../infra/config/load-config.js";
-import { captureOutput } from "../support/capture-output.js";
+import { runCliInProcess as cli, snapshotTree as snapshot } from "../support/cli-in-process.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 let tmp = "";
 const key = { registry: "", registryPub: "", publisher: "", publisherPub: "" };
 /** Registry folders: serial 1 (0.1.0), serial 2 (0.1.0, 0.2.0), serial 3 (+ 0.3.0, which fails synth checks). */
 const registries = { one: "", two: "", three: "" };
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureOutput();
-  try {
-    const code = await main(argv);
-    return { code, out: io.out(), err: io.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path).toString("base64");
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 function project(): string {
   const dir = mkdtempSync(join(tmp, "project-"));
