@@ -11,7 +11,7 @@ import type { Policy } from "./policy/policy.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
 import type { Notifier } from "./ports/notifier.js";
-import type { PrepareResult } from "../../plugin-protocol/types.js";
+import type { PrepareResult, ScopeAnalysis, VendResult } from "../../plugin-protocol/types.js";
 import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
@@ -35,6 +35,23 @@ export interface VendPipelineDeps {
   readonly targetPolicies?: TargetPolicySource;
 }
 
+/** What the policy decided for a scope set: the TTL, what granted it, what bound the TTL. */
+interface Narrowed {
+  readonly ttlSeconds: number;
+  readonly grantedBy: string;
+  readonly ttlBound: string | undefined;
+}
+
+/** A credential the worker issued, with the scopes granted and the policy's decision on exactly those. */
+interface Minted {
+  readonly credentialId: string;
+  readonly issuedAt: Date;
+  readonly granted: readonly Scope[];
+  readonly narrowed: Narrowed;
+  readonly analyses: readonly ScopeAnalysis[];
+  readonly vended: VendResult;
+}
+
 const NO_TARGET_POLICIES: TargetPolicySource = async () => ({ status: "unavailable", reason: "self-serve trust is not configured" });
 
 export interface VendedCredential {
@@ -52,7 +69,8 @@ export interface VendedCredential {
 /**
  * validate → narrow → analyze → serialize → vend → audit.
  * The policy is checked before any worker sees the request, so a denial costs no round trip; a
- * permitted vend costs two (Prepare, Vend). Nothing is handed out unless the ledger holds it.
+ * permitted vend costs one (Vend with the preparation inline, protocol 1.2, canonical scopes) or two
+ * (Prepare, Vend). Nothing is handed out unless the ledger holds it.
  * A token from a repository no rule names is refused first, audited once per owner and hour.
  */
 export class VendPipeline {
@@ -75,20 +93,9 @@ export class VendPipeline {
       throw new CredvendError("invalid_request", "unknown_provider", `no worker serves provider "${provider}" (known: ${known})`);
     }
 
-    const { ttlSeconds } = await this.narrow(claims, scopes, input);
-    const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
-    const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
-    // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = await this.narrow(claims, granted, input);
-
-    const credentialId = this.ids.credentialId();
-    const issuedAt = this.clock.now();
-    const vended = await worker
-      .vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedTtl, serialized: prepared.serialized!.serialized })
-      .catch(async (err: unknown) => {
-        await this.auditQuietly(this.event("failure", claims, granted.map(formatScope), { credentialId, reason: errorCode(err) }));
-        throw err;
-      });
+    const minted = await this.mint(worker, claims, scopes, await this.narrow(claims, scopes, input), input);
+    const { credentialId, issuedAt, granted, vended } = minted;
+    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = minted.narrowed;
 
     const revokeAt = earlyRevocation(issuedAt, grantedTtl, vended.expiresAt, vended.revocable);
     const record: CredentialRecord = {
@@ -132,7 +139,7 @@ export class VendPipeline {
       // What the job may count on: the granted TTL, even where the provider's credential outlives it.
       expiresAt: record.revokeAt ?? record.expiresAt,
       credential: vended.credential,
-      warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
+      warnings: minted.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
       notes: [
         ...ttlNotes({
           ...(input.ttlSeconds === undefined ? {} : { requested: input.ttlSeconds }),
@@ -162,11 +169,7 @@ export class VendPipeline {
    * 503 when only an unreadable target policy stood in the way). The caller chose the scopes, so
    * the event keeps a capped part of them (denials/audited-scopes.ts).
    */
-  private async narrow(
-    claims: Claims,
-    scopes: readonly Scope[],
-    input: VendInput,
-  ): Promise<{ ttlSeconds: number; grantedBy: string; ttlBound: string | undefined }> {
+  private async narrow(claims: Claims, scopes: readonly Scope[], input: VendInput): Promise<Narrowed> {
     const decision = await evaluateRequest(this.deps.policy, claims, scopes, {
       ...(input.identity === undefined ? {} : { identity: input.identity }),
       ...(input.ttlSeconds === undefined ? {} : { requestedTtlSeconds: input.ttlSeconds }),
@@ -198,9 +201,61 @@ export class VendPipeline {
     throw denial.error;
   }
 
-  /** Steps validate (provider rules), analyze and serialize: one round trip. */
-  private async prepare(worker: PluginClient, claims: Claims, scopes: readonly Scope[], ttlSeconds: number): Promise<PrepareResult> {
-    const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds });
+  /**
+   * Steps validate (provider rules), analyze, serialize and vend. One round trip when the worker
+   * takes the preparation inline and every scope is already canonical: it grants exactly the
+   * requested scopes, which the policy has just allowed. On its refusal (nothing minted), or with a
+   * worker without it: Prepare (or the refusal's Prepare answer), the policy again on the scopes as
+   * normalized, then Vend.
+   */
+  private async mint(
+    worker: PluginClient,
+    claims: Claims,
+    scopes: readonly Scope[],
+    narrowed: Narrowed,
+    input: VendInput,
+  ): Promise<Minted> {
+    let prepared: PrepareResult | undefined;
+    if (worker.vendInline) {
+      const inline = await this.vendCall(claims, scopes, (credentialId) =>
+        worker.vendInline!({ credentialId, scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds }),
+      );
+      if (inline.answer.status === "vended")
+        return { ...inline, granted: scopes, narrowed, analyses: inline.answer.analyses, vended: inline.answer.result };
+      prepared = inline.answer.prepared;
+    }
+    const checked = this.checkPrepared(
+      worker,
+      scopes,
+      prepared ?? (await worker.prepare({ scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds })),
+    );
+    const granted = checked.validations.map((v) => v.normalized ?? v.scope);
+    // A worker may canonicalize a scope; the policy must allow what is actually granted.
+    const grantedNarrowed = await this.narrow(claims, granted, input);
+    const serialized = checked.serialized!.serialized;
+    const vend = await this.vendCall(claims, granted, (credentialId) =>
+      worker.vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedNarrowed.ttlSeconds, serialized }),
+    );
+    return { ...vend, granted, narrowed: grantedNarrowed, analyses: checked.analyses, vended: vend.answer };
+  }
+
+  /** One Vend call under a fresh credential id; its failure is audited before it is rethrown. */
+  private async vendCall<T>(
+    claims: Claims,
+    scopes: readonly Scope[],
+    call: (credentialId: string) => Promise<T>,
+  ): Promise<{ credentialId: string; issuedAt: Date; answer: T }> {
+    const credentialId = this.ids.credentialId();
+    const issuedAt = this.clock.now();
+    const answer = await call(credentialId).catch(async (err: unknown) => {
+      await this.auditQuietly(this.event("failure", claims, scopes.map(formatScope), { credentialId, reason: errorCode(err) }));
+      throw err;
+    });
+    return { credentialId, issuedAt, answer };
+  }
+
+  /** A Prepare answer (or an inline refusal's): an invalid scope is the caller's 400; an incomplete answer the worker's fault. */
+  private checkPrepared(worker: PluginClient, scopes: readonly Scope[], prepared: PrepareResult): PrepareResult {
     const invalid = prepared.validations.filter((v) => !v.valid);
     if (invalid.length > 0) {
       const reasons = invalid.map((v) => `${formatScope(v.scope)}: ${v.error || "not valid for this provider"}`);
