@@ -16,6 +16,7 @@ import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { checkedPreparation } from "./checked-preparation.js";
 import { ttlNotes } from "./ttl-notes.js";
 import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
@@ -224,11 +225,8 @@ export class VendPipeline {
         return { ...inline, granted: scopes, narrowed, analyses: inline.answer.analyses, vended: inline.answer.result };
       prepared = inline.answer.prepared;
     }
-    const checked = this.checkPrepared(
-      worker,
-      scopes,
-      prepared ?? (await worker.prepare({ scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds })),
-    );
+    prepared ??= await worker.prepare({ scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds });
+    const checked = checkedPreparation(worker.name, scopes, prepared);
     const granted = checked.validations.map((v) => v.normalized ?? v.scope);
     // A worker may canonicalize a scope; the policy must allow what is actually granted.
     const grantedNarrowed = await this.narrow(claims, granted, input);
@@ -252,18 +250,6 @@ export class VendPipeline {
       throw err;
     });
     return { credentialId, issuedAt, answer };
-  }
-
-  /** A Prepare answer (or an inline refusal's): an invalid scope is the caller's 400; an incomplete answer the worker's fault. */
-  private checkPrepared(worker: PluginClient, scopes: readonly Scope[], prepared: PrepareResult): PrepareResult {
-    const invalid = prepared.validations.filter((v) => !v.valid);
-    if (invalid.length > 0) {
-      const reasons = invalid.map((v) => `${formatScope(v.scope)}: ${v.error || "not valid for this provider"}`);
-      throw new CredvendError("invalid_request", "invalid_scope", reasons.join("; "));
-    }
-    if (prepared.validations.length !== scopes.length || !prepared.serialized)
-      throw new CredvendError("upstream_failed", "worker_bad_response", `worker "${worker.name}" answered Prepare incompletely`);
-    return prepared;
   }
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */

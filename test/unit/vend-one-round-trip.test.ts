@@ -6,7 +6,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createConnectRouter } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { describe, expect, it } from "vitest";
 import { FileCodeHash } from "../../functions/adapters/plugins/file-code-hash.js";
@@ -16,10 +17,12 @@ import { VerifiedPluginDirectory } from "../../functions/core/plugin-trust/verif
 import { evaluateRequest } from "../../functions/core/policy/evaluate-request.js";
 import { loadPolicyYaml } from "../../functions/core/policy/policy-yaml.js";
 import { VendPipeline } from "../../functions/core/vend-pipeline.js";
-import { describeToProto } from "../../plugin-protocol/convert.js";
+import { describeToProto, prepareFromProto } from "../../plugin-protocol/convert.js";
+import { inlineVendRequestToProto } from "../../plugin-protocol/convert-inline-vend.js";
 import { formatScope, parseScope } from "../../plugin-protocol/scope.js";
 import { createPluginService, describePlugin } from "../../plugin-workers/sdk/plugin-service.js";
-import { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import { PluginService, PrepareResponseSchema } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import { servePlugin } from "../../plugin-workers/sdk/serve-plugin.js";
 import { MemoryLedger } from "../support/memory-ledger.js";
 import { demoClaims, demoPlugin } from "./plugin-sdk-fixture.js";
 import { DEMO_CODE, generateKeyPair, signDemo, trustOf } from "./plugin-trust-fixture.js";
@@ -178,5 +181,51 @@ describe("one worker round trip for canonical scopes (protocol 1.2)", () => {
     expect(viaOne.notes).toContain("demo note");
     expect(viaTwo.notes).toEqual(viaOne.notes);
     expect(viaRefusal.notes).toEqual(viaOne.notes);
+  });
+});
+
+describe("the SDK's inline Vend on the wire", () => {
+  function wire() {
+    const plugin = demoPlugin();
+    const { app } = servePlugin(plugin, { onError: () => undefined });
+    const transport = createGrpcWebTransport({ baseUrl: "http://plugin.test", fetch: async (i, init) => app.fetch(new Request(i, init)) });
+    return { plugin, service: createClient(PluginService, transport) };
+  }
+  const request = (resources: string[]) =>
+    inlineVendRequestToProto({
+      credentialId: "c1",
+      scopes: resources.map((resource) => ({ provider: "demo", action: "read", resource })),
+      subject: demoClaims,
+      ttlSeconds: 300,
+    });
+
+  it("refuses a scope it would normalize with FAILED_PRECONDITION scopes_not_canonical, the Prepare answer as its detail, minting nothing", async () => {
+    const { plugin, service } = wire();
+    const error = await service.vend(request(["alpha", "Beta"])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((error as ConnectError).rawMessage).toBe("scopes_not_canonical: demo:read:Beta -> demo:read:beta");
+    const [detail] = (error as ConnectError).findDetails(PrepareResponseSchema);
+    const prepared = prepareFromProto(detail!);
+    expect(prepared.validations.map((v) => formatScope(v.normalized!))).toEqual(["demo:read:alpha", "demo:read:beta"]);
+    expect(new TextDecoder().decode(prepared.serialized!.serialized)).toBe('["alpha","beta"]');
+    expect(plugin.calls.vend).toEqual([]);
+  });
+
+  it("answers a canonical inline Vend with the credential and the analyses", async () => {
+    const { plugin, service } = wire();
+    const response = await service.vend(request(["*"]));
+    expect(response.credential).toEqual({ token: "demo-c1" });
+    expect(response.analyses.map((a) => a.warnings)).toEqual([["every resource"]]);
+    expect(plugin.calls.vend).toHaveLength(1);
+  });
+
+  it("refuses a Vend that carries scopes both inline and plain (INVALID_ARGUMENT), minting nothing", async () => {
+    const { plugin, service } = wire();
+    const both = request(["alpha"]);
+    both.scopes = both.prepare!.scopes;
+    const error = await service.vend(both).catch((e: unknown) => e);
+    expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+    expect(plugin.calls.vend).toEqual([]);
   });
 });
