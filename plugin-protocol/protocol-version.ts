@@ -20,9 +20,10 @@ export const BASELINE_PROTOCOL_VERSION = "1.0";
  * Vend, Revoke (REVOKED, ALREADY_GONE). 1.1: Prepare (one round trip for validate, analyze and
  * serialize), VendResponse.manual_revocation_url, REVOKE_OUTCOME_MANUAL_REQUIRED,
  * DescribeResponse.protocol_version. 1.2: TrustPolicy (self-serve trust), optional to a worker: one
- * without it answers UNIMPLEMENTED and delegation is unavailable for its providers.
+ * without it answers UNIMPLEMENTED and delegation is unavailable for its providers; Vend with the
+ * preparation inline (VendRequest.prepare: one round trip when the scopes are canonical).
  */
-const STEP_SINCE_MINOR = { prepare: 1, trustPolicy: 2 } as const;
+const STEP_SINCE_MINOR = { prepare: 1, trustPolicy: 2, vendInline: 2 } as const;
 
 export type VersionedStep = keyof typeof STEP_SINCE_MINOR;
 

@@ -64,6 +64,20 @@ export interface VendRequest extends ScopeSetRequest {
   readonly serialized: Uint8Array;
 }
 
+/**
+ * Since 1.2: Vend with the preparation inline. The worker prepares `scopes` itself and vends only
+ * if every one is valid and already canonical; otherwise it mints nothing and answers the refusal.
+ */
+export interface InlineVendRequest extends ScopeSetRequest {
+  readonly credentialId: string;
+}
+
+/** A Vend with the preparation inline: minted (with Prepare's analyses), or refused, minting nothing. */
+export type InlineVendAnswer =
+  | { readonly status: "vended"; readonly result: VendResult; readonly analyses: readonly ScopeAnalysis[] }
+  /** `prepared`: the worker's Prepare answer from the refusal; absent when it sent none. */
+  | { readonly status: "scopes_not_canonical"; readonly prepared?: PrepareResult };
+
 export interface VendResult {
   /** Provider-specific fields; every value is a leakable secret part. */
   readonly credential: Readonly<Record<string, string>>;

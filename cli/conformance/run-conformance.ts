@@ -29,6 +29,8 @@ export const DOCUMENTED_CODES: ReadonlySet<Code> = new Set([
   Code.Unauthenticated,
   Code.ResourceExhausted,
   Code.Unimplemented,
+  // Only as 1.2's refusal of an inline Vend (scopes_not_canonical).
+  Code.FailedPrecondition,
   Code.Internal,
   Code.Unavailable,
   Code.DeadlineExceeded,
@@ -67,7 +69,7 @@ export async function runConformance(options: ConformanceRun, report: (result: C
     for (const check of ["prepare-consistency", "vend", "revoke-idempotent", "revoke-unknown"]) add(skip(check, why));
   }
   const provider = options.scopes[0]?.provider ?? description?.providers[0];
-  add(provider ? await checkInvalidScope(session, provider, run) : skip("invalid-scope", "no provider known"));
+  add(provider ? await checkInvalidScope(session, provider, run, description) : skip("invalid-scope", "no provider known"));
   add(await checkContentType(session), await checkUnknownMethod(session), await checkMalformedFrames(session));
   add(await checkOversize(session));
   add(checkDeadlines(session), checkCodes(session), checkSecrets(session));

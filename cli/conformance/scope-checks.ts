@@ -3,19 +3,24 @@
 // credential, an expiry that fits the TTL and a reference to this vend; Revoke is idempotent and
 // never claims to revoke what it never issued.
 import { randomUUID } from "node:crypto";
-import { create, equals } from "@bufbuild/protobuf";
+import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import type { WorkerDescription } from "../../plugin-protocol/types.js";
+import { SCOPES_NOT_CANONICAL } from "../../plugin-protocol/convert-inline-vend.js";
+import { hasStep, parseProtocolVersion } from "../../plugin-protocol/protocol-version.js";
 import { formatScope } from "../../plugin-protocol/scope.js";
 import {
   AnalyzeScopeResponseSchema,
+  PrepareResponseSchema,
   RevokeOutcome,
+  type ScopeSchema,
   type Scope,
   SerializeScopeResponseSchema,
   type Subject,
   ValidateScopeResponseSchema,
   type VendResponse,
+  VendRequestSchema,
 } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import { type CheckResult, fail, pass, skip } from "./conformance-result.js";
 import { codeName, type ConformanceSession } from "./conformance-session.js";
@@ -90,7 +95,12 @@ export async function checkPrepare(
   };
 }
 
-export async function checkInvalidScope(session: ConformanceSession, provider: string, run: ScopeRun): Promise<CheckResult> {
+export async function checkInvalidScope(
+  session: ConformanceSession,
+  provider: string,
+  run: ScopeRun,
+  description?: WorkerDescription,
+): Promise<CheckResult> {
   const c = session.client;
   const bad = { provider, action: "conformance-no-such-action", resource: "conformance" };
   const problems: string[] = [];
@@ -119,9 +129,38 @@ export async function checkInvalidScope(session: ConformanceSession, provider: s
     problems.push("Vend minted a credential for an invalid scope");
   } else if (vended.error.code !== Code.InvalidArgument)
     problems.push(`Vend refused it with ${codeName(vended.error.code)}, not invalid_argument`);
+  const version = parseProtocolVersion(description?.protocolVersion ?? "");
+  const inline = version && hasStep(version, "vendInline") ? await checkInlineRefusal(session, bad, run) : undefined;
+  if (inline) problems.push(inline);
   return problems.length === 0
-    ? pass("invalid-scope", `${formatScope(bad)} refused by ValidateScope, Prepare and Vend (invalid_argument)`)
+    ? pass(
+        "invalid-scope",
+        `${formatScope(bad)} refused by ValidateScope, Prepare and Vend (invalid_argument)${version && hasStep(version, "vendInline") ? ", and by an inline Vend (failed_precondition scopes_not_canonical)" : ""}`,
+      )
     : fail("invalid-scope", problems.join("; "));
+}
+
+/** Protocol 1.2: an inline Vend of an invalid scope mints nothing and answers the documented refusal. */
+async function checkInlineRefusal(
+  session: ConformanceSession,
+  bad: MessageInitShape<typeof ScopeSchema>,
+  run: ScopeRun,
+): Promise<string | undefined> {
+  const request = create(VendRequestSchema, {
+    credentialId: randomUUID(),
+    prepare: { scopes: [bad], subject: run.subject, ttlSeconds: run.ttlSeconds },
+  });
+  const vended = await session.call("Vend", (call) => session.client.vend(request, call));
+  if (vended.ok) {
+    remember(session, vended.value);
+    return "an inline Vend minted a credential for an invalid scope";
+  }
+  if (vended.error.code !== Code.FailedPrecondition)
+    return `an inline Vend refused it with ${codeName(vended.error.code)}, not failed_precondition`;
+  const [prepared] = vended.error.findDetails(PrepareResponseSchema);
+  if (!vended.error.rawMessage.startsWith(SCOPES_NOT_CANONICAL) || prepared?.validations[0]?.valid !== false)
+    return `an inline Vend's refusal lacks "${SCOPES_NOT_CANONICAL}" or its Prepare answer (the invalid validation)`;
+  return undefined;
 }
 
 export async function checkVend(

@@ -13,11 +13,12 @@ import { StageTimer } from "./timing/stage-timer.js";
 import { timedWorker } from "./timing/timed-worker.js";
 import type { CredentialLedger } from "./ports/credential-ledger.js";
 import type { Notifier } from "./ports/notifier.js";
-import type { PrepareResult } from "../../plugin-protocol/types.js";
+import type { PrepareResult, ScopeAnalysis, VendResult } from "../../plugin-protocol/types.js";
 import type { PluginClient, PluginDirectory } from "./ports/plugin-client.js";
 import type { AuditEvent, CredentialRecord } from "./records.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
+import { checkedPreparation } from "./checked-preparation.js";
 import { ttlNotes } from "./ttl-notes.js";
 import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
@@ -37,6 +38,23 @@ export interface VendPipelineDeps {
   readonly targetPolicies?: TargetPolicySource;
 }
 
+/** What the policy decided for a scope set: the TTL, what granted it, what bound the TTL. */
+interface Narrowed {
+  readonly ttlSeconds: number;
+  readonly grantedBy: string;
+  readonly ttlBound: string | undefined;
+}
+
+/** A credential the worker issued, with the scopes granted and the policy's decision on exactly those. */
+interface Minted {
+  readonly credentialId: string;
+  readonly issuedAt: Date;
+  readonly granted: readonly Scope[];
+  readonly narrowed: Narrowed;
+  readonly analyses: readonly ScopeAnalysis[];
+  readonly vended: VendResult;
+}
+
 const NO_TARGET_POLICIES: TargetPolicySource = async () => ({ status: "unavailable", reason: "self-serve trust is not configured" });
 
 export interface VendedCredential {
@@ -54,7 +72,8 @@ export interface VendedCredential {
 /**
  * validate → narrow → analyze → serialize → vend → audit.
  * The policy is checked before any worker sees the request, so a denial costs no round trip; a
- * permitted vend costs two (Prepare, Vend). Nothing is handed out unless the ledger holds it.
+ * permitted vend costs one (Vend with the preparation inline, protocol 1.2, canonical scopes) or two
+ * (Prepare, Vend). Nothing is handed out unless the ledger holds it.
  * A token from a repository no rule names is refused first, audited once per owner and hour.
  */
 export class VendPipeline {
@@ -79,20 +98,10 @@ export class VendPipeline {
     }
     const worker = timedWorker(found, timer);
 
-    const { ttlSeconds } = await timer.time("policy", () => this.narrow(claims, scopes, input, timer));
-    const prepared = await this.prepare(worker, claims, scopes, ttlSeconds);
-    const granted = prepared.validations.map((v) => v.normalized ?? v.scope);
-    // A worker may canonicalize a scope; the policy must allow what is actually granted.
-    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = await timer.time("policy", () => this.narrow(claims, granted, input, timer));
-
-    const credentialId = this.ids.credentialId();
-    const issuedAt = this.clock.now();
-    const vended = await worker
-      .vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedTtl, serialized: prepared.serialized!.serialized })
-      .catch(async (err: unknown) => {
-        await this.auditQuietly(this.event("failure", claims, granted.map(formatScope), { credentialId, reason: errorCode(err) }));
-        throw err;
-      });
+    const narrowed = await timer.time("policy", () => this.narrow(claims, scopes, input, timer));
+    const minted = await this.mint(worker, claims, scopes, narrowed, input, timer);
+    const { credentialId, issuedAt, granted, vended } = minted;
+    const { ttlSeconds: grantedTtl, grantedBy, ttlBound } = minted.narrowed;
 
     const revokeAt = earlyRevocation(issuedAt, grantedTtl, vended.expiresAt, vended.revocable);
     const record: CredentialRecord = {
@@ -137,7 +146,7 @@ export class VendPipeline {
       // What the job may count on: the granted TTL, even where the provider's credential outlives it.
       expiresAt: record.revokeAt ?? record.expiresAt,
       credential: vended.credential,
-      warnings: prepared.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
+      warnings: minted.analyses.flatMap((a) => a.warnings.map((w) => `${formatScope(a.scope)}: ${w}`)),
       notes: [
         ...ttlNotes({
           ...(input.ttlSeconds === undefined ? {} : { requested: input.ttlSeconds }),
@@ -167,12 +176,7 @@ export class VendPipeline {
    * 503 when only an unreadable target policy stood in the way). The caller chose the scopes, so
    * the event keeps a capped part of them (denials/audited-scopes.ts).
    */
-  private async narrow(
-    claims: Claims,
-    scopes: readonly Scope[],
-    input: VendInput,
-    timer: StageTimer,
-  ): Promise<{ ttlSeconds: number; grantedBy: string; ttlBound: string | undefined }> {
+  private async narrow(claims: Claims, scopes: readonly Scope[], input: VendInput, timer: StageTimer): Promise<Narrowed> {
     const decision = await evaluateRequest(this.deps.policy, claims, scopes, {
       ...(input.identity === undefined ? {} : { identity: input.identity }),
       ...(input.ttlSeconds === undefined ? {} : { requestedTtlSeconds: input.ttlSeconds }),
@@ -206,17 +210,55 @@ export class VendPipeline {
     throw denial.error;
   }
 
-  /** Steps validate (provider rules), analyze and serialize: one round trip. */
-  private async prepare(worker: PluginClient, claims: Claims, scopes: readonly Scope[], ttlSeconds: number): Promise<PrepareResult> {
-    const prepared = await worker.prepare({ scopes, subject: claims, ttlSeconds });
-    const invalid = prepared.validations.filter((v) => !v.valid);
-    if (invalid.length > 0) {
-      const reasons = invalid.map((v) => `${formatScope(v.scope)}: ${v.error || "not valid for this provider"}`);
-      throw new CredvendError("invalid_request", "invalid_scope", reasons.join("; "));
+  /**
+   * Steps validate (provider rules), analyze, serialize and vend. One round trip when the worker
+   * takes the preparation inline and every scope is already canonical: it grants exactly the
+   * requested scopes, which the policy has just allowed. On its refusal (nothing minted), or with a
+   * worker without it: Prepare (or the refusal's Prepare answer), the policy again on the scopes as
+   * normalized, then Vend.
+   */
+  private async mint(
+    worker: PluginClient,
+    claims: Claims,
+    scopes: readonly Scope[],
+    narrowed: Narrowed,
+    input: VendInput,
+    timer: StageTimer,
+  ): Promise<Minted> {
+    let prepared: PrepareResult | undefined;
+    if (worker.vendInline) {
+      const inline = await this.vendCall(claims, scopes, (credentialId) =>
+        worker.vendInline!({ credentialId, scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds }),
+      );
+      if (inline.answer.status === "vended")
+        return { ...inline, granted: scopes, narrowed, analyses: inline.answer.analyses, vended: inline.answer.result };
+      prepared = inline.answer.prepared;
     }
-    if (prepared.validations.length !== scopes.length || !prepared.serialized)
-      throw new CredvendError("upstream_failed", "worker_bad_response", `worker "${worker.name}" answered Prepare incompletely`);
-    return prepared;
+    prepared ??= await worker.prepare({ scopes, subject: claims, ttlSeconds: narrowed.ttlSeconds });
+    const checked = checkedPreparation(worker.name, scopes, prepared);
+    const granted = checked.validations.map((v) => v.normalized ?? v.scope);
+    // A worker may canonicalize a scope; the policy must allow what is actually granted.
+    const grantedNarrowed = await timer.time("policy", () => this.narrow(claims, granted, input, timer));
+    const serialized = checked.serialized!.serialized;
+    const vend = await this.vendCall(claims, granted, (credentialId) =>
+      worker.vend({ credentialId, scopes: granted, subject: claims, ttlSeconds: grantedNarrowed.ttlSeconds, serialized }),
+    );
+    return { ...vend, granted, narrowed: grantedNarrowed, analyses: checked.analyses, vended: vend.answer };
+  }
+
+  /** One Vend call under a fresh credential id; its failure is audited before it is rethrown. */
+  private async vendCall<T>(
+    claims: Claims,
+    scopes: readonly Scope[],
+    call: (credentialId: string) => Promise<T>,
+  ): Promise<{ credentialId: string; issuedAt: Date; answer: T }> {
+    const credentialId = this.ids.credentialId();
+    const issuedAt = this.clock.now();
+    const answer = await call(credentialId).catch(async (err: unknown) => {
+      await this.auditQuietly(this.event("failure", claims, scopes.map(formatScope), { credentialId, reason: errorCode(err) }));
+      throw err;
+    });
+    return { credentialId, issuedAt, answer };
   }
 
   /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */

@@ -1,7 +1,8 @@
 // GET /v1/aws/container-credentials: the AWS SDKs' container credentials provider, so
 // AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN make any AWS SDK or the
 // AWS CLI fetch credvend credentials with no code. Same pipeline, policy and audit as /v1/vend;
-// the SDK gives this call 1 s by default, so it costs exactly the vend's two worker round trips.
+// the SDK gives this call 1 s by default, so it costs exactly the vend's worker round trips
+// (one for canonical scopes, two at most).
 import type { Hono } from "hono";
 import type { IdentityVerifier } from "../core/ports/identity-verifier.js";
 import type { Logger } from "../core/ports/logger.js";

@@ -16,11 +16,19 @@ import {
   vendResultToProto,
 } from "../../plugin-protocol/convert.js";
 import { trustPolicyRequestFromProto, trustPolicyResultToProto } from "../../plugin-protocol/convert-trust-policy.js";
+import { allCanonical, inlineVendRequestFromProto, inlineVendResultToProto } from "../../plugin-protocol/convert-inline-vend.js";
 import { IDENTITY_MESSAGE, isIdentity } from "../../plugin-protocol/identity.js";
-import type { Capability, PrepareResult, ScopeSetRequest, ScopeValidation, WorkerDescription } from "../../plugin-protocol/types.js";
+import type {
+  Capability,
+  InlineVendRequest,
+  PrepareResult,
+  ScopeSetRequest,
+  ScopeValidation,
+  WorkerDescription,
+} from "../../plugin-protocol/types.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import type { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
-import { PluginError, toConnectError } from "./plugin-error.js";
+import { PluginError, ScopesNotCanonical, toConnectError } from "./plugin-error.js";
 import type { PluginImplementation } from "./plugin-implementation.js";
 
 /** Called with every error that is not a deliberate PluginError, for the worker's own logs. */
@@ -62,7 +70,8 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
       try {
         return await run(request);
       } catch (error) {
-        if (!(error instanceof PluginError) || error.code === "internal") report(error, method);
+        const deliberate = (error instanceof PluginError && error.code !== "internal") || error instanceof ScopesNotCanonical;
+        if (!deliberate) report(error, method);
         throw toConnectError(error);
       }
     };
@@ -81,6 +90,12 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
     }),
     prepare: guard("Prepare", async (request) => prepareToProto(await preparePlugin(impl, scopeSetRequestFromProto(request)))),
     vend: guard("Vend", async (request) => {
+      const inline = inlineVendRequestFromProto(request);
+      if (inline) {
+        if (request.scopes.length > 0 || request.serialized.length > 0)
+          throw new PluginError("invalid_argument", "a Vend carries its scopes either in prepare or in scopes, not both");
+        return vendInline(impl, inline);
+      }
       const domain = vendRequestFromProto(request);
       if (domain.scopes.length === 0) throw new PluginError("invalid_argument", "no scopes requested");
       const valid = await requireValid(impl, domain);
@@ -105,6 +120,19 @@ export function createPluginService(impl: PluginImplementation, report: PluginEr
     service.revoke = guard("Revoke", async (request) => revokeResultToProto(await revoke.call(impl, revokeRequestFromProto(request))));
   }
   return service;
+}
+
+/**
+ * Protocol 1.2: Prepare, then Vend in the same call, only when every scope is valid and already
+ * canonical: what the core's policy allowed is then exactly what is granted. Otherwise nothing is
+ * minted and the refusal carries the Prepare answer, so the core's fallback needs only a plain Vend.
+ */
+async function vendInline(impl: PluginImplementation, request: InlineVendRequest) {
+  if (request.scopes.length === 0) throw new PluginError("invalid_argument", "no scopes requested");
+  const prepared = await preparePlugin(impl, request);
+  if (!allCanonical(prepared) || !prepared.serialized) throw new ScopesNotCanonical(prepared);
+  const vended = await impl.vend({ ...request, serialized: prepared.serialized.serialized });
+  return inlineVendResultToProto(vended, prepared.analyses);
 }
 
 async function validateAll(impl: PluginImplementation, scopes: readonly Scope[]): Promise<readonly ScopeValidation[]> {

@@ -61,6 +61,10 @@ describe("conformance: the repository's TypeScript workers pass", () => {
     const results = await conformanceOf(await serve(createWorker()), SECRET, ["tmpl:read:Reports"]);
     expect(failures(results)).toEqual([]);
     expect(verdicts(results)).toMatchObject({ describe: "pass", vend: "pass", "caller-missing": "pass", "revoke-idempotent": "skip" });
+    // A 1.2 worker: an inline Vend of an invalid scope gets the documented refusal, nothing minted.
+    expect(results.find((r) => r.check === "invalid-scope")?.reason).toContain(
+      "by an inline Vend (failed_precondition scopes_not_canonical)",
+    );
   });
 
   it("local-tokens (revocable: revoke idempotent and an unknown credential)", async () => {

@@ -140,6 +140,15 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
       serialized: new Uint8Array(),
     });
     await expect(vend).rejects.toMatchObject({ kind: "invalid_request", message: "serialized scopes do not match the requested scopes" });
+    // A 1.1 worker predates 1.2's inline preparation: the core never sends it one (its manifest says
+    // 1.1), and were one sent, it sees a Vend without scopes and refuses it rather than minting.
+    const inline = client.vendWithPreparation({
+      credentialId: "c2",
+      scopes: [{ provider: "pyex", action: "read", resource: "x" }],
+      subject: {},
+      ttlSeconds: 60,
+    });
+    await expect(inline).rejects.toMatchObject({ kind: "invalid_request", message: "no scopes requested" });
     await expect(client.revoke({ credentialId: "c1", scopes: [], upstreamRef: "", expiresAt: new Date() })).rejects.toMatchObject({
       kind: "upstream_failed",
     });

@@ -73,7 +73,8 @@ class FailingLedger extends MemoryLedger {
 }
 
 describe("VendPipeline", () => {
-  it("costs exactly two worker round trips per vend, whatever the number of scopes", async () => {
+  // This worker is handed out without 1.2's inline Vend (a StaticPluginDirectory); vend-one-round-trip.test.ts counts the one-trip path.
+  it("costs exactly two worker round trips per vend through a worker without the inline Vend, whatever the number of scopes", async () => {
     const { pipeline, calls } = setup();
     await pipeline.vend(claims, { scopes: ["local:read:a", "local:read:b", "local:write:c", "local:write:d"] });
     expect(calls).toEqual(["Prepare", "Vend"]);

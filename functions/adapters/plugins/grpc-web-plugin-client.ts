@@ -10,6 +10,8 @@ import { ResponseTooLargeError, sizeCappedHttpClient } from "./response-size-cap
 import { signedWorkerHttpClient, type WorkerRequestSigner } from "./signed-worker-requests.js";
 import { fetchWorkerHttpClient, nodeWorkerHttpClient } from "./worker-http-client.js";
 import type {
+  InlineVendAnswer,
+  InlineVendRequest,
   PrepareResult,
   RevokeRequest,
   RevokeResult,
@@ -23,9 +25,10 @@ import type {
   WorkerDescription,
 } from "../../../plugin-protocol/types.js";
 import type { Scope } from "../../../plugin-protocol/scope.js";
-import type { PluginClient, TrustPolicyAnswer } from "../../core/ports/plugin-client.js";
+import type { SingleStepPluginClient, TrustPolicyAnswer } from "../../core/ports/plugin-client.js";
+import { inlineVendRequestToProto, inlineVendResultFromProto } from "../../../plugin-protocol/convert-inline-vend.js";
 import { trustPolicyRequestToProto, trustPolicyResultFromProto } from "../../../plugin-protocol/convert-trust-policy.js";
-import { PluginService } from "../../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import { PluginService, PrepareResponseSchema } from "../../../proto/gen/credvend/plugin/v1/plugin_pb.js";
 import {
   analysisFromProto,
   describeFromProto,
@@ -66,7 +69,7 @@ type Service = Client<typeof PluginService>;
 
 const MAX_CALLER_MESSAGE = 300;
 
-export class GrpcWebPluginClient implements PluginClient {
+export class GrpcWebPluginClient implements SingleStepPluginClient {
   readonly name: string;
   private readonly service: Service;
   private readonly timeoutMs: number;
@@ -129,6 +132,24 @@ export class GrpcWebPluginClient implements PluginClient {
   vend(request: VendRequest): Promise<VendResult> {
     const message = vendRequestToProto(request);
     return this.once("Vend", async (call) => vendResultFromProto(await this.service.vend(message, call)));
+  }
+
+  /**
+   * Protocol 1.2's Vend with the preparation inline; never retried, like Vend. The worker's refusal
+   * (FAILED_PRECONDITION: a scope invalid or not canonical, nothing minted) is an answer carrying its
+   * Prepare result, not a failure: it must not count against the circuit.
+   */
+  vendWithPreparation(request: InlineVendRequest): Promise<InlineVendAnswer> {
+    const message = inlineVendRequestToProto(request);
+    return this.once("Vend", async (call): Promise<InlineVendAnswer> => {
+      try {
+        return { status: "vended", ...inlineVendResultFromProto(await this.service.vend(message, call)) };
+      } catch (error) {
+        if (!(error instanceof ConnectError) || error.code !== Code.FailedPrecondition) throw error;
+        const [prepared] = error.findDetails(PrepareResponseSchema);
+        return { status: "scopes_not_canonical", ...(prepared ? { prepared: prepareFromProto(prepared) } : {}) };
+      }
+    });
   }
 
   revoke(request: RevokeRequest): Promise<RevokeResult> {

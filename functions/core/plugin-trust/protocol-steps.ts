@@ -1,6 +1,7 @@
 // A worker as the core may call it, given the protocol version it verified with: a worker whose
 // minor has no Prepare (1.0) gets validate → analyze → serialize as three calls instead, exactly
-// what the SDK's Prepare runs in one. Steps the worker's minor has go straight through.
+// what the SDK's Prepare runs in one; only a worker whose minor has it (1.2) gets the inline Vend.
+// Steps the worker's minor has go straight through.
 import { hasStep, type ProtocolVersion } from "../../../plugin-protocol/protocol-version.js";
 import type { Capability, PrepareResult, ScopeSetRequest } from "../../../plugin-protocol/types.js";
 import type { PluginClient, SingleStepPluginClient } from "../ports/plugin-client.js";
@@ -10,13 +11,24 @@ export function clientForProtocol(
   version: ProtocolVersion,
   capabilities: readonly Capability[],
 ): PluginClient {
-  if (hasStep(version, "prepare")) return client;
+  if (!hasStep(version, "prepare"))
+    return {
+      name: client.name,
+      describe: () => client.describe(),
+      vend: (request) => client.vend(request),
+      revoke: (request) => client.revoke(request),
+      prepare: (request) => prepareInSteps(client, request, capabilities.includes("analyze")),
+    };
+  if (!hasStep(version, "vendInline")) return client;
+  // The client itself does not answer to `vendInline`: that name is only handed out here.
   return {
     name: client.name,
     describe: () => client.describe(),
+    prepare: (request) => client.prepare(request),
     vend: (request) => client.vend(request),
+    vendInline: (request) => client.vendWithPreparation(request),
     revoke: (request) => client.revoke(request),
-    prepare: (request) => prepareInSteps(client, request, capabilities.includes("analyze")),
+    ...(client.trustPolicy ? { trustPolicy: client.trustPolicy.bind(client) } : {}),
   };
 }
 

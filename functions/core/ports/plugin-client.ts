@@ -2,6 +2,8 @@
 // (adapters/plugins/) implements it; the types it speaks are the plugin contract's.
 import type { Scope } from "../../../plugin-protocol/scope.js";
 import type {
+  InlineVendAnswer,
+  InlineVendRequest,
   PrepareResult,
   RevokeRequest,
   RevokeResult,
@@ -30,13 +32,23 @@ export interface PluginClient {
   /** Validate + analyze + serialize in one round trip. */
   prepare(request: ScopeSetRequest): Promise<PrepareResult>;
   vend(request: VendRequest): Promise<VendResult>;
+  /**
+   * Protocol 1.2: Vend with the preparation inline, one round trip. Present only for a worker whose
+   * verified version has it; the pipeline then tries it first and falls back on the refusal.
+   */
+  vendInline?(request: InlineVendRequest): Promise<InlineVendAnswer>;
   revoke(request: RevokeRequest): Promise<RevokeResult>;
   /** Protocol 1.2: the trust policy a target holds for an identity. Absent: delegation is unavailable for this worker. */
   trustPolicy?(request: TrustPolicyRequest): Promise<TrustPolicyAnswer>;
 }
 
-/** A worker with protocol 1.0's single steps too, for a worker whose protocol version has no Prepare. */
+/**
+ * Every RPC of the wire, whatever the worker's version: protocol 1.0's single steps for a worker
+ * without Prepare, and the inline Vend (under its own name, so that only protocol-steps.ts hands it
+ * out as `vendInline`, after checking the worker's version).
+ */
 export interface SingleStepPluginClient extends PluginClient {
+  vendWithPreparation(request: InlineVendRequest): Promise<InlineVendAnswer>;
   validate(scopes: readonly Scope[]): Promise<ScopeValidation[]>;
   analyze(request: ScopeSetRequest): Promise<ScopeAnalysis[]>;
   serialize(request: ScopeSetRequest): Promise<SerializedScopes>;
