@@ -120,8 +120,11 @@ describe("github: scopes on the local stack (dev App, dev GitHub stand-in)", () 
     // At the granted time, not GitHub's hour: well before the token's own expiry.
     expect(revokedAt - grantedAt).toBeLessThan(45_000);
     expect((await github("/installation/repositories", withToken(token))).status).toBe(401);
-    const events = await stack.ledger.auditByCredential(body.credentialId);
-    expect(events.find((e) => e.type === "revoke")).toMatchObject({ reason: "expired_by_broker" });
+    // The sweeper records the revocation right after GitHub confirmed it: wait for that write too.
+    const revoked = async () => (await stack.ledger.auditByCredential(body.credentialId)).find((e) => e.type === "revoke");
+    const recordedBy = Date.now() + 15_000;
+    while ((await revoked()) === undefined && Date.now() < recordedBy) await new Promise((r) => setTimeout(r, 250));
+    expect(await revoked()).toMatchObject({ reason: "expired_by_broker" });
   }, 120_000);
 });
 
