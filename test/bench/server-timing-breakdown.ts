@@ -40,6 +40,11 @@ export class ServerTimingBreakdown {
     this.count++;
   }
 
+  /** Each vend's wall time as the client measured it, in the order added. */
+  wallTimes(): readonly number[] {
+    return this.samples.get(WALL) ?? [];
+  }
+
   /** The table: every stage in the order first seen, then the derived rows. */
   rows(): Record<string, BreakdownRow> {
     const wall = this.mean(WALL);
