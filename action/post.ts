@@ -4,11 +4,11 @@
 // file. It never fails the job: a credential it could not revoke is a warning, and it still
 // expires on its own.
 import { fetchActionsOidcToken } from "../cli/actions-oidc.js";
+import { revokeCredential } from "../cli/credential-revocation.js";
 import { stopRefresherProcess, type RefresherProcess } from "../cli/oidc-refresher-process.js";
 import { loadState } from "./action-state.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
-const TIMEOUT_MS = 15_000;
 
 export async function runPost(env: Env, stdout: (text: string) => void): Promise<void> {
   const state = loadState(env);
@@ -25,21 +25,10 @@ export async function runPost(env: Env, stdout: (text: string) => void): Promise
 }
 
 async function revoke(url: string, token: string, credentialId: string): Promise<string> {
-  try {
-    const response = await fetch(`${url}/v1/credentials/${encodeURIComponent(credentialId)}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    const body = (await response.json().catch(() => undefined)) as
-      | { state?: string; error?: { code?: string; message?: string } }
-      | undefined;
-    if (response.ok) return `credvend: credential ${credentialId} ${body?.state ?? "revoked"}\n`;
-    const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
-    return `::warning::credvend: could not revoke credential ${credentialId} (${detail}); it expires on its own\n`;
-  } catch (error) {
-    return `::warning::credvend: could not revoke credential ${credentialId} (${message(error)}); it expires on its own\n`;
-  }
+  const answer = await revokeCredential(url, token, credentialId);
+  if (answer.kind === "done") return `credvend: credential ${credentialId} ${answer.state}\n`;
+  const detail = answer.kind === "refused" ? `${answer.status} ${answer.code}: ${answer.message}` : answer.message;
+  return `::warning::credvend: could not revoke credential ${credentialId} (${detail}); it expires on its own\n`;
 }
 
 /** Stops the OIDC token refresher and deletes the token file; what it logged becomes warnings. */

@@ -602,8 +602,40 @@ function exportRegion(region, env, stdout2) {
 `);
 }
 
-// action/post.ts
+// cli/credential-revocation.ts
 var TIMEOUT_MS3 = 15e3;
+async function revokeCredential(baseUrl, token, credentialId) {
+  let response;
+  try {
+    response = await fetch(`${baseUrl}/v1/credentials/${encodeURIComponent(credentialId)}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      signal: AbortSignal.timeout(TIMEOUT_MS3)
+    });
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    return {
+      kind: "unreachable",
+      message: timedOut ? `credvend at ${baseUrl} did not answer within ${TIMEOUT_MS3 / 1e3}s` : `cannot reach credvend at ${baseUrl}`
+    };
+  }
+  const body = await response.json().catch(() => void 0);
+  if (response.ok) {
+    return {
+      kind: "done",
+      state: typeof body?.state === "string" ? body.state : "revoked",
+      ...typeof body?.revokedBy === "string" ? { revokedBy: body.revokedBy } : {}
+    };
+  }
+  return {
+    kind: "refused",
+    status: response.status,
+    code: typeof body?.error?.code === "string" ? body.error.code : "http_error",
+    message: typeof body?.error?.message === "string" ? body.error.message : `HTTP ${response.status}`
+  };
+}
+
+// action/post.ts
 async function runPost(env, stdout2) {
   const state = loadState(env);
   if (state?.oidcRefresher) stdout2(await stopRefresher(state.oidcRefresher));
@@ -619,22 +651,12 @@ async function runPost(env, stdout2) {
   for (const credentialId of state.credentialIds) stdout2(await revoke(state.url, token, credentialId));
 }
 async function revoke(url, token, credentialId) {
-  try {
-    const response = await fetch(`${url}/v1/credentials/${encodeURIComponent(credentialId)}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-      signal: AbortSignal.timeout(TIMEOUT_MS3)
-    });
-    const body = await response.json().catch(() => void 0);
-    if (response.ok) return `credvend: credential ${credentialId} ${body?.state ?? "revoked"}
+  const answer = await revokeCredential(url, token, credentialId);
+  if (answer.kind === "done") return `credvend: credential ${credentialId} ${answer.state}
 `;
-    const detail = body?.error ? `${response.status} ${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
-    return `::warning::credvend: could not revoke credential ${credentialId} (${detail}); it expires on its own
+  const detail = answer.kind === "refused" ? `${answer.status} ${answer.code}: ${answer.message}` : answer.message;
+  return `::warning::credvend: could not revoke credential ${credentialId} (${detail}); it expires on its own
 `;
-  } catch (error) {
-    return `::warning::credvend: could not revoke credential ${credentialId} (${message2(error)}); it expires on its own
-`;
-  }
 }
 async function stopRefresher(refresher) {
   try {
