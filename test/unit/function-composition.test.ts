@@ -2,7 +2,6 @@
 // configuration in, every AWS adapter built from it, the SDK clients mocked at their boundary.
 import { createHmac } from "node:crypto";
 import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
@@ -18,9 +17,9 @@ const AWS = { region: "eu-west-1", credentials: { accessKeyId: "x", secretAccess
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";
 
 function clients() {
-  const [dynamodb, lambda, sns] = [new DynamoDBClient(AWS), new LambdaClient(AWS), new SNSClient(AWS)];
-  const mocks = [mockClient(dynamodb), mockClient(lambda), mockClient(sns)];
-  return { clients: { dynamodb, lambda, sns }, calls: () => mocks.flatMap((mock) => mock.calls()) };
+  const [dynamodb, sns] = [new DynamoDBClient(AWS), new SNSClient(AWS)];
+  const mocks = [mockClient(dynamodb), mockClient(sns)];
+  return { clients: { dynamodb, sns }, calls: () => mocks.flatMap((mock) => mock.calls()) };
 }
 
 describe("composeVendFunction", () => {
