@@ -28,11 +28,13 @@ export interface LambdaBundleSpec {
 export const LAMBDA_ENTRIES: readonly LambdaBundleSpec[] = [
   // -80 KiB each for vend, webhooks, sweeper and poller: GetFunctionConfiguration is one signed GET
   // (functions/adapters/plugins/lambda-configuration-api.ts), @aws-sdk/client-lambda is no longer
-  // bundled. Budgets are the new sizes (563, 555, 524, 524 KiB) plus ~5 KiB.
-  { name: "vend", entry: "functions/vend/lambda.ts", budgetKiB: 568, targetKiB: 400, importTargetMs: 50 },
-  { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 560, targetKiB: 400, importTargetMs: 50 },
-  { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 529, targetKiB: 400, importTargetMs: 50 },
-  { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 529, targetKiB: 400, importTargetMs: 50 },
+  // bundled; then +8 KiB for loading the worker transport on first use (lazy-grpc-web-plugin-client.ts:
+  // esbuild tree-shakes a lazily loaded module less well; import ~40 ms faster). Budgets are the
+  // new sizes (572, 564, 532, 532 KiB) plus ~5 KiB.
+  { name: "vend", entry: "functions/vend/lambda.ts", budgetKiB: 577, targetKiB: 400, importTargetMs: 50 },
+  { name: "webhooks", entry: "functions/webhooks/lambda.ts", budgetKiB: 569, targetKiB: 400, importTargetMs: 50 },
+  { name: "sweeper", entry: "functions/sweeper/lambda.ts", budgetKiB: 537, targetKiB: 400, importTargetMs: 50 },
+  { name: "poller", entry: "functions/poller/lambda.ts", budgetKiB: 537, targetKiB: 400, importTargetMs: 50 },
   { name: "anomalies", entry: "functions/anomalies/lambda.ts", budgetKiB: 300, targetKiB: 400, importTargetMs: 50 },
 ];
 
