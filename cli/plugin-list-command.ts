@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { ConfigError } from "../plugin-workers/sdk/env.js";
 import { parseWorkers, type WorkerRegistration } from "../functions/adapters/config/function-config.js";
 import { LambdaCodeHash } from "../functions/adapters/plugins/lambda-code-hash.js";
@@ -61,10 +61,13 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(`checking ${workers.length} worker(s) from ${source} ...\n`);
+  // The CLI keeps the SDK client: its credential chain and region (profiles, SSO) are the user's.
   let lambda: LambdaClient | undefined;
-  const lambdaClient = (): LambdaClient => {
-    lambda ??= new LambdaClient({});
-    return lambda;
+  const lambdaApi = {
+    getFunctionConfiguration: (FunctionName: string) => {
+      lambda ??= new LambdaClient({});
+      return lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+    },
   };
   const directory = composePluginDirectory({
     workers,
@@ -72,7 +75,7 @@ export async function runPluginList(argv: readonly string[]): Promise<number> {
     ledger: { appendAudit: async () => undefined },
     notifier: { notify: async () => undefined },
     logger: silentLogger,
-    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambdaClient(), worker.functionName) : undefined),
+    deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambdaApi, worker.functionName) : undefined),
     workerTimeoutMs: 3000,
     ...(workerSigner ? { workerSigner } : {}),
   });

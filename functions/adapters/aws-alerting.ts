@@ -23,7 +23,7 @@ export interface AlertingSettings {
 }
 
 export interface AlertingClients {
-  /** Built only when alerts go to a topic. */
+  /** Built only when alerts go to a topic, on the first alert. */
   readonly sns?: SNSClient;
   /** Built only when chat or webhook notifiers are configured. */
   readonly secretsManager?: SecretsManagerClient;
@@ -42,7 +42,8 @@ export function awsAlerting(service: string, settings: AlertingSettings, clients
     notifiers.push({
       name: "sns",
       notifier: new SnsNotifier({
-        client: clients.sns ?? withoutSdkRequestLogging(new SNSClient({ ...AWS_CLIENT_DEFAULTS })),
+        // Built on the first alert: most invocations alert nobody.
+        client: clients.sns ?? (() => withoutSdkRequestLogging(new SNSClient({ ...AWS_CLIENT_DEFAULTS }))),
         topicArn: settings.snsTopicArn,
       }),
     });

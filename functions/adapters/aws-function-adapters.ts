@@ -2,9 +2,10 @@
 // workers reached through their Function URLs (AWS_IAM auth: every call SigV4-signed with the
 // function's role, each signed worker's code checked against Lambda's CodeSha256), and the
 // alerting of aws-alerting.ts; the ledger and the worker calls are metered.
-// The SDK clients are built with the SDK's defaults unless the caller passes its own (tests).
+// The SDK clients are built with the SDK's defaults unless the caller passes its own (tests). Lambda
+// is called without its SDK client (lambda-configuration-api.ts), with the credentials the
+// DynamoDB client resolves (on Lambda: the function's role, from the environment).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { CredentialLedger } from "../core/ports/credential-ledger.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { DeployedCode } from "../core/plugin-trust/verified-plugin-directory.js";
@@ -17,18 +18,20 @@ import type { Metrics } from "./metrics/emf-metrics.js";
 import { meteredLedger } from "./metrics/metered-ledger.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import { LambdaCodeHash } from "./plugins/lambda-code-hash.js";
+import { LambdaConfigurationApi } from "./plugins/lambda-configuration-api.js";
 import { sigV4Signer } from "./plugins/sigv4-signer.js";
 import type { WorkerRequestSigner } from "./plugins/signed-worker-requests.js";
 import { AWS_CLIENT_DEFAULTS, withoutSdkRequestLogging } from "../../plugin-workers/sdk/aws-client-defaults.js";
 
 export interface AwsClients extends AlertingClients {
   readonly dynamodb?: DynamoDBClient;
-  readonly lambda?: LambdaClient;
 }
 
 export interface AwsFunctionSettings extends AlertingSettings {
   readonly ledgerTable: string;
   readonly awsRegion: string;
+  /** Lambda's API elsewhere than its regional endpoint (AWS_ENDPOINT_URL_LAMBDA: moto in tests). */
+  readonly lambdaEndpoint?: string;
 }
 
 export interface AwsFunctionAdapters {
@@ -44,9 +47,14 @@ export interface AwsFunctionAdapters {
 }
 
 export function awsFunctionAdapters(service: string, settings: AwsFunctionSettings, clients: AwsClients = {}): AwsFunctionAdapters {
-  const lambda = clients.lambda ?? withoutSdkRequestLogging(new LambdaClient({ ...AWS_CLIENT_DEFAULTS }));
   const alerting = awsAlerting(service, settings, clients);
   const dynamodb = clients.dynamodb ?? withoutSdkRequestLogging(new DynamoDBClient({ ...AWS_CLIENT_DEFAULTS }));
+  const credentials = () => dynamodb.config.credentials();
+  const lambda = new LambdaConfigurationApi({
+    region: settings.awsRegion,
+    credentials,
+    ...(settings.lambdaEndpoint ? { endpoint: settings.lambdaEndpoint } : {}),
+  });
   const ledger = new DynamoDbLedger({ client: dynamodb, tableName: settings.ledgerTable, transactions: true });
   return {
     ...alerting,
@@ -54,6 +62,6 @@ export function awsFunctionAdapters(service: string, settings: AwsFunctionSettin
     ledger: meteredLedger(ledger, alerting.metrics),
     deployedCode: (worker) => (worker.functionName ? new LambdaCodeHash(lambda, worker.functionName) : undefined),
     trustPolicyInvalidations: new DynamoDbTrustPolicyInvalidations({ client: dynamodb, tableName: settings.ledgerTable }),
-    workerSigner: sigV4Signer({ region: settings.awsRegion, credentials: () => lambda.config.credentials() }),
+    workerSigner: sigV4Signer({ region: settings.awsRegion, credentials }),
   };
 }

@@ -2,7 +2,7 @@ import type { Claims } from "../../plugin-protocol/claims.js";
 import { auditedScopes } from "./denials/audited-scopes.js";
 import { ForeignDenials } from "./denials/foreign-denials.js";
 import { forensicClaims } from "./forensic-claims.js";
-import { CredvendError, LedgerError, PolicyDeniedError, VendNotRecordedError } from "./errors.js";
+import { CredvendError, LedgerError, PolicyDeniedError } from "./errors.js";
 import { randomIds, type IdSource } from "./ids.js";
 import { matchesSomeAnchor } from "./policy/anchors.js";
 import { evaluateRequest, type TargetPolicySource } from "./policy/evaluate-request.js";
@@ -20,7 +20,7 @@ import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import { tokenHash } from "../../plugin-protocol/token-hash.js";
 import { checkedPreparation } from "./checked-preparation.js";
 import { ttlNotes } from "./ttl-notes.js";
-import { unrecordedCredentialAlert } from "./unrecorded-credential.js";
+import { earlyRevocation, errorCode, VendRecording } from "./vend-recording.js";
 import { parseVendScopes, type VendInput } from "./vend-request.js";
 
 export interface VendPipelineDeps {
@@ -80,11 +80,13 @@ export class VendPipeline {
   private readonly clock: Clock;
   private readonly ids: IdSource;
   private readonly foreign: ForeignDenials;
+  private readonly recording: VendRecording;
 
   constructor(private readonly deps: VendPipelineDeps) {
     this.clock = deps.clock ?? systemClock;
     this.ids = deps.ids ?? randomIds;
     this.foreign = new ForeignDenials({ ledger: deps.ledger, clock: this.clock });
+    this.recording = new VendRecording({ ledger: deps.ledger, notifier: deps.notifier, clock: this.clock, ids: this.ids });
   }
 
   /** `timer` (the caller's, per request) receives the stages' times: policy, worker-<method>, ledger. */
@@ -119,7 +121,7 @@ export class VendPipeline {
       tokenHashes: Object.values(vended.credential).map(tokenHash),
       state: "active",
     };
-    await this.persist(
+    await this.recording.persist(
       worker,
       record,
       this.event("vend", claims, record.scopes, {
@@ -261,68 +263,6 @@ export class VendPipeline {
     return { credentialId, issuedAt, answer };
   }
 
-  /** Step "audit". If the ledger cannot hold the credential, it is not handed out (and revoked if possible). */
-  private async persist(
-    worker: PluginClient,
-    record: CredentialRecord,
-    event: AuditEvent,
-    revokeAt: Date | undefined,
-    timer: StageTimer,
-  ): Promise<void> {
-    // The record, its lookups and the vend event: one transaction where the store has them, else
-    // side by side (record-vend.ts); an early revocation is scheduled beside them. All must land
-    // before the credential is handed out.
-    const [vended, scheduled] = await timer.time("ledger", () =>
-      Promise.allSettled([
-        this.deps.ledger.recordVend(record, event),
-        revokeAt ? this.deps.ledger.scheduleRevocation(record.credentialId, revokeAt) : Promise.resolve(),
-      ]),
-    );
-    if (vended.status === "fulfilled" && scheduled.status === "fulfilled") return;
-    const err: unknown = vended.status === "rejected" ? vended.reason : (scheduled as PromiseRejectedResult).reason;
-    // A vend event may have landed for a credential that is not handed out: say so beside it.
-    const eventWritten = vended.status === "fulfilled" || (vended.reason instanceof VendNotRecordedError && vended.reason.eventWritten);
-    if (eventWritten) {
-      await this.auditQuietly({
-        ...event,
-        eventId: this.ids.eventId(),
-        at: this.clock.now().toISOString(),
-        type: "failure",
-        reason: "ledger_unavailable",
-      });
-    }
-    await this.compensate(worker, record, event);
-    throw err instanceof LedgerError ? err : new LedgerError("could not record the credential", { cause: err });
-  }
-
-  /**
-   * Revokes a credential the ledger could not hold. If that fails too, or the worker cannot revoke
-   * it, a live credential exists that nothing records and leak response would not find: a high
-   * alert says what a human needs to revoke it by hand, and a `failure` event tries to keep the
-   * same in the ledger. Neither carries the secret.
-   */
-  private async compensate(worker: PluginClient, record: CredentialRecord, event: AuditEvent): Promise<void> {
-    const revokeError = !record.revocable
-      ? "not_revocable"
-      : await worker
-          .revoke({ credentialId: record.credentialId, scopes: [], upstreamRef: record.upstreamRef, expiresAt: new Date(record.expiresAt) })
-          .then(() => undefined, errorCode);
-    if (revokeError === undefined) return;
-    const alert = unrecordedCredentialAlert(record, revokeError);
-    await Promise.all([
-      this.auditQuietly({
-        ...event,
-        eventId: this.ids.eventId(),
-        at: this.clock.now().toISOString(),
-        type: "failure",
-        reason: alert.kind,
-        details: alert.details,
-      }),
-      // The notifier reports its own channels' failures (FanOutNotifier); the caller's 503 stands.
-      this.deps.notifier.notify(alert).catch(() => undefined),
-    ]);
-  }
-
   /** A ledger write the answer depends on: its failure is a LedgerError (503). */
   private async recorded(write: () => Promise<void>, failure: string): Promise<void> {
     try {
@@ -354,21 +294,4 @@ export class VendPipeline {
       ...extra,
     };
   }
-}
-
-/**
- * When the broker must revoke a credential its provider keeps alive past the granted TTL (beyond
- * a tolerance for the vend's own latency and clock skew): the granted time, counted from before
- * the vend, so never later than asked. Only a revocable credential can be cut short.
- */
-function earlyRevocation(issuedAt: Date, grantedTtl: number, expiresAt: Date, revocable: boolean): Date | undefined {
-  const granted = issuedAt.getTime() + grantedTtl * 1000;
-  return revocable && expiresAt.getTime() > granted + EARLY_REVOCATION_TOLERANCE_MS ? new Date(granted) : undefined;
-}
-
-/** A provider's expiry this much past the granted time is still "on time" (latency, clock skew). */
-const EARLY_REVOCATION_TOLERANCE_MS = 30_000;
-
-function errorCode(err: unknown): string {
-  return err instanceof CredvendError ? err.code : "internal_error";
 }

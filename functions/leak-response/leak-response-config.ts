@@ -3,7 +3,7 @@
 // secrets and watched repositories (webhooks-config.ts); the poller the owners it lists.
 import * as z from "zod/mini";
 import { readEnv, together, type Env } from "../../plugin-workers/sdk/env.js";
-import { BROKER_VARIABLES, workersOf, type WorkerRegistration } from "../adapters/config/function-config.js";
+import { BROKER_VARIABLES, lambdaEndpointOf, workersOf, type WorkerRegistration } from "../adapters/config/function-config.js";
 import type { NotifierConfig } from "../adapters/config/notifier-config.js";
 import type { GitHubAuth } from "../adapters/github/github-alert-secrets.js";
 import type { TrustStore } from "../core/plugin-trust/trust-store.js";
@@ -22,6 +22,8 @@ export interface LeakResponseConfig {
   readonly metricsNamespace?: string;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
+  /** Lambda's API elsewhere (AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL). */
+  readonly lambdaEndpoint?: string;
 }
 
 export const LEAK_RESPONSE_VARIABLES = {
@@ -53,6 +55,7 @@ export function leakResponseConfig(env: LeakResponseEnv): LeakResponseConfig {
     notifiers: env.CREDVEND_NOTIFIERS,
     ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
     awsRegion: env.AWS_REGION,
+    ...lambdaEndpointOf(env),
   };
 }
 

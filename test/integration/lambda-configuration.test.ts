@@ -6,12 +6,14 @@ import {
   CreateFunctionCommand,
   LambdaClient,
   PublishLayerVersionCommand,
+  PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
   type UpdateFunctionConfigurationCommandInput,
 } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeSha256Of } from "../../functions/adapters/plugins/file-code-hash.js";
 import { LambdaCodeHash } from "../../functions/adapters/plugins/lambda-code-hash.js";
+import { LambdaConfigurationApi } from "../../functions/adapters/plugins/lambda-configuration-api.js";
 import {
   CAPABILITIES,
   TrustStore,
@@ -48,16 +50,21 @@ const signed = await signManifest(
   key.publicKey,
 );
 
+const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
+
 describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let server: MotoServer;
   let lambda: LambdaClient;
+  let api: LambdaConfigurationApi;
   let role: string;
   let count = 0;
 
   beforeAll(async () => {
     server = await startMotoServer();
-    const options = { region: "eu-west-1", endpoint: server.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+    const options = { region: "eu-west-1", endpoint: server.endpoint, credentials: CREDENTIALS };
     lambda = new LambdaClient(options);
+    // As the deployed functions call Lambda: one signed GET, no SDK client.
+    api = new LambdaConfigurationApi({ region: "eu-west-1", endpoint: server.endpoint, credentials: async () => CREDENTIALS });
     const iam = new IAMClient(options);
     role = (await iam.send(new CreateRoleCommand({ RoleName: "worker", AssumeRolePolicyDocument: "{}" }))).Role!.Arn!;
     iam.destroy();
@@ -67,21 +74,25 @@ describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (ski
     await server?.close();
   });
 
-  /** A worker deployed as the stack deploys it, then changed by UpdateFunctionConfiguration only. */
-  async function deployThenUpdate(update: Omit<UpdateFunctionConfigurationCommandInput, "FunctionName"> = {}): Promise<WorkerVerdict> {
-    const name = `credvend-worker-${++count}`;
-    await lambda.send(
+  async function deploy(name: string, variables: Record<string, string> = { LOCAL_TOKENS_TABLE: "credvend-tokens" }) {
+    return lambda.send(
       new CreateFunctionCommand({
         FunctionName: name,
         Runtime: "nodejs22.x",
         Handler: "index.handler",
         Role: role,
         Code: { ZipFile: ZIP },
-        Environment: { Variables: { LOCAL_TOKENS_TABLE: "credvend-tokens" } },
+        Environment: { Variables: variables },
       }),
     );
+  }
+
+  /** A worker deployed as the stack deploys it, then changed by UpdateFunctionConfiguration only. */
+  async function deployThenUpdate(update: Omit<UpdateFunctionConfigurationCommandInput, "FunctionName"> = {}): Promise<WorkerVerdict> {
+    const name = `credvend-worker-${++count}`;
+    await deploy(name);
     if (Object.keys(update).length > 0) await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...update }));
-    const code = new LambdaCodeHash(lambda, name);
+    const code = new LambdaCodeHash(api, name);
     expect((await code.configuration()).codeSha256).toBe(signed.manifest.codeSha256); // the code is untouched
     return verifyWorker({ name: "local-tokens", providers: ["local"], signed }, new TrustStore([key]), {
       deployedConfiguration: () => code.configuration(),
@@ -90,6 +101,23 @@ describe.skipIf(skip !== undefined)(`Lambda configuration on moto${skip ? ` (ski
 
   it("verifies a worker deployed as signed", async () => {
     expect((await deployThenUpdate()).status).toBe("verified");
+  });
+
+  it("reads a published version through its qualified ARN in the path (no Qualifier parameter)", async () => {
+    const name = `credvend-worker-${++count}`;
+    const created = await deploy(name);
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    // The unpublished $LATEST changes; version 1 keeps what was published.
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Handler: "other.handler" }));
+    const pinned = await new LambdaCodeHash(api, `${created.FunctionArn}:${version.Version}`).configuration();
+    expect(pinned.lambda?.handler).toBe("index.handler");
+    expect((await new LambdaCodeHash(api, created.FunctionArn!).configuration()).lambda?.handler).toBe("other.handler");
+  });
+
+  it("an unknown function is an error naming it, Lambda's status and error type", async () => {
+    await expect(new LambdaCodeHash(api, "credvend-no-such-worker").configuration()).rejects.toThrow(
+      "Lambda GetFunctionConfiguration for credvend-no-such-worker answered HTTP 404 (ResourceNotFoundException)",
+    );
   });
 
   it("NODE_OPTIONS injected by UpdateFunctionConfiguration refuses the worker", async () => {

@@ -2,7 +2,6 @@
 // configuration in, every AWS adapter built from it, the SDK clients mocked at their boundary.
 import { createHmac } from "node:crypto";
 import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
@@ -11,16 +10,17 @@ import { loadFunctionConfig } from "../../functions/adapters/config/function-con
 import { composeVendFunction } from "../../functions/vend/compose.js";
 import { composeWebhooksFunction } from "../../functions/webhooks/compose.js";
 import { loadWebhooksConfig } from "../../functions/webhooks/webhooks-config.js";
+import { startFakeLambdaApi } from "../support/fake-lambda-api.js";
 import { SAMPLE_POLICY } from "../support/vend-fixture.js";
 import { compiledPolicyJson } from "../../functions/core/policy/policy-yaml.js";
 
-const AWS = { region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } };
+const AWS = { region: "eu-west-1", credentials: { accessKeyId: "AKIDFUNCTIONROLE", secretAccessKey: "x" } };
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:credvend-alerts";
 
 function clients() {
-  const [dynamodb, lambda, sns] = [new DynamoDBClient(AWS), new LambdaClient(AWS), new SNSClient(AWS)];
-  const mocks = [mockClient(dynamodb), mockClient(lambda), mockClient(sns)];
-  return { clients: { dynamodb, lambda, sns }, calls: () => mocks.flatMap((mock) => mock.calls()) };
+  const [dynamodb, sns] = [new DynamoDBClient(AWS), new SNSClient(AWS)];
+  const mocks = [mockClient(dynamodb), mockClient(sns)];
+  return { clients: { dynamodb, sns }, calls: () => mocks.flatMap((mock) => mock.calls()) };
 }
 
 describe("composeVendFunction", () => {
@@ -58,6 +58,31 @@ describe("awsFunctionAdapters", () => {
     } as const;
     await ledger.recordVend(record, { eventId: "e1", type: "vend", at: record.issuedAt, credentialId });
     expect(aws.calls().map((call) => call.args[0].constructor)).toEqual([TransactWriteItemsCommand]);
+  });
+
+  it("reads a signed worker's configuration from Lambda's API at AWS_ENDPOINT_URL_LAMBDA, signed with the function's credentials", async () => {
+    const lambdaApi = await startFakeLambdaApi({ body: { CodeSha256: "abc=", Handler: "index.handler", Runtime: "nodejs22.x" } });
+    try {
+      const config = loadFunctionConfig({
+        CREDVEND_LEDGER_TABLE: "ledger",
+        CREDVEND_POLICY: compiledPolicyJson(SAMPLE_POLICY).json,
+        AWS_REGION: "eu-west-1",
+        AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+        AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
+      });
+      const adapters = awsFunctionAdapters("credvend-vend", config, clients().clients);
+      const code = adapters.deployedCode({ name: "demo", url: "https://w.example", providers: ["demo"], functionName: "credvend-demo" });
+      expect((await code?.configuration())?.codeSha256).toBe("abc=");
+      expect(lambdaApi.requests.map((r) => r.rawPath)).toEqual(["/2015-03-31/functions/credvend-demo/configuration"]);
+      expect(lambdaApi.requests[0]?.headers.authorization).toContain(`Credential=${AWS.credentials.accessKeyId}/`);
+    } finally {
+      await lambdaApi.close();
+    }
+  });
+
+  it("refuses an AWS_ENDPOINT_URL_LAMBDA that is not an http(s) URL", () => {
+    const env = { CREDVEND_LEDGER_TABLE: "ledger", CREDVEND_POLICY: "{}", AWS_ENDPOINT_URL_LAMBDA: "lambda.internal" };
+    expect(() => loadFunctionConfig(env)).toThrow(/AWS_ENDPOINT_URL_LAMBDA.*must be an http\(s\) URL/);
   });
 });
 

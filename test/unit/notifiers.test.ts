@@ -55,6 +55,23 @@ describe("SnsNotifier", () => {
     mockClient(client).on(PublishCommand).rejects(new Error("throttled"));
     await expect(new SnsNotifier({ client, topicArn: TOPIC }).notify(alert)).rejects.toThrow("throttled");
   });
+
+  it("given how to build its client, builds it on the first alert and only once", async () => {
+    const client = snsClient();
+    const sns = mockClient(client);
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    let built = 0;
+    const build = () => {
+      built++;
+      return client;
+    };
+    const notifier = new SnsNotifier({ client: build, topicArn: TOPIC });
+    expect(built).toBe(0);
+    await notifier.notify(alert);
+    await notifier.notify(alert);
+    expect(built).toBe(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+  });
 });
 
 describe("ConsoleNotifier", () => {

