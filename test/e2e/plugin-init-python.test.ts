@@ -45,9 +45,12 @@ describe.skipIf(skip)(`credvend plugin init --lang python${skip ? ` (skipped: ${
     expect(init.out).toContain("worker acme-widgets (provider acme, python) is ready");
     const info = JSON.parse(readFileSync(join(dir, "plugin.json"), "utf8")) as { name: string; providers: string[]; vendor: string[] };
     expect(info).toMatchObject({ name: "acme-widgets", providers: ["acme"] });
-    expect(
-      info.vendor.every((v) => v.endsWith("plugin-workers/python-sdk/credvend_worker") || v.endsWith("plugin-workers/python-sdk/credvend")),
-    ).toBe(true);
+    // The SDK from this repository wherever the worker is, and protobuf as the build's Python has it.
+    expect(info.vendor).toEqual([
+      expect.stringMatching(/^(\.\.\/)+.*plugin-workers\/python-sdk\/credvend_worker$/),
+      expect.stringMatching(/^(\.\.\/)+.*plugin-workers\/python-sdk\/credvend$/),
+      "python:google.protobuf",
+    ]);
 
     // The printed steps, in order, are the ones run below.
     const steps = init.out.slice(init.out.indexOf("Next:"));
