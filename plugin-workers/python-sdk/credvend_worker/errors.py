@@ -7,6 +7,7 @@ so internals and secrets stay in the worker (as plugin-workers/sdk/plugin-error.
 # gRPC status codes of the protocol's documented set.
 OK = 0
 INVALID_ARGUMENT = 3
+DEADLINE_EXCEEDED = 4
 NOT_FOUND = 5
 PERMISSION_DENIED = 7
 RESOURCE_EXHAUSTED = 8

@@ -1,8 +1,8 @@
 """The worker as a gRPC-web endpoint, whatever carries the HTTP (the Lambda handler, the loopback
 server): /healthz, and POST /credvend.plugin.v1.PluginService/<Method> checked in this order as
 serve-plugin.ts does: the caller, the method, the body's size (before a byte of it is read), the
-content type, the frame, the message. Errors become gRPC statuses; only a PluginError's message
-reaches the caller."""
+content type, the deadline (grpc-timeout), the frame, the message. Errors become gRPC statuses;
+only a PluginError's message reaches the caller."""
 
 import json
 import struct
@@ -12,10 +12,13 @@ from collections import namedtuple
 
 from google.protobuf.message import DecodeError
 
+from .deadline import DeadlineExceeded, deadline_of, run_until
 from .errors import (
     CODES,
+    DEADLINE_EXCEEDED,
     GENERIC_INTERNAL_MESSAGE,
     INTERNAL,
+    INVALID_ARGUMENT,
     OK,
     PERMISSION_DENIED,
     RESOURCE_EXHAUSTED,
@@ -81,12 +84,17 @@ class GrpcWebApp:
             return self._too_large()
         if headers.get("content-type", "").split(";")[0].strip().lower() not in ACCEPTED_CONTENT_TYPES:
             return Answer(415, {"content-type": "text/plain"}, b"415 Unsupported Media Type")
+        try:
+            # From the request's arrival: reading the body counts against it too.
+            deadline = deadline_of(headers)
+        except ValueError as bad:
+            return self._grpc(trailers(INVALID_ARGUMENT, str(bad)))
         body = read_body(self.max_body_bytes)
         if body is None:
             return self._too_large()
-        return self._call(name, body)
+        return self._call(name, body, deadline)
 
-    def _call(self, name, body):
+    def _call(self, name, body, deadline=None):
         request_type, run = self.service.methods[name]
         try:
             if len(body) < 5:
@@ -98,8 +106,10 @@ class GrpcWebApp:
                 request = request_type.FromString(body[5:])
             except DecodeError:
                 raise PluginError("invalid_argument", "the request is not a valid %s" % request_type.DESCRIPTOR.name) from None
-            response = run(request)
+            response = run_until(deadline, lambda: run(request), lambda late: self.on_error(late, name))
             return self._grpc(frame(0, response.SerializeToString()) + trailers(OK))
+        except DeadlineExceeded as passed:
+            return self._grpc(trailers(DEADLINE_EXCEEDED, str(passed)))
         except PluginError as failure:
             if failure.code == "internal":
                 self.on_error(failure, name)
