@@ -84,7 +84,7 @@ describe.skipIf(skip)(`credvend plugin init --lang python${skip ? ` (skipped: ${
     try {
       const kit = await runCli(["plugin", "conformance", "--url", started.url, "--scope", "acme:read:example"]);
       expect(kit.code, kit.out).toBe(0);
-      expect(kit.out).toMatch(/^PASS describe: acme-widgets 0\.1\.0, credvend\.plugin\.v1 1\.1, providers acme/m);
+      expect(kit.out).toMatch(/^PASS describe: acme-widgets 0\.1\.0, credvend\.plugin\.v1 1\.2, providers acme/m);
       expect(kit.out).toMatch(/^conformant: 13 passed, 0 failed, 2 skipped$/m);
     } finally {
       if (previous === undefined) delete process.env.CREDVEND_CALLER_SECRET;

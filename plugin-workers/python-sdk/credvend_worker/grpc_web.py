@@ -4,18 +4,21 @@ serve-plugin.ts does: the caller, the method, the body's size (before a byte of 
 content type, the deadline (grpc-timeout), the frame, the message. Errors become gRPC statuses;
 only a PluginError's message reaches the caller."""
 
+import base64
 import json
 import struct
 import sys
 import urllib.parse
 from collections import namedtuple
 
+from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError
 
 from .deadline import DeadlineExceeded, deadline_of, run_until
 from .errors import (
     CODES,
     DEADLINE_EXCEEDED,
+    FAILED_PRECONDITION,
     GENERIC_INTERNAL_MESSAGE,
     INTERNAL,
     INVALID_ARGUMENT,
@@ -23,6 +26,7 @@ from .errors import (
     PERMISSION_DENIED,
     RESOURCE_EXHAUSTED,
     PluginError,
+    ScopesNotCanonical,
 )
 from .service import PluginService
 
@@ -41,9 +45,39 @@ def frame(flags, payload):
     return struct.pack(">BI", flags, len(payload)) + payload
 
 
-def trailers(code, message=""):
+def trailers(code, message="", details=()):
+    """The trailer frame; details (protobuf messages) go in grpc-status-details-bin, a google.rpc.Status."""
     text = "grpc-status:%d\r\ngrpc-message:%s\r\n" % (code, urllib.parse.quote(message, safe=""))
+    if details:
+        status = base64.b64encode(status_bytes(code, message, details)).decode("ascii").rstrip("=")
+        text += "grpc-status-details-bin:%s\r\n" % status
     return frame(0x80, text.encode("ascii"))
+
+
+def status_bytes(code, message, details):
+    """google.rpc.Status {code = 1, message = 2, details = 3 (Any)}, written by hand: protobuf's own
+    package does not carry google.rpc."""
+    out = b""
+    if code:
+        out += b"\x08" + _varint(code)
+    text = message.encode("utf-8")
+    if text:
+        out += b"\x12" + _varint(len(text)) + text
+    for detail in details:
+        packed = Any()
+        packed.Pack(detail)
+        data = packed.SerializeToString()
+        out += b"\x1a" + _varint(len(data)) + data
+    return out
+
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def default_error_reporter(error, method):
@@ -110,6 +144,8 @@ class GrpcWebApp:
             return self._grpc(frame(0, response.SerializeToString()) + trailers(OK))
         except DeadlineExceeded as passed:
             return self._grpc(trailers(DEADLINE_EXCEEDED, str(passed)))
+        except ScopesNotCanonical as refusal:
+            return self._grpc(trailers(FAILED_PRECONDITION, refusal.message, [refusal.prepared]))
         except PluginError as failure:
             if failure.code == "internal":
                 self.on_error(failure, name)
