@@ -51,15 +51,22 @@ function pyFiles(folder: string): string[] {
   return walk(folder).sort();
 }
 
-// Run by the build's Python: where the package is, and the license files its distribution lists.
+// Run by the build's Python: where the package is (found, not imported: none of its code runs), and
+// the license files its distribution lists.
 const LOCATE = `
-import importlib, importlib.metadata as md, json, os, re, sys
+import importlib.metadata as md, importlib.util, json, os, re, sys
 name = sys.argv[1]
 try:
-    package = importlib.import_module(name)
+    spec = importlib.util.find_spec(name)
 except ImportError as error:
-    print(json.dumps({"missing": str(error)})); sys.exit(0)
-folder = os.path.dirname(os.path.realpath(package.__file__))
+    spec, why = None, str(error)
+else:
+    why = "No module named %r" % name
+if spec is None:
+    print(json.dumps({"missing": why})); sys.exit(0)
+if not spec.submodule_search_locations or not spec.origin or not spec.origin.endswith("__init__.py"):
+    print(json.dumps({"notPackage": True})); sys.exit(0)
+folder = os.path.dirname(os.path.realpath(spec.origin))
 init = name.replace(".", "/") + "/__init__.py"
 licenses = []
 for dist in md.distributions():
@@ -72,6 +79,7 @@ print(json.dumps({"folder": folder, "init": os.path.join(folder, "__init__.py"),
 
 interface Located {
   readonly missing?: string;
+  readonly notPackage?: boolean;
   readonly folder: string;
   readonly init: string;
   readonly licenses: readonly string[];
@@ -93,6 +101,7 @@ function installedPackageFiles(module: string): ZipEntry[] {
   const located = JSON.parse(run.stdout) as Located;
   if (located.missing !== undefined)
     throw new Error(`vendor python:${module}: ${python} cannot import ${module} (${hint}; or set CREDVEND_PYTHON to a Python that has it)`);
+  if (located.notPackage) throw new Error(`vendor python:${module}: not a package folder with an __init__.py`);
   const prefix = module.replaceAll(".", "/");
   const files = pyFiles(located.folder).map((file) => ({ name: `${prefix}/${relative(located.folder, file)}`, data: readFileSync(file) }));
   // Its parents (google/ of google.protobuf) are namespace packages: folder entries only.

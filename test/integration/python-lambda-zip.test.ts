@@ -4,7 +4,7 @@
 // under interpreters that have no protobuf at all (-I -S: no site-packages), on Function URL events
 // through the core's own gRPC-web client.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +96,20 @@ describe.skipIf(skip)(`the deployable Python zip${skip ? ` (skipped: ${missing})
       });
     });
   }
+
+  it("vendors only package folders by name: a namespace or a single module is refused, and nothing of it runs", async () => {
+    const source = join(tmp, "not-a-package");
+    cpSync(join(ROOT, "plugin-workers/python-example"), source, { recursive: true });
+    const info = JSON.parse(readFileSync(join(source, "plugin.json"), "utf8")) as { vendor: string[] };
+    // The SDK where it is: the copy sits elsewhere.
+    info.vendor = info.vendor.map((v) => (v.startsWith("python:") ? v : join(ROOT, "plugin-workers/python-example", v)));
+    for (const module of ["google", "json.decoder", "antigravity"]) {
+      writeFileSync(join(source, "plugin.json"), JSON.stringify({ ...info, vendor: [...info.vendor, `python:${module}`] }));
+      await expect(buildWorker(source, join(tmp, "dist-not"))).rejects.toThrow(
+        `vendor python:${module}: not a package folder with an __init__.py`,
+      );
+    }
+  });
 
   it("refuses to build without protobuf for the build's Python, saying how to install it", async () => {
     const bare = join(tmp, "bare-python");
