@@ -20,8 +20,8 @@ Usage: credvend plugin init <name> [--lang typescript|python] [--provider P] [--
 Copies the template into DIR (default: plugin-workers/<name>) and prints the next steps.
 typescript (plugin-workers/template): plugin.json, worker.ts (validate, analyze, serialize, vend),
   lambda.ts (the Lambda entry), worker.test.ts (the SDK's in-memory client) and a README.
-python (plugin-workers/template-python): plugin.json (vendoring plugin-workers/python-sdk into
-  the zip), worker.py, lambda_function.py (the Lambda entry), __main__.py (the loopback server),
+python (plugin-workers/template-python): plugin.json (vendoring plugin-workers/python-sdk and
+  protobuf's .py files into the zip), worker.py, lambda_function.py (the Lambda entry), __main__.py (the loopback server),
   test_worker.py (unittest) and a README.
 Either way it passes its own tests and \`credvend plugin conformance\` as created.
 

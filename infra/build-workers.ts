@@ -13,6 +13,7 @@ import { parseProtocolVersion, PROTOCOL_VERSION } from "../plugin-protocol/proto
 import type { Capability } from "../plugin-protocol/types.js";
 import { bundleLambda, type LambdaBundleSpec } from "./bundles.js";
 import { deterministicZip, type ZipEntry } from "./deterministic-zip.js";
+import { vendorEntries } from "./python-vendor.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -35,9 +36,11 @@ export interface WorkerPackage {
   /** Files zipped as they are (another language), relative to the worker's folder. */
   readonly files?: readonly string[];
   /**
-   * Python packages zipped with it (the SDK, protobuf's google/ from a `pip install --target`, so
-   * Lambda's runtime needs nothing else): folders relative to the worker's, each zipped as
-   * `<folder name>/` with every .py file under it (no compiled extensions: protobuf runs as pure Python).
+   * Python packages zipped with it, so Lambda's runtime needs nothing else (infra/python-vendor.ts):
+   * folders relative to the worker's (the SDK; google/ from a `pip install --target`), each zipped as
+   * `<folder name>/`, or `python:<module>` for a package installed for the build's Python
+   * (`python:google.protobuf`), zipped under its module path with its license. Only .py files: no
+   * compiled extensions, so protobuf runs as pure Python.
    */
   readonly vendor?: readonly string[];
 }
@@ -88,7 +91,7 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
     ? [{ name: "index.mjs", data: (await bundleLambda(relative(root, join(dir, info.entry)))).code }]
     : [
         ...(info.files ?? []).map((file) => ({ name: file, data: readFileSync(join(dir, file)) })),
-        ...(info.vendor ?? []).flatMap((folder) => vendoredFiles(resolve(dir, folder))),
+        ...(info.vendor ?? []).flatMap((entry) => vendorEntries(entry, resolve(dir, entry))),
       ];
   const zip = deterministicZip(entries);
   const outDir = join(outRoot, info.name);
@@ -97,20 +100,6 @@ export async function buildWorker(dir: string, outRoot = join(root, "dist", "wor
   writeFileSync(zipPath, zip);
   writeFileSync(join(outDir, "plugin.json"), `${JSON.stringify(info, null, 2)}\n`);
   return { info, outDir, zipPath, codeSha256: codeSha256Of(zip), bytes: zip.length };
-}
-
-/** A vendored package: its .py files (no caches, no tests) as `<package>/<path>`, in a stable order. */
-function vendoredFiles(folder: string): ZipEntry[] {
-  const name = folder.split("/").at(-1)!;
-  // A namespace package (google/ of protobuf) has no __init__.py: a folder is enough.
-  if (!existsSync(folder)) throw new Error(`vendor: ${folder} not found`);
-  const walk = (at: string): string[] =>
-    readdirSync(at, { withFileTypes: true })
-      .filter((e) => e.name !== "__pycache__" && e.name !== "tests")
-      .flatMap((e) => (e.isDirectory() ? walk(join(at, e.name)) : e.name.endsWith(".py") ? [join(at, e.name)] : []));
-  return walk(folder)
-    .sort()
-    .map((file) => ({ name: `${name}/${relative(folder, file)}`, data: readFileSync(file) }));
 }
 
 /** Targets: 250 KiB each; the budget is today's largest plus a little (infra/README.md says why). */

@@ -1,7 +1,7 @@
 // Hand-made gRPC-web requests for what a well-behaved client never sends (a wrong content type, a
 // truncated frame, an unknown method, a body past any cap), and a reader for whatever comes back:
 // a trailers-only answer (status in the headers), trailer frames in the body, or plain HTTP.
-import { CALLER_SECRET_HEADER } from "../../plugin-protocol/caller-secret.js";
+import type { WorkerRequestSigner } from "../../functions/adapters/plugins/signed-worker-requests.js";
 
 export const GRPC_WEB_CONTENT_TYPE = "application/grpc-web+proto";
 export const SERVICE_PATH = "/credvend.plugin.v1.PluginService";
@@ -10,8 +10,11 @@ export interface RawRequest {
   readonly path: string;
   readonly body: Uint8Array;
   readonly contentType?: string;
-  /** Sent in x-credvend-caller-secret when set. */
-  readonly callerSecret?: string;
+  /** More headers (grpc-timeout). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Adds the caller's proof (the caller secret, a SigV4 signature) as the core's calls carry it; none when unset. */
+  readonly sign?: WorkerRequestSigner;
+  /** When to give up waiting for the answer (fetch aborts with a TimeoutError). */
   readonly timeoutMs: number;
 }
 
@@ -33,9 +36,10 @@ export function frame(payload: Uint8Array, declared = payload.byteLength): Uint8
 
 export async function postRaw(baseUrl: string, request: RawRequest): Promise<RawAnswer> {
   const started = performance.now();
-  const headers: Record<string, string> = { "content-type": request.contentType ?? GRPC_WEB_CONTENT_TYPE, "x-grpc-web": "1" };
-  if (request.callerSecret !== undefined) headers[CALLER_SECRET_HEADER] = request.callerSecret;
-  const response = await fetch(new URL(request.path, baseUrl), {
+  const url = new URL(request.path, baseUrl);
+  const headers = new Headers({ ...request.headers, "content-type": request.contentType ?? GRPC_WEB_CONTENT_TYPE, "x-grpc-web": "1" });
+  await request.sign?.({ method: "POST", url, headers, body: request.body });
+  const response = await fetch(url, {
     method: "POST",
     headers,
     body: new Uint8Array(request.body),

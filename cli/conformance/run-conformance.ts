@@ -1,11 +1,12 @@
-// The conformance run: every check in order, then what the run as a whole showed (deadlines,
-// error codes, secrets). Checks that provoke errors come after the vend, so a worker that would
+// The conformance run: every check in order, then what the run as a whole showed (deadlines, with
+// a short-deadline probe; error codes; secrets). Checks that provoke errors come after the vend, so a worker that would
 // repeat a credential in an error has one to repeat.
 import { Code } from "@connectrpc/connect";
 import { claimsToSubject, scopeToProto } from "../../plugin-protocol/convert.js";
 import type { Scope } from "../../plugin-protocol/scope.js";
 import { type CheckResult, fail, pass, skip } from "./conformance-result.js";
 import { codeName, type ConformanceOptions, ConformanceSession } from "./conformance-session.js";
+import { checkDeadlines, probeShortDeadline } from "./deadline-check.js";
 import { checkInvalidScope, checkPrepare, checkRevoke, checkVend, type ScopeRun } from "./scope-checks.js";
 import {
   checkCallers,
@@ -70,18 +71,13 @@ export async function runConformance(options: ConformanceRun, report: (result: C
   }
   const provider = options.scopes[0]?.provider ?? description?.providers[0];
   add(provider ? await checkInvalidScope(session, provider, run, description) : skip("invalid-scope", "no provider known"));
+  // The scopes given, else one the worker must find invalid: either way its validate step runs.
+  const probe = run.scopes.length > 0 ? run.scopes : [{ provider: provider ?? "conformance", action: "conformance", resource: "deadline" }];
+  await probeShortDeadline(session, probe);
   add(await checkContentType(session), await checkUnknownMethod(session), await checkMalformedFrames(session));
   add(await checkOversize(session));
   add(checkDeadlines(session), checkCodes(session), checkSecrets(session));
   return results;
-}
-
-function checkDeadlines(session: ConformanceSession): CheckResult {
-  const { timeoutMs } = session.options;
-  if (session.missedDeadlines.length > 0)
-    return fail("deadlines", `no answer within ${timeoutMs} ms to ${session.missedDeadlines.join(", ")}`);
-  const { method, ms } = session.slowest;
-  return pass("deadlines", `every call answered within ${timeoutMs} ms (slowest: ${method}, ${Math.round(ms)} ms)`);
 }
 
 function checkCodes(session: ConformanceSession): CheckResult {

@@ -1,6 +1,5 @@
 // Checks on the worker as a gRPC-web endpoint: who it is, who it takes calls from, and what it
 // does with requests no core would send. Each returns one result line.
-import { randomBytes } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { majorOfProtocol, parseProtocolVersion, PLUGIN_PROTOCOL } from "../../plugin-protocol/protocol-version.js";
@@ -36,15 +35,13 @@ export async function checkDescribe(session: ConformanceSession): Promise<{ resu
 }
 
 export async function checkCallers(session: ConformanceSession): Promise<CheckResult[]> {
-  const wrong = randomBytes(24).toString("base64url");
-  session.secrets.set(wrong, "the wrong caller secret the kit sent");
   const cases = [
-    { check: "caller-missing", what: "a call without a caller credential", secret: undefined },
-    { check: "caller-wrong", what: "a call with a wrong caller secret", secret: wrong },
+    { check: "caller-missing", what: session.proof.none, as: "nobody" as const },
+    { check: "caller-wrong", what: session.proof.wrong.what, as: "wrong" as const },
   ];
   const results: CheckResult[] = [];
-  for (const { check, what, secret } of cases) {
-    const answer = await session.raw("Describe", { path: DESCRIBE, body: EMPTY_DESCRIBE, ...(secret ? { callerSecret: secret } : {}) });
+  for (const { check, what, as } of cases) {
+    const answer = await session.raw("Describe", { path: DESCRIBE, body: EMPTY_DESCRIBE, as });
     if (isAnswered(answer)) results.push(fail(check, `${what} was answered: the worker takes calls from anyone`));
     else if (answer.grpcStatus === Code.PermissionDenied || answer.grpcStatus === Code.Unauthenticated || answer.httpStatus === 403)
       results.push(pass(check, `${what} refused (HTTP ${answer.httpStatus}, ${statusText(answer)})`));
@@ -58,7 +55,6 @@ export async function checkContentType(session: ConformanceSession): Promise<Che
     path: DESCRIBE,
     body: new TextEncoder().encode("{}"),
     contentType: "application/json",
-    ...secret(session),
   });
   if (isAnswered(answer)) return fail("content-type", "a Describe sent as application/json was answered as gRPC-web");
   if (answer.httpStatus === 415) return pass("content-type", "application/json refused with HTTP 415");
@@ -66,7 +62,7 @@ export async function checkContentType(session: ConformanceSession): Promise<Che
 }
 
 export async function checkUnknownMethod(session: ConformanceSession): Promise<CheckResult> {
-  const answer = await session.raw("NoSuchMethod", { path: `${SERVICE_PATH}/NoSuchMethod`, body: EMPTY_DESCRIBE, ...secret(session) });
+  const answer = await session.raw("NoSuchMethod", { path: `${SERVICE_PATH}/NoSuchMethod`, body: EMPTY_DESCRIBE });
   if (answer.grpcStatus === Code.Unimplemented || answer.httpStatus === 404)
     return pass("unknown-method", `NoSuchMethod refused (HTTP ${answer.httpStatus}, ${statusText(answer)})`);
   return fail("unknown-method", `NoSuchMethod got HTTP ${answer.httpStatus}, ${statusText(answer)}: expected unimplemented or 404`);
@@ -80,7 +76,7 @@ export async function checkMalformedFrames(session: ConformanceSession): Promise
   ];
   const problems: string[] = [];
   for (const { what, body } of cases) {
-    const answer = await session.raw("Describe", { path: DESCRIBE, body, ...secret(session) });
+    const answer = await session.raw("Describe", { path: DESCRIBE, body });
     if (isAnswered(answer)) problems.push(`${what} was answered as a valid request`);
     else if (answer.grpcStatus === undefined && answer.httpStatus < 400)
       problems.push(`${what} got HTTP ${answer.httpStatus} without a status`);
@@ -96,7 +92,7 @@ export async function checkOversize(session: ConformanceSession): Promise<CheckR
   const body = frame(new Uint8Array(OVERSIZE_BYTES));
   let answer: RawAnswer;
   try {
-    answer = await session.raw("Describe", { path: DESCRIBE, body, ...secret(session) });
+    answer = await session.raw("Describe", { path: DESCRIBE, body });
   } catch (error) {
     return fail(
       "oversize-frame",
@@ -125,8 +121,4 @@ async function stillAnswers(session: ConformanceSession): Promise<string | undef
 
 function statusText(answer: RawAnswer): string {
   return answer.grpcStatus === undefined ? "no gRPC status" : codeName(answer.grpcStatus);
-}
-
-function secret(session: ConformanceSession): { callerSecret?: string } {
-  return session.options.callerSecret === undefined ? {} : { callerSecret: session.options.callerSecret };
 }

@@ -1,6 +1,6 @@
 // The Connect service behind servePlugin: Describe from the implementation's shape, Prepare as
 // validate -> analyze -> serialize, and every error funnelled through toConnectError.
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { PLUGIN_PROTOCOL, PROTOCOL_VERSION } from "../../plugin-protocol/protocol-version.js";
 import {
   analysisToProto,
@@ -28,6 +28,7 @@ import type {
 } from "../../plugin-protocol/types.js";
 import { formatScope, type Scope } from "../../plugin-protocol/scope.js";
 import type { PluginService } from "../../proto/gen/credvend/plugin/v1/plugin_pb.js";
+import { isDeadlineExceeded, untilDeadline } from "./deadline.js";
 import { PluginError, ScopesNotCanonical, toConnectError } from "./plugin-error.js";
 import type { PluginImplementation } from "./plugin-implementation.js";
 
@@ -66,10 +67,11 @@ export async function preparePlugin(impl: PluginImplementation, request: ScopeSe
 export function createPluginService(impl: PluginImplementation, report: PluginErrorReporter): Partial<ServiceImpl<typeof PluginService>> {
   const guard =
     <A, R>(method: string, run: (request: A) => Promise<R>) =>
-    async (request: A): Promise<R> => {
+    async (request: A, context?: HandlerContext): Promise<R> => {
       try {
-        return await run(request);
+        return await untilDeadline(run(request), context?.signal);
       } catch (error) {
+        if (isDeadlineExceeded(error)) throw error;
         const deliberate = (error instanceof PluginError && error.code !== "internal") || error instanceof ScopesNotCanonical;
         if (!deliberate) report(error, method);
         throw toConnectError(error);

@@ -45,9 +45,12 @@ describe.skipIf(skip)(`credvend plugin init --lang python${skip ? ` (skipped: ${
     expect(init.out).toContain("worker acme-widgets (provider acme, python) is ready");
     const info = JSON.parse(readFileSync(join(dir, "plugin.json"), "utf8")) as { name: string; providers: string[]; vendor: string[] };
     expect(info).toMatchObject({ name: "acme-widgets", providers: ["acme"] });
-    expect(
-      info.vendor.every((v) => v.endsWith("plugin-workers/python-sdk/credvend_worker") || v.endsWith("plugin-workers/python-sdk/credvend")),
-    ).toBe(true);
+    // The SDK from this repository wherever the worker is, and protobuf as the build's Python has it.
+    expect(info.vendor).toEqual([
+      expect.stringMatching(/^(\.\.\/)+.*plugin-workers\/python-sdk\/credvend_worker$/),
+      expect.stringMatching(/^(\.\.\/)+.*plugin-workers\/python-sdk\/credvend$/),
+      "python:google.protobuf",
+    ]);
 
     // The printed steps, in order, are the ones run below.
     const steps = init.out.slice(init.out.indexOf("Next:"));
@@ -81,7 +84,7 @@ describe.skipIf(skip)(`credvend plugin init --lang python${skip ? ` (skipped: ${
     try {
       const kit = await runCli(["plugin", "conformance", "--url", started.url, "--scope", "acme:read:example"]);
       expect(kit.code, kit.out).toBe(0);
-      expect(kit.out).toMatch(/^PASS describe: acme-widgets 0\.1\.0, credvend\.plugin\.v1 1\.1, providers acme/m);
+      expect(kit.out).toMatch(/^PASS describe: acme-widgets 0\.1\.0, credvend\.plugin\.v1 1\.2, providers acme/m);
       expect(kit.out).toMatch(/^conformant: 13 passed, 0 failed, 2 skipped$/m);
     } finally {
       if (previous === undefined) delete process.env.CREDVEND_CALLER_SECRET;

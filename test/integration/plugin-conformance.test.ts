@@ -216,6 +216,45 @@ describe("conformance: broken workers fail, naming the check", () => {
   });
 });
 
+describe("conformance: deadlines (grpc-timeout)", () => {
+  /** The template whose validate step takes a second: every check still answers within the kit's 5 s. */
+  function slowTemplate(): PluginImplementation {
+    const template = createWorker();
+    return {
+      ...template,
+      validate: async (scopes) => {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return template.validate(scopes);
+      },
+    };
+  }
+
+  it("a slow worker on the SDK passes: the SDK answers deadline_exceeded when a short deadline passes", async () => {
+    const results = await conformanceOf(await serve(slowTemplate()), SECRET, []);
+    expect(failures(results)).toEqual([]);
+    expect(results.find((r) => r.check === "deadlines")?.reason).toMatch(
+      /; ValidateScope with grpc-timeout 50m answered deadline_exceeded \(4\) in \d+ ms$/,
+    );
+  }, 30_000);
+
+  it("one that ignores the deadline (grpc-timeout dropped before its SDK, so it answers when done) fails deadlines", async () => {
+    const inner = servePlugin(slowTemplate(), quiet).app;
+    const deaf = new Hono().all("*", async (c) => {
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("grpc-timeout");
+      const body = c.req.method === "POST" ? await c.req.arrayBuffer() : undefined;
+      return inner.fetch(new Request(c.req.url, { method: c.req.method, headers, ...(body ? { body } : {}) }));
+    });
+    const server = await listenOnLoopback(deaf);
+    servers.push(server);
+    const failed = failures(await conformanceOf(server.url, SECRET, []));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(
+      /^deadlines: ValidateScope with grpc-timeout 50m got no answer within \d+ ms \(the deadline and the way back\): answer deadline_exceeded when it passes$/,
+    );
+  }, 30_000);
+});
+
 describe("credvend plugin conformance (the command)", () => {
   it("prints one line per check and exits 0 for a conformant worker, 1 for a broken one, 2 on a usage error", async () => {
     const good = await serve(createWorker());

@@ -48,7 +48,7 @@ describe.skipIf(skip)(`python SDK${skip ? ` (skipped: ${missing})` : ""}`, () =>
         expect(run.status, `${command}: ${run.stderr}`).toBe(0);
         out = run.stdout;
       }
-      expect(out.trim()).toBe("1.1 credvend.plugin.v1");
+      expect(out.trim()).toBe("1.2 credvend.plugin.v1");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -128,7 +128,7 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
       name: "python-example",
       version: "0.1.0",
       protocol: "credvend.plugin.v1",
-      protocolVersion: "1.1",
+      protocolVersion: "1.2",
       providers: ["pyex"],
       capabilities: ["validate", "serialize", "prepare", "vend"],
     });
@@ -140,15 +140,36 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
       serialized: new Uint8Array(),
     });
     await expect(vend).rejects.toMatchObject({ kind: "invalid_request", message: "serialized scopes do not match the requested scopes" });
-    // A 1.1 worker predates 1.2's inline preparation: the core never sends it one (its manifest says
-    // 1.1), and were one sent, it sees a Vend without scopes and refuses it rather than minting.
-    const inline = client.vendWithPreparation({
+    // Protocol 1.2 through the core's own client: canonical scopes are vended in one call; a scope the
+    // worker would normalize is refused with the Prepare answer (read from grpc-status-details-bin), nothing minted.
+    const inline = await client.vendWithPreparation({
       credentialId: "c2",
       scopes: [{ provider: "pyex", action: "read", resource: "x" }],
       subject: {},
       ttlSeconds: 60,
     });
-    await expect(inline).rejects.toMatchObject({ kind: "invalid_request", message: "no scopes requested" });
+    expect(inline).toMatchObject({ status: "vended", result: { upstreamRef: "c2", revocable: false }, analyses: [] });
+    expect(inline.status === "vended" && inline.result.credential.token).toMatch(/^pyex_/);
+    const refused = await client.vendWithPreparation({
+      credentialId: "c3",
+      scopes: [{ provider: "pyex", action: "read", resource: "X" }],
+      subject: {},
+      ttlSeconds: 60,
+    });
+    expect(refused).toEqual({
+      status: "scopes_not_canonical",
+      prepared: {
+        validations: [
+          {
+            scope: { provider: "pyex", action: "read", resource: "X" },
+            valid: true,
+            normalized: { provider: "pyex", action: "read", resource: "x" },
+          },
+        ],
+        analyses: [],
+        serialized: { serialized: new TextEncoder().encode('["read:x"]'), mediaType: "application/json" },
+      },
+    });
     await expect(client.revoke({ credentialId: "c1", scopes: [], upstreamRef: "", expiresAt: new Date() })).rejects.toMatchObject({
       kind: "upstream_failed",
     });
@@ -170,6 +191,11 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     expect(body.scopes).toEqual(["pyex:read:reports"]);
     expect(plugins.status()[0]?.state.status).toBe("verified");
     expect((await ledger.getCredential(body.credentialId))?.worker).toBe("python-example");
+
+    // Canonical as asked: vended in one round trip (protocol 1.2's inline preparation).
+    const canonical = await vend(["pyex:read:reports"]);
+    expect(canonical.status).toBe(200);
+    expect(((await canonical.json()) as { scopes: string[] }).scopes).toEqual(["pyex:read:reports"]);
 
     const invalid = await vend(["pyex:read:Bad Name"]);
     expect(invalid.status).toBe(400);
@@ -195,6 +221,11 @@ describe.skipIf(skip)(`python-example worker${skip ? ` (skipped: ${missing})` : 
     const results = await conformanceOf(url, SECRET, ["pyex:read:Reports"]);
     expect(failures(results)).toEqual([]);
     expect(verdicts(results)).toMatchObject({ describe: "pass", vend: "pass", "caller-missing": "pass", "caller-wrong": "pass" });
+    // As a 1.2 worker: the inline Vend of an invalid scope gets the documented refusal, nothing minted.
+    expect(results.find((r) => r.check === "invalid-scope")?.reason).toContain(
+      "by an inline Vend (failed_precondition scopes_not_canonical)",
+    );
+    expect(results.find((r) => r.check === "deadlines")?.reason).toMatch(/; ValidateScope with grpc-timeout 50m answered ok in \d+ ms$/);
     const unsigned = new GrpcWebPluginClient({ name: "python-example", baseUrl: url, maxRetries: 0 });
     await expect(unsigned.describe()).rejects.toMatchObject({ kind: "upstream_failed" });
   });

@@ -36,6 +36,29 @@ describe("deterministic zip", () => {
     expect(listing).toContain("'lib/util.mjs'");
   });
 
+  it("writes a folder entry (a namespace package's, for zipimport) stored empty as a 0755 folder, and refuses one with data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "credvend-zip-"));
+    const zip = join(dir, "a.zip");
+    const init = { name: "google/protobuf/__init__.py", data: new TextEncoder().encode("x = 1\n") };
+    writeFileSync(zip, deterministicZip([init, { name: "google/", data: new Uint8Array() }]));
+    const listing = execFileSync(PYTHON, [
+      "-c",
+      "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);assert z.testzip() is None;print([(i.filename,i.is_dir(),oct(i.external_attr>>16),i.compress_type,i.file_size) for i in z.infolist()])",
+      zip,
+    ]).toString();
+    expect(listing.trim()).toBe("[('google/', True, '0o40755', 0, 0), ('google/protobuf/__init__.py', False, '0o100644', 8, 6)]");
+    // zipimport finds the namespace package through the folder entry.
+    const imported = execFileSync(PYTHON, [
+      "-I",
+      "-S",
+      "-c",
+      `import sys;sys.path.insert(0,sys.argv[1]);import google.protobuf as p;print(p.x)`,
+      zip,
+    ]);
+    expect(imported.toString().trim()).toBe("1");
+    expect(() => deterministicZip([{ name: "google/", data: new Uint8Array([1]) }])).toThrow(/folder entry "google\/" with data/);
+  });
+
   it("refuses names that would escape the archive or repeat", () => {
     expect(() => deterministicZip([{ name: "../x", data: new Uint8Array() }])).toThrow(/bad entry name/);
     expect(() => deterministicZip([{ name: "/x", data: new Uint8Array() }])).toThrow(/bad entry name/);

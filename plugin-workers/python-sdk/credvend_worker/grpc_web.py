@@ -1,25 +1,32 @@
 """The worker as a gRPC-web endpoint, whatever carries the HTTP (the Lambda handler, the loopback
 server): /healthz, and POST /credvend.plugin.v1.PluginService/<Method> checked in this order as
 serve-plugin.ts does: the caller, the method, the body's size (before a byte of it is read), the
-content type, the frame, the message. Errors become gRPC statuses; only a PluginError's message
-reaches the caller."""
+content type, the deadline (grpc-timeout), the frame, the message. Errors become gRPC statuses;
+only a PluginError's message reaches the caller."""
 
+import base64
 import json
 import struct
 import sys
 import urllib.parse
 from collections import namedtuple
 
+from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError
 
+from .deadline import DeadlineExceeded, deadline_of, run_until
 from .errors import (
     CODES,
+    DEADLINE_EXCEEDED,
+    FAILED_PRECONDITION,
     GENERIC_INTERNAL_MESSAGE,
     INTERNAL,
+    INVALID_ARGUMENT,
     OK,
     PERMISSION_DENIED,
     RESOURCE_EXHAUSTED,
     PluginError,
+    ScopesNotCanonical,
 )
 from .service import PluginService
 
@@ -38,9 +45,39 @@ def frame(flags, payload):
     return struct.pack(">BI", flags, len(payload)) + payload
 
 
-def trailers(code, message=""):
+def trailers(code, message="", details=()):
+    """The trailer frame; details (protobuf messages) go in grpc-status-details-bin, a google.rpc.Status."""
     text = "grpc-status:%d\r\ngrpc-message:%s\r\n" % (code, urllib.parse.quote(message, safe=""))
+    if details:
+        status = base64.b64encode(status_bytes(code, message, details)).decode("ascii").rstrip("=")
+        text += "grpc-status-details-bin:%s\r\n" % status
     return frame(0x80, text.encode("ascii"))
+
+
+def status_bytes(code, message, details):
+    """google.rpc.Status {code = 1, message = 2, details = 3 (Any)}, written by hand: protobuf's own
+    package does not carry google.rpc."""
+    out = b""
+    if code:
+        out += b"\x08" + _varint(code)
+    text = message.encode("utf-8")
+    if text:
+        out += b"\x12" + _varint(len(text)) + text
+    for detail in details:
+        packed = Any()
+        packed.Pack(detail)
+        data = packed.SerializeToString()
+        out += b"\x1a" + _varint(len(data)) + data
+    return out
+
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def default_error_reporter(error, method):
@@ -81,12 +118,17 @@ class GrpcWebApp:
             return self._too_large()
         if headers.get("content-type", "").split(";")[0].strip().lower() not in ACCEPTED_CONTENT_TYPES:
             return Answer(415, {"content-type": "text/plain"}, b"415 Unsupported Media Type")
+        try:
+            # From the request's arrival: reading the body counts against it too.
+            deadline = deadline_of(headers)
+        except ValueError as bad:
+            return self._grpc(trailers(INVALID_ARGUMENT, str(bad)))
         body = read_body(self.max_body_bytes)
         if body is None:
             return self._too_large()
-        return self._call(name, body)
+        return self._call(name, body, deadline)
 
-    def _call(self, name, body):
+    def _call(self, name, body, deadline=None):
         request_type, run = self.service.methods[name]
         try:
             if len(body) < 5:
@@ -98,8 +140,12 @@ class GrpcWebApp:
                 request = request_type.FromString(body[5:])
             except DecodeError:
                 raise PluginError("invalid_argument", "the request is not a valid %s" % request_type.DESCRIPTOR.name) from None
-            response = run(request)
+            response = run_until(deadline, lambda: run(request), lambda late: self.on_error(late, name))
             return self._grpc(frame(0, response.SerializeToString()) + trailers(OK))
+        except DeadlineExceeded as passed:
+            return self._grpc(trailers(DEADLINE_EXCEEDED, str(passed)))
+        except ScopesNotCanonical as refusal:
+            return self._grpc(trailers(FAILED_PRECONDITION, refusal.message, [refusal.prepared]))
         except PluginError as failure:
             if failure.code == "internal":
                 self.on_error(failure, name)

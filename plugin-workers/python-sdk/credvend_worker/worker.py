@@ -5,8 +5,9 @@ subclass defines.
 """
 
 PLUGIN_PROTOCOL = "credvend.plugin.v1"
-# The major.minor the SDK serves (Prepare included), whatever the worker implements.
-PROTOCOL_VERSION = "1.1"
+# The major.minor the SDK serves (Prepare, and 1.2's Vend with the preparation inline), whatever the
+# worker implements.
+PROTOCOL_VERSION = "1.2"
 
 
 class Worker:

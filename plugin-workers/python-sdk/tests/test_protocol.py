@@ -49,7 +49,7 @@ class LoopbackTest(unittest.TestCase):
     def test_describe_follows_the_worker(self):
         message, status, _ = self.rpc("Describe", pb.DescribeRequest(), pb.DescribeResponse)
         self.assertEqual(status, OK)
-        self.assertEqual((message.name, message.version, message.protocol, message.protocol_version), ("demo", "1.2.3", "credvend.plugin.v1", "1.1"))
+        self.assertEqual((message.name, message.version, message.protocol, message.protocol_version), ("demo", "1.2.3", "credvend.plugin.v1", "1.2"))
         self.assertEqual(list(message.providers), ["demo"])
         caps = [pb.CAPABILITY_VALIDATE, pb.CAPABILITY_ANALYZE, pb.CAPABILITY_SERIALIZE, pb.CAPABILITY_PREPARE, pb.CAPABILITY_VEND, pb.CAPABILITY_REVOKE]
         self.assertEqual(list(message.capabilities), caps)
