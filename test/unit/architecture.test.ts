@@ -83,6 +83,13 @@ describe("architecture", () => {
     ).toEqual([]);
   });
 
+  // Lambda's one call from the functions (GetFunctionConfiguration) is a signed GET
+  // (lambda-configuration-api.ts): the SDK's Lambda client is ~80 KiB of schemas for it.
+  it.each(BUNDLES)("$name: no @aws-sdk/client-lambda in the bundle", async ({ entry }) => {
+    const inputs = inputsOf((await bundleOf(entry)).metafile);
+    expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-lambda/"))).toEqual([]);
+  });
+
   it.each(BUNDLES)("$name: within its size budget", async (spec) => {
     const { code, metafile } = await bundleOf(spec.entry);
     const size = { spec, bytes: code.byteLength, contributors: contributorsOf(metafile) };
