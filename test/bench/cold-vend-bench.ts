@@ -119,7 +119,13 @@ async function coldVend(deployment: ColdVendDeployment, issuer: DevIssuer, vendN
 
 async function noBroker(deployment: ColdVendDeployment, issuer: DevIssuer, motoEndpoint: string): Promise<Row> {
   const claims = defaultDevClaims({ repository: "acme/web", ref: "refs/heads/main" });
-  const token = await issuer.mint({ ...claims, repository: "acme/web", ref: "refs/heads/main", audience: "sts.amazonaws.com", ttlSeconds: 3600 });
+  const token = await issuer.mint({
+    ...claims,
+    repository: "acme/web",
+    ref: "refs/heads/main",
+    audience: "sts.amazonaws.com",
+    ttlSeconds: 3600,
+  });
   const run = await runNoBroker({ motoEndpoint, region: REGION, roleArn: deployment.roleArn, token });
   return {
     "spawn → answer": run.end - run.spawnedAt,
@@ -142,7 +148,7 @@ function split({ spawnedAt, vend, host }: ColdVendProcesses): Row {
     "vend: first invocation": vend.end - vend.importEnd,
     "worker: node start": init.importStart! - spawnedAt,
     "worker: import + init": init.importEnd! - init.importStart!,
-    "worker: ready before the first call by": firstCall.arrived! - init.importEnd!,
+    "worker: idle from its init to the first call": firstCall.arrived! - init.importEnd!,
     [`worker: its ${calls.length} invocations (${calls.map((c) => c.path!.split("/").at(-1)).join(", ")})`]: calls.reduce(
       (sum, c) => sum + (c.invokeEnd! - c.invokeStart!),
       0,

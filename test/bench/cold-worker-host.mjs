@@ -1,6 +1,6 @@
 // A worker's bundle as a Lambda Function URL with AWS_IAM auth serves it, in a fresh process of its
 // own (the cold vend bench, cold-vend-bench.ts). The loopback port listens first, as the Function
-// URL exists before any environment does: a request that arrives during the bundle's import waits
+// URL exists before any environment does (it listens while the bundle loads): a request that arrives during the bundle's import waits
 // for it, as the first invocation waits for a cold init. Each request's SigV4 signature is checked
 // against the one key pair the bench gave the vend process, as Lambda's front end checks it
 // (outside the function on AWS, so its time is reported apart), and only then does the payload-2.0
@@ -18,7 +18,14 @@ delete process.env.CREDVEND_BENCH_CALLER_KEYS; // the worker's code sees only it
 const epoch = () => performance.timeOrigin + performance.now();
 const report = (message) => process.stdout.write(`${JSON.stringify({ coldHost: message })}\n`);
 
-let handlerReady;
+const importStart = epoch();
+const handlerReady = import(pathToFileURL(bundlePath).href).then((module) => {
+  report({ importStart, importEnd: epoch() });
+  return module.handler;
+});
+// The SigV4 check is the front end's, not the worker's: loaded after the worker's own init.
+const verifierReady = handlerReady.then(() => import("@smithy/signature-v4"));
+
 const server = createServer((request, response) => {
   void serveOne(request, response).catch((error) => {
     response.writeHead(502, { "content-type": "text/plain" });
@@ -28,14 +35,6 @@ const server = createServer((request, response) => {
 server.listen(Number(port), "127.0.0.1", () => report({ listening: epoch() }));
 process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();
-
-const importStart = epoch();
-handlerReady = import(pathToFileURL(bundlePath).href).then((module) => {
-  report({ importStart, importEnd: epoch() });
-  return module.handler;
-});
-// The SigV4 check is the front end's, not the worker's: loaded after the worker's own init.
-const verifierReady = handlerReady.then(() => import("@smithy/signature-v4"));
 
 async function serveOne(request, response) {
   const arrived = epoch();
@@ -65,9 +64,10 @@ async function serveOne(request, response) {
 /** Why the request is not signed by the caller's keys for lambda in `region`, or undefined. */
 async function sigV4Refusal(SignatureV4, request, body) {
   const authorization = request.headers.authorization ?? "";
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/lambda\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(
-    authorization,
-  );
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/lambda\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(
+      authorization,
+    );
   if (!match) return "no SigV4 Authorization header";
   if (match[1] !== callerKeys.accessKeyId || match[3] !== region) return "signed with another key or region";
   const bodyHash = createHash("sha256").update(body).digest("hex");
