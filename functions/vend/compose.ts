@@ -28,20 +28,8 @@ export interface VendComposition extends PluginDirectoryComposition {
   readonly trustPolicyInvalidations?: TrustPolicyInvalidations;
 }
 
-export interface ComposedVendApp {
-  readonly app: Hono;
-  readonly policy: Policy;
-  readonly plugins: VerifiedPluginDirectory;
-  /**
-   * A cold start's warm-up: the issuers' keys fetched and every worker verified (signature, deployed
-   * code, Describe), side by side, where the first vend did one after the other. Never rejects:
-   * what failed is fetched again by the first request that needs it.
-   */
-  warmUp(): Promise<void>;
-}
-
 /** Builds the vend app from configuration and the adapters the caller chose. */
-export function composeVendApp(options: VendComposition): ComposedVendApp {
+export function composeVendApp(options: VendComposition): { app: Hono; policy: Policy; plugins: VerifiedPluginDirectory } {
   const { policy } = options;
   const plugins = composePluginDirectory(options);
   const trust = { issuers: [...policy.issuers, ...(options.extraIssuers ?? [])], audience: policy.audience };
@@ -64,20 +52,17 @@ export function composeVendApp(options: VendComposition): ComposedVendApp {
   const revoker = new CredentialRevoker({ ledger: options.ledger, plugins, logger: options.logger });
   const revocation = new OwnerRevocation({ ledger: options.ledger, revoker });
   const status = () => serviceStatus(plugins, trust, policy);
-  const warmUp = async () => {
-    await Promise.allSettled([verifier.warm(), plugins.verifyAll()]);
-  };
-  return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation, status }), policy, plugins, warmUp };
+  return { app: createVendApp({ pipeline, verifier, logger: options.logger, revocation, status }), policy, plugins };
 }
 
-/** The vend function on AWS: every adapter built from its configuration (lambda.ts reads it), and its warm-up. */
-export function composeVendFunction(config: FunctionConfig, clients: AwsClients = {}): Pick<ComposedVendApp, "app" | "warmUp"> {
-  const { app, warmUp } = composeVendApp({
+/** The vend function on AWS: every adapter built from its configuration (lambda.ts reads it). */
+export function composeVendFunction(config: FunctionConfig, clients: AwsClients = {}): Hono {
+  const { app } = composeVendApp({
     ...awsFunctionAdapters("credvend-vend", config, clients),
     policy: loadPolicyJson(config.policyJson),
     workers: config.workers,
     workerTimeoutMs: config.workerTimeoutMs,
     trustedKeys: config.trustedKeys,
   });
-  return { app, warmUp };
+  return app;
 }

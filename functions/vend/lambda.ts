@@ -5,9 +5,4 @@ import { handle } from "hono/aws-lambda";
 import { loadFunctionConfig } from "../adapters/config/function-config.js";
 import { composeVendFunction } from "./compose.js";
 
-const { app, warmUp } = composeVendFunction(loadFunctionConfig());
-// Part of Lambda's init, before the first request: the JWKS fetch and the workers' verification
-// (GetFunctionConfiguration, Describe) side by side, each bounded by its own timeout; none is fatal.
-await warmUp();
-
-export const handler = handle(app);
+export const handler = handle(composeVendFunction(loadFunctionConfig()));

@@ -32,7 +32,7 @@ describe("composeVendFunction", () => {
       CREDVEND_SNS_TOPIC_ARN: TOPIC,
       AWS_REGION: "eu-west-1",
     });
-    const { app } = composeVendFunction(config, aws.clients);
+    const app = composeVendFunction(config, aws.clients);
     expect((await app.request("/healthz")).status).toBe(200);
     expect(aws.calls()).toEqual([]);
   });

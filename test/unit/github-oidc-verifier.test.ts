@@ -397,32 +397,6 @@ describe("OidcVerifier: identity provider failures", () => {
   });
 });
 
-describe("OidcVerifier: the cold start's warm-up", () => {
-  it("fetches every issuer's keys before any token, so the first token's check fetches nothing", async () => {
-    const verifier = newVerifier();
-    await verifier.warm();
-    expect(idp.hits).toMatchObject({ discovery: 1, jwks: 1 });
-    await expect(verifier.verify(await rsaToken())).resolves.toMatchObject({ repository: "acme/web" });
-    expect(idp.hits).toMatchObject({ discovery: 1, jwks: 1 });
-  });
-
-  it("never rejects when the provider is down, and the first token's check fetches again", async () => {
-    idp.jwksMode = "error";
-    const verifier = newVerifier();
-    await expect(verifier.warm()).resolves.toBeUndefined();
-    idp.jwksMode = "ok";
-    await expect(verifier.verify(await rsaToken())).resolves.toMatchObject({ repository: "acme/web" });
-    expect(idp.hits.jwks).toBe(2);
-  });
-
-  it("fetches nothing again for an issuer whose keys it holds", async () => {
-    const verifier = newVerifier();
-    await verifier.verify(await rsaToken());
-    await verifier.warm();
-    expect(idp.hits).toMatchObject({ discovery: 1, jwks: 1 });
-  });
-});
-
 describe("OidcVerifier: options", () => {
   it.each<[string, Partial<OidcVerifierOptions>]>([
     ["no issuers", { issuers: [] }],

@@ -86,15 +86,6 @@ export class OidcVerifier implements IdentityVerifier {
     return toClaims(payload);
   }
 
-  /**
-   * Every allowed issuer's keys fetched now, side by side (a cold start's warm-up, before any
-   * token arrives). Never rejects: an issuer that cannot be reached is fetched again by the first
-   * token's check, as without the warm-up.
-   */
-  async warm(): Promise<void> {
-    await Promise.allSettled([...this.issuers].map((issuer) => this.keys.prefetch(issuer)));
-  }
-
   // Everything we can refuse without a key. The payload is read unverified here only to choose
   // which issuer's keys to use; jwtVerify checks it again against the signature.
   private preflight(token: string): { issuer: string; kid: string } {

@@ -50,11 +50,6 @@ export class JwksCache {
     return entry.keys.get(kid);
   }
 
-  /** Fetches `issuer`'s keys now, unless held (a cold start's warm-up); on failure the next token's check fetches again. */
-  async prefetch(issuer: string): Promise<void> {
-    if (!this.entries.has(issuer)) await this.refresh(issuer);
-  }
-
   private ageMs(entry: IssuerKeys): number {
     return this.options.clock.now().getTime() - entry.fetchedAtMs;
   }
