@@ -13,14 +13,15 @@ export const epoch = () => performance.timeOrigin + performance.now();
 /** The vend function's process: its bundle imported (Lambda's init), then one event (the first invocation). */
 const VEND_DRIVER = (bundle: string, event: unknown) => `
 const epoch = () => performance.timeOrigin + performance.now();
-const importStart = epoch();
+const mono = () => Number(process.hrtime.bigint() / 1000n);
+const importStart = epoch(), monoImportStart = mono();
 const { handler } = await import(${JSON.stringify(bundle)});
-const importEnd = epoch();
+const importEnd = epoch(), monoImportEnd = mono();
 const result = await handler(${JSON.stringify(event)}, { awsRequestId: "cold-1", functionName: "credvend-vend" });
-const end = epoch();
+const end = epoch(), monoEnd = mono();
 let credential = {};
 try { credential = JSON.parse(result.body).credential ?? {}; } catch {}
-const report = { importStart, importEnd, end, status: result.statusCode, serverTiming: result.headers?.["server-timing"] ?? null,
+const report = { importStart, importEnd, end, monoImportStart, monoImportEnd, monoEnd, status: result.statusCode, serverTiming: result.headers?.["server-timing"] ?? null,
   credentialFields: Object.keys(credential).sort(), error: result.statusCode === 200 ? undefined : result.body };
 process.stdout.write("\\n" + JSON.stringify({ coldVend: report }) + "\\n");
 `;
@@ -42,6 +43,10 @@ export interface VendReport {
   readonly importStart: number;
   readonly importEnd: number;
   readonly end: number;
+  /** The same three moments on the monotonic clock (process.hrtime, microseconds), as CPU profiles time samples. */
+  readonly monoImportStart: number;
+  readonly monoImportEnd: number;
+  readonly monoEnd: number;
   readonly status: number;
   readonly serverTiming: string | null;
   readonly credentialFields: readonly string[];

@@ -13,6 +13,7 @@
 // profiles one more cold vend process and summarizes it).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import { serve, type ServerType } from "@hono/node-server";
 import { defaultDevClaims, loadOrCreateDevIssuer, type DevIssuer } from "../../cli/dev/dev-oidc-issuer.js";
@@ -22,6 +23,7 @@ import { freePort } from "../support/watched-process.js";
 import { dynamoDbLocalForBench } from "./bench-dynamodb-local.js";
 import { runColdVend, runNoBroker, type ColdVendProcesses } from "./cold-processes.js";
 import { deployColdVend, REGION, VEND_SESSION_ARN, type ColdVendDeployment } from "./cold-vend-setup.js";
+import { profilePhases } from "./cold-profile-phases.js";
 import { printCpuProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 import { ServerTimingBreakdown } from "./server-timing-breakdown.js";
 
@@ -197,11 +199,18 @@ function report(vends: readonly ColdVendProcesses[], bare: readonly Row[], deplo
 async function profileColdVend(deployment: ColdVendDeployment, issuer: DevIssuer, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const before = new Set(readdirSync(dir));
-  await coldVend(deployment, issuer, ["--cpu-prof", "--cpu-prof-dir", dir]);
+  const { vend } = await coldVend(deployment, issuer, ["--cpu-prof", "--cpu-prof-dir", dir]);
   const name = readdirSync(dir).find((file) => !before.has(file) && file.endsWith(".cpuprofile"));
   if (!name) throw new Error(`no new .cpuprofile in ${dir}`);
+  const profile = JSON.parse(readFileSync(join(dir, name), "utf8"));
   console.log(`\nThe cold vend process under --cpu-prof (its whole life: start, init, the first vend): ${join(dir, name)}`);
-  printCpuProfileSummary(summarizeCpuProfile(JSON.parse(readFileSync(join(dir, name), "utf8")), 0), { vends: 1 });
+  const phases = [
+    { name: "node start", endUs: vend.monoImportStart },
+    { name: "import + init", endUs: vend.monoImportEnd },
+    { name: "first invocation", endUs: vend.monoEnd + 1 },
+  ];
+  console.table(profilePhases(profile, phases, pathToFileURL(deployment.vendBundle).href));
+  printCpuProfileSummary(summarizeCpuProfile(profile, 0), { top: 8 });
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) await benchColdVend();
