@@ -89,6 +89,21 @@ export class VendPipeline {
     this.recording = new VendRecording({ ledger: deps.ledger, notifier: deps.notifier, clock: this.clock, ids: this.ids });
   }
 
+  /**
+   * Before the token is verified: the requested provider's worker verification started, so that at
+   * a cold start it runs beside the issuer's key fetch instead of after it. Costs nothing once the
+   * verdict is cached; a malformed request starts nothing (vend refuses it).
+   */
+  prefetchWorker(input: VendInput): void {
+    let provider: string;
+    try {
+      ({ provider } = parseVendScopes(input));
+    } catch {
+      return;
+    }
+    this.deps.plugins.prefetch?.(provider);
+  }
+
   /** `timer` (the caller's, per request) receives the stages' times: policy, worker-<method>, ledger. */
   async vend(claims: Claims, input: VendInput, timer: StageTimer = new StageTimer()): Promise<VendedCredential> {
     const { provider, scopes } = parseVendScopes(input);

@@ -51,6 +51,8 @@ export function createVendApp(options: VendAppOptions): Hono {
     const timer = stageTimer(c);
     // 415 before reading, 413 while reading, 400 on bad JSON; then the schema validates it.
     const input = validated(VendBody, await readJsonBody(c, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    // A cold start's worker verification and JWKS fetch, side by side rather than one after the other.
+    options.pipeline.prefetchWorker(input);
     const claims = await timer.time("oidc", async () => options.verifier.verify(bearerToken(c)));
     const vended = await options.pipeline.vend(claims, input, timer);
     logVended(logger, vended, claims, timer.finish());

@@ -29,8 +29,10 @@ export function mountContainerCredentials(app: Hono, options: ContainerCredentia
     }
     const { ttlSeconds } = query;
     const timer = stageTimer(c);
+    const input = { scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
+    options.pipeline.prefetchWorker(input); // as POST /v1/vend does
     const claims = await timer.time("oidc", async () => options.verifier.verify(bearerToken(c)));
-    const vended = await options.pipeline.vend(claims, { scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) }, timer);
+    const vended = await options.pipeline.vend(claims, input, timer);
     const { accessKeyId, secretAccessKey, sessionToken } = vended.credential;
     if (!accessKeyId || !secretAccessKey || !sessionToken) {
       // Recorded already, but not in the shape the SDKs need: say so rather than hand out half.

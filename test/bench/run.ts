@@ -7,6 +7,10 @@
 //   vend-function-bench  the vend function's bundle in a process of its own, invoked with Function
 //                        URL events, ledger on DynamoDB Local: its CPU per vend (≤ 1.5 ms) and its
 //                        overhead over the bare worker Vend
+//   cold-vend-bench      a cold vend as deployed: the vend and aws-sts worker bundles spawned together
+//                        in fresh processes (signed worker checked, JWKS fetched, ledger on DynamoDB
+//                        Local, STS on moto), spawn to credentials, beside a fresh node's own
+//                        AssumeRoleWithWebIdentity (≤ 2×)
 //   worker-trust-bench   verification at cold start (< 20 ms for 5 workers), the loopback round trip
 //   bundle-bench.ts      each Lambda bundle's size (≤ 400 KiB functions, ≤ 250 KiB workers) and
 //                        import time (≤ 50 ms / ≤ 30 ms), Node's own start apart
@@ -14,6 +18,7 @@
 // the command that makes it run, and one that fails is reported without stopping the others.
 import { runBenchParts } from "./bench-parts.js";
 import { benchBundles } from "./bundle-bench.js";
+import { benchColdVend } from "./cold-vend-bench.js";
 import { benchContainerCredentials } from "./container-credentials-bench.js";
 import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { benchPartnerBatch } from "./leak-response-bench.js";
@@ -27,6 +32,7 @@ const failed = await runBenchParts([
   { name: "where a vend's milliseconds go", run: benchVendTiming },
   { name: "ledger round trips", run: benchLedgerRoundTrips },
   { name: "the vend function as deployed", run: benchVendFunction },
+  { name: "a cold vend, measured as deployed", run: benchColdVend },
   { name: "worker trust", run: benchWorkerTrust },
   { name: "container credentials", run: benchContainerCredentials },
   { name: "partner program batches", run: benchPartnerBatch },

@@ -166,6 +166,51 @@ describe("verifyWorker", () => {
     expect(verdict).toMatchObject({ status: "refused", reason: "code_mismatch" });
   });
 
+  it("asks for Describe while the deployed code is still being fetched (a cold start's two round trips, side by side)", async () => {
+    const key = await generateKeyPair();
+    const calls = evidence();
+    const order: string[] = [];
+    const verdict = await verifyWorker(registration(await signDemo(key)), trustOf(key), {
+      deployedConfiguration: async () => {
+        order.push("code asked");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push("code answered");
+        return calls.deployedConfiguration();
+      },
+      describe: async () => {
+        order.push("describe asked");
+        return calls.describe!();
+      },
+    });
+    expect(verdict.status).toBe("verified");
+    expect(order).toEqual(["code asked", "describe asked", "code answered"]);
+  });
+
+  it("refuses code that is not the signed code even when Describe fails: a refusal is not downgraded to unverifiable", async () => {
+    const key = await generateKeyPair();
+    const code = new Uint8Array(DEMO_CODE);
+    code[0] = code[0]! ^ 1;
+    const verdict = await verifyWorker(registration(await signDemo(key)), trustOf(key), {
+      deployedConfiguration: evidence({ code }).deployedConfiguration,
+      describe: async () => {
+        throw new Error("connection reset");
+      },
+    });
+    expect(verdict).toMatchObject({ status: "refused", reason: "code_mismatch" });
+  });
+
+  it("rejects (no verdict) when the code agrees but Describe fails", async () => {
+    const key = await generateKeyPair();
+    await expect(
+      verifyWorker(registration(await signDemo(key)), trustOf(key), {
+        deployedConfiguration: evidence().deployedConfiguration,
+        describe: async () => {
+          throw new Error("connection reset");
+        },
+      }),
+    ).rejects.toThrow("connection reset");
+  });
+
   it("refuses a manifest naming a capability the worker lacks", async () => {
     const key = await generateKeyPair();
     const lacking = DEMO_CAPABILITIES.filter((c) => c !== "revoke");

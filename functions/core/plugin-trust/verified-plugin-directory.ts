@@ -118,6 +118,12 @@ export class VerifiedPluginDirectory implements PluginDirectory {
     return [...this.byProvider.keys()].sort();
   }
 
+  /** The provider's worker checked now if its verdict is missing or stale (shared with forProvider's wait). */
+  prefetch(provider: string): void {
+    const entry = this.byProvider.get(provider);
+    if (entry) this.current(entry).catch(() => undefined);
+  }
+
   /** Verifies every worker now (cold start, `plugin list`, the bench). */
   async verifyAll(): Promise<WorkerStatusRow[]> {
     await Promise.all(this.options.workers.map((entry) => this.current(entry)));

@@ -44,10 +44,10 @@ export type WorkerVerdict =
 
 /**
  * Signature first (no I/O, so a forged manifest costs nothing), then the protocol version (same
- * major as this core), then the deployed code and its
- * configuration (no layers; the signed handler and runtime; variable names in the allowlist),
- * then Describe. An evidence call that fails (network, throttling) rejects: that is not a verdict, the
- * caller retries later. Everything definite is a verdict; a refusal is never downgraded.
+ * major as this core), then the deployed code and its configuration (no layers; the signed handler
+ * and runtime; variable names in the allowlist), then Describe (fetched beside the deployed code,
+ * judged after it). An evidence call that fails (network, throttling) rejects: that is not a
+ * verdict, the caller retries later. Everything definite is a verdict; a refusal is never downgraded.
  */
 export async function verifyWorker(registration: TrustedRegistration, trust: TrustStore, evidence: WorkerEvidence): Promise<WorkerVerdict> {
   if (!registration.signed) {
@@ -67,13 +67,19 @@ export async function verifyWorker(registration: TrustedRegistration, trust: Tru
   const undeclared = registration.providers.filter((p) => !manifest.providers.includes(p));
   if (undeclared.length > 0) return refused("provider_not_declared", `the manifest does not declare provider ${undeclared.join(", ")}`);
 
-  const deployed = await evidence.deployedConfiguration();
+  // The deployed code and Describe are fetched side by side (at a cold start each is a round trip,
+  // and Describe may meet a cold worker) but judged in this order: a Describe that failed never
+  // turns a refusal for the code into "could not be verified".
+  const deployedFetch = evidence.deployedConfiguration();
+  const describedFetch = evidence.describe?.();
+  describedFetch?.catch(() => undefined); // awaited below, unless the code is refused first
+  const deployed = await deployedFetch;
   if (deployed.codeSha256 !== manifest.codeSha256)
     return refused("code_mismatch", `deployed code ${deployed.codeSha256} is not the signed code ${manifest.codeSha256}`);
   const differences = deployed.lambda ? configurationDifferences(manifest, deployed.lambda) : [];
   if (differences.length > 0) return refused("configuration_mismatch", differences.map((d) => d.detail).join("; "));
 
-  const disagreement = evidence.describe ? describeDisagreement(manifest, await evidence.describe()) : undefined;
+  const disagreement = describedFetch ? describeDisagreement(manifest, await describedFetch) : undefined;
   if (disagreement) return refused("describe_mismatch", disagreement);
   return { status: "verified", manifest };
 }

@@ -60,4 +60,9 @@ export interface PluginDirectory {
   forProvider(provider: string): Promise<PluginClient | undefined>;
   /** The providers some worker serves, for error messages. */
   providers(): readonly string[];
+  /**
+   * Starts what forProvider will wait for (a cold start's worker verification) without waiting;
+   * never throws. Directories with nothing to prepare leave it out.
+   */
+  prefetch?(provider: string): void;
 }
