@@ -163,6 +163,31 @@ describe("bad configs name the field", () => {
       config: () => ({ ...base(), functions: { vend: { reservedConcurrency: 0 } } }),
       want: "functions.vend.reservedConcurrency:",
     },
+    {
+      name: "memory under Lambda's 128 MB",
+      config: () => ({ ...base(), functions: { sweeper: { memoryMb: 64 } } }),
+      want: "functions.sweeper.memoryMb: must be a whole number of MB from 128 to 10240 (Lambda's range; CPU grows with it: docs/memory-sizing.md)",
+    },
+    {
+      name: "memory over Lambda's 10,240 MB",
+      config: () => ({ ...base(), functions: { vend: { memoryMb: 16384 } } }),
+      want: "functions.vend.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "memory not a whole number of MB",
+      config: () => withWorker(1, { settings: { memoryMb: 1769.5 } }),
+      want: "workers[1].settings.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "memory as text",
+      config: () => ({ ...base(), functions: { anomalies: { memoryMb: "1GB" } } }),
+      want: "functions.anomalies.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "a timeout for a scheduled function (fixed at 60 s: its run bounds itself to 50 s)",
+      config: () => ({ ...base(), functions: { poller: { timeoutSeconds: 30 } } }),
+      want: "functions.poller: unknown field timeoutSeconds",
+    },
     { name: "log retention not a CloudWatch value", config: () => ({ ...base(), logRetentionDays: 42 }), want: "logRetentionDays:" },
     { name: "bad email", config: () => ({ ...base(), notifications: { email: "oncall" } }), want: "notifications.email:" },
     {

@@ -1,0 +1,114 @@
+// Bench part: which Lambda memory size for the vend function. Lambda gives a function CPU in
+// proportion to its memory (1,769 MB = one vCPU) and bills memory × duration, so a size is a
+// trade between latency and cost. Here the vend function's bundle runs in its own process
+// (vend-function-process.ts) held to the CPU share each size buys (cpu-quota.ts: the kernel's CFS
+// bandwidth control, as Lambda's), and for each size: its cold start (Node's start and the import,
+// then the first vend; the worker and the ledger already warm in their processes), its warm vends'
+// p50/p99, its peak RSS and the cost of a million vends at the prices below. Sizes run in turn,
+// BENCH_MEMORY_RUNS rounds, so a busy moment of the machine lands on every size. The table and the
+// defaults chosen from it: docs/memory-sizing.md. Alone: `npx tsx test/bench/memory-size-bench.ts`.
+import { cpus, loadavg } from "node:os";
+import { cpuQuota } from "./cpu-quota.js";
+import { ms, percentile, startVendFunctionBed, type FunctionRun } from "./vend-function-process.js";
+
+const SIZES_MB = [128, 256, 512, 1024, 1769] as const;
+/** Lambda's size with one full vCPU; a size's CPU share is memory / this. */
+const FULL_VCPU_MB = 1769;
+const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 3);
+const VENDS = Number(process.env.BENCH_MEMORY_VENDS ?? 300);
+const WARMUP = 100;
+const PERIOD_MS = Number(process.env.BENCH_CPU_PERIOD_MS ?? 100);
+/** The criterion for a default: the smallest size whose warm p50 is within this of the full vCPU's. */
+const P50_TOLERANCE = 0.15;
+
+/**
+ * Inputs, not facts this code can check: AWS Lambda's on-demand list prices for us-east-1, first
+ * tier, as published since 2020 (x86) and 2021 (arm64, what credvend deploys); not re-checked
+ * online on the day of the run. Duration is billed per 1 ms, rounded up, per invocation.
+ */
+const PRICES = {
+  x86PerGbSecond: 0.0000166667,
+  arm64PerGbSecond: 0.0000133334,
+  perMillionRequests: 0.2,
+};
+
+interface SizeResult {
+  readonly memoryMb: number;
+  readonly runs: FunctionRun[];
+}
+
+export async function benchMemorySizes(): Promise<void> {
+  const title = "Lambda memory size for the vend function";
+  const quota = cpuQuota(PERIOD_MS);
+  if ("unavailable" in quota) {
+    console.log(`\n${title} — skipped: ${quota.unavailable}`);
+    return;
+  }
+  try {
+    const bed = await startVendFunctionBed();
+    if ("skipped" in bed) {
+      console.log(`\n${title} — skipped: ${bed.skipped}`);
+      return;
+    }
+    const results: SizeResult[] = SIZES_MB.map((memoryMb) => ({ memoryMb, runs: [] }));
+    try {
+      for (let round = 0; round < RUNS; round++) {
+        for (const result of results) {
+          quota.set(result.memoryMb / FULL_VCPU_MB);
+          result.runs.push(await bed.run({ warmup: WARMUP, vends: VENDS, launcher: quota.launcher }));
+        }
+      }
+    } finally {
+      await bed.close();
+    }
+    const [load1] = loadavg();
+    console.log(
+      `\n${title}: its bundle in a process held to memory/${FULL_VCPU_MB} of one CPU by ${quota.how}; ` +
+        `${RUNS} cold starts and ${RUNS} × ${VENDS} warm vends per size (sizes in turn); ledger on ${bed.storeName}; ` +
+        `${cpus().length} cores, load average ${load1?.toFixed(2)}${(load1 ?? 0) > cpus().length ? " (a loaded machine)" : ""}`,
+    );
+    console.table(Object.fromEntries(results.map((result) => [`${result.memoryMb} MB`, row(result)])));
+    console.log(
+      `Cost: warm vends' billed ms (each rounded up to 1 ms) × GB × price per GB-s + $${PRICES.perMillionRequests} per 1M requests; ` +
+        `x86 $${PRICES.x86PerGbSecond}, arm64 $${PRICES.arm64PerGbSecond} per GB-s (us-east-1 list prices, inputs). ` +
+        `Smallest size with a warm p50 within ${P50_TOLERANCE * 100} % of ${FULL_VCPU_MB} MB's: ${smallestNearFull(results)} MB`,
+    );
+  } finally {
+    quota.close();
+  }
+}
+
+function row({ memoryMb, runs }: SizeResult): Record<string, string> {
+  const warm = runs.flatMap((run) => run.samples).sort((a, b) => a - b);
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
+  const billedSeconds = warm.reduce((sum, sample) => sum + Math.ceil(sample), 0) / 1000 / warm.length;
+  const costPerMillion = (pricePerGbSecond: number) =>
+    `$${(1e6 * billedSeconds * (memoryMb / 1024) * pricePerGbSecond + PRICES.perMillionRequests).toFixed(2)}`;
+  return {
+    "CPU share": `${((100 * memoryMb) / FULL_VCPU_MB).toFixed(1)} %`,
+    "init (start+import)": ms(median(runs.map((run) => run.importedAtMs))),
+    "first vend": ms(median(runs.map((run) => run.firstVendMs))),
+    "warm p50": ms(percentile(warm, 50)),
+    "warm p99": ms(percentile(warm, 99)),
+    "CPU/vend": ms(runs.reduce((sum, run) => sum + run.cpuMs, 0) / warm.length),
+    "1M vends x86": costPerMillion(PRICES.x86PerGbSecond),
+    "1M vends arm64": costPerMillion(PRICES.arm64PerGbSecond),
+    "peak RSS": `${Math.max(...runs.map((run) => run.peakRssMb)).toFixed(0)} MB`,
+  };
+}
+
+function smallestNearFull(results: readonly SizeResult[]): number {
+  const p50 = (result: SizeResult) =>
+    percentile(
+      result.runs.flatMap((run) => run.samples).sort((a, b) => a - b),
+      50,
+    );
+  const full = p50(results.at(-1)!);
+  return results.find((result) => p50(result) <= full * (1 + P50_TOLERANCE))?.memoryMb ?? FULL_VCPU_MB;
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) await benchMemorySizes();
