@@ -17,6 +17,7 @@ import { benchBundles } from "./bundle-bench.js";
 import { benchContainerCredentials } from "./container-credentials-bench.js";
 import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { benchPartnerBatch } from "./leak-response-bench.js";
+import { benchMemorySizes } from "./memory-size-bench.js";
 import { benchVend } from "./vend-bench.js";
 import { benchVendFunction } from "./vend-function-bench.js";
 import { benchVendTiming } from "./vend-timing-bench.js";
@@ -27,6 +28,7 @@ const failed = await runBenchParts([
   { name: "where a vend's milliseconds go", run: benchVendTiming },
   { name: "ledger round trips", run: benchLedgerRoundTrips },
   { name: "the vend function as deployed", run: benchVendFunction },
+  { name: "Lambda memory sizes", run: benchMemorySizes },
   { name: "worker trust", run: benchWorkerTrust },
   { name: "container credentials", run: benchContainerCredentials },
   { name: "partner program batches", run: benchPartnerBatch },

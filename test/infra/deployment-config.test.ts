@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
+import { DEFAULT_MEMORY_MB } from "../../infra/config/memory-defaults.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
 import { canonicalManifestBytes, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
@@ -48,6 +49,11 @@ describe("valid configs", () => {
         expect(config.policyPath).toBe(join(REPO_ROOT, "credvend.policy.yaml"));
         expect(config.functions.vend.reservedConcurrency).toBeUndefined();
         expect(config.functions.webhooks.reservedConcurrency).toBeUndefined();
+        // The example shows the defaults: each is memory-defaults.ts's.
+        const { vend, webhooks, sweeper, poller, anomalies } = config.functions;
+        const memory = { vend, webhooks, sweeper, poller, anomalies };
+        for (const [name, settings] of Object.entries(memory))
+          expect(settings.memoryMb, name).toBe(DEFAULT_MEMORY_MB[name as keyof typeof memory]);
       } finally {
         rmSync(path, { force: true });
       }
