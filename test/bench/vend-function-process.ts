@@ -1,5 +1,5 @@
 // The vend function as Lambda runs it, for the bench parts that measure it (vend-function-bench,
-// memory-size-bench): its bundle (what `cdk deploy` uploads) imported in a process of its own and
+// memory-size-bench; runFunction runs a worker's bundle the same way): its bundle (what `cdk deploy` uploads) imported in a process of its own and
 // invoked with Function URL events (payload 2.0), one after another as one Lambda environment
 // serves them. Around it, in other processes: the ledger on DynamoDB Local (one TransactWriteItems
 // per vend, as on AWS; fetched on first use, or a skip that says what makes it run:
@@ -34,9 +34,17 @@ const mainThreadMs = () => Number(readFileSync("/proc/self/task/" + process.pid 
 const { handler } = await import(${JSON.stringify(bundle)});
 const importedAtMs = performance.now();
 const event = ${JSON.stringify(event)};
+// A gRPC-web answer (a worker's) is 200 whatever the outcome: its grpc-status, in a header or the
+// trailer frame at the end of the body, must be 0 too.
+const grpcStatus = (result) => {
+  const trailer = result.body && (result.isBase64Encoded ? Buffer.from(result.body, "base64").toString("latin1") : result.body);
+  return result.headers?.["grpc-status"] ?? /grpc-status:\s*(\d+)/.exec(trailer ?? "")?.[1];
+};
 const call = async () => {
   const result = await handler(structuredClone(event), {});
-  if (result.statusCode !== 200) throw new Error("vend answered " + result.statusCode + ": " + result.body);
+  const status = grpcStatus(result);
+  if (result.statusCode !== 200 || (status !== undefined && status !== "0"))
+    throw new Error("the function answered " + result.statusCode + " (grpc-status " + status + "): " + result.body);
 };
 await call();
 const firstVendMs = performance.now() - importedAtMs;
@@ -189,14 +197,17 @@ rules:
   };
 }
 
-interface FunctionProcess {
+/** A Lambda bundle to run as one environment: the same event again and again, in this environment. */
+export interface FunctionProcess {
+  /** Where its output goes (a file per run, removed after). */
   readonly workDir: string;
   readonly event: unknown;
   readonly environment: Record<string, string>;
+  /** The bundle's path (or, with `fromSource`, the entry's). */
   readonly bundle: string;
 }
 
-async function runFunction(options: FunctionRunOptions, process_: FunctionProcess): Promise<FunctionRun> {
+export async function runFunction(options: FunctionRunOptions, process_: FunctionProcess): Promise<FunctionRun> {
   // Its logs and metric lines go to a file, as Lambda's runtime takes them off a pipe without delay.
   const output = join(process_.workDir, `function-output-${randomUUID()}.log`);
   const outputFd = openSync(output, "w");
@@ -213,7 +224,9 @@ async function runFunction(options: FunctionRunOptions, process_: FunctionProces
   closeSync(outputFd);
   const lines = readFileSync(output, "utf8").trimEnd().split("\n");
   rmSync(output, { force: true });
-  if (exitCode !== 0) throw new Error(`the function's process exited ${exitCode}:\n${lines.slice(-20).join("\n")}`);
+  // A minified bundle's stack trace quotes whole lines of it: each line is cut short.
+  const tail = lines.slice(-20).map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line));
+  if (exitCode !== 0) throw new Error(`the function's process exited ${exitCode}:\n${tail.join("\n")}`);
   // The driver's answer is the last line, after the function's own log and metric lines.
   return { ...(JSON.parse(lines.at(-1) ?? "") as Omit<FunctionRun, "pid">), pid: child.pid ?? -1 };
 }
