@@ -8,8 +8,11 @@ export const DEFAULT_MEMORY_MB = {
   sweeper: 512,
   poller: 512,
   anomalies: 512,
-  /** Every plugin worker (workers[].settings.memoryMb) and the local-tokens introspection function. */
-  worker: 512,
+  /**
+   * Every plugin worker (workers[].settings.memoryMb) and the local-tokens introspection function:
+   * measured on the aws-sts worker, the others taking the same.
+   */
+  worker: 1024,
 } as const;
 
 /** Lambda's range: 128 MB to 10,240 MB in 1 MB steps. */

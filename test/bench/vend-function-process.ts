@@ -38,7 +38,7 @@ const event = ${JSON.stringify(event)};
 // trailer frame at the end of the body, must be 0 too.
 const grpcStatus = (result) => {
   const trailer = result.body && (result.isBase64Encoded ? Buffer.from(result.body, "base64").toString("latin1") : result.body);
-  return result.headers?.["grpc-status"] ?? /grpc-status:\s*(\d+)/.exec(trailer ?? "")?.[1];
+  return result.headers?.["grpc-status"] ?? /grpc-status:\\s*(\\d+)/.exec(trailer ?? "")?.[1];
 };
 const call = async () => {
   const result = await handler(structuredClone(event), {});
