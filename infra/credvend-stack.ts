@@ -44,6 +44,7 @@ interface CoreFunctionProps {
 
 interface ScheduledFunctionProps {
   readonly description: string;
+  readonly memoryMb: number;
   /** Relative to the repository root. */
   readonly entry: string;
   readonly environment: Record<string, string>;
@@ -141,9 +142,10 @@ export class CredvendStack extends Stack {
       watched.set("Webhooks", this.webhooks.logGroup);
       functions.set("Webhooks", this.webhooks);
       const leakResponse = { ...common, ...this.leakResponseEnvironment(config) };
-      this.sweeper = this.scheduledFunction("Sweeper", config, {
+      this.sweeper = this.scheduledFunction("Sweeper", {
         description: "Leak response sweeper: pending detections, ended leases, retries, unread alerts",
         entry: SWEEPER_ENTRY,
+        memoryMb: config.functions.sweeper.memoryMb,
         environment: leakResponse,
         ledgerActions: LEDGER_ACTIONS.sweeper,
         every: Duration.minutes(1),
@@ -154,9 +156,10 @@ export class CredvendStack extends Stack {
       functions.set("Sweeper", this.sweeper);
       const poll = config.github.alertPoller;
       if (poll) {
-        this.poller = this.scheduledFunction("Poller", config, {
+        this.poller = this.scheduledFunction("Poller", {
           description: "Leak response alert poller: open secret-scanning alerts no webhook brought",
           entry: POLLER_ENTRY,
+          memoryMb: config.functions.poller.memoryMb,
           environment: { ...leakResponse, CREDVEND_ALERT_POLL_WATCH: poll.watch.join(",") },
           ledgerActions: LEDGER_ACTIONS.poller,
           every: Duration.seconds(parseDuration(poll.every) ?? 60),
@@ -177,7 +180,7 @@ export class CredvendStack extends Stack {
             ["CREDVEND_LEDGER_TABLE", "CREDVEND_SNS_TOPIC_ARN", "CREDVEND_NOTIFIERS", "CREDVEND_METRICS_NAMESPACE"].includes(name),
           ),
         ),
-        settings: { memoryMb: 512, timeoutSeconds: 60 },
+        settings: { memoryMb: config.functions.anomalies.memoryMb, timeoutSeconds: 60 },
         logRetention,
       });
       this.alerts.grantPublish(this.anomalies.lambda.role);
@@ -210,16 +213,16 @@ export class CredvendStack extends Stack {
 
   /**
    * A leak-response function with no URL, invoked by an EventBridge rule (the sweeper, the alert
-   * poller), with the webhooks function's configuration but no webhook secret: it reads alerts
-   * through GitHub's API as the App. A run is bounded to 50 s (leak-sweeper.ts, alert-poller.ts),
+   * poller), with the webhooks function's environment but no webhook secret, and its own memory:
+   * it reads alerts through GitHub's API as the App. A run is bounded to 50 s (leak-sweeper.ts, alert-poller.ts),
    * inside a 60 s timeout. No reserved concurrency (new accounts have none to give): an overlapping
    * run is safe, every detection being claimed in the ledger before a worker is called.
    */
-  private scheduledFunction(id: string, config: DeploymentConfig, props: ScheduledFunctionProps): CredvendFunction {
+  private scheduledFunction(id: string, props: ScheduledFunctionProps): CredvendFunction {
     const lambda = new CredvendFunction(this, id, {
       description: props.description,
       code: { entry: `${REPO_ROOT}/${props.entry}`, files: [this.workerManifests] },
-      settings: { memoryMb: config.functions.webhooks.memoryMb, timeoutSeconds: 60 },
+      settings: { memoryMb: props.memoryMb, timeoutSeconds: 60 },
       logRetention: props.logRetention,
       environment: props.environment,
     });

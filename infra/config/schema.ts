@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { anomalyThresholds } from "../../functions/core/anomalies/thresholds.js";
 import { parseDuration } from "../../functions/core/policy/duration.js";
+import { DEFAULT_MEMORY_MB, LAMBDA_MEMORY_MB } from "./memory-defaults.js";
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\x21-\x7e]{1,576}$/;
@@ -16,12 +17,30 @@ const duration = (min: number, max: number) =>
     { message: `must be a duration such as 15m or 1h, from ${min}s to ${max}s` },
   );
 
-const functionSettings = z.strictObject({
-  /** Caps concurrent executions: the blast radius of a flood, and the account's share. */
-  reservedConcurrency: z.number().int().min(1).max(1000).optional(),
-  memoryMb: z.number().int().min(128).max(10240).default(512),
-  timeoutSeconds: z.number().int().min(1).max(900).default(15),
-});
+const MEMORY_MESSAGE = `must be a whole number of MB from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max} (Lambda's range; CPU grows with it: docs/memory-sizing.md)`;
+
+/** Lambda memory in MB; its default per function is in memory-defaults.ts. */
+const memoryMb = (defaultMb: number) =>
+  z
+    .number({ error: MEMORY_MESSAGE })
+    .int({ error: MEMORY_MESSAGE })
+    .min(LAMBDA_MEMORY_MB.min, { error: MEMORY_MESSAGE })
+    .max(LAMBDA_MEMORY_MB.max, { error: MEMORY_MESSAGE })
+    .default(defaultMb);
+
+const functionSettings = (defaultMemoryMb: number) =>
+  z.strictObject({
+    /** Caps concurrent executions: the blast radius of a flood, and the account's share. */
+    reservedConcurrency: z.number().int().min(1).max(1000).optional(),
+    memoryMb: memoryMb(defaultMemoryMb),
+    timeoutSeconds: z.number().int().min(1).max(900).default(15),
+  });
+
+/**
+ * A function run by a schedule or the ledger's stream (sweeper, poller, anomalies): only its
+ * memory. Its timeout is 60 s, fixed, as its run bounds itself to 50 s; it reserves no concurrency.
+ */
+const backgroundFunctionSettings = (defaultMemoryMb: number) => z.strictObject({ memoryMb: memoryMb(defaultMemoryMb) });
 
 /** A worker deployed from a zip signed with `credvend plugin sign`: the exact bytes that were signed. */
 const signedPackage = z.strictObject({
@@ -68,7 +87,7 @@ const worker = z.strictObject({
         if (!/^[A-Z][A-Z0-9_]*$/.test(name))
           context.addIssue({ code: "custom", path: [name], message: "must be an UPPER_SNAKE_CASE name" });
     }),
-  settings: functionSettings.prefault({}),
+  settings: functionSettings(DEFAULT_MEMORY_MB.worker).prefault({}),
 });
 
 const trustedKey = z.strictObject({
@@ -104,7 +123,17 @@ export const deploymentConfigSchema = z.strictObject({
   trustedKeys: z.array(trustedKey).default([]),
   workers: z.array(worker).min(1),
   workerTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-  functions: z.strictObject({ vend: functionSettings.prefault({}), webhooks: functionSettings.prefault({}) }).prefault({}),
+  functions: z
+    .strictObject({
+      vend: functionSettings(DEFAULT_MEMORY_MB.vend).prefault({}),
+      webhooks: functionSettings(DEFAULT_MEMORY_MB.webhooks).prefault({}),
+      sweeper: backgroundFunctionSettings(DEFAULT_MEMORY_MB.sweeper).prefault({}),
+      /** Used when github.alertPoller is set. */
+      poller: backgroundFunctionSettings(DEFAULT_MEMORY_MB.poller).prefault({}),
+      /** Used when anomalies.enabled. */
+      anomalies: backgroundFunctionSettings(DEFAULT_MEMORY_MB.anomalies).prefault({}),
+    })
+    .prefault({}),
   /** Deploy the webhooks function (leak response). */
   webhooks: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   logRetentionDays: z
@@ -207,5 +236,5 @@ export const deploymentConfigSchema = z.strictObject({
 export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 export type ParsedDeploymentConfig = z.output<typeof deploymentConfigSchema>;
 export type WorkerConfig = ParsedDeploymentConfig["workers"][number];
-export type FunctionSettings = z.output<typeof functionSettings>;
+export type FunctionSettings = z.output<ReturnType<typeof functionSettings>>;
 export type WorkerKind = (typeof WORKER_KINDS)[number];

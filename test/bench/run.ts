@@ -11,6 +11,8 @@
 //                        in fresh processes (signed worker checked, JWKS fetched, ledger on DynamoDB
 //                        Local, STS on moto), spawn to credentials, beside a fresh node's own
 //                        AssumeRoleWithWebIdentity (≤ 2×)
+//   memory-size-bench    the vend function and the aws-sts worker held to each Lambda memory size's
+//                        CPU share (cgroup CFS quota): cold start, warm p50/p99, cost per 1M calls
 //   worker-trust-bench   verification at cold start (< 20 ms for 5 workers), the loopback round trip
 //   bundle-bench.ts      each Lambda bundle's size (≤ 400 KiB functions, ≤ 250 KiB workers) and
 //                        import time (≤ 50 ms / ≤ 30 ms), Node's own start apart
@@ -22,6 +24,7 @@ import { benchColdVend } from "./cold-vend-bench.js";
 import { benchContainerCredentials } from "./container-credentials-bench.js";
 import { benchLedgerRoundTrips } from "./ledger-round-trips-bench.js";
 import { benchPartnerBatch } from "./leak-response-bench.js";
+import { benchMemorySizes } from "./memory-size-bench.js";
 import { benchVend } from "./vend-bench.js";
 import { benchVendFunction } from "./vend-function-bench.js";
 import { benchVendTiming } from "./vend-timing-bench.js";
@@ -33,6 +36,7 @@ const failed = await runBenchParts([
   { name: "ledger round trips", run: benchLedgerRoundTrips },
   { name: "the vend function as deployed", run: benchVendFunction },
   { name: "a cold vend, measured as deployed", run: benchColdVend },
+  { name: "Lambda memory sizes", run: benchMemorySizes },
   { name: "worker trust", run: benchWorkerTrust },
   { name: "container credentials", run: benchContainerCredentials },
   { name: "partner program batches", run: benchPartnerBatch },

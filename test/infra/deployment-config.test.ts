@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { DeploymentConfigError, loadDeploymentConfig } from "../../infra/config/load-config.js";
+import { DEFAULT_MEMORY_MB } from "../../infra/config/memory-defaults.js";
 import { REPO_ROOT } from "../../infra/paths.js";
 import { signBytes } from "../../functions/core/plugin-trust/ed25519.js";
 import { canonicalManifestBytes, type PluginManifest } from "../../functions/core/plugin-trust/manifest.js";
@@ -48,6 +49,11 @@ describe("valid configs", () => {
         expect(config.policyPath).toBe(join(REPO_ROOT, "credvend.policy.yaml"));
         expect(config.functions.vend.reservedConcurrency).toBeUndefined();
         expect(config.functions.webhooks.reservedConcurrency).toBeUndefined();
+        // The example shows the defaults: each is memory-defaults.ts's.
+        const { vend, webhooks, sweeper, poller, anomalies } = config.functions;
+        const memory = { vend, webhooks, sweeper, poller, anomalies };
+        for (const [name, settings] of Object.entries(memory))
+          expect(settings.memoryMb, name).toBe(DEFAULT_MEMORY_MB[name as keyof typeof memory]);
       } finally {
         rmSync(path, { force: true });
       }
@@ -162,6 +168,31 @@ describe("bad configs name the field", () => {
       name: "reserved concurrency out of range",
       config: () => ({ ...base(), functions: { vend: { reservedConcurrency: 0 } } }),
       want: "functions.vend.reservedConcurrency:",
+    },
+    {
+      name: "memory under Lambda's 128 MB",
+      config: () => ({ ...base(), functions: { sweeper: { memoryMb: 64 } } }),
+      want: "functions.sweeper.memoryMb: must be a whole number of MB from 128 to 10240 (Lambda's range; CPU grows with it: docs/memory-sizing.md)",
+    },
+    {
+      name: "memory over Lambda's 10,240 MB",
+      config: () => ({ ...base(), functions: { vend: { memoryMb: 16384 } } }),
+      want: "functions.vend.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "memory not a whole number of MB",
+      config: () => withWorker(1, { settings: { memoryMb: 1769.5 } }),
+      want: "workers[1].settings.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "memory as text",
+      config: () => ({ ...base(), functions: { anomalies: { memoryMb: "1GB" } } }),
+      want: "functions.anomalies.memoryMb: must be a whole number of MB from 128 to 10240",
+    },
+    {
+      name: "a timeout for a scheduled function (fixed at 60 s: its run bounds itself to 50 s)",
+      config: () => ({ ...base(), functions: { poller: { timeoutSeconds: 30 } } }),
+      want: "functions.poller: unknown field timeoutSeconds",
     },
     { name: "log retention not a CloudWatch value", config: () => ({ ...base(), logRetentionDays: 42 }), want: "logRetentionDays:" },
     { name: "bad email", config: () => ({ ...base(), notifications: { email: "oncall" } }), want: "notifications.email:" },

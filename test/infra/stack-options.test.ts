@@ -2,6 +2,7 @@
 // not granted. One synthesized template for the file.
 import { readFileSync } from "node:fs";
 import { beforeAll, expect, test } from "vitest";
+import { DEFAULT_MEMORY_MB } from "../../infra/config/memory-defaults.js";
 import { synthesize, type Synthesized } from "./infra-fixture.js";
 import { cfnText } from "./iam-statements.js";
 
@@ -75,9 +76,13 @@ test("without an email there is no subscription; without a ceiling the vended ro
   expect(props.PermissionsBoundary).toBeUndefined();
 });
 
-test("defaults: no reserved concurrency, 512 MB, 15 s, 90 days of logs, the default session cap of 1h", () => {
-  const fn = s.template.toJSON().Resources[s.stack.getLogicalId(s.stack.vend.function.node.defaultChild as never)].Properties;
-  expect(fn).toMatchObject({ MemorySize: 512, Timeout: 15 });
+test("defaults: no reserved concurrency, each function's memory from memory-defaults.ts, 15 s, 90 days of logs, the default session cap of 1h", () => {
+  const props = (fn: { node: { defaultChild?: unknown } }) =>
+    s.template.toJSON().Resources[s.stack.getLogicalId(fn.node.defaultChild as never)].Properties;
+  const fn = props(s.stack.vend.function);
+  expect(fn).toMatchObject({ MemorySize: DEFAULT_MEMORY_MB.vend, Timeout: 15 });
+  expect(props(s.stack.anomalies!.lambda.function)).toMatchObject({ MemorySize: DEFAULT_MEMORY_MB.anomalies, Timeout: 60 });
+  for (const worker of s.stack.workers) expect(props(worker.lambda.function)).toMatchObject({ MemorySize: DEFAULT_MEMORY_MB.worker });
   expect(fn.ReservedConcurrentExecutions).toBeUndefined();
   for (const group of Object.values(s.template.findResources("AWS::Logs::LogGroup")))
     expect(group).toMatchObject({ Properties: { RetentionInDays: 90 } });

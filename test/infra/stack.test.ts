@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { LEDGER_TTL_ATTRIBUTE, ledgerTableDefinition } from "../../functions/adapters/ledger/dynamodb-ledger-table.js";
 import { ALERTING_LOG_MESSAGES } from "../../infra/constructs/alarms.js";
 import { REVOCATION_TABLE_KEY } from "../../plugin-workers/aws-sts/dynamodb-revocation-store.js";
+import { DEFAULT_MEMORY_MB } from "../../infra/config/memory-defaults.js";
 import { workerEnvironmentNames } from "../../infra/config/worker-environment.js";
 import { POLICY_FILE, WORKER_MANIFESTS_FILE } from "../../infra/credvend-stack.js";
 import { REPO_ROOT } from "../../infra/paths.js";
@@ -382,9 +383,26 @@ describe("functions", () => {
     expect(functions).toHaveLength(9); // vend, webhooks, sweeper, poller, anomalies, 3 workers, introspection
     for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: "nodejs24.x", Architectures: ["arm64"] });
     const props = (c: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logical(c)].Properties;
-    expect(props(s.stack.vend.function)).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 40 });
+    expect(props(s.stack.vend.function)).toMatchObject({ ReservedConcurrentExecutions: 40 });
     expect(props(s.stack.webhooks!.function)).toMatchObject({ ReservedConcurrentExecutions: 8 });
     expect(props(worker("aws-sts").lambda.function)).toMatchObject({ ReservedConcurrentExecutions: 5 });
+  });
+
+  test("each function's MemorySize is its own entry of the config (functions.*, workers[].settings), the rest their defaults", () => {
+    const memory = Object.fromEntries(
+      [...s.stack.functions].map(([name, fn]) => [name, s.template.toJSON().Resources[logical(fn.function)].Properties.MemorySize]),
+    );
+    expect(memory).toEqual({
+      Vend: 1280,
+      Webhooks: 768,
+      Sweeper: 256,
+      Poller: 384,
+      Anomalies: 640,
+      "Worker-local-tokens": DEFAULT_MEMORY_MB.worker,
+      "Introspection-local-tokens": DEFAULT_MEMORY_MB.worker,
+      "Worker-aws-sts": 1536,
+      "Worker-github": DEFAULT_MEMORY_MB.worker,
+    });
   });
 
   test("each function logs to its own log group with the configured retention, kept on delete", () => {
