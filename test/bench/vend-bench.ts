@@ -1,7 +1,7 @@
 // Bench part for the vend path through the whole local stack (`credvend dev` in its own process,
 // as `npm start` runs it): the broker's overhead over the bare worker Vend, throughput, the
 // broker's CPU per vend, and the sequential DynamoDB round trips after the worker answers.
-// Targets: overhead ≤ 3 ms p50 / ≤ 10 ms p99, ≥ 500 vends/s on 2 cores, ≤ 1.5 ms broker CPU per
+// Targets: overhead ≤ 3 ms p50 / ≤ 10 ms p99, ≤ 1.5 ms broker CPU per
 // vend (the ledger round trips are ledger-round-trips-bench.ts, a part of its own in run.ts).
 // BENCH_CPU_PROF=<dir> also profiles the stack process (`--cpu-prof`) and prints where its time
 // went under the throughput load (cpu-profile-summary.ts). Alone: `npx tsx test/bench/vend-bench.ts`.
@@ -187,7 +187,7 @@ export async function benchVend(): Promise<void> {
       "broker overhead": { p50: ms(broker.p50 - bare.p50), p99: ms(broker.p99 - bare.p99), target: "≤ 3 / ≤ 10 ms" },
     });
     console.log(
-      `Throughput: ${perSecond.toFixed(0)} vends/s (${CONCURRENT_TOTAL} vends, ${CONCURRENCY} concurrent; target ≥ 500 on 2 cores)`,
+      `Throughput: ${perSecond.toFixed(0)} vends/s (${CONCURRENT_TOTAL} vends, ${CONCURRENCY} concurrent; no target: on Lambda throughput scales by environments, CPU per vend is what counts)`,
     );
     console.log("CPU per vend under that load (/proc schedstat of the stack process; the workers share its main thread)");
     console.table({
