@@ -1,12 +1,12 @@
 // The fresh processes of one cold vend (cold-vend-bench.ts): the worker's bundle behind its
-// Function URL stand-in (cold-worker-host.mjs), the vend function's bundle invoked once with a
+// Function URL stand-in (function-url-host.mjs), the vend function's bundle invoked once with a
 // Function URL event, and the no-broker path (a job's own AssumeRoleWithWebIdentity). Each reports
 // epoch milliseconds (performance.timeOrigin + now), so times from different processes compare.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { REPO_ROOT } from "../../infra/paths.js";
 
-const HOST = new URL("./cold-worker-host.mjs", import.meta.url).pathname;
+const HOST = new URL("./function-url-host.mjs", import.meta.url).pathname;
 
 export const epoch = () => performance.timeOrigin + performance.now();
 

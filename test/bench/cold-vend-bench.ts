@@ -1,7 +1,7 @@
 // Bench part: a cold vend, measured as deployed. Per run, from nothing warm, two fresh processes
 // are spawned together, as a burst of jobs meets two cold Lambda environments: the aws-sts
 // worker's bundle (built and signed as `build:workers` and `plugin sign` make it) behind a
-// loopback stand-in for its IAM-auth Function URL (cold-worker-host.mjs: SigV4 checked, the vend
+// loopback stand-in for its IAM-auth Function URL (function-url-host.mjs: SigV4 checked, the vend
 // role's session named in requestContext.authorizer.iam), and the vend function's bundle with the
 // environment the stack gives it, invoked with one Function URL event. Its first vend fetches the
 // issuer's JWKS over HTTP, verifies the signed worker (Ed25519, Lambda GetFunctionConfiguration on
@@ -26,6 +26,7 @@ import { deployColdVend, REGION, VEND_SESSION_ARN, type ColdVendDeployment } fro
 import { profilePhases } from "./cold-profile-phases.js";
 import { printCpuProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 import { ServerTimingBreakdown } from "./server-timing-breakdown.js";
+import { benchWarmVendAsDeployed } from "./warm-vend-bench.js";
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
@@ -61,24 +62,29 @@ export async function benchColdVend(): Promise<void> {
       dir,
     );
 
-    // One untimed round first: the disk cache holds both bundles and node_modules, as it holds a
-    // function's code after Lambda fetched it; every timed process is still a fresh one.
-    await coldVend(deployment, issuer);
-    await noBroker(deployment, issuer, moto.endpoint);
-    const vends: ColdVendProcesses[] = [];
-    const bare: Row[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      vends.push(await coldVend(deployment, issuer));
-      bare.push(await noBroker(deployment, issuer, moto.endpoint));
-    }
-    report(vends, bare, deployment);
-    if (PROFILE_DIR) await profileColdVend(deployment, issuer, PROFILE_DIR);
+    if (process.env.BENCH_WARM_ONLY !== "1") await coldRuns(deployment, issuer, moto.endpoint);
+    await benchWarmVendAsDeployed(deployment, issuer, moto.endpoint);
   } finally {
     await new Promise<void>((done) => (issuerServer ? issuerServer.close(() => done()) : done()));
     rmSync(dir, { recursive: true, force: true });
     await moto.close();
     await dynamodb.close();
   }
+}
+
+async function coldRuns(deployment: ColdVendDeployment, issuer: DevIssuer, motoEndpoint: string): Promise<void> {
+  // One untimed round first: the disk cache holds both bundles and node_modules, as it holds a
+  // function's code after Lambda fetched it; every timed process is still a fresh one.
+  await coldVend(deployment, issuer);
+  await noBroker(deployment, issuer, motoEndpoint);
+  const vends: ColdVendProcesses[] = [];
+  const bare: Row[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    vends.push(await coldVend(deployment, issuer));
+    bare.push(await noBroker(deployment, issuer, motoEndpoint));
+  }
+  report(vends, bare, deployment);
+  if (PROFILE_DIR) await profileColdVend(deployment, issuer, PROFILE_DIR);
 }
 
 /** A Function URL event of POST /v1/vend for aws:s3-read:acme-web-assets, with a token minted now. */

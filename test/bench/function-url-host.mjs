@@ -1,11 +1,12 @@
-// A worker's bundle as a Lambda Function URL with AWS_IAM auth serves it, in a fresh process of its
-// own (the cold vend bench, cold-vend-bench.ts). The loopback port listens first, as the Function
+// A function's bundle as a Lambda Function URL serves it, in a fresh process of its own (the cold
+// and warm vend benches, cold-vend-bench.ts): a worker behind an AWS_IAM URL, or, with the caller
+// session ARN "none", the vend function behind its public (auth NONE) URL. The loopback port listens first, as the Function
 // URL exists before any environment does (it listens while the bundle loads): a request that arrives during the bundle's import waits
 // for it, as the first invocation waits for a cold init. Each request's SigV4 signature is checked
 // against the one key pair the bench gave the vend process, as Lambda's front end checks it
 // (outside the function on AWS, so its time is reported apart), and only then does the payload-2.0
 // event name the vend function's role session in requestContext.authorizer.iam.
-//   argv: <bundle path> <port> <caller session ARN> <region>
+//   argv: <bundle path> <port> <caller session ARN, or "none": no SigV4 check, no authorizer> <region>
 //   env:  the worker's Lambda environment; CREDVEND_BENCH_CALLER_KEYS = {"accessKeyId","secretAccessKey","sessionToken"}
 //   stdout: one JSON line per event {"coldHost":{...}} with epoch milliseconds
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
@@ -13,6 +14,7 @@ import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
 
 const [bundlePath, port, callerSessionArn, region] = process.argv.slice(2);
+const iamAuth = callerSessionArn !== "none";
 const callerKeys = JSON.parse(process.env.CREDVEND_BENCH_CALLER_KEYS ?? "{}");
 delete process.env.CREDVEND_BENCH_CALLER_KEYS; // the worker's code sees only its Lambda environment
 const epoch = () => performance.timeOrigin + performance.now();
@@ -24,7 +26,7 @@ const handlerReady = import(pathToFileURL(bundlePath).href).then((module) => {
   return module.handler;
 });
 // The SigV4 check is the front end's, not the worker's: loaded after the worker's own init.
-const verifierReady = handlerReady.then(() => import("@smithy/signature-v4"));
+const verifierReady = iamAuth ? handlerReady.then(() => import("@smithy/signature-v4")) : undefined;
 
 const server = createServer((request, response) => {
   void serveOne(request, response).catch((error) => {
@@ -42,9 +44,8 @@ async function serveOne(request, response) {
   for await (const chunk of request) chunks.push(chunk);
   const body = Buffer.concat(chunks);
   const handler = await handlerReady;
-  const { SignatureV4 } = await verifierReady;
   const checkStart = epoch();
-  const refusal = await sigV4Refusal(SignatureV4, request, body);
+  const refusal = iamAuth ? await sigV4Refusal((await verifierReady).SignatureV4, request, body) : undefined;
   const checkMs = epoch() - checkStart;
   if (refusal) {
     report({ refused: refusal });
@@ -120,8 +121,8 @@ function functionUrlEvent(request, body) {
   const url = new URL(request.url, "http://localhost");
   const headers = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(",") : value;
-  const account = callerSessionArn.split(":")[4];
-  const session = callerSessionArn.split("/").at(-1);
+  const account = iamAuth ? callerSessionArn.split(":")[4] : "123456789012";
+  const session = iamAuth ? callerSessionArn.split("/").at(-1) : undefined;
   return {
     version: "2.0",
     routeKey: "$default",
@@ -133,9 +134,13 @@ function functionUrlEvent(request, body) {
     requestContext: {
       accountId: account,
       apiId: "bench",
-      authorizer: {
-        iam: { accessKey: callerKeys.accessKeyId, accountId: account, callerId: session, userArn: callerSessionArn, userId: session },
-      },
+      ...(iamAuth
+        ? {
+            authorizer: {
+              iam: { accessKey: callerKeys.accessKeyId, accountId: account, callerId: session, userArn: callerSessionArn, userId: session },
+            },
+          }
+        : {}),
       domainName: String(request.headers.host),
       domainPrefix: "bench",
       requestId: "bench",
