@@ -10,13 +10,15 @@
 //   cold-vend-bench      a cold vend as deployed: the vend and aws-sts worker bundles spawned together
 //                        in fresh processes (signed worker checked, JWKS fetched, ledger on DynamoDB
 //                        Local, STS on moto), spawn to credentials, beside a fresh node's own
-//                        AssumeRoleWithWebIdentity (≤ 2×)
+//                        AssumeRoleWithWebIdentity (≤ 2×); then the same deployment warm
+//                        (warm-vend-bench.ts): vends over HTTP interleaved with the no-broker call (≤ 2×)
 //   memory-size-bench    the vend function and the aws-sts worker held to each Lambda memory size's
 //                        CPU share (cgroup CFS quota): cold start, warm p50/p99, cost per 1M calls
 //   worker-trust-bench   verification at cold start (< 20 ms for 5 workers), the loopback round trip
 //   bundle-bench.ts      each Lambda bundle's size (≤ 400 KiB functions, ≤ 250 KiB workers) and
 //                        import time (≤ 50 ms / ≤ 30 ms), Node's own start apart
-// DynamoDB Local is fetched on first use (bench-dynamodb-local.ts); a part that cannot run says
+// DynamoDB Local is fetched on first use and warmed up before a part measures it
+// (bench-dynamodb-local.ts); a part that cannot run says
 // the command that makes it run, and one that fails is reported without stopping the others.
 import { runBenchParts } from "./bench-parts.js";
 import { benchBundles } from "./bundle-bench.js";
@@ -35,7 +37,7 @@ const failed = await runBenchParts([
   { name: "where a vend's milliseconds go", run: benchVendTiming },
   { name: "ledger round trips", run: benchLedgerRoundTrips },
   { name: "the vend function as deployed", run: benchVendFunction },
-  { name: "a cold vend, measured as deployed", run: benchColdVend },
+  { name: "a vend as deployed, cold then warm", run: benchColdVend },
   { name: "Lambda memory sizes", run: benchMemorySizes },
   { name: "worker trust", run: benchWorkerTrust },
   { name: "container credentials", run: benchContainerCredentials },

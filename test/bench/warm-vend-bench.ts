@@ -8,6 +8,7 @@
 // meet the same machine. Run by cold-vend-bench.ts on its deployment; target: p50 ≤ 2×.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { defaultDevClaims, type DevIssuer } from "../../cli/dev/dev-oidc-issuer.js";
 import { REPO_ROOT } from "../../infra/paths.js";
@@ -41,12 +42,21 @@ async function host(bundle: string, port: number, caller: string, env: Record<st
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    /** The process's CPU time so far (user + system, all threads), from /proc. */
+    cpuMs: () => processCpuMs(child.pid!),
     output: () => tail,
     stop: async () => {
       child.stdin!.end();
       await exited;
     },
   };
+}
+
+/** utime + stime of a process, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const p50 = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -97,17 +107,21 @@ export async function benchWarmVendAsDeployed(deployment: ColdVendDeployment, is
     }
     const stages = new ServerTimingBreakdown();
     const bare: number[] = [];
+    const cpuBefore = { vend: vend.cpuMs(), worker: worker.cpuMs() };
     for (let i = 0; i < VENDS; i++) {
       const { header, wallMs } = await oneVend();
       stages.add(header, wallMs);
       bare.push(await noBroker());
     }
+    const perVend = (before: number, after: number) => `${((after - before) / VENDS).toFixed(2)} ms`;
+    const cpu = { vend: perVend(cpuBefore.vend, vend.cpuMs()), worker: perVend(cpuBefore.worker, worker.cpuMs()) };
     console.log(
       `\n${TITLE}: ${VENDS} vends of aws:s3-read over HTTP, each followed by a no-broker AssumeRoleWithWebIdentity ` +
         "(vend function and signed aws-sts worker each behind a Function URL stand-in; ledger on DynamoDB Local; STS on moto)",
     );
     console.table(stages.rows());
     console.log(stages.coverage());
+    console.log(`CPU per vend (user + system, whole process, stand-in included): vend function ${cpu.vend}, aws-sts worker ${cpu.worker}`);
     const vendP50 = p50(stages.wallTimes());
     const bareP50 = p50(bare);
     console.log(
