@@ -12,6 +12,10 @@ export interface FakeIdp {
   keys: JWK[];
   jwksMode: JwksMode;
   readonly hits: { discovery: number; jwks: number; total: number };
+  /** Holds each discovery answer until a key set request arrives (or 1 s passes). */
+  holdDiscoveryUntilJwks: boolean;
+  /** Discovery answers that waited for (or came after) a key set request: requests made side by side. */
+  jwksDuringDiscovery: number;
   close(): Promise<void>;
 }
 
@@ -21,6 +25,8 @@ export async function startIdp(): Promise<FakeIdp> {
     keys: [],
     jwksMode: "ok",
     hits: { discovery: 0, jwks: 0, total: 0 },
+    holdDiscoveryUntilJwks: false,
+    jwksDuringDiscovery: 0,
     close: () => close(server),
   };
   const server = createServer((req, res) => handle(idp, req, res));
@@ -29,14 +35,36 @@ export async function startIdp(): Promise<FakeIdp> {
   return idp;
 }
 
+/** Discovery answers held for a key set request, and key set requests no discovery answer has seen yet. */
+const held = new WeakMap<FakeIdp, { release?: () => void; unseenJwks: number }>();
+
 function handle(idp: FakeIdp, req: IncomingMessage, res: ServerResponse): void {
   idp.hits.total += 1;
+  const state = held.get(idp) ?? { unseenJwks: 0 };
+  held.set(idp, state);
   // Discovery answers under any path, always naming this server's root as the issuer.
   if (req.url?.endsWith("/.well-known/openid-configuration")) {
     idp.hits.discovery += 1;
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ issuer: idp.issuer, jwks_uri: `${idp.issuer}/.well-known/jwks` }));
+    const answer = () => {
+      state.release = undefined;
+      clearTimeout(timer);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ issuer: idp.issuer, jwks_uri: `${idp.issuer}/.well-known/jwks` }));
+    };
+    // Held only until a key set request arrives, whether it came just before or comes during the hold.
+    const hold = idp.holdDiscoveryUntilJwks && state.unseenJwks === 0;
+    if (idp.holdDiscoveryUntilJwks && !hold) idp.jwksDuringDiscovery += 1;
+    state.unseenJwks = 0;
+    const timer = hold ? setTimeout(answer, 1_000) : undefined;
+    if (hold) state.release = answer;
+    else answer();
     return;
+  }
+  if (req.url === "/.well-known/jwks" && idp.holdDiscoveryUntilJwks) {
+    if (state.release) {
+      idp.jwksDuringDiscovery += 1;
+      state.release();
+    } else state.unseenJwks += 1;
   }
   if (req.url !== "/.well-known/jwks") {
     res.statusCode = 404;

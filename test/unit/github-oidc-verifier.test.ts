@@ -85,6 +85,8 @@ beforeEach(() => {
   idp.keys = [keyA.publicJwk];
   idp.jwksMode = "ok";
   idp.hits.discovery = idp.hits.jwks = idp.hits.total = 0;
+  idp.holdDiscoveryUntilJwks = false;
+  idp.jwksDuringDiscovery = 0;
 });
 
 // --- tests -------------------------------------------------------------------------------------
@@ -230,6 +232,51 @@ describe("OidcVerifier: key fetching", () => {
     expect(idp.hits.jwks).toBe(2);
   });
 
+  it("asks for the key set at <issuer>/.well-known/jwks while discovery is still answering: one round trip when cold", async () => {
+    // The provider holds discovery's answer until the key set is asked for: fetched one after the
+    // other, the key set request would come only after the 1 s hold.
+    idp.holdDiscoveryUntilJwks = true;
+    await expect(newVerifier().verify(await rsaToken())).resolves.toMatchObject({ repository: "acme/web" });
+    expect(idp.jwksDuringDiscovery).toBe(1);
+    expect(idp.hits).toEqual({ discovery: 1, jwks: 1, total: 2 });
+  });
+
+  describe("when discovery names a key set elsewhere", () => {
+    const ISSUER = "https://idp.example";
+    const USUAL = `${ISSUER}/.well-known/jwks`;
+    const NAMED = "https://keys.idp.example/jwks";
+    function provider(usual: () => Response): { fetch: typeof fetch; fetched: string[] } {
+      const fetched: string[] = [];
+      const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+      return {
+        fetched,
+        fetch: async (input) => {
+          const url = String(input instanceof Request ? input.url : input);
+          fetched.push(url);
+          if (url === `${ISSUER}/.well-known/openid-configuration`) return json({ issuer: ISSUER, jwks_uri: NAMED });
+          if (url === NAMED) return json({ keys: [keyA.publicJwk] });
+          return usual();
+        },
+      };
+    }
+
+    it("uses only the named set: a key published only at the usual URL verifies nothing", async () => {
+      const { fetch, fetched } = provider(
+        () => new Response(JSON.stringify({ keys: [keyB.publicJwk] }), { headers: { "content-type": "application/json" } }),
+      );
+      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch });
+      await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
+      expect((await errorOf(verifier.verify(await rsaToken({ iss: ISSUER }, { key: keyB })))).code).toBe("invalid_token");
+      expect(fetched.slice(0, 3).sort()).toEqual([`${ISSUER}/.well-known/openid-configuration`, USUAL, NAMED].sort());
+    });
+
+    it("verifies when nothing answers at the usual URL", async () => {
+      const { fetch } = provider(() => new Response("not found", { status: 404 }));
+      const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch });
+      await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
+    });
+  });
+
   it("uses jwksUrlFor instead of discovery", async () => {
     const verifier = newVerifier({ jwksUrlFor: (issuer) => `${issuer}/.well-known/jwks` });
     await verifier.verify(await rsaToken());
@@ -361,7 +408,8 @@ describe("OidcVerifier: identity provider failures", () => {
       const error = await errorOf(verifier.verify(await rsaToken({ iss: ISSUER })));
       expect(error).toMatchObject({ kind: "unavailable", code: "jwks_unavailable", message: "identity provider keys unavailable" });
       expect(String((error.cause as Error).message)).toContain("jwks_uri http://keys.idp.example/jwks must use https");
-      expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`]);
+      // The usual key set (on the issuer's own https origin) was asked for beside discovery; the http one never.
+      expect(fetched.sort()).toEqual([`${ISSUER}/.well-known/jwks`, `${ISSUER}/.well-known/openid-configuration`]);
     });
 
     it("from jwksUrlFor on a non-loopback host → jwks_unavailable, nothing fetched", async () => {
@@ -383,7 +431,7 @@ describe("OidcVerifier: identity provider failures", () => {
         const fetched: string[] = [];
         const verifier = new OidcVerifier({ issuers: [ISSUER], audience: AUDIENCE, clock, fetch: discoveryFetch(jwksUri, fetched) });
         await expect(verifier.verify(await rsaToken({ iss: ISSUER }))).resolves.toMatchObject({ repository: "acme/web" });
-        expect(fetched).toEqual([`${ISSUER}/.well-known/openid-configuration`, jwksUri]);
+        expect(fetched).toEqual([`${ISSUER}/.well-known/jwks`, `${ISSUER}/.well-known/openid-configuration`, jwksUri]);
       },
     );
   });

@@ -7,7 +7,10 @@ import { fetchJsonBounded } from "../../http/bounded-json-fetch.js";
 // Signing keys per issuer, found through OIDC discovery (or a given URL), cached for a while and
 // refetched early only when a token names a key we do not know (the provider rotated). Those
 // early refetches are spaced out per issuer, so random `kid`s from an attacker cannot turn into a
-// stream of requests to the provider.
+// stream of requests to the provider. Every GitHub issuer (github.com's, an enterprise's, GHES's)
+// publishes its keys at <issuer>/.well-known/jwks, so that set is fetched beside the discovery
+// document and used only if the document names that very URL: a cold start or a cache refresh
+// waits for one round trip to the provider instead of two.
 
 export interface JwksCacheOptions {
   readonly fetch: typeof fetch;
@@ -69,14 +72,25 @@ export class JwksCache {
 
   private async load(issuer: string): Promise<IssuerKeys> {
     try {
-      const jwksUrl = this.options.jwksUrlFor?.(issuer) ?? (await this.discoverJwksUrl(issuer));
-      const keys = await importKeySet(await this.fetchJson(jwksUrl), jwksUrl);
+      const given = this.options.jwksUrlFor?.(issuer);
+      const { url, document } = given ? { url: given, document: await this.fetchJson(given) } : await this.discoverKeySet(issuer);
+      const keys = await importKeySet(document, url);
       return { keys, fetchedAtMs: this.options.clock.now().getTime() };
     } catch (error) {
       throw new CredvendError("unavailable", "jwks_unavailable", "identity provider keys unavailable", {
         cause: error,
       });
     }
+  }
+
+  /** The key set the issuer's discovery document names, fetched beside it when it sits at the usual URL. */
+  private async discoverKeySet(issuer: string): Promise<{ url: string; document: unknown }> {
+    const usual = `${issuer.replace(/\/+$/, "")}/.well-known/jwks`;
+    const early = this.fetchJson(usual);
+    // Its outcome counts only if discovery names it; otherwise a failure here is nobody's concern.
+    early.catch(() => undefined);
+    const url = await this.discoverJwksUrl(issuer);
+    return { url, document: await (url === usual ? early : this.fetchJson(url)) };
   }
 
   private async discoverJwksUrl(issuer: string): Promise<string> {
