@@ -32,7 +32,20 @@ async function host(bundle: string, port: number, caller: string, env: Record<st
   });
   let tail = "";
   const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
-  child.stdout!.on("data", keep);
+  // Each invocation's report line: the front's SigV4 check and the handler's own time.
+  const invocations: { checkMs: number; handlerMs: number }[] = [];
+  let partial = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    keep(chunk);
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.startsWith('{"coldHost":')) continue;
+      const report = (JSON.parse(line) as { coldHost: { checkMs?: number; invokeStart?: number; invokeEnd?: number } }).coldHost;
+      if (report.invokeStart !== undefined && report.invokeEnd !== undefined)
+        invocations.push({ checkMs: report.checkMs ?? 0, handlerMs: report.invokeEnd - report.invokeStart });
+    }
+  });
   child.stderr!.on("data", keep);
   const exited = once(child, "exit");
   // Listening is reported before the bundle is imported; a request made early waits for it.
@@ -45,6 +58,8 @@ async function host(bundle: string, port: number, caller: string, env: Record<st
     /** The process's CPU time so far (user + system), from /proc. */
     cpuMs: () => processCpuMs(child.pid!),
     output: () => tail,
+    /** The invocations reported since the last call, taken. */
+    takeInvocations: () => invocations.splice(0),
     stop: async () => {
       child.stdin!.end();
       await exited;
@@ -111,6 +126,8 @@ export async function benchWarmVendAsDeployed(deployment: ColdVendDeployment, is
     const stages = new ServerTimingBreakdown();
     const bare: number[] = [];
     const cpuBefore = { vend: vend.cpuMs(), worker: worker.cpuMs() };
+    vend.takeInvocations();
+    worker.takeInvocations();
     for (let i = 0; i < VENDS; i++) {
       const { header, wallMs } = await oneVend();
       stages.add(header, wallMs);
@@ -119,13 +136,28 @@ export async function benchWarmVendAsDeployed(deployment: ColdVendDeployment, is
     const perVend = (before: { all: number; main: number }, after: { all: number; main: number }) =>
       `${((after.all - before.all) / VENDS).toFixed(2)} ms (main thread ${((after.main - before.main) / VENDS).toFixed(2)})`;
     const cpu = { vend: perVend(cpuBefore.vend, vend.cpuMs()), worker: perVend(cpuBefore.worker, worker.cpuMs()) };
+    // A report line is written after the answer: wait for the last ones.
+    await new Promise((done) => setTimeout(done, 200));
+    const [vendCalls, workerCalls] = [vend.takeInvocations(), worker.takeInvocations()];
     console.log(
       `\n${TITLE}: ${VENDS} vends of aws:s3-read over HTTP, each followed by a no-broker AssumeRoleWithWebIdentity ` +
         "(vend function and signed aws-sts worker each behind a Function URL stand-in; ledger on DynamoDB Local; STS on moto)",
     );
     console.table(stages.rows());
     console.log(stages.coverage());
-    console.log(`CPU per vend (user + system, all threads, the Function URL stand-in included): vend function ${cpu.vend}, aws-sts worker ${cpu.worker}`);
+    const row = (values: number[]) => ({
+      p50: `${p50(values).toFixed(2)} ms`,
+      mean: `${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)} ms`,
+    });
+    console.log("Inside the stand-ins (their report lines):");
+    console.table({
+      "vend function: its handler (event in, result out)": row(vendCalls.map((call) => call.handlerMs)),
+      "worker: its Function URL front's SigV4 check": row(workerCalls.map((call) => call.checkMs)),
+      "worker: its handler (Vend, STS on moto included)": row(workerCalls.map((call) => call.handlerMs)),
+    });
+    console.log(
+      `CPU per vend (user + system, all threads, the Function URL stand-in included): vend function ${cpu.vend}, aws-sts worker ${cpu.worker}`,
+    );
     const vendP50 = p50(stages.wallTimes());
     const bareP50 = p50(bare);
     console.log(
